@@ -1,0 +1,17 @@
+// Package experiments turns declarative TOML specs into runs: it owns the
+// spec format (decoding, validation, profiles, the built-in specs), the staged
+// and cached runner, and the verify and diff comparisons.
+//
+// Vocabulary:
+//   - spec: one experiment as TOML (docs/SPEC.md); kinds style, content, segmentation.
+//   - profile: a named overlay of spec values (smoke for CI, default for the demo,
+//     paper for the published sizes); Resolve applies one.
+//   - run: one execution of a resolved spec with a seed, stored in the tracker.
+//   - stage: a cached step of a run (dataset, discriminator, fit, search,
+//     segmentation), keyed by the digest of its inputs, resolved config and
+//     CodeVersion; a stage whose key is stored is reused, not recomputed.
+//
+// Caveats: decoding is strict (unknown keys, wrong types and values out of
+// range are errors naming file:line and the key), but BurntSushi/toml matches
+// keys case-insensitively, so "Steps" is read as "steps".
+package experiments

@@ -1,0 +1,17 @@
+package experiments
+
+import "errors"
+
+var (
+	// ErrSpec marks a spec that cannot be decoded or fails validation. The
+	// wrapping error names the file, line and key.
+	ErrSpec = errors.New("invalid spec")
+	// ErrUnknownSpec marks a name that is neither a built-in spec nor a file.
+	ErrUnknownSpec = errors.New("unknown spec")
+	// ErrUnknownProfile marks a profile the spec does not define.
+	ErrUnknownProfile = errors.New("unknown profile")
+	// ErrUnknownRun marks a run id the database does not hold.
+	ErrUnknownRun = errors.New("unknown run")
+	// ErrVerifyMismatch marks a verification whose recomputed results differ.
+	ErrVerifyMismatch = errors.New("verification found differences")
+)

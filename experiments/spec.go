@@ -1,0 +1,170 @@
+package experiments
+
+import (
+	"slices"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FormatVersion is the spec format this build reads. A spec's `format` key must
+// equal it; specs written for a newer cgx are refused with a clear error.
+const FormatVersion = 1
+
+// Kind names what an experiment does.
+type Kind string
+
+// The experiment kinds.
+const (
+	KindStyle        Kind = "style"        // fit interpretable manipulations per image
+	KindContent      Kind = "content"      // search scene parameters through the renderer
+	KindSegmentation Kind = "segmentation" // train on baseline and manipulated CG, score mask AP
+)
+
+// Kinds lists the kinds in documentation order.
+var Kinds = []Kind{KindStyle, KindContent, KindSegmentation}
+
+// Spec is one experiment as written in TOML (see docs/SPEC.md). After Resolve
+// it holds the values of one profile; Profiles is then nil.
+type Spec struct {
+	Format      int    `toml:"format"`
+	Name        string `toml:"name"`
+	Kind        Kind   `toml:"kind"`
+	Description string `toml:"description"`
+	Seed        int64  `toml:"seed"`
+	// Workers bounds parallelism; it never changes results. 0 means GOMAXPROCS.
+	// The CLI's --workers overrides it.
+	Workers int `toml:"workers"`
+
+	Datasets      Datasets      `toml:"datasets"`
+	Discriminator Discriminator `toml:"discriminator"`
+	Style         Style         `toml:"style"`
+	Content       Content       `toml:"content"`
+	Segmentation  Segmentation  `toml:"segmentation"`
+
+	// Profiles overlay keys of the spec by name ("smoke", "default", "paper").
+	Profiles map[string]toml.Primitive `toml:"profiles"`
+	// Profile is the name of the profile applied by Resolve ("" before).
+	Profile string `toml:"-"`
+}
+
+// Datasets holds the experiment's image sets by role. Class 0 of the
+// discriminator is CG, class 1 is Real; Eval is the held-out set with instance
+// masks that segmentation is scored on.
+type Datasets struct {
+	CG   Dataset `toml:"cg"`
+	Real Dataset `toml:"real"`
+	Eval Dataset `toml:"eval"`
+}
+
+// Dataset is an image set that cgx renders or reads from a folder.
+type Dataset struct {
+	Source    string `toml:"source"`    // "generate" or "folder"
+	Generator string `toml:"generator"` // generate: what scenes to render (see Generators)
+	Domain    string `toml:"domain"`    // generate: style domain applied to renders ("cg" or "real")
+	Count     int    `toml:"count"`     // generate: number of images
+	Size      int    `toml:"size"`      // square image size in pixels
+	Path      string `toml:"path"`      // folder: directory of PNG/JPEG images
+	Masks     string `toml:"masks"`     // folder: optional masks (directory of PNG id maps or COCO JSON)
+}
+
+// Discriminator configures the CG-vs-real classifier and its training.
+type Discriminator struct {
+	Width        int     `toml:"width"` // channels of the first convolution
+	Depth        int     `toml:"depth"` // number of conv+pool blocks
+	Epochs       int     `toml:"epochs"`
+	BatchSize    int     `toml:"batch_size"`
+	LearningRate float64 `toml:"learning_rate"`
+	TestFraction float64 `toml:"test_fraction"` // held out for accuracy
+}
+
+// Style configures per-image manipulation fitting.
+type Style struct {
+	Manipulations []string `toml:"manipulations"`
+	Directions    []string `toml:"directions"` // "cg-to-real", "real-to-cg"
+	Images        int      `toml:"images"`     // images fitted per manipulation and direction
+	Steps         int      `toml:"steps"`      // step limit per image
+	LearningRate  float64  `toml:"learning_rate"`
+	Threshold     float64  `toml:"threshold"`  // target-class confidence that stops an image
+	EarlyStop     bool     `toml:"early_stop"` // false reproduces the published over-shooting
+	Penalty       float64  `toml:"penalty"`    // L2 weight on parameters relative to identity
+	Grid          []int    `toml:"grid"`       // patch manipulation grid [rows, cols]
+	BatchSize     int      `toml:"batch_size"` // images fitted together (never changes results)
+}
+
+// Content configures the black-box scene search.
+type Content struct {
+	Experiment string   `toml:"experiment"` // "exp1" (bottle pose) or "exp2" (shelf arrangement)
+	Samplers   []string `toml:"samplers"`   // "tpe", "cmaes", "random"
+	Seeds      []int64  `toml:"seeds"`      // one study per sampler and seed
+	Trials     int      `toml:"trials"`     // trials per study
+	BatchSize  int      `toml:"batch_size"` // trials sampled together; part of the result
+	MixRounds  int      `toml:"mix_rounds"` // generate-and-mix rounds after the first search
+	MixImages  int      `toml:"mix_images"` // generated images that join the CG set per round
+	Threshold  float64  `toml:"threshold"`  // target-class confidence that counts as success
+}
+
+// Segmentation configures the downstream check.
+type Segmentation struct {
+	TrainingSets []string `toml:"training_sets"` // "baseline" or a manipulation name
+	Images       int      `toml:"images"`        // CG training images
+	Epochs       int      `toml:"epochs"`
+	BatchSize    int      `toml:"batch_size"`
+	LearningRate float64  `toml:"learning_rate"`
+}
+
+// Allowed values, used by validation and documented in docs/SPEC.md.
+var (
+	Manipulations = []string{"brightness-contrast", "patch-brightness-contrast", "hsv", "blur",
+		"channel-blur", "noise", "exposure"}
+	Directions   = []string{"cg-to-real", "real-to-cg"}
+	Samplers     = []string{"tpe", "cmaes", "random"}
+	Experiments  = []string{"exp1", "exp2"}
+	Sources      = []string{"generate", "folder"}
+	Domains      = []string{"cg", "real"}
+	Generators   = []string{"products", "exp1-lying", "exp1-standing", "exp2-random", "exp2-shelf"}
+	ProfileNames = []string{"smoke", "default", "paper"}
+)
+
+// defaults returns a spec holding every default for kind; decoding a spec file
+// onto it overrides what the file sets. Each call returns fresh slices.
+func defaults(kind Kind) Spec {
+	s := Spec{
+		Format: FormatVersion,
+		Kind:   kind,
+		Seed:   1,
+		Datasets: Datasets{
+			CG:   Dataset{Source: "generate", Generator: "products", Domain: "cg", Count: 256, Size: 64},
+			Real: Dataset{Source: "generate", Generator: "products", Domain: "real", Count: 256, Size: 64},
+		},
+		Discriminator: Discriminator{Width: 32, Depth: 3, Epochs: 2, BatchSize: 32,
+			LearningRate: 1e-3, TestFraction: 0.2},
+		Style: Style{Directions: []string{"cg-to-real"}, Images: 64, Steps: 200, LearningRate: 0.02,
+			Threshold: 0.5, EarlyStop: true, Grid: []int{8, 8}, BatchSize: 32},
+		Content: Content{Experiment: "exp1", Samplers: []string{"tpe"}, Seeds: []int64{1}, Trials: 100,
+			BatchSize: 4, MixImages: 0, Threshold: 0.5},
+		Segmentation: Segmentation{TrainingSets: []string{"baseline"}, Images: 256, Epochs: 4,
+			BatchSize: 16, LearningRate: 2e-3},
+	}
+	if kind == KindSegmentation {
+		s.Datasets.Eval = Dataset{Source: "generate", Generator: "products", Domain: "real", Count: 64, Size: 64}
+	}
+	return s
+}
+
+// clone returns a deep copy of s that shares no slices or maps with it.
+func (s Spec) clone() Spec {
+	c := s
+	c.Style.Manipulations = slices.Clone(s.Style.Manipulations)
+	c.Style.Directions = slices.Clone(s.Style.Directions)
+	c.Style.Grid = slices.Clone(s.Style.Grid)
+	c.Content.Samplers = slices.Clone(s.Content.Samplers)
+	c.Content.Seeds = slices.Clone(s.Content.Seeds)
+	c.Segmentation.TrainingSets = slices.Clone(s.Segmentation.TrainingSets)
+	if s.Profiles != nil {
+		c.Profiles = make(map[string]toml.Primitive, len(s.Profiles))
+		for k, v := range s.Profiles {
+			c.Profiles[k] = v
+		}
+	}
+	return c
+}

@@ -1,0 +1,185 @@
+package experiments
+
+import (
+	"math"
+	"regexp"
+	"slices"
+)
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
+
+// validate checks every value of s; prefix is "" for the base spec or
+// "profiles.NAME" so that errors point at the key that set the value (the
+// profile's line when the profile set it, the base line otherwise).
+func (f *File) validate(s Spec, prefix string) error {
+	v := validator{f: f, prefix: prefix}
+	v.check("name", s.Name != "", "missing; give the experiment a name such as \"style/blur\"")
+	v.check("name", s.Name == "" || nameRE.MatchString(s.Name), "%q may use only a-z, 0-9, '.', '_', '-' and '/'", s.Name)
+	v.check("workers", s.Workers >= 0 && s.Workers <= 256, "%d is out of range; use 0 (all cores) to 256", s.Workers)
+
+	v.dataset("datasets.cg", s.Datasets.CG)
+	v.dataset("datasets.real", s.Datasets.Real)
+	if s.Kind == KindSegmentation {
+		v.dataset("datasets.eval", s.Datasets.Eval)
+	}
+	v.discriminator(s)
+	switch s.Kind {
+	case KindStyle:
+		v.style(s.Style, s.Datasets)
+	case KindContent:
+		v.content(s)
+	case KindSegmentation:
+		v.style(s.Style, s.Datasets)
+		v.segmentation(s)
+	}
+	return v.err
+}
+
+type validator struct {
+	f      *File
+	prefix string
+	err    error
+}
+
+// check records the first failed condition as an error on key.
+func (v *validator) check(key string, ok bool, format string, a ...any) {
+	if ok || v.err != nil {
+		return
+	}
+	at := key
+	if v.prefix != "" && v.f.lines[v.prefix+"."+key] > 0 {
+		at = v.prefix + "." + key
+	}
+	v.err = v.f.errorf(at, format, a...)
+}
+
+func (v *validator) oneOf(key, value string, allowed []string) {
+	v.check(key, slices.Contains(allowed, value), "%q is not allowed; use one of %s", value, quoteList(allowed))
+}
+
+func (v *validator) subset(key string, values, allowed []string) {
+	v.check(key, len(values) > 0, "is empty; list at least one of %s", quoteList(allowed))
+	seen := map[string]bool{}
+	for _, x := range values {
+		v.oneOf(key, x, allowed)
+		v.check(key, !seen[x], "%q is listed twice", x)
+		seen[x] = true
+	}
+}
+
+func (v *validator) intIn(key string, x, lo, hi int) {
+	v.check(key, x >= lo && x <= hi, "%d is out of range; use %d to %d", x, lo, hi)
+}
+
+func (v *validator) floatIn(key string, x, lo, hi float64, openLo bool) {
+	ok := !math.IsNaN(x) && x <= hi && (x > lo || (!openLo && x == lo))
+	bracket := "["
+	if openLo {
+		bracket = "("
+	}
+	v.check(key, ok, "%g is out of range; use a value in %s%g, %g]", x, bracket, lo, hi)
+}
+
+func (v *validator) dataset(key string, d Dataset) {
+	v.oneOf(key+".source", d.Source, Sources)
+	v.intIn(key+".size", d.Size, 32, 512)
+	switch d.Source {
+	case "generate":
+		v.oneOf(key+".generator", d.Generator, Generators)
+		v.oneOf(key+".domain", d.Domain, Domains)
+		v.intIn(key+".count", d.Count, 2, 1_000_000)
+		v.check(key+".path", d.Path == "", "is only for source = \"folder\"")
+	case "folder":
+		v.check(key+".path", d.Path != "", "missing; name the directory of PNG/JPEG images")
+		v.check(key+".generator", d.Generator == "", "is only for source = \"generate\"")
+	}
+}
+
+func (v *validator) discriminator(s Spec) {
+	d := s.Discriminator
+	v.intIn("discriminator.width", d.Width, 4, 256)
+	v.intIn("discriminator.depth", d.Depth, 1, 6)
+	v.intIn("discriminator.epochs", d.Epochs, 1, 1000)
+	v.intIn("discriminator.batch_size", d.BatchSize, 1, 4096)
+	v.floatIn("discriminator.learning_rate", d.LearningRate, 0, 1, true)
+	v.floatIn("discriminator.test_fraction", d.TestFraction, 0, 0.9, true)
+	for _, ds := range []struct {
+		key string
+		d   Dataset
+	}{{"datasets.cg.size", s.Datasets.CG}, {"datasets.real.size", s.Datasets.Real}} {
+		v.check(ds.key, ds.d.Size%(1<<d.Depth) == 0, "%d must be divisible by 2^depth = %d (discriminator.depth = %d)",
+			ds.d.Size, 1<<d.Depth, d.Depth)
+	}
+	v.check("datasets.real.size", s.Datasets.CG.Size == s.Datasets.Real.Size,
+		"%d differs from datasets.cg.size %d; the discriminator needs one input size", s.Datasets.Real.Size, s.Datasets.CG.Size)
+}
+
+func (v *validator) style(st Style, ds Datasets) {
+	v.subset("style.manipulations", st.Manipulations, Manipulations)
+	v.subset("style.directions", st.Directions, Directions)
+	v.intIn("style.images", st.Images, 1, 1_000_000)
+	v.intIn("style.steps", st.Steps, 1, 100_000)
+	v.floatIn("style.learning_rate", st.LearningRate, 0, 10, true)
+	v.floatIn("style.threshold", st.Threshold, 0, 1, true)
+	v.check("style.threshold", st.Threshold < 1, "1 can never be reached; use a value below 1")
+	v.floatIn("style.penalty", st.Penalty, 0, 1e6, false)
+	v.intIn("style.batch_size", st.BatchSize, 1, 4096)
+	v.check("style.grid", len(st.Grid) == 2, "want [rows, cols], got %d numbers", len(st.Grid))
+	if len(st.Grid) == 2 {
+		v.intIn("style.grid", st.Grid[0], 1, 64)
+		v.intIn("style.grid", st.Grid[1], 1, 64)
+		v.check("style.grid", st.Grid[0] <= ds.CG.Size && st.Grid[1] <= ds.CG.Size,
+			"%dx%d has more cells than the %d px images have pixels", st.Grid[0], st.Grid[1], ds.CG.Size)
+	}
+}
+
+func (v *validator) content(s Spec) {
+	c := s.Content
+	v.oneOf("content.experiment", c.Experiment, Experiments)
+	v.subset("content.samplers", c.Samplers, Samplers)
+	v.check("content.seeds", len(c.Seeds) > 0, "is empty; list at least one sampler seed")
+	seen := map[int64]bool{}
+	for _, x := range c.Seeds {
+		v.check("content.seeds", !seen[x], "%d is listed twice", x)
+		seen[x] = true
+	}
+	v.intIn("content.trials", c.Trials, 1, 1_000_000)
+	v.intIn("content.batch_size", c.BatchSize, 1, max(1, c.Trials))
+	v.intIn("content.mix_rounds", c.MixRounds, 0, 20)
+	if c.MixRounds > 0 {
+		v.intIn("content.mix_images", c.MixImages, 1, 1_000_000)
+	}
+	v.floatIn("content.threshold", c.Threshold, 0, 1, true)
+	v.check("content.threshold", c.Threshold < 1, "1 can never be reached; use a value below 1")
+	want := map[string][2]string{"exp1": {"exp1-lying", "exp1-standing"}, "exp2": {"exp2-random", "exp2-shelf"}}[c.Experiment]
+	for i, ds := range []struct {
+		key string
+		d   Dataset
+	}{{"datasets.cg", s.Datasets.CG}, {"datasets.real", s.Datasets.Real}} {
+		if want[i] == "" || ds.d.Source != "generate" {
+			continue
+		}
+		v.check(ds.key+".generator", ds.d.Generator == want[i],
+			"%q does not match content.experiment %q; use %q", ds.d.Generator, c.Experiment, want[i])
+	}
+}
+
+func (v *validator) segmentation(s Spec) {
+	g := s.Segmentation
+	allowed := append([]string{"baseline"}, Manipulations...)
+	v.subset("segmentation.training_sets", g.TrainingSets, allowed)
+	v.intIn("segmentation.images", g.Images, 2, 1_000_000)
+	if s.Datasets.CG.Source == "generate" {
+		v.check("segmentation.images", g.Images <= s.Datasets.CG.Count,
+			"%d is more than datasets.cg.count %d", g.Images, s.Datasets.CG.Count)
+	}
+	v.intIn("segmentation.epochs", g.Epochs, 1, 1000)
+	v.intIn("segmentation.batch_size", g.BatchSize, 1, 4096)
+	v.floatIn("segmentation.learning_rate", g.LearningRate, 0, 1, true)
+	for _, ts := range g.TrainingSets {
+		if ts != "baseline" {
+			v.check("segmentation.training_sets", slices.Contains(s.Style.Manipulations, ts),
+				"%q needs fitted parameters; add it to style.manipulations", ts)
+		}
+	}
+}
