@@ -1,0 +1,49 @@
+// Package study searches black-box parameters with goptuna studies whose stored
+// trials are a pure function of the study's seed, its batch size, its search
+// space and the objective — never of the number of workers, GOMAXPROCS or
+// scheduling.
+//
+// # Vocabulary
+//
+//   - Space: the parameters searched, each a float (uniform or log-uniform), an
+//     int or a categorical, with goptuna distributions.
+//   - Slot: the logical index of a trial, 0, 1, 2, ... Slot k is stored with the
+//     trial system attribute "cgx.slot" = k. A slot holds at most one COMPLETE
+//     trial; failed attempts (an error, a cancellation, a dead process) stay in
+//     the study as FAIL trials carrying the same slot and the reason in
+//     "cgx.error". Trial numbers and ids are storage bookkeeping: a resumed
+//     study has the same trials per slot as an uninterrupted one, but its
+//     failed attempts shift the numbers of later trials.
+//   - Batch: slots [b*BatchSize, (b+1)*BatchSize). Every slot of batch b is
+//     sampled from the COMPLETE trials of the slots before b*BatchSize only, so
+//     the batch size is part of the result and the worker count is not.
+//   - Trial seed: DeriveSeed(study seed, "trial/<k>"), stored as "cgx.seed".
+//     The sampler's draws and the objective's seed are named children of it.
+//   - Sampler: "tpe", "cmaes" or "random" (see Samplers). A sampler is a pure
+//     function of (space, trial seed, history of earlier batches).
+//
+// # What Run writes
+//
+// For each slot, in slot order: one RUNNING trial holding the sampled
+// parameters (with their distributions) and the system attributes cgx.slot,
+// cgx.seed (and cgx.cmaes.generation for CMA-ES); then, once the objective
+// returns and every earlier slot of the batch has been written, its value,
+// the objective's attributes as user attributes, and the state COMPLETE (set
+// last). The study carries system attributes cgx.format, cgx.sampler,
+// cgx.seed, cgx.batch and cgx.space that a later Run checks before resuming,
+// and the user attributes cgx.sampler and cgx.seed (docs/DATA.md).
+//
+// # Caveats
+//
+//   - Only the goptuna.Storage interface is used, so goptuna.InMemoryStorage
+//     and the tracker's bbolt store both work; InMemoryStorage holds a single
+//     study per instance (Compare needs a storage that holds many).
+//   - Run assumes it is the only writer of its study: trials it finds RUNNING
+//     are taken to be left by a dead process and are marked failed.
+//   - goptuna's own TPE and random samplers draw from the global math/rand
+//     generator (which Go no longer lets a program seed) and its Parzen
+//     estimator reorders its mixture centres, so the TPE here is a port of
+//     Optuna's algorithm with explicit generators; CMA-ES uses goptuna's
+//     cmaes.Optimizer, rebuilt from the stored history for every batch.
+//   - The objective is minimised; values must be finite.
+package study
