@@ -1,0 +1,142 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/c-bata/goptuna"
+
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+// Trial attributes (docs/DATA.md).
+const (
+	TrialSuccess    = "success"
+	TrialConfidence = "confidence"
+	TrialSteps      = "steps"
+	TrialSource     = "source"
+	TrialResult     = "result"
+	TrialImage      = "image"
+	// TrialPlanted optionally holds the planted gap of this trial's own image
+	// (JSON name -> value), when it differs per image; see docs/REPORTS.md.
+	TrialPlanted = "cgx.planted"
+)
+
+// Trial is one goptuna trial with its cgx attributes decoded. Absent numeric
+// attributes are NaN (Confidence) or -1 (Steps, Image).
+type Trial struct {
+	ID       int
+	Number   int
+	State    goptuna.TrialState
+	Complete bool
+	Value    float64
+	// Params holds the internal (float) value of every parameter; ParamText its
+	// external value as text (a categorical's choice, an integer without ".0").
+	Params     map[string]float64
+	ParamText  map[string]string
+	Judged     bool // the success attribute is present
+	Success    bool
+	Confidence float64
+	Steps      int
+	Image      int
+	Source     tracker.ID // zero when absent
+	Result     tracker.ID // zero when absent
+	Planted    map[string]float64
+	Attrs      map[string]string // all user attributes, a copy
+}
+
+func decodeTrial(study string, ft goptuna.FrozenTrial, w *warnings) Trial {
+	t := Trial{
+		ID: ft.ID, Number: ft.Number, State: ft.State,
+		Complete:   ft.State == goptuna.TrialStateComplete,
+		Value:      ft.Value,
+		Params:     make(map[string]float64, len(ft.InternalParams)),
+		ParamText:  make(map[string]string, len(ft.InternalParams)),
+		Confidence: math.NaN(), Steps: -1, Image: -1,
+		Attrs: make(map[string]string, len(ft.UserAttrs)),
+	}
+	for k, v := range ft.InternalParams {
+		t.Params[k] = v
+		t.ParamText[k] = externalText(ft.Params[k], v)
+	}
+	for k, v := range ft.UserAttrs {
+		t.Attrs[k] = v
+	}
+	where := fmt.Sprintf("%s trial %d", study, ft.Number)
+	get := func(k string) string { return strings.TrimSpace(ft.UserAttrs[k]) }
+	if v := get(TrialSuccess); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err == nil {
+			t.Judged, t.Success = true, b
+		} else {
+			w.addf("%s: attribute %s = %q is not true/false; left out", where, TrialSuccess, v)
+		}
+	}
+	if v := get(TrialConfidence); v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
+			t.Confidence = f
+		} else {
+			w.addf("%s: attribute %s = %q is not a probability; left out", where, TrialConfidence, v)
+		}
+	}
+	t.Steps = intAttr(get(TrialSteps), TrialSteps, where, w)
+	t.Image = intAttr(get(TrialImage), TrialImage, where, w)
+	t.Source = idAttr(get(TrialSource), TrialSource, where, w)
+	t.Result = idAttr(get(TrialResult), TrialResult, where, w)
+	if v := get(TrialPlanted); v != "" {
+		p, err := parsePlanted(v)
+		if err != nil {
+			w.addf("%s: attribute %s: %v; left out", where, TrialPlanted, err)
+		} else {
+			t.Planted = p
+		}
+	}
+	return t
+}
+
+func intAttr(v, key, where string, w *warnings) int {
+	if v == "" {
+		return -1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		w.addf("%s: attribute %s = %q is not a count; left out", where, key, v)
+		return -1
+	}
+	return n
+}
+
+func idAttr(v, key, where string, w *warnings) tracker.ID {
+	if v == "" {
+		return tracker.ID{}
+	}
+	id, err := tracker.ParseID(v)
+	if err != nil {
+		w.addf("%s: attribute %s: %v; left out", where, key, err)
+		return tracker.ID{}
+	}
+	return id
+}
+
+// externalText renders a parameter's external value; it falls back on the
+// internal value when the external one is missing.
+func externalText(ext any, internal float64) string {
+	switch v := ext.(type) {
+	case nil:
+		return formatFloat(internal, 4)
+	case string:
+		return v
+	case float64:
+		return formatFloat(v, 4)
+	case float32:
+		return formatFloat(float64(v), 4)
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	default:
+		return fmt.Sprint(v)
+	}
+}
