@@ -203,4 +203,3 @@ func (rd *RunData) profileTable() Table {
 	}
 	return t
 }
-
