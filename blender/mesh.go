@@ -1,0 +1,276 @@
+package blender
+
+import (
+	"fmt"
+	"math"
+)
+
+// Triangle materials. Product meshes use body, cap and label; the shelf uses
+// matShelf.
+const (
+	matBody uint8 = iota
+	matCap
+	matLabel
+	matShelf
+)
+
+// lathe segments around the axis of round products. Both renderers draw the
+// same triangles, so this is also Blender's tessellation.
+const latheSegments = 20
+
+// mesh is an indexed triangle mesh with per-vertex normals. Triangles wind
+// counter-clockwise seen from outside. Product meshes are in product
+// coordinates: metres, upright along +Z, bounding box centred on the origin.
+type mesh struct {
+	pos  []Vec3
+	nrm  []Vec3
+	tris [][3]int32
+	mat  []uint8 // one per triangle
+}
+
+func (m *mesh) vertex(p, n Vec3) int32 {
+	m.pos = append(m.pos, p)
+	m.nrm = append(m.nrm, n.unit())
+	return int32(len(m.pos) - 1)
+}
+
+func (m *mesh) tri(a, b, c int32, mat uint8) {
+	m.tris = append(m.tris, [3]int32{a, b, c})
+	m.mat = append(m.mat, mat)
+}
+
+// quad adds the planar quad a, b, c, d (counter-clockwise from outside) with
+// a flat normal.
+func (m *mesh) quad(a, b, c, d Vec3, mat uint8) {
+	n := b.sub(a).cross(c.sub(a)).unit()
+	i := m.vertex(a, n)
+	j := m.vertex(b, n)
+	k := m.vertex(c, n)
+	l := m.vertex(d, n)
+	m.tri(i, j, k, mat)
+	m.tri(i, k, l, mat)
+}
+
+// box adds an axis-aligned box from lo to hi with flat faces.
+func (m *mesh) box(lo, hi Vec3, mat uint8) {
+	x0, y0, z0 := lo[0], lo[1], lo[2]
+	x1, y1, z1 := hi[0], hi[1], hi[2]
+	m.quad(Vec3{x0, y0, z0}, Vec3{x0, y1, z0}, Vec3{x1, y1, z0}, Vec3{x1, y0, z0}, mat) // bottom
+	m.quad(Vec3{x0, y0, z1}, Vec3{x1, y0, z1}, Vec3{x1, y1, z1}, Vec3{x0, y1, z1}, mat) // top
+	m.quad(Vec3{x0, y0, z0}, Vec3{x1, y0, z0}, Vec3{x1, y0, z1}, Vec3{x0, y0, z1}, mat) // front (-y)
+	m.quad(Vec3{x1, y1, z0}, Vec3{x0, y1, z0}, Vec3{x0, y1, z1}, Vec3{x1, y1, z1}, mat) // back (+y)
+	m.quad(Vec3{x0, y1, z0}, Vec3{x0, y0, z0}, Vec3{x0, y0, z1}, Vec3{x0, y1, z1}, mat) // left (-x)
+	m.quad(Vec3{x1, y0, z0}, Vec3{x1, y1, z0}, Vec3{x1, y1, z1}, Vec3{x1, y0, z1}, mat) // right (+x)
+}
+
+// profilePoint is one point of a lathe profile (radius r at height z). mat is
+// the material of the segment from this point to the next; crease splits the
+// normals of the two segments meeting here.
+type profilePoint struct {
+	r, z   float64
+	crease bool
+	mat    uint8
+}
+
+// lathe revolves a profile, listed from the bottom, about the Z axis around
+// centre c. Points with r == 0 become poles (disk centres).
+func (m *mesh) lathe(prof []profilePoint, c Vec3) {
+	segN := make([][2]float64, len(prof)-1) // outward normal of each segment in (r, z)
+	for i := range segN {
+		dr, dz := prof[i+1].r-prof[i].r, prof[i+1].z-prof[i].z
+		l := math.Hypot(dr, dz)
+		segN[i] = [2]float64{dz / l, -dr / l}
+	}
+	ring := func(i int, n [2]float64) []int32 {
+		p := prof[i]
+		if p.r == 0 {
+			return []int32{m.vertex(c.add(Vec3{0, 0, p.z}), Vec3{0, 0, n[1]})}
+		}
+		idx := make([]int32, latheSegments)
+		for j := range idx {
+			s, co := math.Sincos(2 * math.Pi * float64(j) / latheSegments)
+			idx[j] = m.vertex(c.add(Vec3{p.r * co, p.r * s, p.z}), Vec3{n[0] * co, n[0] * s, n[1]})
+		}
+		return idx
+	}
+	var below []int32 // ring at the start of the current segment
+	for i := range segN {
+		if i == 0 || prof[i].crease {
+			below = ring(i, segN[i])
+		}
+		var above []int32
+		if i+1 < len(segN) && !prof[i+1].crease {
+			n := [2]float64{segN[i][0] + segN[i+1][0], segN[i][1] + segN[i+1][1]}
+			l := math.Hypot(n[0], n[1])
+			above = ring(i+1, [2]float64{n[0] / l, n[1] / l})
+		} else {
+			above = ring(i+1, segN[i])
+		}
+		mat := prof[i].mat
+		for j := range latheSegments {
+			k := (j + 1) % latheSegments
+			switch {
+			case len(below) == 1:
+				m.tri(below[0], above[k], above[j], mat)
+			case len(above) == 1:
+				m.tri(below[j], below[k], above[0], mat)
+			default:
+				m.tri(below[j], below[k], above[k], mat)
+				m.tri(below[j], above[k], above[j], mat)
+			}
+		}
+		below = above
+	}
+}
+
+// bandMat returns the body or label material for a segment starting at z.
+func bandMat(p ProductKind, z float64) uint8 {
+	if z >= p.LabelLow*p.Height-1e-9 && z < p.LabelHigh*p.Height-1e-9 {
+		return matLabel
+	}
+	return matBody
+}
+
+func bottleMesh(p ProductKind) *mesh {
+	const capR, capH, neckR, neckH = 0.0150, 0.020, 0.0125, 0.012
+	R, H := p.Width/2, p.Height
+	hs := 1.1 * R
+	hb := H - capH - neckH - hs // top of the straight body
+	pts := []profilePoint{{r: 0, z: 0}, {r: 0.9 * R, z: 0, crease: true}, {r: R, z: 0.008, crease: true},
+		{r: R, z: p.LabelLow * H}, {r: R, z: p.LabelHigh * H}, {r: R, z: hb}}
+	for t := 1; t <= 4; t++ {
+		phi := float64(t) / 4 * math.Pi / 2
+		pts = append(pts, profilePoint{r: neckR + (R-neckR)*math.Cos(phi), z: hb + hs*math.Sin(phi), crease: t == 4})
+	}
+	pts = append(pts,
+		profilePoint{r: neckR, z: H - capH, crease: true, mat: matCap},
+		profilePoint{r: capR, z: H - capH, crease: true, mat: matCap},
+		profilePoint{r: capR, z: H, crease: true, mat: matCap},
+		profilePoint{r: 0, z: H})
+	for i := range pts {
+		if pts[i].mat == matBody {
+			pts[i].mat = bandMat(p, pts[i].z)
+		}
+	}
+	m := &mesh{}
+	m.lathe(pts, Vec3{})
+	return m
+}
+
+func canMesh(p ProductKind) *mesh {
+	R, H := p.Width/2, p.Height
+	pts := []profilePoint{{r: 0, z: 0}, {r: 0.85 * R, z: 0, crease: true}, {r: R, z: 0.008, crease: true},
+		{r: R, z: p.LabelLow * H}, {r: R, z: p.LabelHigh * H}, {r: R, z: H - 0.012, crease: true},
+		{r: 0.88 * R, z: H - 0.002, crease: true}, {r: 0.88 * R, z: H, crease: true, mat: matCap}, {r: 0, z: H}}
+	for i := range pts[:len(pts)-2] {
+		pts[i].mat = bandMat(p, pts[i].z)
+	}
+	m := &mesh{}
+	m.lathe(pts, Vec3{})
+	return m
+}
+
+func cartonMesh(p ProductKind) *mesh {
+	w := p.Width / 2
+	hg := 0.5 * p.Width // gable height
+	hb := p.Height - hg
+	m := &mesh{}
+	m.quad(Vec3{-w, -w, 0}, Vec3{-w, w, 0}, Vec3{w, w, 0}, Vec3{w, -w, 0}, matBody) // bottom
+	// Four walls in three bands each: body, label, body.
+	zs := []float64{0, p.LabelLow * p.Height, p.LabelHigh * p.Height, hb}
+	corners := []Vec3{{-w, -w}, {w, -w}, {w, w}, {-w, w}}
+	for side := range 4 {
+		a, b := corners[side], corners[(side+1)%4]
+		for band := range 3 {
+			z0, z1 := zs[band], zs[band+1]
+			mat := matBody
+			if band == 1 {
+				mat = matLabel
+			}
+			m.quad(Vec3{a[0], a[1], z0}, Vec3{b[0], b[1], z0}, Vec3{b[0], b[1], z1}, Vec3{a[0], a[1], z1}, mat)
+		}
+	}
+	// Gable: two slopes meeting at a ridge along x, two triangular ends.
+	top := hb + hg
+	m.quad(Vec3{-w, -w, hb}, Vec3{w, -w, hb}, Vec3{w, 0, top}, Vec3{-w, 0, top}, matBody)
+	m.quad(Vec3{w, w, hb}, Vec3{-w, w, hb}, Vec3{-w, 0, top}, Vec3{w, 0, top}, matBody)
+	for _, x := range []float64{-w, w} {
+		a, b, c := Vec3{x, -w, hb}, Vec3{x, w, hb}, Vec3{x, 0, top}
+		if x < 0 {
+			a, b = b, a
+		}
+		n := b.sub(a).cross(c.sub(a))
+		m.tri(m.vertex(a, n), m.vertex(b, n), m.vertex(c, n), matBody)
+	}
+	// Screw spout on the front slope, sunk into it so no gap shows.
+	const spoutR, spoutH = 0.012, 0.014
+	base := hb + hg/2 - spoutR
+	m.lathe([]profilePoint{{r: 0, z: base, mat: matCap}, {r: spoutR, z: base, crease: true, mat: matCap},
+		{r: spoutR, z: hb + hg/2 + spoutH, crease: true, mat: matCap}, {r: 0, z: hb + hg/2 + spoutH}},
+		Vec3{0, -w / 2, 0})
+	return m
+}
+
+// centre shifts m so that its bounding box is centred on the origin.
+func (m *mesh) centre() {
+	lo, hi := m.bounds()
+	c := lo.add(hi).scale(0.5)
+	for i := range m.pos {
+		m.pos[i] = m.pos[i].sub(c)
+	}
+}
+
+func (m *mesh) bounds() (lo, hi Vec3) {
+	lo = Vec3{math.Inf(1), math.Inf(1), math.Inf(1)}
+	hi = lo.scale(-1)
+	for _, p := range m.pos {
+		for a := range 3 {
+			lo[a] = math.Min(lo[a], p[a])
+			hi[a] = math.Max(hi[a], p[a])
+		}
+	}
+	return lo, hi
+}
+
+// productMeshes holds one immutable mesh per product kind, built at init.
+var productMeshes = func() map[string]*mesh {
+	out := make(map[string]*mesh, len(productKinds))
+	for name, p := range productKinds {
+		var m *mesh
+		switch p.Shape {
+		case ShapeBottle:
+			m = bottleMesh(p)
+		case ShapeCan:
+			m = canMesh(p)
+		case ShapeCarton:
+			m = cartonMesh(p)
+		}
+		m.centre()
+		out[name] = m
+	}
+	return out
+}()
+
+func productMesh(kind string) (*mesh, error) {
+	m, ok := productMeshes[kind]
+	if !ok {
+		return nil, fmt.Errorf("product mesh: %w %q", ErrUnknownProduct, kind)
+	}
+	return m, nil
+}
+
+// shelfMesh returns the shelf's boards and panels in world coordinates.
+func shelfMesh(s Shelf) *mesh {
+	m := &mesh{}
+	x0, x1 := s.Position[0]-s.Width/2, s.Position[0]+s.Width/2
+	y0, y1 := s.Position[1]-s.Depth/2, s.Position[1]+s.Depth/2
+	z0, top := s.Position[2], s.Top()
+	for k := 0; k <= s.Levels; k++ {
+		z := z0 + float64(k)*(s.Board+s.LevelHeight)
+		m.box(Vec3{x0, y0, z}, Vec3{x1, y1, z + s.Board}, matShelf)
+	}
+	m.box(Vec3{x0 - s.Board, y0, z0}, Vec3{x0, y1 + s.Board, top}, matShelf)
+	m.box(Vec3{x1, y0, z0}, Vec3{x1 + s.Board, y1 + s.Board, top}, matShelf)
+	m.box(Vec3{x0, y1, z0}, Vec3{x1, y1 + s.Board, top}, matShelf)
+	return m
+}
