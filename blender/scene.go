@@ -33,9 +33,9 @@ type Ambient struct {
 
 // Light is a directional (sun-like) light.
 type Light struct {
-	Direction Vec3    `json:"direction"`       // from the scene towards the light; need not be unit length
-	Color     Color   `json:"color,omitzero"`  // default white
-	Intensity float64 `json:"intensity"`       // irradiance on a surface facing the light, 0..100
+	Direction Vec3    `json:"direction"`      // from the scene towards the light; need not be unit length
+	Color     Color   `json:"color,omitzero"` // default white
+	Intensity float64 `json:"intensity"`      // irradiance on a surface facing the light, 0..100
 }
 
 // Camera is a pinhole camera looking from Position at Target with world +Z
