@@ -138,3 +138,15 @@ func (s *cmaSampler) batch(history []observation) (func(int64) (proposal, error)
 		return proposal{params: params, attrs: map[string]string{attrGeneration: generation}}, nil
 	}, nil
 }
+
+// CMAESPopulation is the CMA-ES population size for space: 4 + floor(3 ln d)
+// for d float and int parameters (0 when d < 2, where CMA-ES is not used). A
+// generation is told its first CMAESPopulation trials, so a batch size equal
+// to it (or a divisor of it) wastes no trials.
+func CMAESPopulation(space Space) int {
+	d := len(newCMASampler(space).numeric)
+	if d < 2 {
+		return 0
+	}
+	return 4 + int(math.Floor(3*math.Log(float64(d))))
+}
