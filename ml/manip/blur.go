@@ -1,0 +1,198 @@
+package manip
+
+import (
+	"fmt"
+	"math"
+)
+
+// blurIdentity is the sigma the blurs start from. Sigma 0 would be the exact
+// identity, but every derivative of the kernel vanishes there, so a fit
+// started at 0 never moves. At 0.15 px the erf-integrated kernel keeps
+// 99.83% of each value's weight on the value itself, so no value moves by
+// more than 0.0018 (under half an 8-bit level), while dw/dsigma is still
+// about 0.035 per tap, enough for Adam (see docs/MANIPULATIONS.md).
+const blurIdentity = 0.15
+
+// blurHigh is the top of the plausible sigma range, in pixels.
+const blurHigh = 3
+
+// sigmaMin: below it the kernel is treated as the identity (a unit impulse);
+// the true kernel differs from it by less than 1e-300 there.
+const sigmaMin = 0.02
+
+func newBlur(o Options) *manipulation {
+	return &manipulation{
+		name:   "blur",
+		config: fmt.Sprintf("radius=%d", o.BlurRadius),
+		params: []Param{{Name: "sigma", Identity: blurIdentity, Low: 0, High: blurHigh, Softplus: true}},
+		kern:   gaussianBlur{radius: o.BlurRadius},
+	}
+}
+
+func newChannelBlur(o Options) *manipulation {
+	ps := make([]Param, 3)
+	for c, s := range channelSuffix {
+		ps[c] = Param{Name: "sigma_" + s, Identity: blurIdentity, Low: 0, High: blurHigh, Softplus: true}
+	}
+	return &manipulation{
+		name:   "channel-blur",
+		config: fmt.Sprintf("radius=%d", o.BlurRadius),
+		params: ps,
+		kern:   gaussianBlur{radius: o.BlurRadius, perChannel: true},
+	}
+}
+
+// gaussianBlur convolves each channel with a separable Gaussian of standard
+// deviation sigma (one sigma for all channels, or one per channel), over a
+// fixed window of 2*radius+1 taps with reflect padding. Each tap is the
+// Gaussian integrated over its pixel (a difference of erfs) rather than
+// sampled at the pixel centre, and the taps are normalised to sum to 1:
+//
+//	w_k ∝ Phi((k+1/2)/sigma) - Phi((k-1/2)/sigma),  k = -radius..radius.
+//
+// Integrated taps keep a usable gradient down to sigma ≈ 0.2, where sampled
+// taps have none. Sigma <= sigmaMin is a unit impulse (no blur).
+type gaussianBlur struct {
+	radius     int
+	perChannel bool
+}
+
+func (gaussianBlur) check(h, w int) error { return nil }
+
+// sigmaOf returns the sigma channel c uses.
+func (k gaussianBlur) sigmaOf(p []float64, c int) float64 {
+	if k.perChannel {
+		return p[c]
+	}
+	return p[0]
+}
+
+func (k gaussianBlur) forward(dst, src []float64, im *imageArgs) {
+	n, taps := im.h*im.w, 2*k.radius+1
+	wt, dwt := im.ws.buf(0, taps), im.ws.buf(1, taps)
+	tmp, pad := im.ws.buf(2, n), im.ws.buf(3, max(im.w, im.h)+2*k.radius)
+	for c := range 3 {
+		if c == 0 || k.perChannel {
+			blurWeights(k.sigmaOf(im.p, c), k.radius, wt, dwt)
+		}
+		hpass(tmp, src[c*n:(c+1)*n], wt, im.h, im.w, k.radius, pad)
+		vpass(dst[c*n:(c+1)*n], tmp, wt, im.h, im.w, k.radius)
+	}
+}
+
+// backward uses d(V H x)/dsigma = V' H x + V H' x, where H and V are the
+// horizontal and vertical passes and ' marks the pass with dw/dsigma taps.
+func (k gaussianBlur) backward(gv, src, g []float64, im *imageArgs) {
+	n, taps := im.h*im.w, 2*k.radius+1
+	wt, dwt := im.ws.buf(0, taps), im.ws.buf(1, taps)
+	a, da := im.ws.buf(2, n), im.ws.buf(3, n)
+	t1, t2 := im.ws.buf(4, n), im.ws.buf(5, n)
+	pad := im.ws.buf(6, max(im.w, im.h)+2*k.radius)
+	clear(gv)
+	for c := range 3 {
+		if c == 0 || k.perChannel {
+			blurWeights(k.sigmaOf(im.p, c), k.radius, wt, dwt)
+		}
+		x := src[c*n : (c+1)*n]
+		hpass(a, x, wt, im.h, im.w, k.radius, pad)
+		hpass(da, x, dwt, im.h, im.w, k.radius, pad)
+		vpass(t1, a, dwt, im.h, im.w, k.radius)
+		vpass(t2, da, wt, im.h, im.w, k.radius)
+		gc := g[c*n : (c+1)*n]
+		var s float64
+		for i := range n {
+			s += gc[i] * (t1[i] + t2[i])
+		}
+		if k.perChannel {
+			gv[c] = s
+		} else {
+			gv[0] += s
+		}
+	}
+}
+
+// blurWeights writes the normalised taps w[k+radius] and their derivatives
+// dw/dsigma for k = -radius..radius.
+func blurWeights(sigma float64, radius int, w, dw []float64) {
+	clear(w)
+	clear(dw)
+	if !(sigma > sigmaMin) {
+		w[radius] = 1
+		return
+	}
+	const invSqrt2 = 1 / math.Sqrt2
+	phi := func(t float64) float64 { return math.Exp(-t*t/2) / math.Sqrt(2*math.Pi) }
+	// Centre tap: Phi(1/(2s)) - Phi(-1/(2s)) = erf(1/(2s*sqrt2)).
+	b := 0.5 / sigma
+	w[radius] = math.Erf(b * invSqrt2)
+	dw[radius] = -2 * b * phi(b) / sigma
+	sum, dsum := w[radius], dw[radius]
+	for k := 1; k <= radius; k++ {
+		a, b := (float64(k)-0.5)/sigma, (float64(k)+0.5)/sigma
+		// Phi(b) - Phi(a) through erfc keeps the far tail accurate.
+		v := 0.5 * (math.Erfc(a*invSqrt2) - math.Erfc(b*invSqrt2))
+		dv := (a*phi(a) - b*phi(b)) / sigma
+		w[radius+k], w[radius-k] = v, v
+		dw[radius+k], dw[radius-k] = dv, dv
+		sum += 2 * v
+		dsum += 2 * dv
+	}
+	for i := range w {
+		wn := w[i] / sum
+		dw[i] = (dw[i] - wn*dsum) / sum
+		w[i] = wn
+	}
+}
+
+// reflect maps index i into [0,n) by mirror reflection about the edges
+// without repeating them (PyTorch's "reflect"), folding as often as needed.
+func reflect(i, n int) int {
+	if n == 1 {
+		return 0
+	}
+	period := 2 * (n - 1)
+	i %= period
+	if i < 0 {
+		i += period
+	}
+	if i >= n {
+		i = period - i
+	}
+	return i
+}
+
+// hpass convolves each row of the h x w plane src with taps wt into dst.
+// pad is scratch of at least w+2*radius values.
+func hpass(dst, src, wt []float64, h, w, radius int, pad []float64) {
+	pad = pad[:w+2*radius]
+	for y := range h {
+		row := src[y*w : (y+1)*w]
+		for j := range pad {
+			pad[j] = row[reflect(j-radius, w)]
+		}
+		out := dst[y*w : (y+1)*w]
+		for x := range out {
+			win := pad[x : x+len(wt)]
+			var s float64
+			for t, v := range wt {
+				s += v * win[t]
+			}
+			out[x] = s
+		}
+	}
+}
+
+// vpass convolves each column of the h x w plane src with taps wt into dst.
+func vpass(dst, src, wt []float64, h, w, radius int) {
+	for y := range h {
+		out := dst[y*w : (y+1)*w]
+		clear(out)
+		for t, v := range wt {
+			yy := reflect(y+t-radius, h)
+			in := src[yy*w : (yy+1)*w]
+			for x := range out {
+				out[x] += v * in[x]
+			}
+		}
+	}
+}

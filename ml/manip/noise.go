@@ -1,0 +1,87 @@
+package manip
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+)
+
+func newNoise(Options) *manipulation {
+	return &manipulation{
+		name: "noise",
+		params: []Param{
+			{Name: "noise_mean", Low: -0.5, High: 0.5},
+			{Name: "noise_std", Low: -0.5, High: 0.5},
+		},
+		kern:  gaussianNoise{},
+		noisy: true,
+	}
+}
+
+// gaussianNoise adds noise_mean + noise_std*z to every value and clamps to
+// [0,1], where z is a standard normal sample per pixel and channel, fixed for
+// the image: it is drawn from the image's seed (noiseSample), so the same
+// image gets the same z at every fitting step, in Apply and in every batch.
+// noise_std may turn negative; -s adds the mirrored sample, equally likely,
+// so |noise_std| is the noise level.
+type gaussianNoise struct{}
+
+func (gaussianNoise) check(h, w int) error { return nil }
+
+func (gaussianNoise) forward(dst, src []float64, im *imageArgs) {
+	mean, std := im.p[0], im.p[1]
+	for i, x := range src {
+		dst[i], _ = clamp01(x + mean + std*im.noise[i])
+	}
+}
+
+func (gaussianNoise) backward(gv, src, g []float64, im *imageArgs) {
+	mean, std := im.p[0], im.p[1]
+	var gm, gs float64
+	for i, x := range src {
+		z := im.noise[i]
+		if _, in := clamp01(x + mean + std*z); in {
+			gm += g[i]
+			gs += g[i] * z
+		}
+	}
+	gv[0], gv[1] = gm, gs
+}
+
+// noiseSeedName names the child seed of an image's seed that drives its noise.
+const noiseSeedName = "manip/noise"
+
+// childSeed derives a named seed from a parent seed: the first 8 bytes of
+// SHA-256(parent as 8 little-endian bytes || name), so seeds depend on
+// names, never on call order.
+func childSeed(parent int64, name string) uint64 {
+	h := sha256.New()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(parent))
+	h.Write(b[:])
+	h.Write([]byte(name))
+	return binary.LittleEndian.Uint64(h.Sum(nil))
+}
+
+// noiseSample returns n standard normal values for an image with the given
+// seed: PCG-DXSM (math/rand/v2, whose output is specified) seeded from the
+// child seed "manip/noise", turned into normals by the Box-Muller transform
+// (written out here so the values never depend on a library's algorithm).
+func noiseSample(seed int64, n int) []float64 {
+	s := childSeed(seed, noiseSeedName)
+	src := rand.NewPCG(s, s^0x9e3779b97f4a7c15)
+	z := make([]float64, n)
+	for i := 0; i < n; i += 2 {
+		// Uniforms in (0,1) from the top 53 bits, offset by half a step so
+		// log never sees 0.
+		u1 := (float64(src.Uint64()>>11) + 0.5) / (1 << 53)
+		u2 := (float64(src.Uint64()>>11) + 0.5) / (1 << 53)
+		r := math.Sqrt(-2 * math.Log(u1))
+		z[i] = r * math.Cos(2*math.Pi*u2)
+		if i+1 < n {
+			z[i+1] = r * math.Sin(2*math.Pi*u2)
+		}
+	}
+	return z
+}
