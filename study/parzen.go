@@ -15,6 +15,9 @@ import (
 type parzen struct {
 	weights, mus, sigmas []float64
 	low, high            float64
+
+	logCoef   []float64 // log(weight / (sqrt(2 pi) sigma)) per component
+	logAccept float64   // log of the mixture's mass inside [low, high]
 }
 
 const (
@@ -97,7 +100,12 @@ func newParzen(obs []float64, low, high float64) parzen {
 		sigmas[i] = math.Min(math.Max(sigmas[i], minSigma), maxSigma)
 	}
 	sigmas[priorPos] = priorSigma
-	return parzen{weights: weights, mus: mus, sigmas: sigmas, low: low, high: high}
+	p := parzen{weights: weights, mus: mus, sigmas: sigmas, low: low, high: high, logCoef: make([]float64, len(mus))}
+	for i, w := range weights {
+		p.logCoef[i] = math.Log(w) - math.Log(math.Sqrt(2*math.Pi)*math.Max(sigmas[i], parzenEps))
+	}
+	p.logAccept = math.Log(p.acceptance())
+	return p
 }
 
 // maxDrawAttempts bounds rejection sampling; the prior component alone puts
@@ -140,15 +148,15 @@ func (p parzen) acceptance() float64 {
 	return s
 }
 
-// logPDF is the log density of the truncated mixture at x.
-func (p parzen) logPDF(x float64) float64 {
-	terms := make([]float64, len(p.weights))
-	for i, w := range p.weights {
-		s := math.Max(p.sigmas[i], parzenEps)
-		z := (x - p.mus[i]) / s
-		terms[i] = math.Log(w) - math.Log(math.Sqrt(2*math.Pi)*s) - 0.5*z*z
+// logPDF is the log density of the truncated mixture at x. scratch, if long
+// enough, is used instead of allocating.
+func (p parzen) logPDF(x float64, scratch []float64) float64 {
+	terms := scratch[:0]
+	for i := range p.weights {
+		z := (x - p.mus[i]) / math.Max(p.sigmas[i], parzenEps)
+		terms = append(terms, p.logCoef[i]-0.5*z*z)
 	}
-	return logSumExp(terms) - math.Log(p.acceptance())
+	return logSumExp(terms) - p.logAccept
 }
 
 // logMass is the log probability of the truncated mixture on [lo, hi], used
@@ -159,7 +167,7 @@ func (p parzen) logMass(lo, hi float64) float64 {
 	for i, w := range p.weights {
 		s += w * (normalCDF(hi, p.mus[i], p.sigmas[i]) - normalCDF(lo, p.mus[i], p.sigmas[i]))
 	}
-	return math.Log(s+parzenEps) - math.Log(p.acceptance()+parzenEps)
+	return math.Log(s+parzenEps) - math.Log(math.Exp(p.logAccept)+parzenEps)
 }
 
 func logSumExp(xs []float64) float64 {

@@ -96,13 +96,14 @@ func (s *tpeSampler) numerical(p Param, below, above []float64) func(*rand.Rand)
 	l, g := newParzen(below, low, high), newParzen(above, low, high)
 	return func(rng *rand.Rand) float64 {
 		best, bestScore := 0.0, math.Inf(-1)
+		scratch := make([]float64, 0, max(len(l.mus), len(g.mus)))
 		for i, x := range l.draw(rng, s.candidates) {
 			var score float64
 			if p.Kind == KindInt {
 				x = p.clampInternal(x)
 				score = l.logMass(x-0.5, x+0.5) - g.logMass(x-0.5, x+0.5)
 			} else {
-				score = l.logPDF(x) - g.logPDF(x)
+				score = l.logPDF(x, scratch) - g.logPDF(x, scratch)
 			}
 			if i == 0 || score > bestScore {
 				best, bestScore = x, score
