@@ -6,8 +6,11 @@ import (
 	"math/rand"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/c-bata/goptuna"
+	"github.com/c-bata/goptuna/cmaes"
+	"github.com/c-bata/goptuna/tpe"
 )
 
 // benchSpace resembles content experiment 2: 12 rotations and 6 product kinds.
@@ -87,5 +90,72 @@ func BenchmarkRun(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*trials), "ns/trial")
 		})
+	}
+}
+
+// BenchmarkGoptunaSample is the peer of BenchmarkSample: goptuna's own
+// samplers proposing one trial of the same space from the same history in a
+// goptuna.InMemoryStorage. Its TPE is not reproducible (global generator) and
+// its CMA-ES keeps the optimiser in memory instead of replaying the history,
+// which is why it is cheaper there.
+func BenchmarkGoptunaSample(b *testing.B) {
+	space := benchSpace(b)
+	dists := space.Distributions()
+	numeric := map[string]interface{}{}
+	for _, p := range space.params {
+		if p.Kind != KindCategorical {
+			numeric[p.Name] = dists[p.Name]
+		}
+	}
+	for _, name := range Samplers() {
+		for _, n := range []int{100, 1000} {
+			b.Run(fmt.Sprintf("%s/history-%d", name, n), func(b *testing.B) {
+				st := goptuna.NewInMemoryStorage()
+				for _, o := range benchHistory(space, n) {
+					ft := goptuna.FrozenTrial{State: goptuna.TrialStateComplete, Value: o.value, InternalParams: o.params,
+						Params: space.externalParams(o.params), Distributions: space.Distributions(),
+						DatetimeStart: time.Unix(0, 0), DatetimeComplete: time.Unix(1, 0),
+						UserAttrs: map[string]string{}, SystemAttrs: map[string]string{}, IntermediateValues: map[int]float64{}}
+					if _, err := st.CloneTrial(goptuna.InMemoryStorageStudyID, ft); err != nil {
+						b.Fatal(err)
+					}
+				}
+				var indep goptuna.Sampler = goptuna.NewRandomSampler(goptuna.RandomSamplerOptionSeed(1))
+				if name == SamplerTPE {
+					indep = tpe.NewSampler(tpe.SamplerOptionSeed(1))
+				}
+				rel := cmaes.NewSampler(cmaes.SamplerOptionSeed(1))
+				s, err := goptuna.CreateStudy("bench", goptuna.StudyOptionStorage(st), goptuna.StudyOptionSampler(indep),
+					goptuna.StudyOptionLogger(nil))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					id, err := st.CreateNewTrial(goptuna.InMemoryStorageStudyID)
+					if err != nil {
+						b.Fatal(err)
+					}
+					ft, err := st.GetTrial(id)
+					if err != nil {
+						b.Fatal(err)
+					}
+					relative := map[string]float64{}
+					if name == SamplerCMAES {
+						if relative, err = rel.SampleRelative(s, ft, numeric); err != nil {
+							b.Fatal(err)
+						}
+					}
+					for _, p := range space.params {
+						if _, ok := relative[p.Name]; ok {
+							continue
+						}
+						if _, err := indep.Sample(s, ft, p.Name, dists[p.Name]); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			})
+		}
 	}
 }
