@@ -14,14 +14,28 @@ const (
 	matShelf
 )
 
-// lathe segments around the axis of round products. Both renderers draw the
-// same triangles, so this is also Blender's tessellation.
-const latheSegments = 20
+// lodSegments are the tessellations of round products, coarse to fine: the
+// number of segments around the axis. prepare picks one per object from its
+// projected size (lodFor), and both renderers draw that same mesh.
+var lodSegments = [...]int{8, 12, 16, 24}
+
+// lodFor returns the index into lodSegments of the coarsest tessellation
+// whose silhouette deviates at most a quarter pixel from the true circle of
+// radius rPx pixels.
+func lodFor(rPx float64) int {
+	for i, n := range lodSegments {
+		if rPx*(1-math.Cos(math.Pi/float64(n))) <= 0.25 {
+			return i
+		}
+	}
+	return len(lodSegments) - 1
+}
 
 // mesh is an indexed triangle mesh with per-vertex normals. Triangles wind
 // counter-clockwise seen from outside. Product meshes are in product
 // coordinates: metres, upright along +Z, bounding box centred on the origin.
 type mesh struct {
+	segs int // segments around the axis of lathed parts
 	pos  []Vec3
 	nrm  []Vec3
 	tris [][3]int32
@@ -86,9 +100,9 @@ func (m *mesh) lathe(prof []profilePoint, c Vec3) {
 		if p.r == 0 {
 			return []int32{m.vertex(c.add(Vec3{0, 0, p.z}), Vec3{0, 0, n[1]})}
 		}
-		idx := make([]int32, latheSegments)
+		idx := make([]int32, m.segs)
 		for j := range idx {
-			s, co := math.Sincos(2 * math.Pi * float64(j) / latheSegments)
+			s, co := math.Sincos(2 * math.Pi * float64(j) / float64(m.segs))
 			idx[j] = m.vertex(c.add(Vec3{p.r * co, p.r * s, p.z}), Vec3{n[0] * co, n[0] * s, n[1]})
 		}
 		return idx
@@ -107,8 +121,8 @@ func (m *mesh) lathe(prof []profilePoint, c Vec3) {
 			above = ring(i+1, segN[i])
 		}
 		mat := prof[i].mat
-		for j := range latheSegments {
-			k := (j + 1) % latheSegments
+		for j := range m.segs {
+			k := (j + 1) % m.segs
 			switch {
 			case len(below) == 1:
 				m.tri(below[0], above[k], above[j], mat)
@@ -131,7 +145,7 @@ func bandMat(p ProductKind, z float64) uint8 {
 	return matBody
 }
 
-func bottleMesh(p ProductKind) *mesh {
+func bottleMesh(p ProductKind, segs int) *mesh {
 	const capR, capH, neckR, neckH = 0.0150, 0.020, 0.0125, 0.012
 	R, H := p.Width/2, p.Height
 	hs := 1.1 * R
@@ -152,12 +166,12 @@ func bottleMesh(p ProductKind) *mesh {
 			pts[i].mat = bandMat(p, pts[i].z)
 		}
 	}
-	m := &mesh{}
+	m := &mesh{segs: segs}
 	m.lathe(pts, Vec3{})
 	return m
 }
 
-func canMesh(p ProductKind) *mesh {
+func canMesh(p ProductKind, segs int) *mesh {
 	R, H := p.Width/2, p.Height
 	pts := []profilePoint{{r: 0, z: 0}, {r: 0.85 * R, z: 0, crease: true}, {r: R, z: 0.008, crease: true},
 		{r: R, z: p.LabelLow * H}, {r: R, z: p.LabelHigh * H}, {r: R, z: H - 0.012, crease: true},
@@ -165,16 +179,16 @@ func canMesh(p ProductKind) *mesh {
 	for i := range pts[:len(pts)-2] {
 		pts[i].mat = bandMat(p, pts[i].z)
 	}
-	m := &mesh{}
+	m := &mesh{segs: segs}
 	m.lathe(pts, Vec3{})
 	return m
 }
 
-func cartonMesh(p ProductKind) *mesh {
+func cartonMesh(p ProductKind, segs int) *mesh {
 	w := p.Width / 2
 	hg := 0.5 * p.Width // gable height
 	hb := p.Height - hg
-	m := &mesh{}
+	m := &mesh{segs: segs}
 	m.quad(Vec3{-w, -w, 0}, Vec3{-w, w, 0}, Vec3{w, w, 0}, Vec3{w, -w, 0}, matBody) // bottom
 	// Four walls in three bands each: body, label, body.
 	zs := []float64{0, p.LabelLow * p.Height, p.LabelHigh * p.Height, hb}
@@ -232,36 +246,48 @@ func (m *mesh) bounds() (lo, hi Vec3) {
 	return lo, hi
 }
 
-// productMeshes holds one immutable mesh per product kind, built at init.
-var productMeshes = func() map[string]*mesh {
-	out := make(map[string]*mesh, len(productKinds))
+// productMeshes holds one immutable mesh per product kind and level of
+// detail, built at package initialisation.
+var productMeshes = func() map[string][]*mesh {
+	out := make(map[string][]*mesh, len(productKinds))
 	for name, p := range productKinds {
-		var m *mesh
-		switch p.Shape {
-		case ShapeBottle:
-			m = bottleMesh(p)
-		case ShapeCan:
-			m = canMesh(p)
-		case ShapeCarton:
-			m = cartonMesh(p)
+		lods := make([]*mesh, len(lodSegments))
+		for i, segs := range lodSegments {
+			var m *mesh
+			switch p.Shape {
+			case ShapeBottle:
+				m = bottleMesh(p, segs)
+			case ShapeCan:
+				m = canMesh(p, segs)
+			case ShapeCarton:
+				m = cartonMesh(p, segs)
+			}
+			m.centre()
+			lods[i] = m
 		}
-		m.centre()
-		out[name] = m
+		out[name] = lods
 	}
 	return out
 }()
 
+// productMesh returns the finest mesh of a product kind.
 func productMesh(kind string) (*mesh, error) {
+	return productMeshLOD(kind, len(lodSegments)-1)
+}
+
+// productMeshLOD returns the mesh of a product kind at level of detail lod
+// (an index into lodSegments). The mesh is shared and must not be modified.
+func productMeshLOD(kind string, lod int) (*mesh, error) {
 	m, ok := productMeshes[kind]
 	if !ok {
 		return nil, fmt.Errorf("product mesh: %w %q", ErrUnknownProduct, kind)
 	}
-	return m, nil
+	return m[lod], nil
 }
 
 // shelfMesh returns the shelf's boards and panels in world coordinates.
 func shelfMesh(s Shelf) *mesh {
-	m := &mesh{}
+	m := &mesh{segs: lodSegments[0]}
 	x0, x1 := s.Position[0]-s.Width/2, s.Position[0]+s.Width/2
 	y0, y1 := s.Position[1]-s.Depth/2, s.Position[1]+s.Depth/2
 	z0, top := s.Position[2], s.Top()

@@ -1,0 +1,280 @@
+package blender
+
+import "math"
+
+// Fixed-point sub-sample precision of projected vertices: edge functions are
+// exact integers, so triangles sharing an edge never leave cracks or
+// overlap.
+const (
+	subBits = 8
+	subOne  = 1 << subBits
+)
+
+// raster is one worker's frame buffers at the supersampled resolution and
+// its per-mesh scratch space. It is reused across scenes and never shared.
+type raster struct {
+	w, h, ss int // image size and samples per pixel side
+	sw, sh   int // sample grid size
+	invz     []float32
+	ids      []uint8
+	rgb      []float32 // three linear components per sample
+
+	verts []vert
+	cam   []Vec3
+	ok    []bool
+
+	// The shelf layer of the last scene with a shelf: buffers right after
+	// drawing it, and what they depend on.
+	layer     staticKey
+	layerSS   int
+	layerInvz []float32
+	layerIDs  []uint8
+	layerRGB  []float32
+}
+
+// vert is a vertex ready to rasterise: fixed-point sample coordinates,
+// inverse depth and lit intensity (linear RGB, before albedo).
+type vert struct {
+	x, y int64
+	iz   float32
+	lit  [3]float32
+}
+
+func (r *raster) reset(ps *preparedScene, ss int) {
+	r.w, r.h, r.ss = ps.cam.width, ps.cam.height, ss
+	r.sw, r.sh = r.w*ss, r.h*ss
+	n := r.sw * r.sh
+	if cap(r.invz) < n {
+		r.invz = make([]float32, n)
+		r.ids = make([]uint8, n)
+		r.rgb = make([]float32, 3*n)
+	}
+	r.invz, r.ids, r.rgb = r.invz[:n], r.ids[:n], r.rgb[:3*n]
+	clear(r.invz)
+	clear(r.ids)
+	bg := [3]float32{float32(ps.bg[0]), float32(ps.bg[1]), float32(ps.bg[2])}
+	for i := 0; i < len(r.rgb); i += 3 {
+		r.rgb[i], r.rgb[i+1], r.rgb[i+2] = bg[0], bg[1], bg[2]
+	}
+}
+
+// clipPlane keeps camera-space points with a·x + b·y + c·z + d >= 0.
+type clipPlane [4]float64
+
+func (p clipPlane) dist(v Vec3) float64 { return p[0]*v[0] + p[1]*v[1] + p[2]*v[2] + p[3] }
+
+// drawPart transforms, lights and rasterises one mesh instance.
+func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
+	m := part.mesh
+	cr := ps.cam.rotation()
+	mv := cr.mul(part.rot)
+	tv := cr.apply(part.trans.sub(ps.cam.pos))
+	scale := float64(r.ss)
+	f, cx, cy := ps.cam.focal*scale, ps.cam.cx*scale, ps.cam.cy*scale
+	guard := float64(r.sw + r.sh)
+	planes := r.planes(f, cx, cy, guard)
+
+	type objLight struct {
+		dir Vec3
+		rgb [3]float64
+	}
+	var lightBuf [MaxLights]objLight
+	lights := lightBuf[:len(ps.lights)]
+	for i, l := range ps.lights {
+		lights[i] = objLight{part.rot.applyT(l.dir), l.rgb}
+	}
+
+	nv := len(m.pos)
+	if cap(r.verts) < nv {
+		r.verts = make([]vert, nv)
+		r.cam = make([]Vec3, nv)
+		r.ok = make([]bool, nv)
+	}
+	verts, cams, oks := r.verts[:nv], r.cam[:nv], r.ok[:nv]
+	for i, p := range m.pos {
+		c := mv.apply(p).add(tv)
+		cams[i] = c
+		v := &verts[i]
+		oks[i] = false
+		if c[2] > nearClip {
+			iz := 1 / c[2]
+			sx, sy := cx+f*c[0]*iz, cy-f*c[1]*iz
+			if sx > -guard && sx < float64(r.sw)+guard && sy > -guard && sy < float64(r.sh)+guard {
+				v.x, v.y = toFixed(sx), toFixed(sy)
+				v.iz = float32(iz)
+				oks[i] = true
+			}
+		}
+		n := m.nrm[i]
+		lit := ps.ambient
+		for _, l := range lights {
+			if d := n.dot(l.dir); d > 0 {
+				lit[0] += d * l.rgb[0]
+				lit[1] += d * l.rgb[1]
+				lit[2] += d * l.rgb[2]
+			}
+		}
+		v.lit = [3]float32{float32(lit[0]), float32(lit[1]), float32(lit[2])}
+	}
+	var alb [4][3]float32
+	for k := range alb {
+		for a := range 3 {
+			alb[k][a] = float32(part.albedo[k][a])
+		}
+	}
+	for t, tri := range m.tris {
+		a, b, c := tri[0], tri[1], tri[2]
+		if oks[a] && oks[b] && oks[c] {
+			r.fill(&verts[a], &verts[b], &verts[c], part.id, &alb[m.mat[t]])
+			continue
+		}
+		r.clipFill(planes, f, cx, cy, [3]Vec3{cams[a], cams[b], cams[c]},
+			[3][3]float32{verts[a].lit, verts[b].lit, verts[c].lit}, part.id, &alb[m.mat[t]])
+	}
+}
+
+// planes returns the near plane and a guard band around the sample grid, so
+// fixed-point coordinates stay small.
+func (r *raster) planes(f, cx, cy, g float64) [5]clipPlane {
+	sw, sh := float64(r.sw), float64(r.sh)
+	return [5]clipPlane{
+		{0, 0, 1, -nearClip},
+		{f, 0, cx + g, 0},
+		{-f, 0, sw + g - cx, 0},
+		{0, -f, cy + g, 0},
+		{0, f, sh + g - cy, 0},
+	}
+}
+
+// clipFill clips a camera-space triangle against the planes and rasterises
+// what is left as a fan.
+func (r *raster) clipFill(planes [5]clipPlane, f, cx, cy float64, p [3]Vec3, lit [3][3]float32, id uint8, alb *[3]float32) {
+	type cv struct {
+		p   Vec3
+		lit [3]float32
+	}
+	poly := []cv{{p[0], lit[0]}, {p[1], lit[1]}, {p[2], lit[2]}}
+	for _, pl := range planes {
+		if len(poly) == 0 {
+			return
+		}
+		var out []cv
+		for i, a := range poly {
+			b := poly[(i+1)%len(poly)]
+			da, db := pl.dist(a.p), pl.dist(b.p)
+			if da >= 0 {
+				out = append(out, a)
+			}
+			if (da >= 0) != (db >= 0) {
+				t := da / (da - db)
+				var l [3]float32
+				for k := range 3 {
+					l[k] = a.lit[k] + float32(t)*(b.lit[k]-a.lit[k])
+				}
+				out = append(out, cv{a.p.add(b.p.sub(a.p).scale(t)), l})
+			}
+		}
+		poly = out
+	}
+	if len(poly) < 3 {
+		return
+	}
+	vs := make([]vert, len(poly))
+	for i, c := range poly {
+		z := math.Max(c.p[2], nearClip)
+		iz := 1 / z
+		vs[i] = vert{x: toFixed(cx + f*c.p[0]*iz), y: toFixed(cy - f*c.p[1]*iz), iz: float32(iz), lit: c.lit}
+	}
+	for i := 1; i+1 < len(vs); i++ {
+		r.fill(&vs[0], &vs[i], &vs[i+1], id, alb)
+	}
+}
+
+// fill rasterises one triangle at the sample centres with a depth test.
+// Triangles facing away from the camera (non-negative signed area with y
+// down) are culled. A sample exactly on an edge belongs to one triangle
+// only: the edge's owner is decided by its direction.
+func (r *raster) fill(v0, v1, v2 *vert, id uint8, alb *[3]float32) {
+	area := (v1.x-v0.x)*(v2.y-v0.y) - (v2.x-v0.x)*(v1.y-v0.y)
+	if area >= 0 {
+		return
+	}
+	v1, v2 = v2, v1
+	area = -area
+	minX, maxX := min(v0.x, v1.x, v2.x), max(v0.x, v1.x, v2.x)
+	minY, maxY := min(v0.y, v1.y, v2.y), max(v0.y, v1.y, v2.y)
+	const half = subOne / 2
+	i0 := max(ceilDiv(minX-half, subOne), 0)
+	i1 := min(floorDiv(maxX-half, subOne), int64(r.sw-1))
+	j0 := max(ceilDiv(minY-half, subOne), 0)
+	j1 := min(floorDiv(maxY-half, subOne), int64(r.sh-1))
+	if i0 > i1 || j0 > j1 {
+		return
+	}
+	// Edge k is opposite vertex k: e(p) = (b-a)×(p-a), positive inside.
+	type edge struct{ dx, dy, bias, row int64 }
+	mk := func(a, b *vert) edge {
+		e := edge{dx: b.x - a.x, dy: b.y - a.y}
+		if !(e.dy > 0 || (e.dy == 0 && e.dx < 0)) {
+			e.bias = -1
+		}
+		px, py := i0*subOne+half, j0*subOne+half
+		e.row = e.dx*(py-a.y) - e.dy*(px-a.x) + e.bias
+		return e
+	}
+	e0, e1, e2 := mk(v1, v2), mk(v2, v0), mk(v0, v1)
+	inv := 1 / float32(area)
+	iz0, iz1, iz2 := v0.iz*inv, v1.iz*inv, v2.iz*inv
+	var l0, l1, l2 [3]float32
+	for k := range 3 {
+		l0[k], l1[k], l2[k] = v0.lit[k]*alb[k]*inv, v1.lit[k]*alb[k]*inv, v2.lit[k]*alb[k]*inv
+	}
+	n := int(i1 - i0 + 1)
+	for j := j0; j <= j1; j++ {
+		w0, w1, w2 := e0.row, e1.row, e2.row
+		base := int(j)*r.sw + int(i0)
+		invz := r.invz[base : base+n]
+		ids := r.ids[base : base+n]
+		rgb := r.rgb[3*base : 3*(base+n)]
+		for k := range invz {
+			if w0|w1|w2 >= 0 {
+				// Remove the tie-break bias before weighting.
+				f0, f1, f2 := float32(w0-e0.bias), float32(w1-e1.bias), float32(w2-e2.bias)
+				if iz := f0*iz0 + f1*iz1 + f2*iz2; iz > invz[k] {
+					invz[k] = iz
+					ids[k] = id
+					c := rgb[3*k : 3*k+3 : 3*k+3]
+					c[0] = f0*l0[0] + f1*l1[0] + f2*l2[0]
+					c[1] = f0*l0[1] + f1*l1[1] + f2*l2[1]
+					c[2] = f0*l0[2] + f1*l1[2] + f2*l2[2]
+				}
+			}
+			w0 -= e0.dy * subOne
+			w1 -= e1.dy * subOne
+			w2 -= e2.dy * subOne
+		}
+		e0.row += e0.dx * subOne
+		e1.row += e1.dx * subOne
+		e2.row += e2.dx * subOne
+	}
+}
+
+// toFixed converts a sample coordinate to fixed point, rounding half away
+// from zero (as math.Round, without its cost).
+func toFixed(v float64) int64 {
+	v *= subOne
+	if v < 0 {
+		return int64(v - 0.5)
+	}
+	return int64(v + 0.5)
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
