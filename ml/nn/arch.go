@@ -1,0 +1,6 @@
+package nn
+
+import "runtime"
+
+// runtimeGOARCH is runtime.GOARCH, a variable so tests can reason about it.
+const runtimeGOARCH = runtime.GOARCH

@@ -1,0 +1,140 @@
+package nn
+
+// convGeom describes a stride-1 2-D convolution over one image: cin input
+// channels of h×w, cout output channels of oh×ow, a kh×kw kernel and pad
+// zeros on every side.
+type convGeom struct {
+	cin, cout, kh, kw, pad int
+	h, w, oh, ow           int
+}
+
+func newConvGeom(cin, cout, kh, kw, pad, h, w int) convGeom {
+	return convGeom{cin: cin, cout: cout, kh: kh, kw: kw, pad: pad, h: h, w: w,
+		oh: h + 2*pad - kh + 1, ow: w + 2*pad - kw + 1}
+}
+
+// k is the length of one column of the im2col matrix (one output pixel's
+// receptive field): cin·kh·kw.
+func (g convGeom) k() int          { return g.cin * g.kh * g.kw }
+func (g convGeom) inSize() int     { return g.cin * g.h * g.w }
+func (g convGeom) outSize() int    { return g.cout * g.oh * g.ow }
+func (g convGeom) colSize() int    { return g.k() * g.oh * g.ow }
+func (g convGeom) pointwise() bool { return g.kh == 1 && g.kw == 1 && g.pad == 0 }
+
+// im2col writes the k×(oh·ow) matrix whose column p holds the receptive
+// field of output pixel p, zeros where it falls in the padding.
+func (g convGeom) im2col(x, col []float32) {
+	ohw := g.oh * g.ow
+	r := 0
+	for c := 0; c < g.cin; c++ {
+		plane := x[c*g.h*g.w : (c+1)*g.h*g.w]
+		for ky := 0; ky < g.kh; ky++ {
+			for kx := 0; kx < g.kw; kx++ {
+				row := col[r*ohw : (r+1)*ohw]
+				r++
+				lo, hi := g.validX(kx)
+				for oy := 0; oy < g.oh; oy++ {
+					dst := row[oy*g.ow : (oy+1)*g.ow]
+					iy := oy + ky - g.pad
+					if iy < 0 || iy >= g.h || lo >= hi {
+						clear(dst)
+						continue
+					}
+					clear(dst[:lo])
+					src := plane[iy*g.w+lo+kx-g.pad : iy*g.w+hi+kx-g.pad]
+					copy(dst[lo:hi], src)
+					clear(dst[hi:])
+				}
+			}
+		}
+	}
+}
+
+// validX returns the range [lo, hi) of output columns whose input column
+// ox+kx-pad lies inside the image.
+func (g convGeom) validX(kx int) (lo, hi int) {
+	lo = max(0, g.pad-kx)
+	hi = min(g.ow, g.w+g.pad-kx)
+	return lo, max(lo, hi)
+}
+
+// col2im adds the columns of col back onto the image they came from:
+// dx = 0, then for every kernel offset in order, dx += shifted row. It is the
+// adjoint of im2col.
+func (g convGeom) col2im(col, dx []float32) {
+	clear(dx[:g.inSize()])
+	ohw := g.oh * g.ow
+	r := 0
+	for c := 0; c < g.cin; c++ {
+		plane := dx[c*g.h*g.w : (c+1)*g.h*g.w]
+		for ky := 0; ky < g.kh; ky++ {
+			for kx := 0; kx < g.kw; kx++ {
+				row := col[r*ohw : (r+1)*ohw]
+				r++
+				lo, hi := g.validX(kx)
+				if lo >= hi {
+					continue
+				}
+				for oy := 0; oy < g.oh; oy++ {
+					iy := oy + ky - g.pad
+					if iy < 0 || iy >= g.h {
+						continue
+					}
+					src := row[oy*g.ow+lo : oy*g.ow+hi]
+					dst := plane[iy*g.w+lo+kx-g.pad : iy*g.w+hi+kx-g.pad]
+					for i, v := range src {
+						dst[i] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// forward computes one image: y = act(W·im2col(x) + b). col is scratch of
+// colSize floats (unused for pointwise kernels).
+func (g convGeom) forward(bl BLAS, x, wt, bias, y, col []float32, relu bool) {
+	ohw := g.oh * g.ow
+	src := x
+	if !g.pointwise() {
+		g.im2col(x, col)
+		src = col
+	}
+	bl.Sgemm(false, false, g.cout, ohw, g.k(), 1, wt, g.k(), src, ohw, 0, y, ohw)
+	for co := 0; co < g.cout; co++ {
+		row := y[co*ohw : (co+1)*ohw]
+		b := bias[co]
+		if relu {
+			for i, v := range row {
+				row[i] = max(v+b, 0)
+			}
+		} else {
+			for i := range row {
+				row[i] += b
+			}
+		}
+	}
+}
+
+// inputGrad computes one image's dx = im2colᵀ(Wᵀ·dpre), where dpre is the
+// gradient with respect to the pre-activation output.
+func (g convGeom) inputGrad(bl BLAS, wt, dpre, dx, col []float32) {
+	ohw := g.oh * g.ow
+	if g.pointwise() {
+		bl.Sgemm(true, false, g.k(), ohw, g.cout, 1, wt, g.k(), dpre, ohw, 0, dx, ohw)
+		return
+	}
+	bl.Sgemm(true, false, g.k(), ohw, g.cout, 1, wt, g.k(), dpre, ohw, 0, col, ohw)
+	g.col2im(col, dx)
+}
+
+// weightGrad adds (beta 1) or writes (beta 0) one image's dW = dpre·im2col(x)ᵀ.
+func (g convGeom) weightGrad(bl BLAS, x, dpre, dw, col []float32, beta float32) {
+	ohw := g.oh * g.ow
+	src := x
+	if !g.pointwise() {
+		g.im2col(x, col)
+		src = col
+	}
+	bl.Sgemm(false, true, g.cout, g.k(), ohw, 1, dpre, ohw, src, ohw, beta, dw, g.k())
+}
