@@ -1,0 +1,156 @@
+package tracker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Artifacts are content-addressed: the bytes live in objects/ab/cdef...
+// (named by their SHA-256) next to the database file, the metadata in bucket
+// "artifacts" keyed by the 32-byte id. Objects are written before their
+// metadata, so a crash can leave an unreferenced object (harmless, reported
+// as a note by Check) but never metadata without bytes.
+
+// PutArtifact stores data and returns its id. Storing the same bytes again
+// returns the same id and keeps the first metadata; a damaged object file is
+// rewritten. meta.ID and meta.Size are set by the store.
+func (s *Store) PutArtifact(ctx context.Context, data []byte, meta ArtifactMeta) (ID, error) {
+	if err := ctx.Err(); err != nil {
+		return ID{}, err
+	}
+	if err := s.writable("put artifact"); err != nil {
+		return ID{}, err
+	}
+	id := Sum(data)
+	meta.ID, meta.Size = id, int64(len(data))
+	path := objectPath(s.objects, id)
+	if got, n, err := hashFile(path); err != nil || got != id || n != meta.Size {
+		if err := writeFileAtomic(path, data, 0o444); err != nil {
+			return ID{}, fmt.Errorf("put artifact %s: %w", id, err)
+		}
+	}
+	raw, err := json.Marshal(meta)
+	if err != nil {
+		return ID{}, fmt.Errorf("put artifact %s: %w", id, err)
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	err = s.commitLocked(&change{extra: func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketArtifacts)
+		if b.Get(id[:]) != nil {
+			return nil
+		}
+		return b.Put(id[:], raw)
+	}})
+	if err != nil {
+		return ID{}, fmt.Errorf("put artifact %s: %w", id, err)
+	}
+	return id, nil
+}
+
+// GetArtifact returns an artifact's bytes, re-hashed: damaged bytes give an
+// error matching ErrCorruptArtifact, a missing object or unknown id one
+// matching ErrNotFound; both name the id and the file.
+func (s *Store) GetArtifact(ctx context.Context, id ID) ([]byte, ArtifactMeta, error) {
+	meta, err := s.artifactMeta(ctx, id)
+	if err != nil {
+		return nil, ArtifactMeta{}, err
+	}
+	path := objectPath(s.objects, id)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, ArtifactMeta{}, objectError(id, path, err)
+	}
+	if got := Sum(data); got != id {
+		return nil, ArtifactMeta{}, fmt.Errorf("artifact %s: file %s hashes to %s; restore the file from a backup or rerun the stage that made it: %w",
+			id, path, got, ErrCorruptArtifact)
+	}
+	return data, meta, nil
+}
+
+// StatArtifact returns an artifact's metadata after checking that its object
+// file exists with the recorded size (without re-hashing it).
+func (s *Store) StatArtifact(ctx context.Context, id ID) (ArtifactMeta, error) {
+	meta, err := s.artifactMeta(ctx, id)
+	if err != nil {
+		return ArtifactMeta{}, err
+	}
+	path := objectPath(s.objects, id)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ArtifactMeta{}, objectError(id, path, err)
+	}
+	if fi.Size() != meta.Size {
+		return ArtifactMeta{}, fmt.Errorf("artifact %s: file %s has %d bytes, want %d; restore it or rerun the stage that made it: %w",
+			id, path, fi.Size(), meta.Size, ErrCorruptArtifact)
+	}
+	return meta, nil
+}
+
+// ListArtifacts returns the metadata of every artifact of a kind ("" for
+// all), in id order.
+func (s *Store) ListArtifacts(ctx context.Context, kind string) ([]ArtifactMeta, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	src, err := s.src()
+	if err != nil {
+		return nil, err
+	}
+	return src.artifactList(kind)
+}
+
+func (s *Store) artifactMeta(ctx context.Context, id ID) (ArtifactMeta, error) {
+	if err := ctx.Err(); err != nil {
+		return ArtifactMeta{}, err
+	}
+	src, err := s.src()
+	if err != nil {
+		return ArtifactMeta{}, err
+	}
+	return src.artifactMeta(id)
+}
+
+func objectError(id ID, path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("artifact %s: file %s is missing; restore it from a backup or rerun the stage that made it: %w", id, path, ErrNotFound)
+	}
+	return fmt.Errorf("artifact %s: read %s: %w", id, path, err)
+}
+
+func getArtifactTx(tx *bolt.Tx, id ID) (ArtifactMeta, error) {
+	raw := tx.Bucket(bucketArtifacts).Get(id[:])
+	if raw == nil {
+		return ArtifactMeta{}, notFound("artifact " + id.String())
+	}
+	return decodeArtifact(id[:], raw)
+}
+
+func decodeArtifact(k, raw []byte) (ArtifactMeta, error) {
+	var m ArtifactMeta
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return m, fmt.Errorf("artifact %x: %v: %w", k, err, ErrCorruptDB)
+	}
+	return m, nil
+}
+
+func listArtifactsTx(tx *bolt.Tx, kind string) ([]ArtifactMeta, error) {
+	var out []ArtifactMeta
+	err := tx.Bucket(bucketArtifacts).ForEach(func(k, v []byte) error {
+		m, err := decodeArtifact(k, v)
+		if err != nil {
+			return err
+		}
+		if kind == "" || m.Kind == kind {
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,317 @@
+package tracker
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/c-bata/goptuna"
+	bolt "go.etcd.io/bbolt"
+)
+
+// CheckReport is what Check found. Problems are damage (Check's caller
+// should fail); Notes are observations that need no repair, such as stale
+// RUNNING trials or unreferenced object files.
+type CheckReport struct {
+	Path          string    `json:"path"`
+	FormatVersion int       `json:"format_version"`
+	Studies       int       `json:"studies"`
+	Trials        int       `json:"trials"`
+	RunningTrials int       `json:"running_trials"`
+	Runs          int       `json:"runs"`
+	Stages        int       `json:"stages"`
+	Artifacts     int       `json:"artifacts"`
+	ArtifactBytes int64     `json:"artifact_bytes"`
+	Problems      []Problem `json:"problems"`
+	Notes         []string  `json:"notes"`
+}
+
+// Problem is one piece of damage: the object it concerns and what is wrong.
+type Problem struct {
+	Object  string `json:"object"` // "study 3", "trial 17", "artifact 3fa2...", "file"
+	Problem string `json:"problem"`
+}
+
+// OK reports whether no damage was found.
+func (r CheckReport) OK() bool { return len(r.Problems) == 0 }
+
+func (r *CheckReport) addf(object, format string, a ...any) {
+	r.Problems = append(r.Problems, Problem{Object: object, Problem: fmt.Sprintf(format, a...)})
+}
+
+// Check validates the database's invariants (bbolt page structure, format
+// record, every record decodes, indexes agree, numbers are dense, stored
+// aggregates match the trials, links between runs, stages and artifacts
+// resolve) and re-hashes every artifact's object file. The error is for
+// failures to check at all; damage is in the report.
+func (s *Store) Check(ctx context.Context) (CheckReport, error) {
+	src, err := s.src()
+	if err != nil {
+		return CheckReport{}, err
+	}
+	rep, err := src.checkDB()
+	if err != nil {
+		return rep, err
+	}
+	metas, err := src.artifactList("")
+	if err != nil {
+		return rep, fmt.Errorf("check %s: %w", s.path, err)
+	}
+	if err := checkObjects(ctx, s.objects, metas, &rep); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+func checkTx(tx *bolt.Tx, path string) (CheckReport, error) {
+	rep := CheckReport{Path: path}
+	for err := range tx.Check() {
+		rep.addf("file", "%v", err)
+	}
+	v, err := readFormat(tx)
+	if err != nil {
+		rep.addf("format record", "%v", err)
+		return rep, nil
+	}
+	rep.FormatVersion = v
+	if v != FormatVersion {
+		rep.addf("format record", "version %d, this cgx writes %d", v, FormatVersion)
+		return rep, nil
+	}
+	for _, name := range allBuckets {
+		if tx.Bucket(name) == nil {
+			rep.addf("bucket "+string(name), "missing")
+		}
+	}
+	if !rep.OK() {
+		return rep, nil
+	}
+	studies := checkStudies(tx, &rep)
+	checkTrials(tx, studies, &rep)
+	checkRunsStagesArtifacts(tx, studies, &rep)
+	return rep, nil
+}
+
+func checkStudies(tx *bolt.Tx, rep *CheckReport) map[int]StudyInfo {
+	studies := map[int]StudyInfo{}
+	_ = tx.Bucket(bucketStudies).ForEach(func(k, v []byte) error {
+		id, err := keyInt(k)
+		if err != nil {
+			rep.addf("study key "+fmt.Sprintf("%x", k), "%v", err)
+			return nil
+		}
+		rec, err := decodeStudy(v)
+		if err != nil {
+			rep.addf("study "+itoa(id), "%v", err)
+			return nil
+		}
+		if rec.ID != id {
+			rep.addf("study "+itoa(id), "record says id %d", rec.ID)
+		}
+		if got := tx.Bucket(bucketStudyNames).Get([]byte(rec.Name)); !bytes.Equal(got, k) {
+			rep.addf("study "+itoa(id), "name %q is not indexed to it", rec.Name)
+		}
+		studies[id] = rec
+		return nil
+	})
+	_ = tx.Bucket(bucketStudyNames).ForEach(func(k, v []byte) error {
+		id, err := keyInt(v)
+		if rec, ok := studies[id]; err != nil || !ok || rec.Name != string(k) {
+			rep.addf(fmt.Sprintf("study name %q", k), "indexes study %x, which does not carry that name", v)
+		}
+		return nil
+	})
+	rep.Studies = len(studies)
+	return studies
+}
+
+func checkTrials(tx *bolt.Tx, studies map[int]StudyInfo, rep *CheckReport) {
+	ids := tx.Bucket(bucketTrialIDs)
+	seen := map[int]bool{}
+	_ = tx.Bucket(bucketTrials).ForEach(func(k, v []byte) error {
+		sid, err := keyInt(k)
+		if err != nil || v != nil {
+			rep.addf(fmt.Sprintf("trials key %x", k), "not a study bucket")
+			return nil
+		}
+		obj := "study " + itoa(sid)
+		rec, ok := studies[sid]
+		if !ok {
+			rep.addf(obj, "has trials but no study record")
+		}
+		trials, err := loadTrials(tx, sid, 0)
+		if err != nil {
+			rep.addf(obj, "trials: %v", err)
+			return nil
+		}
+		for i := range trials {
+			t := &trials[i]
+			tobj := fmt.Sprintf("trial %d (study %d number %d)", t.ID, sid, t.Number)
+			if seen[t.ID] {
+				rep.addf(tobj, "id used twice")
+			}
+			seen[t.ID] = true
+			want := append(u64key(sid), u64key(t.Number)...)
+			if got := ids.Get(u64key(t.ID)); !bytes.Equal(got, want) {
+				rep.addf(tobj, "id index says %x, want %x", got, want)
+			}
+			if uint64(t.ID) > ids.Sequence() {
+				rep.addf(tobj, "id above the id counter %d", ids.Sequence())
+			}
+			if t.State == goptuna.TrialStateRunning {
+				rep.RunningTrials++
+			}
+		}
+		rep.Trials += len(trials)
+		if ok {
+			got := computeStats(rec.Direction, len(trials), func(i int) *goptuna.FrozenTrial { return &trials[i] })
+			if !sameStats(got, rec.Stats) {
+				rep.addf(obj, "stored aggregates %+v do not match its trials %+v", rec.Stats, got)
+			}
+			if got.Running > 0 {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("study %d (%s) has %d RUNNING trial(s); if no cgx process is writing it, mark them failed with 'cgx study fail-stale %d'", sid, rec.Name, got.Running, sid))
+			}
+		}
+		return nil
+	})
+	for id, rec := range studies {
+		if rec.Stats.Trials > 0 && tx.Bucket(bucketTrials).Bucket(u64key(id)) == nil {
+			rep.addf("study "+itoa(id), "records %d trials but has none stored", rec.Stats.Trials)
+		}
+	}
+	_ = ids.ForEach(func(k, v []byte) error {
+		id, err := keyInt(k)
+		if err == nil && !seen[id] {
+			rep.addf("trial "+itoa(id), "indexed (%x) but not stored", v)
+		}
+		return nil
+	})
+}
+
+func sameStats(a, b StudyStats) bool {
+	fa, fb := a.BestValue, b.BestValue
+	a.BestValue, b.BestValue = 0, 0
+	return a == b && math.Float64bits(fa) == math.Float64bits(fb)
+}
+
+func checkRunsStagesArtifacts(tx *bolt.Tx, studies map[int]StudyInfo, rep *CheckReport) {
+	arts := map[ID]bool{}
+	_ = tx.Bucket(bucketArtifacts).ForEach(func(k, v []byte) error {
+		m, err := decodeArtifact(k, v)
+		if err != nil {
+			rep.addf(fmt.Sprintf("artifact %x", k), "%v", err)
+			return nil
+		}
+		if !bytes.Equal(m.ID[:], k) {
+			rep.addf(fmt.Sprintf("artifact %x", k), "metadata names id %s", m.ID)
+		}
+		arts[m.ID] = true
+		rep.Artifacts++
+		rep.ArtifactBytes += m.Size
+		return nil
+	})
+	runs := map[int]bool{}
+	_ = tx.Bucket(bucketRuns).ForEach(func(k, v []byte) error {
+		id, _ := keyInt(k)
+		r, err := decodeRun(v)
+		if err != nil {
+			rep.addf("run "+itoa(id), "%v", err)
+			return nil
+		}
+		obj := "run " + itoa(id)
+		if r.ID != id {
+			rep.addf(obj, "record says id %d", r.ID)
+		}
+		runs[id] = true
+		for _, a := range r.Artifacts {
+			if !arts[a] {
+				rep.addf(obj, "lists artifact %s, which is not stored", a)
+			}
+		}
+		for _, sid := range r.Studies {
+			if _, ok := studies[sid]; !ok {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("run %d lists study %d, which was deleted", id, sid))
+			}
+		}
+		rep.Runs++
+		return nil
+	})
+	_ = tx.Bucket(bucketStages).ForEach(func(k, v []byte) error {
+		obj := "stage " + string(k)
+		st, err := decodeStage(v)
+		if err != nil {
+			rep.addf(obj, "%v", err)
+			return nil
+		}
+		if st.Key != string(k) {
+			rep.addf(obj, "record says key %q", st.Key)
+		}
+		if st.RunID != 0 && !runs[st.RunID] {
+			rep.addf(obj, "names run %d, which is not stored", st.RunID)
+		}
+		roles := sortedKeys(st.Outputs)
+		for _, role := range roles {
+			if a := st.Outputs[role]; !arts[a] {
+				rep.addf(obj, "output %q is artifact %s, which is not stored", role, a)
+			}
+		}
+		rep.Stages++
+		return nil
+	})
+}
+
+// checkObjects re-hashes the object file of every artifact and notes files
+// under the objects folder that no artifact names.
+func checkObjects(ctx context.Context, objects string, metas []ArtifactMeta, rep *CheckReport) error {
+	known := make(map[string]bool, len(metas))
+	for _, m := range metas {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		path := objectPath(objects, m.ID)
+		known[path] = true
+		obj := "artifact " + m.ID.String()
+		got, n, err := hashFile(path)
+		switch {
+		case err != nil && os.IsNotExist(err):
+			rep.addf(obj, "file %s is missing; restore it from a backup or rerun the stage that made it", path)
+		case err != nil:
+			rep.addf(obj, "read %s: %v", path, err)
+		case got != m.ID:
+			rep.addf(obj, "file %s is damaged (%d bytes hashing to %s); restore it or rerun the stage that made it", path, n, got)
+		case n != m.Size:
+			rep.addf(obj, "file %s has %d bytes, metadata says %d", path, n, m.Size)
+		}
+	}
+	var extra []string
+	err := filepath.WalkDir(objects, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && p == objects {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		if !d.IsDir() && !known[p] {
+			extra = append(extra, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("check objects in %s: %w", objects, err)
+	}
+	sort.Strings(extra)
+	for _, p := range extra {
+		what := "is not referenced by any artifact (left by an interrupted write); it can be deleted"
+		if strings.Contains(filepath.Base(p), ".tmp-") {
+			what = "is a temporary file left by an interrupted write; it can be deleted"
+		}
+		rep.Notes = append(rep.Notes, fmt.Sprintf("file %s %s", p, what))
+	}
+	return nil
+}

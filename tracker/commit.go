@@ -1,0 +1,214 @@
+package tracker
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/c-bata/goptuna"
+	bolt "go.etcd.io/bbolt"
+)
+
+// change is what one commit writes besides the buffered trials every commit
+// flushes: new values for existing trials, trials appended to a study, study
+// records whose settings changed, a study to delete, and extra bucket work.
+type change struct {
+	repl    map[*trialEntry]goptuna.FrozenTrial
+	added   []*trialEntry
+	studies map[int]*StudyInfo
+	deleted int // study id, 0 for none
+	extra   func(tx *bolt.Tx) error
+}
+
+// commitLocked writes ch and every dirty trial in one bbolt transaction,
+// recomputing the stats of each study it touches, and applies the result to
+// the cache only once the transaction committed (so readers never see what
+// is not in the file, apart from buffered RUNNING trials). wmu must be held.
+func (s *Store) commitLocked(ch *change) error {
+	c := s.c
+	write := make(map[*trialEntry]*goptuna.FrozenTrial, len(c.dirty)+len(ch.repl)+len(ch.added))
+	for te := range c.dirty {
+		if te.t.StudyID != ch.deleted {
+			v := te.t
+			write[te] = &v
+		}
+	}
+	for te, v := range ch.repl {
+		v := v
+		write[te] = &v
+	}
+	for _, te := range ch.added {
+		write[te] = &te.t
+	}
+	affected := map[int]*StudyInfo{}
+	for _, v := range write {
+		if affected[v.StudyID] == nil {
+			rec := c.studies[v.StudyID].rec
+			affected[v.StudyID] = &rec
+		}
+	}
+	for id, rec := range ch.studies {
+		affected[id] = rec
+	}
+	addedBy := map[int][]*trialEntry{}
+	for _, te := range ch.added {
+		addedBy[te.t.StudyID] = append(addedBy[te.t.StudyID], te)
+	}
+	for id, rec := range affected {
+		var list []*trialEntry
+		if se := c.studies[id]; se != nil {
+			list = se.trials
+		}
+		list = append(list[:len(list):len(list)], addedBy[id]...)
+		rec.Stats = computeStats(rec.Direction, len(list), func(i int) *goptuna.FrozenTrial {
+			if v, ok := write[list[i]]; ok {
+				return v
+			}
+			return &list[i].t
+		})
+	}
+	var delIDs []int
+	if ch.deleted != 0 {
+		for _, te := range c.studies[ch.deleted].trials {
+			if te.onDisk {
+				delIDs = append(delIDs, te.t.ID)
+			}
+		}
+	}
+	err := s.update(func(tx *bolt.Tx) error {
+		studies, trials, ids := tx.Bucket(bucketStudies), tx.Bucket(bucketTrials), tx.Bucket(bucketTrialIDs)
+		for id, rec := range affected {
+			if err := studies.Put(u64key(id), encodeStudy(rec)); err != nil {
+				return err
+			}
+		}
+		for te, v := range write {
+			sub, err := trials.CreateBucketIfNotExists(u64key(v.StudyID))
+			if err != nil {
+				return err
+			}
+			// bbolt keeps the value until the commit: one buffer per record.
+			raw, err := encodeTrial(nil, v)
+			if err != nil {
+				return err
+			}
+			if err := sub.Put(u64key(v.Number), raw); err != nil {
+				return err
+			}
+			if !te.onDisk {
+				if err := ids.Put(u64key(v.ID), append(u64key(v.StudyID), u64key(v.Number)...)); err != nil {
+					return err
+				}
+			}
+		}
+		if seq := uint64(c.nextTrialID - 1); seq > ids.Sequence() {
+			if err := ids.SetSequence(seq); err != nil {
+				return err
+			}
+		}
+		if ch.deleted != 0 {
+			if err := deleteStudyTx(tx, c.studies[ch.deleted].rec, delIDs); err != nil {
+				return err
+			}
+		}
+		if ch.extra != nil {
+			return ch.extra(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for te, v := range write {
+		te.t = *v
+		te.dirty = false
+		te.onDisk = true
+		if te.unsaved {
+			te.unsaved = false
+			c.unsaved--
+		}
+	}
+	clear(c.dirty)
+	for id, rec := range affected {
+		se := c.studies[id]
+		if se == nil {
+			se = &studyEntry{loaded: true}
+			c.studies[id] = se
+		}
+		se.rec = *rec
+	}
+	for _, te := range ch.added {
+		se := c.studies[te.t.StudyID]
+		se.trials = append(se.trials, te)
+		c.trials[te.t.ID] = te
+	}
+	if ch.deleted != 0 {
+		se := c.studies[ch.deleted]
+		for _, te := range se.trials {
+			delete(c.trials, te.t.ID)
+			delete(c.dirty, te)
+			if te.unsaved {
+				c.unsaved--
+			}
+		}
+		delete(c.byName, se.rec.Name)
+		delete(c.studies, ch.deleted)
+	}
+	return nil
+}
+
+func deleteStudyTx(tx *bolt.Tx, rec StudyInfo, trialIDs []int) error {
+	if err := tx.Bucket(bucketStudies).Delete(u64key(rec.ID)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketStudyNames).Delete([]byte(rec.Name)); err != nil {
+		return err
+	}
+	ids := tx.Bucket(bucketTrialIDs)
+	for _, id := range trialIDs {
+		if err := ids.Delete(u64key(id)); err != nil {
+			return err
+		}
+	}
+	trials := tx.Bucket(bucketTrials)
+	if trials.Bucket(u64key(rec.ID)) != nil {
+		return trials.DeleteBucket(u64key(rec.ID))
+	}
+	return nil
+}
+
+// flushLocked commits buffered trials, if any. wmu must be held.
+func (s *Store) flushLocked() error {
+	if len(s.c.dirty) == 0 {
+		return nil
+	}
+	if err := s.commitLocked(&change{}); err != nil {
+		return fmt.Errorf("flush running trials to %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// armCheckpoint makes sure trials that exist only in memory are committed
+// within the RunningCheckpoint delay. wmu must be held.
+func (s *Store) armCheckpoint() error {
+	if s.opts.runningFlush <= 0 {
+		return s.flushLocked()
+	}
+	if s.timer == nil {
+		s.timer = time.AfterFunc(s.opts.runningFlush, s.checkpoint)
+	}
+	return nil
+}
+
+func (s *Store) checkpoint() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.timer = nil
+	if s.closed.Load() || s.c.unsaved == 0 {
+		return
+	}
+	// An error here resurfaces at the next commit, which retries the same
+	// trials; nothing is lost from memory.
+	_ = s.flushLocked()
+}

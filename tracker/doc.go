@@ -1,0 +1,66 @@
+// Package tracker is cgx's database: one bbolt file (default .cgx/cgx.db)
+// holding goptuna studies and trials, runs, stages and artifact metadata,
+// plus a content-addressed objects folder next to it for artifact bytes.
+//
+// # What it owns
+//
+//   - *Store, a complete goptuna.Storage: many studies per file, every error
+//     case goptuna's InMemoryStorage or rdb.v2 storage signals, and values
+//     that never alias stored state. Package storagetest holds the
+//     conformance suite that proves it against goptuna.InMemoryStorage.
+//   - Runs (one execution of a spec), stages (cached steps keyed by a digest)
+//     and artifacts (bytes named by their SHA-256), see api.go.
+//   - Check, which validates every invariant and re-hashes every object.
+//
+// # Vocabulary
+//
+//   - study, trial, number, internal/external parameter: goptuna's terms. A
+//     trial id is unique in the file (from 1, never reused); its number
+//     counts from 0 within its study.
+//   - finished: COMPLETE, PRUNED or FAIL. RUNNING and WAITING trials are
+//     unfinished and may change; finished ones are frozen.
+//   - stale trial: a RUNNING trial that no live process is running (its
+//     process died). FailStaleTrials marks them FAIL.
+//   - writer: the one process that has the file open for writing (bbolt's
+//     exclusive lock). reader: a Store opened with ReadOnly.
+//   - object: an artifact's bytes, stored at objects/ab/cdef... where abcdef...
+//     is the hex SHA-256.
+//
+// # Durability
+//
+// Setters on an unfinished trial change memory only. The trial is committed,
+// in one transaction with every other buffered change, when its state
+// changes (so one durable commit per finished trial), at Close, and within
+// RunningCheckpoint (100ms) of its creation, so that a long trial shows up as
+// RUNNING after a crash. Commits are fsynced (two fdatasyncs, bbolt's
+// protocol) unless NoSync is given; a commit that returned survives kill -9
+// either way, and survives power loss only with fsync. Artifact bytes are
+// written atomically (temporary file, fsync, rename, fsync of the folder)
+// before their metadata is committed.
+//
+// # Reading while another process writes
+//
+// bbolt lets one process hold the file for writing and keeps every other
+// process off it meanwhile. A writing Store therefore serves a small
+// read-only protocol on a unix socket ("<db>.sock" next to the file, or a
+// per-user path under the temporary folder when that path is too long for a
+// socket address). A ReadOnly Store sends each read to that socket when a
+// writer is serving, and otherwise opens the file read-only for just that
+// read, so it never keeps a writer waiting for longer than one read. Readers
+// through the socket see the writer's memory, buffered RUNNING trials
+// included. docs/FORMAT.md describes the file, the objects and the protocol.
+//
+// # Caveats
+//
+//   - One writing process at a time; a second writer fails with ErrLocked.
+//   - SetTrialState returns goptuna.ErrTrialCannotBeUpdated unwrapped,
+//     because goptuna's study loop compares it with ==.
+//   - Unlike goptuna.InMemoryStorage, changing a RUNNING trial's state to
+//     RUNNING is refused (as rdb.v2 does), and setters on unknown studies fail.
+//   - A trial created less than RunningCheckpoint before a crash may leave no
+//     trace; its id and number are then handed out again.
+//   - GetAllTrials deep-copies every trial it returns; goptuna's study loop
+//     calls it once per trial, so a study's per-trial cost grows with its
+//     length (docs/perf/tracker.md has the figures).
+//   - Power loss during a NoSync commit can damage the file.
+package tracker

@@ -1,0 +1,152 @@
+package tracker
+
+import (
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The format record, stored under key "format" in bucket "meta", names the
+// file as a cgx database and versions its layout. Open refuses a newer
+// version and migrates an older one (see migrations).
+const (
+	formatMagic = "cgx-tracker"
+	// FormatVersion is the database layout this cgx writes.
+	FormatVersion = 1
+)
+
+// Bucket and key names (docs/FORMAT.md).
+var (
+	bucketMeta       = []byte("meta")
+	bucketStudies    = []byte("studies")
+	bucketStudyNames = []byte("study_names")
+	bucketTrials     = []byte("trials")
+	bucketTrialIDs   = []byte("trial_ids")
+	bucketRuns       = []byte("runs")
+	bucketStages     = []byte("stages")
+	bucketArtifacts  = []byte("artifacts")
+
+	keyFormat = []byte("format")
+
+	allBuckets = [][]byte{bucketMeta, bucketStudies, bucketStudyNames, bucketTrials,
+		bucketTrialIDs, bucketRuns, bucketStages, bucketArtifacts}
+)
+
+type formatRecord struct {
+	Magic   string `json:"magic"`
+	Version int    `json:"version"`
+}
+
+// migration upgrades a database from version From to From+1 inside one
+// write transaction.
+type migration struct {
+	From  int
+	Apply func(tx *bolt.Tx) error
+}
+
+// migrations lists every upgrade step in order; empty while FormatVersion is 1.
+var migrations []migration
+
+// readFormat returns the stored format version, or 0 for a file that holds
+// no cgx data yet (a fresh bbolt file).
+func readFormat(tx *bolt.Tx) (int, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		empty := true
+		_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+		if empty {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("no format record (not a cgx database?): %w", ErrCorruptDB)
+	}
+	raw := meta.Get(keyFormat)
+	if raw == nil {
+		return 0, fmt.Errorf("no format record (not a cgx database?): %w", ErrCorruptDB)
+	}
+	var f formatRecord
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return 0, fmt.Errorf("format record %q: %v: %w", raw, err, ErrCorruptDB)
+	}
+	if f.Magic != formatMagic {
+		return 0, fmt.Errorf("format magic %q is not %q (not a cgx database): %w", f.Magic, formatMagic, ErrCorruptDB)
+	}
+	if f.Version < 1 {
+		return 0, fmt.Errorf("format version %d: %w", f.Version, ErrCorruptDB)
+	}
+	return f.Version, nil
+}
+
+func writeFormat(tx *bolt.Tx, version int) error {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(formatRecord{Magic: formatMagic, Version: version})
+	if err != nil {
+		return err
+	}
+	return meta.Put(keyFormat, raw)
+}
+
+// checkReadable turns a stored version into an error when a reader cannot
+// use the file as it is: newer formats, and older ones (which only a writer
+// may migrate).
+func checkReadable(path string, version int) error {
+	switch {
+	case version == 0:
+		return fmt.Errorf("database %s holds no cgx data yet: %w", path, ErrNotFound)
+	case version > FormatVersion:
+		return fmt.Errorf("database %s has format %d but this cgx reads up to %d; use a newer cgx: %w",
+			path, version, FormatVersion, ErrNewerFormat)
+	case version < FormatVersion:
+		return fmt.Errorf("database %s has the older format %d; open it for writing once (for example 'cgx study fail-stale --all') to upgrade it to %d: %w",
+			path, version, FormatVersion, ErrOldFormat)
+	}
+	return nil
+}
+
+// initOrMigrate creates the buckets of a fresh file, or upgrades an older
+// format through steps, all in tx (so a failed upgrade leaves the file as it
+// was).
+func initOrMigrate(tx *bolt.Tx, path string, target int, steps []migration) error {
+	v, err := readFormat(tx)
+	if err != nil {
+		return err
+	}
+	if v > target {
+		return fmt.Errorf("database %s has format %d but this cgx reads up to %d; use a newer cgx: %w",
+			path, v, target, ErrNewerFormat)
+	}
+	if v == 0 {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("create bucket %s: %w", b, err)
+			}
+		}
+		return writeFormat(tx, target)
+	}
+	for v < target {
+		step := findMigration(steps, v)
+		if step == nil {
+			return fmt.Errorf("database %s has format %d and no migration to %d exists: %w", path, v, v+1, ErrCorruptDB)
+		}
+		if err := step.Apply(tx); err != nil {
+			return fmt.Errorf("migrate %s from format %d: %w", path, v, err)
+		}
+		v++
+		if err := writeFormat(tx, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func findMigration(steps []migration, from int) *migration {
+	for i := range steps {
+		if steps[i].From == from {
+			return &steps[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package tracker
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/c-bata/goptuna"
+	bolt "go.etcd.io/bbolt"
+)
+
+// source is what every read of a Store goes through: the writing store's own
+// cache (localSource), or, for a ReadOnly store, a snapshot of the file or
+// the socket of the process writing it. Every returned value is owned by the
+// caller.
+type source interface {
+	studyList() ([]StudyInfo, error)
+	studyByID(id int) (StudyInfo, error)
+	studyIDByName(name string) (int, error)
+	trialsOf(studyID int) ([]goptuna.FrozenTrial, error)
+	trialByID(id int) (goptuna.FrozenTrial, error)
+	runList() ([]Run, error)
+	runByID(id int) (Run, error)
+	stageByKey(key string) (Stage, error)
+	stageList(runID int) ([]Stage, error)
+	artifactMeta(id ID) (ArtifactMeta, error)
+	artifactList(kind string) ([]ArtifactMeta, error)
+	checkDB() (CheckReport, error)
+}
+
+// src returns the source for a read, or ErrClosed.
+func (s *Store) src() (source, error) {
+	if s.closed.Load() {
+		return nil, fmt.Errorf("read %s: %w", s.path, ErrClosed)
+	}
+	if s.rd != nil {
+		return s.rd, nil
+	}
+	return localSource{s}, nil
+}
+
+// ensureLoadedLocked decodes study id's trials into the cache. wmu must be held.
+func (s *Store) ensureLoadedLocked(id int) (*studyEntry, error) {
+	se := s.c.studies[id]
+	if se == nil {
+		return nil, studyNotFound(id)
+	}
+	if se.loaded {
+		return se, nil
+	}
+	var ts []goptuna.FrozenTrial
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		ts, err = loadTrials(tx, id, se.rec.Stats.Trials)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load study %d from %s: %w", id, s.path, err)
+	}
+	entries := make([]*trialEntry, len(ts))
+	for i := range ts {
+		entries[i] = &trialEntry{t: ts[i], onDisk: true}
+	}
+	s.mu.Lock()
+	se.trials, se.loaded = entries, true
+	for _, te := range entries {
+		s.c.trials[te.t.ID] = te
+	}
+	s.mu.Unlock()
+	return se, nil
+}
+
+// trialEntryLocked finds trial id, loading its study. wmu must be held.
+func (s *Store) trialEntryLocked(id int) (*trialEntry, *studyEntry, error) {
+	if te := s.c.trials[id]; te != nil {
+		return te, s.c.studies[te.t.StudyID], nil
+	}
+	sid := 0
+	err := s.view(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketTrialIDs).Get(u64key(id)); len(v) == 16 {
+			sid, _ = keyInt(v[:8])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if sid == 0 {
+		return nil, nil, trialNotFound(id)
+	}
+	se, err := s.ensureLoadedLocked(sid)
+	if err != nil {
+		return nil, nil, fmt.Errorf("trial %d: %w", id, err)
+	}
+	te := s.c.trials[id]
+	if te == nil {
+		return nil, nil, fmt.Errorf("trial %d is indexed under study %d but not stored there: %w", id, sid, ErrCorruptDB)
+	}
+	return te, se, nil
+}
+
+// withStudy calls fn with study id loaded, holding the cache shared.
+func (s *Store) withStudy(id int, fn func(se *studyEntry) error) error {
+	s.mu.RLock()
+	if se := s.c.studies[id]; se != nil && se.loaded {
+		defer s.mu.RUnlock()
+		return fn(se)
+	}
+	s.mu.RUnlock()
+	s.wmu.Lock()
+	_, err := s.ensureLoadedLocked(id)
+	s.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	se := s.c.studies[id]
+	if se == nil {
+		return studyNotFound(id)
+	}
+	return fn(se)
+}
+
+// withTrial calls fn with trial id, holding the cache shared.
+func (s *Store) withTrial(id int, fn func(te *trialEntry) error) error {
+	s.mu.RLock()
+	if te := s.c.trials[id]; te != nil {
+		defer s.mu.RUnlock()
+		return fn(te)
+	}
+	s.mu.RUnlock()
+	s.wmu.Lock()
+	_, _, err := s.trialEntryLocked(id)
+	s.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	te := s.c.trials[id]
+	if te == nil {
+		return trialNotFound(id)
+	}
+	return fn(te)
+}
+
+// localSource reads a writing store's cache.
+type localSource struct{ s *Store }
+
+// liveStudy returns se's record with stats that count trials not yet
+// committed (new RUNNING trials live only in memory for a while). The cache
+// must be held.
+func liveStudy(se *studyEntry) StudyInfo {
+	r := copyStudy(se.rec)
+	if se.loaded && len(se.trials) != r.Stats.Trials {
+		r.Stats = computeStats(r.Direction, len(se.trials), func(i int) *goptuna.FrozenTrial { return &se.trials[i].t })
+	}
+	return r
+}
+
+func copyStudy(r StudyInfo) StudyInfo {
+	r.UserAttrs = cloneMap(r.UserAttrs)
+	r.SystemAttrs = cloneMap(r.SystemAttrs)
+	return r
+}
+
+func (l localSource) studyList() ([]StudyInfo, error) {
+	l.s.mu.RLock()
+	defer l.s.mu.RUnlock()
+	out := make([]StudyInfo, 0, len(l.s.c.studies))
+	for _, se := range l.s.c.studies {
+		out = append(out, liveStudy(se))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func (l localSource) studyByID(id int) (StudyInfo, error) {
+	l.s.mu.RLock()
+	defer l.s.mu.RUnlock()
+	se := l.s.c.studies[id]
+	if se == nil {
+		return StudyInfo{}, studyNotFound(id)
+	}
+	return liveStudy(se), nil
+}
+
+func (l localSource) studyIDByName(name string) (int, error) {
+	l.s.mu.RLock()
+	defer l.s.mu.RUnlock()
+	id, ok := l.s.c.byName[name]
+	if !ok {
+		return 0, notFound(fmt.Sprintf("study %q", name))
+	}
+	return id, nil
+}
+
+func (l localSource) trialsOf(studyID int) ([]goptuna.FrozenTrial, error) {
+	var out []goptuna.FrozenTrial
+	err := l.s.withStudy(studyID, func(se *studyEntry) error {
+		out = make([]goptuna.FrozenTrial, len(se.trials))
+		for i, te := range se.trials {
+			out[i] = cloneTrial(&te.t)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (l localSource) trialByID(id int) (goptuna.FrozenTrial, error) {
+	var out goptuna.FrozenTrial
+	err := l.s.withTrial(id, func(te *trialEntry) error {
+		out = cloneTrial(&te.t)
+		return nil
+	})
+	return out, err
+}
+
+func (l localSource) runList() ([]Run, error) {
+	var out []Run
+	return out, l.s.view(func(tx *bolt.Tx) error { var err error; out, err = listRunsTx(tx); return err })
+}
+
+func (l localSource) runByID(id int) (Run, error) {
+	var out Run
+	return out, l.s.view(func(tx *bolt.Tx) error { var err error; out, err = getRunTx(tx, id); return err })
+}
+
+func (l localSource) stageByKey(key string) (Stage, error) {
+	var out Stage
+	return out, l.s.view(func(tx *bolt.Tx) error { var err error; out, err = getStageTx(tx, key); return err })
+}
+
+func (l localSource) stageList(runID int) ([]Stage, error) {
+	var out []Stage
+	return out, l.s.view(func(tx *bolt.Tx) error { var err error; out, err = listStagesTx(tx, runID); return err })
+}
+
+func (l localSource) artifactMeta(id ID) (ArtifactMeta, error) {
+	var out ArtifactMeta
+	return out, l.s.view(func(tx *bolt.Tx) error { var err error; out, err = getArtifactTx(tx, id); return err })
+}
+
+func (l localSource) artifactList(kind string) ([]ArtifactMeta, error) {
+	var out []ArtifactMeta
+	return out, l.s.view(func(tx *bolt.Tx) error { var err error; out, err = listArtifactsTx(tx, kind); return err })
+}
+
+func (l localSource) checkDB() (CheckReport, error) {
+	// Buffered RUNNING trials are not in the file; the check reads the file.
+	var out CheckReport
+	return out, l.s.view(func(tx *bolt.Tx) error { var err error; out, err = checkTx(tx, l.s.path); return err })
+}

@@ -1,0 +1,186 @@
+package tracker
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/c-bata/goptuna"
+	bolt "go.etcd.io/bbolt"
+)
+
+// reader serves a ReadOnly store. Each read goes, in order of preference,
+// to the socket of the process writing the database, or to the file itself
+// opened read-only for just that read (so a writer is never kept waiting for
+// longer than one read). Decoded studies are kept between reads as long as
+// the file's last transaction id is unchanged.
+type reader struct {
+	s    *Store
+	mu   sync.Mutex // one read at a time
+	conn *clientConn
+	snap *snapshot
+}
+
+func (s *Store) openReader() error {
+	s.rd = &reader{s: s}
+	// Probe once so that a missing, foreign or newer file fails Open.
+	err := s.rd.with(func(source) error { return nil })
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+func (r *reader) close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.conn != nil {
+		r.conn.Close()
+		r.conn = nil
+	}
+	r.snap = nil
+	return nil
+}
+
+// errBusy: the file is locked by a writer that does not (yet) serve.
+var errBusy = errors.New("database busy")
+
+// with runs fn against the best available source.
+func (r *reader) with(fn func(source) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	deadline := time.Now().Add(r.s.opts.readerWait)
+	for {
+		if r.conn == nil {
+			if c, h, err := dialWriter(r.s.opts.socketPathForDB(r.s.path), time.Second); err == nil {
+				if h.Version != protoVersion || h.FormatVersion != FormatVersion {
+					c.Close()
+					return fmt.Errorf("database %s is being written by process %d running a different cgx (protocol %d, format %d; this cgx: %d, %d); use the same cgx version: %w",
+						r.s.path, h.PID, h.Version, h.FormatVersion, protoVersion, FormatVersion, ErrLocked)
+				}
+				r.conn = c
+			}
+		}
+		if r.conn != nil {
+			err := fn(remoteSource{r})
+			var ce *connError
+			if !errors.As(err, &ce) {
+				return err
+			}
+			r.conn.Close()
+			r.conn = nil // the writer went away: read the file instead
+		}
+		err := r.withFile(fn)
+		if !errors.Is(err, errBusy) {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("database %s is locked by a process that does not serve readers; wait for it to finish: %w", r.s.path, ErrLocked)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// withFile opens the file read-only for the duration of fn.
+func (r *reader) withFile(fn func(source) error) (err error) {
+	path := r.s.path
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("database %s does not exist; run a command that records results first, or pass --db: %w", path, ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("open database %s: %w", path, err)
+	case fi.IsDir():
+		return fmt.Errorf("database %s is a folder, not a database file; pass the file with --db: %w", path, ErrCorruptDB)
+	case fi.Size() == 0:
+		return fmt.Errorf("database %s is empty (no cgx data yet); run a command that records results first: %w", path, ErrNotFound)
+	}
+	db, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: time.Nanosecond})
+	if errors.Is(err, ErrLocked) {
+		return errBusy
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("database %s is damaged (%v); run 'cgx check': %w", path, p, ErrCorruptDB)
+		}
+	}()
+	return db.View(func(tx *bolt.Tx) error {
+		v, err := readFormat(tx)
+		if err != nil {
+			return fmt.Errorf("database %s: %w", path, err)
+		}
+		if err := checkReadable(path, v); err != nil {
+			return err
+		}
+		if r.snap == nil || r.snap.txid != tx.ID() || !os.SameFile(r.snap.fi, fi) {
+			r.snap = &snapshot{txid: tx.ID(), fi: fi, trials: map[int][]goptuna.FrozenTrial{}}
+		}
+		return fn(snapshotSource{tx: tx, snap: r.snap, path: path})
+	})
+}
+
+// readVia runs one read through r.with and returns its value.
+func readVia[T any](r *reader, fn func(source) (T, error)) (T, error) {
+	var out T
+	err := r.with(func(src source) error {
+		var err error
+		out, err = fn(src)
+		return err
+	})
+	return out, err
+}
+
+func (r *reader) studyList() ([]StudyInfo, error) {
+	return readVia(r, func(s source) ([]StudyInfo, error) { return s.studyList() })
+}
+
+func (r *reader) studyByID(id int) (StudyInfo, error) {
+	return readVia(r, func(s source) (StudyInfo, error) { return s.studyByID(id) })
+}
+
+func (r *reader) studyIDByName(name string) (int, error) {
+	return readVia(r, func(s source) (int, error) { return s.studyIDByName(name) })
+}
+
+func (r *reader) trialsOf(studyID int) ([]goptuna.FrozenTrial, error) {
+	return readVia(r, func(s source) ([]goptuna.FrozenTrial, error) { return s.trialsOf(studyID) })
+}
+
+func (r *reader) trialByID(id int) (goptuna.FrozenTrial, error) {
+	return readVia(r, func(s source) (goptuna.FrozenTrial, error) { return s.trialByID(id) })
+}
+
+func (r *reader) runList() ([]Run, error) {
+	return readVia(r, func(s source) ([]Run, error) { return s.runList() })
+}
+
+func (r *reader) runByID(id int) (Run, error) {
+	return readVia(r, func(s source) (Run, error) { return s.runByID(id) })
+}
+
+func (r *reader) stageByKey(key string) (Stage, error) {
+	return readVia(r, func(s source) (Stage, error) { return s.stageByKey(key) })
+}
+
+func (r *reader) stageList(runID int) ([]Stage, error) {
+	return readVia(r, func(s source) ([]Stage, error) { return s.stageList(runID) })
+}
+
+func (r *reader) artifactMeta(id ID) (ArtifactMeta, error) {
+	return readVia(r, func(s source) (ArtifactMeta, error) { return s.artifactMeta(id) })
+}
+
+func (r *reader) artifactList(kind string) ([]ArtifactMeta, error) {
+	return readVia(r, func(s source) ([]ArtifactMeta, error) { return s.artifactList(kind) })
+}
+
+func (r *reader) checkDB() (CheckReport, error) {
+	return readVia(r, func(s source) (CheckReport, error) { return s.checkDB() })
+}

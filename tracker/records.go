@@ -1,0 +1,264 @@
+package tracker
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/c-bata/goptuna"
+)
+
+// Record versions: the first byte of every encoded study and trial record.
+const (
+	StudyInfoordV1 = 1
+	trialRecordV1  = 1
+)
+
+// StudyInfo is a study as stored: its identity, settings and the aggregate
+// figures that let listings skip decoding trials. Values returned by a Store
+// are copies.
+type StudyInfo struct {
+	ID          int
+	Name        string
+	Direction   goptuna.StudyDirection
+	Created     time.Time
+	UserAttrs   map[string]string
+	SystemAttrs map[string]string
+	Stats       StudyStats
+}
+
+// StudyStats aggregates a study's trials. It is recomputed and stored with
+// every commit that touches the study.
+type StudyStats struct {
+	Trials       int
+	Running      int
+	Complete     int
+	Pruned       int
+	Fail         int
+	Waiting      int
+	BestTrialID  int // 0 when no trial is complete
+	BestNumber   int
+	BestValue    float64
+	FirstStart   time.Time // earliest trial start, zero without trials
+	LastComplete time.Time // latest trial completion, zero if none finished
+}
+
+func encodeStudy(s *StudyInfo) []byte {
+	e := encoder{b: make([]byte, 0, 128)}
+	e.byte(StudyInfoordV1)
+	e.int(s.ID)
+	e.str(s.Name)
+	if s.Direction == goptuna.StudyDirectionMaximize {
+		e.byte(1)
+	} else {
+		e.byte(0)
+	}
+	e.time(s.Created)
+	e.strMap(s.UserAttrs)
+	e.strMap(s.SystemAttrs)
+	st := s.Stats
+	for _, v := range []int{st.Trials, st.Running, st.Complete, st.Pruned, st.Fail, st.Waiting, st.BestTrialID, st.BestNumber} {
+		e.int(v)
+	}
+	e.float(st.BestValue)
+	e.time(st.FirstStart)
+	e.time(st.LastComplete)
+	return e.b
+}
+
+func decodeStudy(b []byte) (StudyInfo, error) {
+	d := decoder{b: b}
+	var s StudyInfo
+	if v := d.byte(); d.err == nil && v != StudyInfoordV1 {
+		return s, fmt.Errorf("decode study: record version %d: %w", v, ErrCorruptDB)
+	}
+	s.ID = d.int()
+	s.Name = d.str()
+	switch d.byte() {
+	case 0:
+		s.Direction = goptuna.StudyDirectionMinimize
+	case 1:
+		s.Direction = goptuna.StudyDirectionMaximize
+	default:
+		d.fail(fmt.Errorf("bad direction"))
+	}
+	s.Created = d.time()
+	s.UserAttrs = d.strMap()
+	s.SystemAttrs = d.strMap()
+	st := &s.Stats
+	for _, p := range []*int{&st.Trials, &st.Running, &st.Complete, &st.Pruned, &st.Fail, &st.Waiting, &st.BestTrialID, &st.BestNumber} {
+		*p = d.int()
+	}
+	st.BestValue = d.float()
+	st.FirstStart = d.time()
+	st.LastComplete = d.time()
+	if err := d.end(); err != nil {
+		return StudyInfo{}, fmt.Errorf("decode study: %v: %w", err, ErrCorruptDB)
+	}
+	return s, nil
+}
+
+// encodeTrial appends the record of t to buf. Params are written from
+// InternalParams and Distributions (the external values are derived on
+// decode), each distribution in goptuna's JSON form.
+func encodeTrial(buf []byte, t *goptuna.FrozenTrial) ([]byte, error) {
+	e := encoder{b: buf}
+	e.byte(trialRecordV1)
+	e.int(t.ID)
+	e.int(t.StudyID)
+	e.int(t.Number)
+	e.byte(byte(t.State))
+	e.float(t.Value)
+	e.time(t.DatetimeStart)
+	e.time(t.DatetimeComplete)
+	names := sortedKeys(t.InternalParams)
+	e.uvarint(uint64(len(names)))
+	for _, n := range names {
+		js, err := goptuna.DistributionToJSON(t.Distributions[n])
+		if err != nil {
+			return buf, fmt.Errorf("encode trial %d parameter %q: %w", t.ID, n, err)
+		}
+		e.str(n)
+		e.float(t.InternalParams[n])
+		e.str(string(js))
+	}
+	steps := make([]int, 0, len(t.IntermediateValues))
+	for k := range t.IntermediateValues {
+		steps = append(steps, k)
+	}
+	sortInts(steps)
+	e.uvarint(uint64(len(steps)))
+	for _, k := range steps {
+		e.varint(int64(k))
+		e.float(t.IntermediateValues[k])
+	}
+	e.strMap(t.UserAttrs)
+	e.strMap(t.SystemAttrs)
+	return e.b, nil
+}
+
+// distCache interns decoded distributions by their JSON text so that loading
+// a study decodes each distinct distribution once.
+type distCache map[string]interface{}
+
+func (c distCache) get(js string) (interface{}, error) {
+	if d, ok := c[js]; ok {
+		return d, nil
+	}
+	d, err := goptuna.JSONToDistribution([]byte(js))
+	if err != nil {
+		return nil, fmt.Errorf("distribution %s: %v", js, err)
+	}
+	c[js] = d
+	return d, nil
+}
+
+func decodeTrial(b []byte, dc distCache) (goptuna.FrozenTrial, error) {
+	d := decoder{b: b}
+	var t goptuna.FrozenTrial
+	if v := d.byte(); d.err == nil && v != trialRecordV1 {
+		return t, fmt.Errorf("decode trial: record version %d: %w", v, ErrCorruptDB)
+	}
+	t.ID = d.int()
+	t.StudyID = d.int()
+	t.Number = d.int()
+	t.State = goptuna.TrialState(d.byte())
+	if t.State < goptuna.TrialStateRunning || t.State > goptuna.TrialStateWaiting {
+		d.fail(fmt.Errorf("bad trial state %d", t.State))
+	}
+	t.Value = d.float()
+	t.DatetimeStart = d.time()
+	t.DatetimeComplete = d.time()
+	n := d.count(10)
+	t.InternalParams = make(map[string]float64, n)
+	t.Params = make(map[string]interface{}, n)
+	t.Distributions = make(map[string]interface{}, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		name := d.str()
+		ir := d.float()
+		js := d.str()
+		if d.err != nil {
+			break
+		}
+		dist, err := dc.get(js)
+		if err != nil {
+			d.fail(err)
+			break
+		}
+		xr, err := externalValue(dist, ir)
+		if err != nil {
+			d.fail(fmt.Errorf("parameter %q: %v", name, err))
+			break
+		}
+		t.InternalParams[name] = ir
+		t.Params[name] = xr
+		t.Distributions[name] = dist
+	}
+	n = d.count(9)
+	t.IntermediateValues = make(map[int]float64, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		step := d.varint()
+		t.IntermediateValues[int(step)] = d.float()
+	}
+	t.UserAttrs = d.strMap()
+	t.SystemAttrs = d.strMap()
+	if err := d.end(); err != nil {
+		return goptuna.FrozenTrial{}, fmt.Errorf("decode trial: %v: %w", err, ErrCorruptDB)
+	}
+	return t, nil
+}
+
+// externalValue converts an internal parameter value to its external form,
+// refusing what would make goptuna panic (a categorical index out of range)
+// or what it cannot represent.
+func externalValue(dist interface{}, ir float64) (interface{}, error) {
+	if c, ok := dist.(goptuna.CategoricalDistribution); ok {
+		if !(ir >= 0 && ir < float64(len(c.Choices))) {
+			return nil, fmt.Errorf("categorical index %v outside %d choices: %w", ir, len(c.Choices), ErrInvalidTrial)
+		}
+	}
+	xr, err := goptuna.ToExternalRepresentation(dist, ir)
+	if err != nil {
+		return nil, err
+	}
+	return xr, nil
+}
+
+// copyDist returns a distribution that shares no memory with d.
+func copyDist(d interface{}) interface{} {
+	if c, ok := d.(goptuna.CategoricalDistribution); ok {
+		c.Choices = append([]string(nil), c.Choices...)
+		return c
+	}
+	return d // the other distributions are plain values
+}
+
+// cloneTrial returns a deep copy of t: no map or slice is shared, so callers
+// may change the result freely. Nil maps become empty maps, as goptuna's
+// storages return them.
+func cloneTrial(t *goptuna.FrozenTrial) goptuna.FrozenTrial {
+	c := *t
+	c.IntermediateValues = cloneMap(t.IntermediateValues)
+	c.InternalParams = cloneMap(t.InternalParams)
+	c.Params = cloneMap(t.Params) // values are immutable float64, int or string
+	c.Distributions = make(map[string]interface{}, len(t.Distributions))
+	for k, v := range t.Distributions {
+		c.Distributions[k] = copyDist(v)
+	}
+	c.UserAttrs = cloneMap(t.UserAttrs)
+	c.SystemAttrs = cloneMap(t.SystemAttrs)
+	return c
+}
+
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return make(map[K]V)
+	}
+	return maps.Clone(m)
+}
+
+func sortInts(a []int) { slices.Sort(a) }
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,248 @@
+package tracker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Runs and stages are stored as JSON (bucket "runs" keyed by the run id,
+// bucket "stages" keyed by the stage key); metrics keep NaN and ±Inf.
+
+type runJSON struct {
+	Run
+	Metrics map[string]jfloat `json:"Metrics"`
+}
+
+type stageJSON struct {
+	Stage
+	Metrics map[string]jfloat `json:"Metrics"`
+}
+
+func encodeRun(r Run) ([]byte, error) {
+	return json.Marshal(runJSON{Run: r, Metrics: toJMap(r.Metrics)})
+}
+
+func decodeRun(b []byte) (Run, error) {
+	var j runJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return Run{}, fmt.Errorf("decode run: %v: %w", err, ErrCorruptDB)
+	}
+	j.Run.Metrics = fromJMap(j.Metrics)
+	return j.Run, nil
+}
+
+func encodeStage(st Stage) ([]byte, error) {
+	return json.Marshal(stageJSON{Stage: st, Metrics: toJMap(st.Metrics)})
+}
+
+func decodeStage(b []byte) (Stage, error) {
+	var j stageJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return Stage{}, fmt.Errorf("decode stage: %v: %w", err, ErrCorruptDB)
+	}
+	j.Stage.Metrics = fromJMap(j.Metrics)
+	return j.Stage, nil
+}
+
+// CreateRun stores r with a new id (from 1), which it returns. An empty
+// status becomes RunRunning.
+func (s *Store) CreateRun(ctx context.Context, r Run) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := s.writable("create run"); err != nil {
+		return 0, err
+	}
+	if r.Status == "" {
+		r.Status = RunRunning
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	err := s.commitLocked(&change{extra: func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRuns)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		r.ID = int(seq)
+		raw, err := encodeRun(r)
+		if err != nil {
+			return err
+		}
+		return b.Put(u64key(r.ID), raw)
+	}})
+	if err != nil {
+		return 0, fmt.Errorf("create run in %s: %w", s.path, err)
+	}
+	return r.ID, nil
+}
+
+// UpdateRun reads run id, lets fn change it and writes it back, all in one
+// transaction; an error from fn leaves the run unchanged. fn cannot change
+// the id.
+func (s *Store) UpdateRun(ctx context.Context, id int, fn func(*Run) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.writable("update run"); err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	err := s.commitLocked(&change{extra: func(tx *bolt.Tx) error {
+		r, err := getRunTx(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+		r.ID = id
+		raw, err := encodeRun(r)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketRuns).Put(u64key(id), raw)
+	}})
+	if err != nil {
+		return fmt.Errorf("update run %d: %w", id, err)
+	}
+	return nil
+}
+
+// GetRun returns run id, or an error matching ErrNotFound.
+func (s *Store) GetRun(ctx context.Context, id int) (Run, error) {
+	if err := ctx.Err(); err != nil {
+		return Run{}, err
+	}
+	src, err := s.src()
+	if err != nil {
+		return Run{}, err
+	}
+	return src.runByID(id)
+}
+
+// ListRuns returns every run in id order.
+func (s *Store) ListRuns(ctx context.Context) ([]Run, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	src, err := s.src()
+	if err != nil {
+		return nil, err
+	}
+	return src.runList()
+}
+
+// PutStage stores st under st.Key, replacing a stage with the same key.
+func (s *Store) PutStage(ctx context.Context, st Stage) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.writable("put stage"); err != nil {
+		return err
+	}
+	if st.Key == "" {
+		return fmt.Errorf("put stage %q: empty key", st.Name)
+	}
+	raw, err := encodeStage(st)
+	if err != nil {
+		return fmt.Errorf("put stage %s: %w", st.Key, err)
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	err = s.commitLocked(&change{extra: func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketStages).Put([]byte(st.Key), raw)
+	}})
+	if err != nil {
+		return fmt.Errorf("put stage %s: %w", st.Key, err)
+	}
+	return nil
+}
+
+// GetStage returns the stage stored under key, or an error matching ErrNotFound.
+func (s *Store) GetStage(ctx context.Context, key string) (Stage, error) {
+	if err := ctx.Err(); err != nil {
+		return Stage{}, err
+	}
+	src, err := s.src()
+	if err != nil {
+		return Stage{}, err
+	}
+	return src.stageByKey(key)
+}
+
+// ListStages returns the stages of a run (every stage when runID is 0),
+// ordered by start time, then key.
+func (s *Store) ListStages(ctx context.Context, runID int) ([]Stage, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	src, err := s.src()
+	if err != nil {
+		return nil, err
+	}
+	return src.stageList(runID)
+}
+
+func getRunTx(tx *bolt.Tx, id int) (Run, error) {
+	raw := tx.Bucket(bucketRuns).Get(u64key(id))
+	if raw == nil {
+		return Run{}, notFound(fmt.Sprintf("run %d", id))
+	}
+	r, err := decodeRun(raw)
+	if err != nil {
+		return Run{}, fmt.Errorf("run %d: %w", id, err)
+	}
+	return r, nil
+}
+
+func listRunsTx(tx *bolt.Tx) ([]Run, error) {
+	var out []Run
+	err := tx.Bucket(bucketRuns).ForEach(func(k, v []byte) error {
+		r, err := decodeRun(v)
+		if err != nil {
+			return fmt.Errorf("run key %x: %w", k, err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+func getStageTx(tx *bolt.Tx, key string) (Stage, error) {
+	raw := tx.Bucket(bucketStages).Get([]byte(key))
+	if raw == nil {
+		return Stage{}, notFound(fmt.Sprintf("stage %s", key))
+	}
+	st, err := decodeStage(raw)
+	if err != nil {
+		return Stage{}, fmt.Errorf("stage %s: %w", key, err)
+	}
+	return st, nil
+}
+
+func listStagesTx(tx *bolt.Tx, runID int) ([]Stage, error) {
+	var out []Stage
+	err := tx.Bucket(bucketStages).ForEach(func(k, v []byte) error {
+		st, err := decodeStage(v)
+		if err != nil {
+			return fmt.Errorf("stage %s: %w", k, err)
+		}
+		if runID == 0 || st.RunID == runID {
+			out = append(out, st)
+		}
+		return nil
+	})
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Started.Equal(out[j].Started) {
+			return out[i].Started.Before(out[j].Started)
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out, err
+}

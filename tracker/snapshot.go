@@ -1,0 +1,231 @@
+package tracker
+
+import (
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/c-bata/goptuna"
+	bolt "go.etcd.io/bbolt"
+)
+
+// snapshot keeps what a ReadOnly store decoded from the file while the
+// file's last transaction id (and identity) stays the same.
+type snapshot struct {
+	txid    int
+	fi      os.FileInfo
+	studies []StudyInfo // nil until listed
+	trials  map[int][]goptuna.FrozenTrial
+}
+
+// snapshotSource reads the file inside one read transaction.
+type snapshotSource struct {
+	tx   *bolt.Tx
+	snap *snapshot
+	path string
+}
+
+func (f snapshotSource) studyList() ([]StudyInfo, error) {
+	if f.snap.studies == nil {
+		var list []StudyInfo
+		err := f.tx.Bucket(bucketStudies).ForEach(func(k, v []byte) error {
+			rec, err := decodeStudy(v)
+			if err != nil {
+				return fmt.Errorf("database %s: study key %x: %w", f.path, k, err)
+			}
+			list = append(list, rec)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+		f.snap.studies = append(list, []StudyInfo{}...)
+	}
+	out := make([]StudyInfo, len(f.snap.studies))
+	for i, r := range f.snap.studies {
+		out[i] = copyStudy(r)
+	}
+	return out, nil
+}
+
+func (f snapshotSource) studyByID(id int) (StudyInfo, error) {
+	raw := f.tx.Bucket(bucketStudies).Get(u64key(id))
+	if raw == nil {
+		return StudyInfo{}, studyNotFound(id)
+	}
+	rec, err := decodeStudy(raw)
+	if err != nil {
+		return StudyInfo{}, fmt.Errorf("database %s: study %d: %w", f.path, id, err)
+	}
+	return rec, nil
+}
+
+func (f snapshotSource) studyIDByName(name string) (int, error) {
+	v := f.tx.Bucket(bucketStudyNames).Get([]byte(name))
+	if v == nil {
+		return 0, notFound(fmt.Sprintf("study %q", name))
+	}
+	return keyInt(v)
+}
+
+func (f snapshotSource) trialsOf(studyID int) ([]goptuna.FrozenTrial, error) {
+	ts, ok := f.snap.trials[studyID]
+	if !ok {
+		rec, err := f.studyByID(studyID)
+		if err != nil {
+			return nil, err
+		}
+		ts, err = loadTrials(f.tx, studyID, rec.Stats.Trials)
+		if err != nil {
+			return nil, fmt.Errorf("database %s: %w", f.path, err)
+		}
+		f.snap.trials[studyID] = ts
+	}
+	out := make([]goptuna.FrozenTrial, len(ts))
+	for i := range ts {
+		out[i] = cloneTrial(&ts[i])
+	}
+	return out, nil
+}
+
+func (f snapshotSource) trialByID(id int) (goptuna.FrozenTrial, error) {
+	v := f.tx.Bucket(bucketTrialIDs).Get(u64key(id))
+	if len(v) != 16 {
+		return goptuna.FrozenTrial{}, trialNotFound(id)
+	}
+	sid, _ := keyInt(v[:8])
+	num, _ := keyInt(v[8:])
+	if ts, ok := f.snap.trials[sid]; ok && num < len(ts) {
+		return cloneTrial(&ts[num]), nil
+	}
+	var raw []byte
+	if b := f.tx.Bucket(bucketTrials).Bucket(v[:8]); b != nil {
+		raw = b.Get(v[8:])
+	}
+	if raw == nil {
+		return goptuna.FrozenTrial{}, fmt.Errorf("database %s: trial %d is indexed but not stored: %w", f.path, id, ErrCorruptDB)
+	}
+	t, err := decodeTrial(raw, distCache{})
+	if err != nil {
+		return goptuna.FrozenTrial{}, fmt.Errorf("database %s: trial %d: %w", f.path, id, err)
+	}
+	return t, nil
+}
+
+func (f snapshotSource) runList() ([]Run, error)                  { return listRunsTx(f.tx) }
+func (f snapshotSource) runByID(id int) (Run, error)              { return getRunTx(f.tx, id) }
+func (f snapshotSource) stageByKey(key string) (Stage, error)     { return getStageTx(f.tx, key) }
+func (f snapshotSource) stageList(runID int) ([]Stage, error)     { return listStagesTx(f.tx, runID) }
+func (f snapshotSource) artifactMeta(id ID) (ArtifactMeta, error) { return getArtifactTx(f.tx, id) }
+func (f snapshotSource) artifactList(k string) ([]ArtifactMeta, error) {
+	return listArtifactsTx(f.tx, k)
+}
+func (f snapshotSource) checkDB() (CheckReport, error) { return checkTx(f.tx, f.path) }
+
+// remoteSource reads through the writing process's socket.
+type remoteSource struct{ r *reader }
+
+func (rs remoteSource) call(req request) (response, error) {
+	c := rs.r.conn
+	if err := c.send(req); err != nil {
+		return response{}, &connError{err}
+	}
+	var resp response
+	if err := c.dec.Decode(&resp); err != nil {
+		return response{}, &connError{err}
+	}
+	if resp.Err != nil {
+		return resp, &remoteError{resp.Err}
+	}
+	return resp, nil
+}
+
+func (rs remoteSource) studyList() ([]StudyInfo, error) {
+	resp, err := rs.call(request{Op: "studies"})
+	return resp.Studies, err
+}
+
+func (rs remoteSource) studyByID(id int) (StudyInfo, error) {
+	resp, err := rs.call(request{Op: "study", ID: id})
+	return resp.Study, err
+}
+
+func (rs remoteSource) studyIDByName(name string) (int, error) {
+	resp, err := rs.call(request{Op: "study-by-name", Name: name})
+	return resp.Int, err
+}
+
+func (rs remoteSource) decodeTrials(raws [][]byte) ([]goptuna.FrozenTrial, error) {
+	dc := distCache{}
+	out := make([]goptuna.FrozenTrial, len(raws))
+	for i, raw := range raws {
+		t, err := decodeTrial(raw, dc)
+		if err != nil {
+			return nil, &connError{err}
+		}
+		out[i] = t
+	}
+	// Interned distributions are shared between trials: make them private.
+	for i := range out {
+		for k, d := range out[i].Distributions {
+			out[i].Distributions[k] = copyDist(d)
+		}
+	}
+	return out, nil
+}
+
+func (rs remoteSource) trialsOf(studyID int) ([]goptuna.FrozenTrial, error) {
+	resp, err := rs.call(request{Op: "trials", ID: studyID})
+	if err != nil {
+		return nil, err
+	}
+	return rs.decodeTrials(resp.Trials)
+}
+
+func (rs remoteSource) trialByID(id int) (goptuna.FrozenTrial, error) {
+	resp, err := rs.call(request{Op: "trial", ID: id})
+	if err != nil {
+		return goptuna.FrozenTrial{}, err
+	}
+	ts, err := rs.decodeTrials(resp.Trials)
+	if err != nil || len(ts) != 1 {
+		return goptuna.FrozenTrial{}, &connError{fmt.Errorf("bad trial reply: %v", err)}
+	}
+	return ts[0], nil
+}
+
+func (rs remoteSource) runList() ([]Run, error) {
+	resp, err := rs.call(request{Op: "runs"})
+	return resp.Runs, err
+}
+
+func (rs remoteSource) runByID(id int) (Run, error) {
+	resp, err := rs.call(request{Op: "run", ID: id})
+	return resp.Run, err
+}
+
+func (rs remoteSource) stageByKey(key string) (Stage, error) {
+	resp, err := rs.call(request{Op: "stage", Name: key})
+	return resp.Stage, err
+}
+
+func (rs remoteSource) stageList(runID int) ([]Stage, error) {
+	resp, err := rs.call(request{Op: "stages", ID: runID})
+	return resp.Stages, err
+}
+
+func (rs remoteSource) artifactMeta(id ID) (ArtifactMeta, error) {
+	resp, err := rs.call(request{Op: "artifact", Art: id})
+	return resp.Meta, err
+}
+
+func (rs remoteSource) artifactList(kind string) ([]ArtifactMeta, error) {
+	resp, err := rs.call(request{Op: "artifacts", Kind: kind})
+	return resp.Metas, err
+}
+
+func (rs remoteSource) checkDB() (CheckReport, error) {
+	resp, err := rs.call(request{Op: "check"})
+	return resp.Report, err
+}

@@ -1,0 +1,187 @@
+package tracker
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/c-bata/goptuna"
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Store is one cgx database: goptuna studies and trials, runs, stages and
+// artifact metadata in a bbolt file, artifact bytes in the objects folder
+// next to it. A Store is safe for use by many goroutines.
+type Store struct {
+	path    string
+	objects string
+	opts    options
+
+	// Writing stores.
+	db     *bolt.DB
+	wmu    sync.Mutex   // serializes every change and commit
+	mu     sync.RWMutex // guards c; readers hold it shared
+	c      *cache
+	timer  *time.Timer // pending running-trial checkpoint, guarded by wmu
+	srv    *server
+	closed atomic.Bool
+
+	// Read-only stores.
+	rd *reader
+}
+
+var _ goptuna.Storage = (*Store)(nil)
+
+// Open opens the database at path, creating the file and its folder when
+// missing (unless ReadOnly is given, which never creates anything).
+func Open(path string, opts ...Option) (*Store, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if path == "" {
+		return nil, errors.New("open database: empty path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{path: abs, objects: filepath.Join(filepath.Dir(abs), "objects"), opts: o}
+	if o.readOnly {
+		return s, s.openReader()
+	}
+	return s, s.openWriter()
+}
+
+// Path returns the absolute path of the database file.
+func (s *Store) Path() string { return s.path }
+
+// ObjectsDir returns the folder holding artifact bytes.
+func (s *Store) ObjectsDir() string { return s.objects }
+
+// IsReadOnly reports whether s was opened with ReadOnly.
+func (s *Store) IsReadOnly() bool { return s.opts.readOnly }
+
+func (s *Store) openWriter() error {
+	dir := filepath.Dir(s.path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create database folder %s: %w; choose a writable location with --db or CGX_DB", dir, err)
+	}
+	if pid, ok := s.liveWriter(); ok {
+		return fmt.Errorf("database %s is open for writing by process %d; wait for it to finish: %w", s.path, pid, ErrLocked)
+	}
+	db, err := openBolt(s.path, &bolt.Options{
+		Timeout:        s.opts.lockTimeout,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+		NoSync:         s.opts.noSync,
+	})
+	if err != nil {
+		return err
+	}
+	s.db = db
+	s.c = newCache()
+	err = s.update(func(tx *bolt.Tx) error {
+		if err := initOrMigrate(tx, s.path, FormatVersion, migrations); err != nil {
+			return err
+		}
+		return s.c.loadStudies(tx)
+	})
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("open database %s: %w", s.path, err)
+	}
+	if !s.opts.noServe {
+		s.srv = startServer(s)
+	}
+	return nil
+}
+
+// openBolt opens the bbolt file and names the problem in one line when it
+// cannot: a lock held elsewhere, a file that is not a database, no permission.
+func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("database %s is damaged (%v); restore it from a backup or move it aside: %w", path, r, ErrCorruptDB)
+		}
+	}()
+	db, err = bolt.Open(path, 0o644, o)
+	switch {
+	case err == nil:
+		return db, nil
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("database %s is locked by another process; wait for it to finish: %w", path, ErrLocked)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch),
+		errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrInvalidMapping):
+		return nil, fmt.Errorf("database %s is not a cgx database or is damaged (%v); restore it from a backup or move it aside: %w", path, err, ErrCorruptDB)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("database %s does not exist; run a command that writes results first, or pass --db: %w", path, ErrNotFound)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("open database %s: %w; check the file's permissions or choose another --db", path, err)
+	default:
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+}
+
+// Close flushes buffered RUNNING trials, stops serving readers and closes
+// the file. Closing twice is a no-op.
+func (s *Store) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	if s.rd != nil {
+		return s.rd.close()
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	err := s.flushLocked()
+	if s.srv != nil {
+		s.srv.close()
+	}
+	if cerr := s.db.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close database %s: %w", s.path, cerr)
+	}
+	return err
+}
+
+// update runs fn in one bbolt write transaction, converting a panic inside
+// bbolt (a damaged page) into ErrCorruptDB.
+func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("database %s is damaged (%v); run 'cgx check': %w", s.path, r, ErrCorruptDB)
+		}
+	}()
+	return s.db.Update(fn)
+}
+
+// view runs fn in one bbolt read transaction with the same panic guard.
+func (s *Store) view(fn func(tx *bolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("database %s is damaged (%v); run 'cgx check': %w", s.path, r, ErrCorruptDB)
+		}
+	}()
+	return s.db.View(fn)
+}
+
+// writable returns an error unless s may change the database.
+func (s *Store) writable(op string) error {
+	if s.closed.Load() {
+		return fmt.Errorf("%s: %w", op, ErrClosed)
+	}
+	if s.opts.readOnly {
+		return fmt.Errorf("%s: database %s was opened read-only: %w", op, s.path, ErrReadOnly)
+	}
+	return nil
+}
