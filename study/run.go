@@ -209,14 +209,18 @@ func (r *runner) run(ctx context.Context, sum *Summary) error {
 		if err != nil {
 			return fmt.Errorf("sample batch at slot %d: %w", start, err)
 		}
-		plans := make([]plan, len(missing))
-		for i, slot := range missing {
+		// Propose every slot of the batch in order (a proposal may depend on
+		// the earlier ones of its batch), then keep the missing ones.
+		plans := make([]plan, 0, len(missing))
+		for slot := start; slot <= missing[len(missing)-1]; slot++ {
 			seed := TrialSeed(r.cfg.Seed, slot)
 			p, err := propose(seed)
 			if err != nil {
 				return fmt.Errorf("sample slot %d: %w", slot, err)
 			}
-			plans[i] = plan{slot: slot, seed: seed, proposal: p}
+			if _, done := inv.complete[slot]; !done {
+				plans = append(plans, plan{slot: slot, seed: seed, proposal: p})
+			}
 		}
 		err = r.runBatch(ctx, plans)
 		sum.Ran = r.ran

@@ -42,9 +42,10 @@ type proposal struct {
 
 // sampler proposes parameters. batch is called once per batch with the
 // COMPLETE trials of the earlier batches in slot order (read, never kept or
-// modified) and returns the proposer for the slots of that batch. A proposal
-// must be a pure function of the space, the history and the trial seed. The
-// proposer is called from one goroutine at a time.
+// modified) and returns the proposer for that batch, which Run calls for
+// every slot of the batch in slot order from one goroutine. A proposal must
+// be a pure function of the space, the history and the trial seeds of its
+// slot and of the earlier slots of its batch.
 type sampler interface {
 	batch(history []observation) (func(trialSeed int64) (proposal, error), error)
 }

@@ -131,6 +131,22 @@ func propose(t *testing.T, s sampler, history []observation, seeds int) []propos
 	return out
 }
 
+// proposeEach proposes each seed from its own batch (no pending proposals).
+func proposeEach(t *testing.T, s sampler, history []observation, seeds int) []proposal {
+	t.Helper()
+	out := make([]proposal, seeds)
+	for i := range out {
+		next, err := s.batch(history)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out[i], err = next(int64(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
 func TestTPEFollowsTheGoodTrials(t *testing.T) {
 	space := testSpace(t)
 	tpe, _ := newSampler(SamplerTPE, space)
@@ -157,12 +173,12 @@ func TestTPEFollowsTheGoodTrials(t *testing.T) {
 	for i := range onlyX {
 		onlyX[i].value = math.Abs(onlyX[i].params["x"] - 0.7)
 	}
-	if td, rd := medianDist(propose(t, tpe, onlyX, 200)), medianDist(propose(t, rnd, onlyX, 200)); td > 0.05 || rd < 0.3 {
+	if td, rd := medianDist(proposeEach(t, tpe, onlyX, 200)), medianDist(propose(t, rnd, onlyX, 200)); td > 0.05 || rd < 0.3 {
 		t.Errorf("median |x-0.7|: TPE %.3f (want <= 0.05), random %.3f (want >= 0.3)", td, rd)
 	}
 	// Value dominated by the category: TPE favours "can".
 	mixed := syntheticHistory(40, 1)
-	if tc, rc := countCan(propose(t, tpe, mixed, 200)), countCan(propose(t, rnd, mixed, 200)); tc < 2*rc {
+	if tc, rc := countCan(proposeEach(t, tpe, mixed, 200)), countCan(propose(t, rnd, mixed, 200)); tc < 2*rc {
 		t.Errorf("TPE picked the good category %d/200 times, random %d/200", tc, rc)
 	}
 	for _, p := range propose(t, tpe, mixed, 50) {
@@ -273,5 +289,31 @@ func TestCMAESReplaysGenerations(t *testing.T) {
 	h := []observation{{slot: 0, value: 1, generation: -1, params: map[string]float64{"x": 0.5, "k": 0}}}
 	if p := propose(t, cma1, h, 1)[0]; p.attrs[attrGeneration] != "" {
 		t.Errorf("one numerical parameter: CMA-ES used (generation %q), want random sampling", p.attrs[attrGeneration])
+	}
+}
+
+func TestTPEConstantLiarSpreadsABatch(t *testing.T) {
+	space := testSpace(t)
+	tpe, _ := newSampler(SamplerTPE, space)
+	history := syntheticHistory(20, 6)
+	for i := range history {
+		history[i].value = math.Abs(history[i].params["x"] - 0.7)
+	}
+	batch, each := propose(t, tpe, history, 16), proposeEach(t, tpe, history, 16)
+	if d := cmp.Diff(each[0], batch[0], cmp.AllowUnexported(proposal{})); d != "" {
+		t.Errorf("the first slot of a batch has nothing pending, yet differs from an independent proposal:\n%s", d)
+	}
+	spread := func(ps []proposal) float64 {
+		var mean, sq float64
+		for _, p := range ps {
+			mean += p.params["x"] / float64(len(ps))
+		}
+		for _, p := range ps {
+			sq += (p.params["x"] - mean) * (p.params["x"] - mean) / float64(len(ps))
+		}
+		return math.Sqrt(sq)
+	}
+	if sb, se := spread(batch), spread(each); sb < 2*se {
+		t.Errorf("std of x over a batch of 16 = %.3f, over 16 independent proposals %.3f: the batch does not spread out", sb, se)
 	}
 }

@@ -20,6 +20,13 @@ const (
 // generator (unseedable since Go 1.24), so its proposals differ run to run,
 // and its Parzen estimator, log-sum-exp, acceptance normalisation and
 // categorical weights are wrong (see docs/SEARCH.md).
+//
+// Within a batch it is a "constant liar" (Optuna's constant_liar): the
+// proposals already made for earlier slots of the batch join g as if they had
+// failed, so that a batch spreads out instead of sampling one mode many times.
+// A proposal is therefore a function of the history and of the seeds of its
+// own and the earlier slots of its batch, and Run proposes every slot of a
+// batch in slot order, also the slots that a resumed study already holds.
 type tpeSampler struct {
 	space      Space
 	startup    int
@@ -30,6 +37,10 @@ var _ sampler = (*tpeSampler)(nil)
 
 // tpeGamma is the number of observations in the "below" (good) group.
 func tpeGamma(n int) int { return min(int(math.Ceil(0.1*float64(n))), 25) }
+
+// tpeModel proposes one parameter given the model-space values of the
+// pending proposals of the batch.
+type tpeModel func(rng *rand.Rand, pending []float64) float64
 
 func (s *tpeSampler) batch(history []observation) (func(int64) (proposal, error), error) {
 	if len(history) < s.startup {
@@ -47,7 +58,7 @@ func (s *tpeSampler) batch(history []observation) (func(int64) (proposal, error)
 	sort.Ints(below)
 	sort.Ints(above)
 
-	models := make([]func(*rand.Rand) float64, len(s.space.params))
+	models := make([]tpeModel, len(s.space.params))
 	for i, p := range s.space.params {
 		b, a := column(history, below, p.Name), column(history, above, p.Name)
 		if p.Kind == KindCategorical {
@@ -56,10 +67,13 @@ func (s *tpeSampler) batch(history []observation) (func(int64) (proposal, error)
 			models[i] = s.numerical(p, b, a)
 		}
 	}
+	pending := make([][]float64, len(models)) // per parameter, model-space values
 	return func(trialSeed int64) (proposal, error) {
 		params := make(map[string]float64, len(models))
 		for i, p := range s.space.params {
-			params[p.Name] = models[i](paramRand(trialSeed, p))
+			v := models[i](paramRand(trialSeed, p), pending[i])
+			params[p.Name] = v
+			pending[i] = append(pending[i], toTPEModel(p, v))
 		}
 		return proposal{params: params}, nil
 	}, nil
@@ -74,27 +88,45 @@ func column(history []observation, idx []int, name string) []float64 {
 	return out
 }
 
+// toTPEModel maps an internal value to the space TPE models it in: log for
+// log floats, unchanged otherwise.
+func toTPEModel(p Param, v float64) float64 {
+	if p.Log {
+		return math.Log(v)
+	}
+	return v
+}
+
+// withPending returns above followed by pending, sharing neither.
+func withPending(above, pending []float64) []float64 {
+	return append(append(make([]float64, 0, len(above)+len(pending)), above...), pending...)
+}
+
 // numerical returns the proposer of a float or int parameter. Log floats are
 // modelled in log space (the Jacobian cancels in l/g); ints as reals on
 // [low-0.5, high+0.5] with the probability mass of [x-0.5, x+0.5].
-func (s *tpeSampler) numerical(p Param, below, above []float64) func(*rand.Rand) float64 {
+func (s *tpeSampler) numerical(p Param, below, above []float64) tpeModel {
 	low, high := p.Low, p.High
-	toModel, fromModel := func(x float64) float64 { return x }, func(x float64) float64 { return x }
+	fromModel := func(x float64) float64 { return x }
 	switch {
 	case p.Log:
 		low, high = math.Log(low), math.Log(high)
-		toModel, fromModel = math.Log, math.Exp
+		fromModel = math.Exp
 	case p.Kind == KindInt:
 		low, high = low-0.5, high+0.5
 	}
 	for i := range below {
-		below[i] = toModel(below[i])
+		below[i] = toTPEModel(p, below[i])
 	}
 	for i := range above {
-		above[i] = toModel(above[i])
+		above[i] = toTPEModel(p, above[i])
 	}
-	l, g := newParzen(below, low, high), newParzen(above, low, high)
-	return func(rng *rand.Rand) float64 {
+	l, g0 := newParzen(below, low, high), newParzen(above, low, high)
+	return func(rng *rand.Rand, pending []float64) float64 {
+		g := g0
+		if len(pending) > 0 {
+			g = newParzen(withPending(above, pending), low, high)
+		}
 		best, bestScore := 0.0, math.Inf(-1)
 		scratch := make([]float64, 0, max(len(l.mus), len(g.mus)))
 		for i, x := range l.draw(rng, s.candidates) {
@@ -118,9 +150,13 @@ func (s *tpeSampler) numerical(p Param, below, above []float64) func(*rand.Rand)
 
 // categorical returns the proposer of a categorical parameter: weighted
 // counts plus the prior weight per choice for l and g, candidates drawn from l.
-func (s *tpeSampler) categorical(p Param, below, above []float64) func(*rand.Rand) float64 {
-	l, g := categoricalProbs(below, len(p.Choices)), categoricalProbs(above, len(p.Choices))
-	return func(rng *rand.Rand) float64 {
+func (s *tpeSampler) categorical(p Param, below, above []float64) tpeModel {
+	l, g0 := categoricalProbs(below, len(p.Choices)), categoricalProbs(above, len(p.Choices))
+	return func(rng *rand.Rand, pending []float64) float64 {
+		g := g0
+		if len(pending) > 0 {
+			g = categoricalProbs(withPending(above, pending), len(p.Choices))
+		}
 		best, bestScore := 0, math.Inf(-1)
 		for i := 0; i < s.candidates; i++ {
 			c := drawCategorical(l, rng)
