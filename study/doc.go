@@ -19,8 +19,10 @@
 //     the batch size is part of the result and the worker count is not.
 //   - Trial seed: DeriveSeed(study seed, "trial/<k>"), stored as "cgx.seed".
 //     The sampler's draws and the objective's seed are named children of it.
-//   - Sampler: "tpe", "cmaes" or "random" (see Samplers). A sampler is a pure
-//     function of (space, trial seed, history of earlier batches).
+//   - Sampler: "tpe", "cmaes" or "random" (see Samplers). A proposal is a pure
+//     function of the space, the history of earlier batches and the trial
+//     seeds of its slot and of the earlier slots of its batch (TPE treats
+//     those as pending, a "constant liar").
 //
 // # What Run writes
 //
@@ -46,4 +48,6 @@
 //     Optuna's algorithm with explicit generators; CMA-ES uses goptuna's
 //     cmaes.Optimizer, rebuilt from the stored history for every batch.
 //   - The objective is minimised; values must be finite.
+//   - docs/SEARCH.md explains the design, with figures for batch size vs
+//     sampler quality and the goptuna bugs that rule out its TPE.
 package study

@@ -183,7 +183,14 @@ func (r *runner) run(ctx context.Context, sum *Summary) error {
 		}
 	}
 	sum.Reused = r.completed
+	stale := false // inv predates trials this call stored
 	for start := 0; start < r.cfg.Trials; start += r.cfg.BatchSize {
+		if stale {
+			if inv, err = r.inventory(); err != nil {
+				return err
+			}
+			stale = false
+		}
 		var missing []int
 		for slot := start; slot < min(start+r.cfg.BatchSize, r.cfg.Trials); slot++ {
 			if _, ok := inv.complete[slot]; !ok {
@@ -195,11 +202,6 @@ func (r *runner) run(ctx context.Context, sum *Summary) error {
 		}
 		if err := ctx.Err(); err != nil {
 			return err
-		}
-		if start > 0 {
-			if inv, err = r.inventory(); err != nil {
-				return err
-			}
 		}
 		history, err := inv.history(r.cfg.Study, r.space, start)
 		if err != nil {
@@ -223,7 +225,7 @@ func (r *runner) run(ctx context.Context, sum *Summary) error {
 			}
 		}
 		err = r.runBatch(ctx, plans)
-		sum.Ran = r.ran
+		sum.Ran, stale = r.ran, true
 		if err != nil {
 			return err
 		}
