@@ -97,7 +97,7 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 			return Result{}, fmt.Errorf("resume run %d: %w", r.runID, err)
 		}
 	} else {
-		goVer, modVer, rev, cpu := buildInfo()
+		goVer, modVer, rev, cpu := tracker.BuildInfo()
 		sum := sha256.Sum256([]byte(f.Text))
 		id, err := st.CreateRun(ctx, tracker.Run{
 			Name: spec.Name, Spec: f.Text, SpecSHA256: hex.EncodeToString(sum[:]), Seed: spec.Seed,
@@ -181,7 +181,7 @@ func (r *runner) stage(ctx context.Context, name string, inputs any, compute fun
 			r.progress.Logf("  %s: reused (computed by run %d)", name, got.RunID)
 			r.record(got, true)
 			return got, nil
-		case err != nil && !isNotFound(err):
+		case err != nil && !errors.Is(err, tracker.ErrNotFound):
 			return tracker.Stage{}, fmt.Errorf("stage %s: look up cache: %w", name, err)
 		}
 	}

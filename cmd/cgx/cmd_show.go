@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+const showUsage = `Usage: cgx show RUN [--json] [--spec]
+
+Shows one run: its spec name, profile, seed, status, code version, every stage (and
+whether it was computed or reused from an earlier run), the studies it made, its key
+metrics and the artifacts its stages wrote. --spec prints the spec text as run.
+
+Examples:
+  cgx show 3
+  cgx show 3 --spec > rerun.toml
+  cgx show 3 --json`
+
+type showOptions struct {
+	json bool
+	spec bool
+}
+
+func init() {
+	register(&command{name: "show", summary: "show one run: stages, cache hits, studies, metrics, artifacts", usage: showUsage,
+		run: func(ctx context.Context, g *globals, args []string) error {
+			var o showOptions
+			fs := g.newFlagSet("show", showUsage)
+			fs.BoolVar(&o.json, "json", false, "print JSON")
+			fs.BoolVar(&o.spec, "spec", false, "print only the spec text")
+			rest, err := parseFlags(fs, args)
+			if err != nil {
+				return err
+			}
+			if len(rest) != 1 {
+				return g.usageErrorf("show takes one run id; 'cgx runs' lists them")
+			}
+			id, err := parseRunID(g, rest[0])
+			if err != nil {
+				return err
+			}
+			return runShow(ctx, o, id, g)
+		}})
+}
+
+// parseRunID parses a run id argument ("3" or "run-3").
+func parseRunID(g *globals, s string) (int, error) {
+	if len(s) > 4 && s[:4] == "run-" {
+		s = s[4:]
+	}
+	id, err := strconv.Atoi(s)
+	if err != nil || id < 1 {
+		return 0, g.usageErrorf("%q is not a run id; run ids are numbers, 'cgx runs' lists them", s)
+	}
+	return id, nil
+}
+
+type showStage struct {
+	tracker.Stage
+	Reused     bool     `json:"reused"`
+	StudyNames []string `json:"study_names"`
+}
+
+func runShow(ctx context.Context, o showOptions, id int, g *globals) error {
+	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	run, err := st.GetRun(ctx, id)
+	if err != nil {
+		return fmt.Errorf("run %d: %w; 'cgx runs' lists the runs", id, err)
+	}
+	if o.spec {
+		_, err := fmt.Fprint(g.stdout, run.Spec)
+		return err
+	}
+	stages := make([]showStage, 0, len(run.Stages))
+	for _, k := range run.Stages {
+		s, err := st.GetStage(ctx, k)
+		if err != nil {
+			return fmt.Errorf("run %d: stage %s: %w; 'cgx check' tests the database", id, k, err)
+		}
+		ss := showStage{Stage: s, Reused: s.RunID != id}
+		for _, sid := range s.Studies {
+			name, err := st.GetStudyNameFromID(sid)
+			if err != nil {
+				name = fmt.Sprintf("study %d (unreadable: %v)", sid, err)
+			}
+			ss.StudyNames = append(ss.StudyNames, name)
+		}
+		stages = append(stages, ss)
+	}
+	if o.json {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Run    tracker.Run `json:"run"`
+			Stages []showStage `json:"stages"`
+		}{run, stages})
+	}
+	w := g.stdout
+	fmt.Fprintf(w, "run %d: %s\n", run.ID, run.Name)
+	fmt.Fprintf(w, "  status   %s", run.Status)
+	if run.Error != "" {
+		fmt.Fprintf(w, " (%s)", run.Error)
+	}
+	fmt.Fprintf(w, "\n  profile  %s\n  seed     %d\n  workers  %d\n", run.Profile, run.Seed, run.Workers)
+	fmt.Fprintf(w, "  started  %s\n  duration %s\n", run.Started.Local().Format("2006-01-02 15:04:05"), runDuration(run))
+	fmt.Fprintf(w, "  spec     sha256 %s (cgx show %d --spec)\n", run.SpecSHA256, run.ID)
+	fmt.Fprintf(w, "  code     %s %s, %s, %s\n", run.ModuleVersion, run.VCSRevision, run.GoVersion, run.CPUModel)
+	fmt.Fprintln(w, "\nSTAGES")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NAME\tCOMPUTED BY\tOUTPUTS\tSTUDIES")
+	for _, s := range stages {
+		by := "this run"
+		if s.Reused {
+			by = fmt.Sprintf("run %d (reused)", s.RunID)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\n", s.Name, by, len(s.Outputs), len(s.Studies))
+	}
+	tw.Flush()
+	var studies []string
+	for _, s := range stages {
+		studies = append(studies, s.StudyNames...)
+	}
+	if len(studies) > 0 {
+		fmt.Fprintln(w, "\nSTUDIES ('cgx trials NAME')")
+		for _, n := range studies {
+			fmt.Fprintf(w, "  %s\n", n)
+		}
+	}
+	printMetrics(g, run.Metrics)
+	fmt.Fprintln(w, "\nARTIFACTS")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, s := range stages {
+		for _, role := range sortedKeys(s.Outputs) {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Name, role, s.Outputs[role])
+		}
+	}
+	return tw.Flush()
+}
+
+// sortedKeys returns the keys of m in order, for stable listings.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
