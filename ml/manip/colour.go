@@ -2,17 +2,12 @@ package manip
 
 import "fmt"
 
-// clamp01 limits v to [0,1] and reports whether v was inside [0,1]
-// (boundaries included), i.e. whether the gradient passes through.
-func clamp01(v float64) (float64, bool) {
-	switch {
-	case v < 0:
-		return 0, false
-	case v > 1:
-		return 1, false
-	}
-	return v, true
-}
+// clamp01 limits v to [0,1] (NaN stays NaN).
+func clamp01(v float64) float64 { return min(max(v, 0), 1) }
+
+// inside01 reports whether v lies in [0,1], boundaries included: whether the
+// gradient passes through clamp01.
+func inside01(v float64) bool { return v >= 0 && v <= 1 }
 
 var channelSuffix = [3]string{"r", "g", "b"}
 
@@ -24,36 +19,38 @@ func newBrightnessContrast(Options) *manipulation {
 	for _, c := range channelSuffix {
 		ps = append(ps, Param{Name: "contrast_" + c, Low: -1, High: 1})
 	}
-	return &manipulation{name: "brightness-contrast", params: ps, kern: brightnessContrast{}}
+	return &manipulation{name: "brightness-contrast", params: ps, kern32: brightnessContrast[float32]{}, kern64: brightnessContrast[float64]{}}
 }
 
 // brightnessContrast: x'_c = clamp(x_c*(1+contrast_c) + brightness_c).
 // Values: brightness_r,g,b, contrast_r,g,b.
-type brightnessContrast struct{}
+type brightnessContrast[T float] struct{}
 
-func (brightnessContrast) check(h, w int) error { return nil }
+func (brightnessContrast[T]) check(h, w int) error { return nil }
 
-func (brightnessContrast) forward(dst, src []float64, im *imageArgs) {
+func (brightnessContrast[T]) forward(dst, src []T, im *imageArgs) {
 	n := im.h * im.w
 	for c := range 3 {
 		b, f := im.p[c], 1+im.p[3+c]
 		s, d := src[c*n:(c+1)*n], dst[c*n:(c+1)*n]
 		for i, x := range s {
-			d[i], _ = clamp01(x*f + b)
+			d[i] = T(clamp01(float64(x)*f + b))
 		}
 	}
 }
 
-func (brightnessContrast) backward(gv, src, g []float64, im *imageArgs) {
+func (brightnessContrast[T]) backward(gv []float64, src, g []T, im *imageArgs) {
 	n := im.h * im.w
 	for c := range 3 {
 		b, f := im.p[c], 1+im.p[3+c]
 		s, gs := src[c*n:(c+1)*n], g[c*n:(c+1)*n]
+		gs = gs[:len(s)]
 		var gb, gc float64
 		for i, x := range s {
-			if _, in := clamp01(x*f + b); in {
-				gb += gs[i]
-				gc += gs[i] * x
+			if x := float64(x); inside01(x*f + b) {
+				gi := float64(gs[i])
+				gb += gi
+				gc += gi * x
 			}
 		}
 		gv[c], gv[3+c] = gb, gc
@@ -74,7 +71,8 @@ func newPatchBrightnessContrast(o Options) *manipulation {
 		name:   "patch-brightness-contrast",
 		config: fmt.Sprintf("grid=%dx%d", r, c),
 		params: ps,
-		kern:   patchBrightnessContrast{rows: r, cols: c},
+		kern32: patchBrightnessContrast[float32]{rows: r, cols: c},
+		kern64: patchBrightnessContrast[float64]{rows: r, cols: c},
 	}
 }
 
@@ -83,9 +81,9 @@ func newPatchBrightnessContrast(o Options) *manipulation {
 // [i*h/rows, (i+1)*h/rows) and columns [j*w/cols, (j+1)*w/cols) (integer
 // division). Values: all brightness_<i>_<j> in row-major order, then all
 // contrast_<i>_<j>.
-type patchBrightnessContrast struct{ rows, cols int }
+type patchBrightnessContrast[T float] struct{ rows, cols int }
 
-func (k patchBrightnessContrast) check(h, w int) error {
+func (k patchBrightnessContrast[T]) check(h, w int) error {
 	if h < k.rows || w < k.cols {
 		return fmt.Errorf("%w: a %dx%d image is smaller than the %dx%d patch grid; choose a smaller grid", ErrShape, h, w, k.rows, k.cols)
 	}
@@ -95,7 +93,7 @@ func (k patchBrightnessContrast) check(h, w int) error {
 // cellBounds returns the half-open pixel range of cell i of n over size.
 func cellBounds(i, n, size int) (int, int) { return i * size / n, (i + 1) * size / n }
 
-func (k patchBrightnessContrast) forward(dst, src []float64, im *imageArgs) {
+func (k patchBrightnessContrast[T]) forward(dst, src []T, im *imageArgs) {
 	h, w, cells := im.h, im.w, k.rows*k.cols
 	for ch := range 3 {
 		plane := ch * h * w
@@ -108,7 +106,7 @@ func (k patchBrightnessContrast) forward(dst, src []float64, im *imageArgs) {
 				for y := y0; y < y1; y++ {
 					row := plane + y*w
 					for x := x0; x < x1; x++ {
-						dst[row+x], _ = clamp01(src[row+x]*f + b)
+						dst[row+x] = T(clamp01(float64(src[row+x])*f + b))
 					}
 				}
 			}
@@ -116,7 +114,7 @@ func (k patchBrightnessContrast) forward(dst, src []float64, im *imageArgs) {
 	}
 }
 
-func (k patchBrightnessContrast) backward(gv, src, g []float64, im *imageArgs) {
+func (k patchBrightnessContrast[T]) backward(gv []float64, src, g []T, im *imageArgs) {
 	h, w, cells := im.h, im.w, k.rows*k.cols
 	for ci := range k.rows {
 		y0, y1 := cellBounds(ci, k.rows, h)
@@ -130,10 +128,10 @@ func (k patchBrightnessContrast) backward(gv, src, g []float64, im *imageArgs) {
 				for y := y0; y < y1; y++ {
 					row := plane + y*w
 					for x := x0; x < x1; x++ {
-						v := src[row+x]
-						if _, in := clamp01(v*f + b); in {
-							gb += g[row+x]
-							gc += g[row+x] * v
+						if v := float64(src[row+x]); inside01(v*f + b) {
+							gi := float64(g[row+x])
+							gb += gi
+							gc += gi * v
 						}
 					}
 				}

@@ -6,7 +6,8 @@ func newExposure(Options) *manipulation {
 	return &manipulation{
 		name:   "exposure",
 		params: []Param{{Name: "exposure", Low: -4, High: 4}},
-		kern:   exposureShift{},
+		kern32: exposureShift[float32]{},
+		kern64: exposureShift[float64]{},
 	}
 }
 
@@ -20,23 +21,27 @@ func newExposure(Options) *manipulation {
 // Black and white stay fixed, mid-tones move most, and the result stays in
 // [0,1] for inputs in [0,1], so no clamp is needed. exposure = 0 gives k = 1
 // and returns x exactly.
-type exposureShift struct{}
+type exposureShift[T float] struct{}
 
-func (exposureShift) check(h, w int) error { return nil }
+func (exposureShift[T]) check(h, w int) error { return nil }
 
-func (exposureShift) forward(dst, src []float64, im *imageArgs) {
+func (exposureShift[T]) forward(dst, src []T, im *imageArgs) {
 	k := math.Exp2(im.p[0])
+	dst = dst[:len(src)]
 	for i, x := range src {
-		dst[i] = k * x / (1 + (k-1)*x)
+		x := float64(x)
+		dst[i] = T(k * x / (1 + (k-1)*x))
 	}
 }
 
-func (exposureShift) backward(gv, src, g []float64, im *imageArgs) {
+func (exposureShift[T]) backward(gv []float64, src, g []T, im *imageArgs) {
 	k := math.Exp2(im.p[0])
+	g = g[:len(src)]
 	var gk float64
 	for i, x := range src {
+		x := float64(x)
 		den := 1 + (k-1)*x
-		gk += g[i] * x * (1 - x) / (den * den)
+		gk += float64(g[i]) * x * (1 - x) / (den * den)
 	}
 	gv[0] = gk * k * math.Ln2
 }

@@ -10,7 +10,8 @@ func newHSV(Options) *manipulation {
 			{Name: "saturation", Low: -1, High: 1},
 			{Name: "value", Low: -1, High: 1},
 		},
-		kern: hsvShift{},
+		kern32: hsvShift[float32]{},
+		kern64: hsvShift[float64]{},
 	}
 }
 
@@ -25,11 +26,11 @@ func newHSV(Options) *manipulation {
 //
 // The rotation is smooth in hue everywhere, unlike HSV's piecewise hue, and
 // the delta form makes hue = saturation = value = 0 return x exactly.
-type hsvShift struct{}
+type hsvShift[T float] struct{}
 
 const invSqrt3 = 0.57735026918962576451 // 1/sqrt(3)
 
-func (hsvShift) check(h, w int) error { return nil }
+func (hsvShift[T]) check(h, w int) error { return nil }
 
 func hsvCoefficients(p []float64) (theta, a, s, f float64) {
 	theta = 2 * math.Pi * p[0]
@@ -37,38 +38,40 @@ func hsvCoefficients(p []float64) (theta, a, s, f float64) {
 	return theta, sat*math.Cos(theta) - 1, sat * math.Sin(theta), 1 + p[2]
 }
 
-func (hsvShift) forward(dst, src []float64, im *imageArgs) {
+func (hsvShift[T]) forward(dst, src []T, im *imageArgs) {
 	n := im.h * im.w
 	_, a, s, f := hsvCoefficients(im.p)
-	r, g, b := src[:n], src[n:2*n], src[2*n:3*n]
+	rs, gs, bs := src[:n], src[n:2*n], src[2*n:3*n]
 	dr, dg, db := dst[:n], dst[n:2*n], dst[2*n:3*n]
 	for i := range n {
-		m := (r[i] + g[i] + b[i]) / 3
-		qr, qg, qb := (b[i]-g[i])*invSqrt3, (r[i]-b[i])*invSqrt3, (g[i]-r[i])*invSqrt3
-		dr[i], _ = clamp01(f * (r[i] + a*(r[i]-m) + s*qr))
-		dg[i], _ = clamp01(f * (g[i] + a*(g[i]-m) + s*qg))
-		db[i], _ = clamp01(f * (b[i] + a*(b[i]-m) + s*qb))
+		r, g, b := float64(rs[i]), float64(gs[i]), float64(bs[i])
+		m := (r + g + b) / 3
+		qr, qg, qb := (b-g)*invSqrt3, (r-b)*invSqrt3, (g-r)*invSqrt3
+		dr[i] = T(clamp01(f * (r + a*(r-m) + s*qr)))
+		dg[i] = T(clamp01(f * (g + a*(g-m) + s*qg)))
+		db[i] = T(clamp01(f * (b + a*(b-m) + s*qb)))
 	}
 }
 
-func (hsvShift) backward(gv, src, gr []float64, im *imageArgs) {
+func (hsvShift[T]) backward(gv []float64, src, gr []T, im *imageArgs) {
 	n := im.h * im.w
 	theta, a, s, f := hsvCoefficients(im.p)
 	sat := 1 + im.p[1]
 	cos, sin := math.Cos(theta), math.Sin(theta)
-	r, g, b := src[:n], src[n:2*n], src[2*n:3*n]
+	rs, gs, bs := src[:n], src[n:2*n], src[2*n:3*n]
 	var gHue, gSat, gVal float64
 	for i := range n {
-		m := (r[i] + g[i] + b[i]) / 3
-		x := [3]float64{r[i], g[i], b[i]}
-		q := [3]float64{(b[i] - g[i]) * invSqrt3, (r[i] - b[i]) * invSqrt3, (g[i] - r[i]) * invSqrt3}
+		r, g, b := float64(rs[i]), float64(gs[i]), float64(bs[i])
+		m := (r + g + b) / 3
+		x := [3]float64{r, g, b}
+		q := [3]float64{(b - g) * invSqrt3, (r - b) * invSqrt3, (g - r) * invSqrt3}
 		for c := range 3 {
 			d := x[c] - m
 			u := x[c] + a*d + s*q[c]
-			if _, in := clamp01(f * u); !in {
+			if !inside01(f * u) {
 				continue
 			}
-			gc := gr[c*n+i]
+			gc := float64(gr[c*n+i])
 			// du/dtheta = sat*(-sin*d + cos*q); du/dsat = cos*d + sin*q.
 			gHue += gc * f * sat * (-sin*d + cos*q[c])
 			gSat += gc * f * (cos*d + sin*q[c])

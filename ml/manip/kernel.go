@@ -8,16 +8,27 @@ import (
 	"sync/atomic"
 )
 
-// kernel computes one manipulation on one image, in float64. Kernels are
-// stateless apart from their configuration; scratch memory comes from the
-// workspace in imageArgs.
-type kernel interface {
+// kernel computes one manipulation on one image stored as T. Whatever T,
+// kernels do their arithmetic in float64 and round once when they store, so
+// float32 and float64 images get the same computation. Kernels are stateless
+// apart from their configuration; scratch memory comes from the workspace in
+// imageArgs.
+type kernel[T float] interface {
 	// check reports whether an h x w image can be manipulated.
 	check(h, w int) error
 	// forward writes x' (3*h*w, CHW) into dst from src.
-	forward(dst, src []float64, im *imageArgs)
+	forward(dst, src []T, im *imageArgs)
 	// backward writes dL/dvalues (k) into gv, given g = dL/dx'.
-	backward(gv, src, g []float64, im *imageArgs)
+	backward(gv []float64, src, g []T, im *imageArgs)
+}
+
+// kernelFor returns m's kernel for element type T.
+func kernelFor[T float](m *manipulation) kernel[T] {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return any(m.kern32).(kernel[T])
+	}
+	return any(m.kern64).(kernel[T])
 }
 
 // imageArgs is what a kernel knows about the image it works on.
@@ -51,7 +62,8 @@ type manipulation struct {
 	name   string
 	config string // identifies options that change the result, for op hashes
 	params []Param
-	kern   kernel
+	kern32 kernel[float32]
+	kern64 kernel[float64]
 	noisy  bool // needs a fixed noise sample per image
 }
 
@@ -84,15 +96,11 @@ func (m *manipulation) Apply(dst, src []float32, h, w int, values []float64, see
 	if err := m.checkValues(values); err != nil {
 		return fmt.Errorf("apply %s: %w", m.name, err)
 	}
-	ws := new(workspace)
-	in, out := ws.buf(0, n), ws.buf(1, n)
-	load(in, src)
-	im := &imageArgs{h: h, w: w, p: values, ws: &workspace{}}
+	im := &imageArgs{h: h, w: w, p: values, ws: new(workspace)}
 	if m.noisy {
 		im.noise = noiseSample(seed, n)
 	}
-	m.kern.forward(out, in, im)
-	store(dst, out)
+	m.kern32.forward(dst, src, im)
 	return nil
 }
 
@@ -100,7 +108,7 @@ func (m *manipulation) checkImage(h, w int) error {
 	if h < 1 || w < 1 {
 		return fmt.Errorf("%w: image size %dx%d", ErrShape, h, w)
 	}
-	if err := m.kern.check(h, w); err != nil {
+	if err := m.kern64.check(h, w); err != nil {
 		return err
 	}
 	return nil
@@ -130,18 +138,6 @@ func paramNames(ps []Param) string {
 }
 
 type float interface{ ~float32 | ~float64 }
-
-func load[T float](dst []float64, src []T) {
-	for i, v := range src {
-		dst[i] = float64(v)
-	}
-}
-
-func store[T float](dst []T, src []float64) {
-	for i, v := range src {
-		dst[i] = T(v)
-	}
-}
 
 // forEachImage calls fn for images 0..n-1 on up to GOMAXPROCS workers, each
 // with its own workspace. fn must touch only image i's data, which makes the
@@ -175,35 +171,37 @@ func forEachImage(n int, fn func(i int, ws *workspace)) {
 // batchForward runs the kernel on every image of a batch. x and out are
 // N*3*h*w, vals is N*k, noise holds one sample per image when m.noisy.
 func batchForward[T float](m *manipulation, out, x, vals []T, n, h, w int, noise [][]float64) {
-	k, size := len(m.params), 3*h*w
+	k, size, kern := len(m.params), 3*h*w, kernelFor[T](m)
 	forEachImage(n, func(i int, ws *workspace) {
-		in, o, p := ws.buf(0, size), ws.buf(1, size), ws.buf(2, k)
-		load(in, x[i*size:(i+1)*size])
-		load(p, vals[i*k:(i+1)*k])
+		p := ws.buf(0, k)
+		for j := range p {
+			p[j] = float64(vals[i*k+j])
+		}
 		im := &imageArgs{h: h, w: w, p: p, ws: ws.sub()}
 		if m.noisy {
 			im.noise = noise[i]
 		}
-		m.kern.forward(o, in, im)
-		store(out[i*size:(i+1)*size], o)
+		kern.forward(out[i*size:(i+1)*size], x[i*size:(i+1)*size], im)
 	})
 }
 
 // batchBackward writes dL/dvals (N*k) given the output gradient g (N*3*h*w).
 func batchBackward[T float](m *manipulation, gv, x, vals, g []T, n, h, w int, noise [][]float64) {
-	k, size := len(m.params), 3*h*w
+	k, size, kern := len(m.params), 3*h*w, kernelFor[T](m)
 	forEachImage(n, func(i int, ws *workspace) {
-		in, gi, p, gp := ws.buf(0, size), ws.buf(1, size), ws.buf(2, k), ws.buf(3, k)
-		load(in, x[i*size:(i+1)*size])
-		load(gi, g[i*size:(i+1)*size])
-		load(p, vals[i*k:(i+1)*k])
+		p, gp := ws.buf(0, k), ws.buf(1, k)
+		for j := range p {
+			p[j] = float64(vals[i*k+j])
+		}
 		clear(gp)
 		im := &imageArgs{h: h, w: w, p: p, ws: ws.sub()}
 		if m.noisy {
 			im.noise = noise[i]
 		}
-		m.kern.backward(gp, in, gi, im)
-		store(gv[i*k:(i+1)*k], gp)
+		kern.backward(gp, x[i*size:(i+1)*size], g[i*size:(i+1)*size], im)
+		for j, v := range gp {
+			gv[i*k+j] = T(v)
+		}
 	})
 }
 

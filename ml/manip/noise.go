@@ -14,8 +14,9 @@ func newNoise(Options) *manipulation {
 			{Name: "noise_mean", Low: -0.5, High: 0.5},
 			{Name: "noise_std", Low: -0.5, High: 0.5},
 		},
-		kern:  gaussianNoise{},
-		noisy: true,
+		kern32: gaussianNoise[float32]{},
+		kern64: gaussianNoise[float64]{},
+		noisy:  true,
 	}
 }
 
@@ -25,25 +26,28 @@ func newNoise(Options) *manipulation {
 // image gets the same z at every fitting step, in Apply and in every batch.
 // noise_std may turn negative; -s adds the mirrored sample, equally likely,
 // so |noise_std| is the noise level.
-type gaussianNoise struct{}
+type gaussianNoise[T float] struct{}
 
-func (gaussianNoise) check(h, w int) error { return nil }
+func (gaussianNoise[T]) check(h, w int) error { return nil }
 
-func (gaussianNoise) forward(dst, src []float64, im *imageArgs) {
+func (gaussianNoise[T]) forward(dst, src []T, im *imageArgs) {
 	mean, std := im.p[0], im.p[1]
+	dst, z := dst[:len(src)], im.noise[:len(src)]
 	for i, x := range src {
-		dst[i], _ = clamp01(x + mean + std*im.noise[i])
+		dst[i] = T(clamp01(float64(x) + mean + std*z[i]))
 	}
 }
 
-func (gaussianNoise) backward(gv, src, g []float64, im *imageArgs) {
+func (gaussianNoise[T]) backward(gv []float64, src, g []T, im *imageArgs) {
 	mean, std := im.p[0], im.p[1]
+	g, noise := g[:len(src)], im.noise[:len(src)]
 	var gm, gs float64
 	for i, x := range src {
-		z := im.noise[i]
-		if _, in := clamp01(x + mean + std*z); in {
-			gm += g[i]
-			gs += g[i] * z
+		z := noise[i]
+		if inside01(float64(x) + mean + std*z) {
+			gi := float64(g[i])
+			gm += gi
+			gs += gi * z
 		}
 	}
 	gv[0], gv[1] = gm, gs

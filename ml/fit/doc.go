@@ -1,0 +1,39 @@
+// Package fit fits interpretable manipulation parameters per image so that a
+// CG-vs-real classifier assigns each image the other domain (the style half
+// of ../shared/METHOD.md): x' = manipulate(x, p); loss = cross-entropy of
+// the classifier's logits against the target class; Adam on p; each image
+// stops when its target-class probability reaches the threshold.
+//
+// # Vocabulary
+//
+//   - direction: cg-to-real (target class 1, real) or real-to-cg (target
+//     class 0, CG).
+//   - step: one Adam update of every still-active image's raw variables.
+//     Before each update (and after the last) the loss is recorded, so an
+//     image that took s steps has s+1 losses.
+//   - confidence: the classifier's probability for the target class,
+//     exp(-loss).
+//   - raw variables, values, identity: as in package manip. Fitting starts
+//     every image at the identity values and keeps values within each
+//     parameter's range [Low, High] by projecting after every step.
+//
+// # Contracts
+//
+// An image's Result depends only on the image, its seed, the manipulation,
+// the classifier and the Config: not on the other images in the call, on
+// BatchSize, or on GOMAXPROCS — provided the classifier's row i depends on
+// image i alone and its ops reduce in a fixed order. The loss of a batch is
+// the sum (not the mean) of per-image losses, so each image's gradient is
+// exactly its own; Adam runs per image in float64. Each batch builds its
+// graph and tape machine once and reruns them every step; the machine
+// compiles only what the loss, gradient and read-backs need, so gradients a
+// classifier's ops offer for frozen weights are never computed.
+//
+// # Caveats
+//
+//   - Images that stopped stay in their batch's graph, so a batch costs the
+//     same per step until its last image stops.
+//   - Losses exclude the optional magnitude penalty; the optimiser's
+//     objective includes it.
+//   - Only float32 graphs are fitted (the discriminator's dtype).
+package fit

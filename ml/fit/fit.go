@@ -1,0 +1,239 @@
+package fit
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/cgx-dev/cgx/ml/manip"
+)
+
+// Classifier is the discriminator a fit tries to fool.
+type Classifier interface {
+	// Logits adds the classifier's forward pass with frozen weights to x's
+	// graph and returns [N,2] logits (class 0 = CG, class 1 = real). x is
+	// float32 [N,3,H,W] with values in [0,1]. Row i of the result must
+	// depend on image i alone (no batch statistics), or results would
+	// depend on which images share a batch.
+	Logits(x *gorgonia.Node) (*gorgonia.Node, error)
+}
+
+// Images is a batch of images with one seed each.
+type Images struct {
+	N, H, W int
+	Pix     []float32 // N*3*H*W values in [0,1], NCHW
+	Seeds   []int64   // one per image; the noise manipulation draws from it
+}
+
+func (im Images) validate() error {
+	if im.N < 0 || im.H < 1 || im.W < 1 {
+		return fmt.Errorf("%w: %d images of %dx%d", ErrImages, im.N, im.H, im.W)
+	}
+	if want := im.N * 3 * im.H * im.W; len(im.Pix) != want {
+		return fmt.Errorf("%w: %d values for %d images of 3x%dx%d, want %d", ErrImages, len(im.Pix), im.N, im.H, im.W, want)
+	}
+	if len(im.Seeds) != im.N {
+		return fmt.Errorf("%w: %d seeds for %d images", ErrImages, len(im.Seeds), im.N)
+	}
+	for i, v := range im.Pix {
+		if !(v >= 0 && v <= 1) {
+			return fmt.Errorf("%w: image %d has value %v outside [0,1]", ErrImages, i/(3*im.H*im.W), v)
+		}
+	}
+	return nil
+}
+
+// Result is one image's fit.
+type Result struct {
+	// Values are the fitted parameter values, in manip's Params order, as
+	// applied to Image (float32 values widened to float64).
+	Values []float64
+	// Success: the target-class probability reached the threshold.
+	Success bool
+	// Steps is the number of Adam updates made.
+	Steps int
+	// Confidence is the final target-class probability.
+	Confidence float64
+	// Losses holds the cross-entropy against the target class before each
+	// update and after the last: Steps+1 values. The penalty is not included.
+	Losses []float64
+	// Image is the manipulated image the classifier saw last, 3*H*W CHW.
+	Image []float32
+}
+
+// Fit fits m's parameters for every image so that clf assigns it the
+// direction's target class, with Adam, one parameter vector per image.
+// Images are processed cfg.BatchSize at a time in one graph each; an image's
+// result depends only on the image, its seed, m, clf and cfg. An image stops
+// once its target-class probability reaches cfg.Threshold (unless
+// NoEarlyStop) or after cfg.Steps updates.
+func Fit(ctx context.Context, clf Classifier, m manip.Manipulation, images Images, cfg Config) ([]Result, error) {
+	c, err := cfg.resolved()
+	if err != nil {
+		return nil, fmt.Errorf("fit %s: %w", m.Name(), err)
+	}
+	if err := images.validate(); err != nil {
+		return nil, fmt.Errorf("fit %s: %w", m.Name(), err)
+	}
+	results := make([]Result, 0, images.N)
+	size := 3 * images.H * images.W
+	for start := 0; start < images.N; start += c.BatchSize {
+		end := min(start+c.BatchSize, images.N)
+		chunk := Images{N: end - start, H: images.H, W: images.W, Pix: images.Pix[start*size : end*size], Seeds: images.Seeds[start:end]}
+		rs, err := fitBatch(ctx, clf, m, chunk, c)
+		if err != nil {
+			return nil, fmt.Errorf("fit %s: images %d..%d: %w", m.Name(), start, end-1, err)
+		}
+		results = append(results, rs...)
+		if c.Progress != nil {
+			c.Progress(end, images.N)
+		}
+	}
+	return results, nil
+}
+
+// batchGraph is one batch's compiled graph and the values it reads back.
+type batchGraph struct {
+	raw                        *gorgonia.Node
+	rawT                       *tensor.Dense
+	vm                         gorgonia.VM
+	logits, grad, values, outV gorgonia.Value
+}
+
+func buildBatch(clf Classifier, m manip.Manipulation, im Images, target int) (*batchGraph, error) {
+	n, k := im.N, len(m.Params())
+	g := gorgonia.NewGraph()
+	pix := append([]float32(nil), im.Pix...)
+	x := gorgonia.NewTensor(g, tensor.Float32, 4, gorgonia.WithShape(n, 3, im.H, im.W), gorgonia.WithName("images"),
+		gorgonia.WithValue(tensor.New(tensor.WithShape(n, 3, im.H, im.W), tensor.WithBacking(pix))))
+	b := &batchGraph{rawT: tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, k))}
+	b.raw = gorgonia.NewMatrix(g, tensor.Float32, gorgonia.WithShape(n, k), gorgonia.WithName("raw"), gorgonia.WithValue(b.rawT))
+	values, err := manip.Reparam(b.raw, m.Params())
+	if err != nil {
+		return nil, err
+	}
+	out, err := m.Build(x, values, im.Seeds)
+	if err != nil {
+		return nil, err
+	}
+	logits, err := clf.Logits(out)
+	if err != nil {
+		return nil, fmt.Errorf("classifier: %w", err)
+	}
+	if s := logits.Shape(); !s.Eq(tensor.Shape{n, 2}) || logits.Dtype() != tensor.Float32 {
+		return nil, fmt.Errorf("%w: logits %v %v, want float32 [%d,2]", ErrClassifier, logits.Dtype(), s, n)
+	}
+	loss, err := gorgonia.ApplyOp(&xentOp{n: n, target: target}, logits)
+	if err != nil {
+		return nil, fmt.Errorf("loss: %w", err)
+	}
+	grads, err := gorgonia.Grad(loss, b.raw)
+	if err != nil {
+		return nil, fmt.Errorf("gradient: %w", err)
+	}
+	// Read copies each value as it is computed, before the tape machine can
+	// reuse its register; compiling only what the reads need skips any
+	// gradient the classifier's ops offer for its frozen weights.
+	roots := gorgonia.Nodes{
+		gorgonia.Read(logits, &b.logits),
+		gorgonia.Read(grads[0], &b.grad),
+		gorgonia.Read(values, &b.values),
+		gorgonia.Read(out, &b.outV),
+	}
+	b.vm = gorgonia.NewTapeMachine(g.ExactSubgraphRoots(roots...))
+	return b, nil
+}
+
+// fitBatch fits one batch in one graph.
+func fitBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im Images, c Config) (res []Result, err error) {
+	target, _ := c.Direction.Target()
+	params := m.Params()
+	n, k, size := im.N, len(params), 3*im.H*im.W
+	b, err := buildBatch(clf, m, im, target)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := b.vm.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close machine: %w", cerr)
+		}
+	}()
+
+	raw := make([]float64, n*k)
+	lo, hi := make([]float64, k), make([]float64, k)
+	for j, p := range params {
+		lo[j], hi[j] = p.Raw(p.Low), p.Raw(p.High)
+		for i := range n {
+			raw[i*k+j] = p.Raw(p.Identity)
+		}
+	}
+	opt := newAdam(c, n*k)
+	res = make([]Result, n)
+	active := make([]bool, n)
+	for i := range active {
+		active[i] = true
+	}
+	remaining := n
+	rawData := b.rawT.Data().([]float32)
+	for step := 0; remaining > 0; step++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for i, v := range raw {
+			rawData[i] = float32(v)
+		}
+		if err := gorgonia.Let(b.raw, b.rawT); err != nil {
+			return nil, err
+		}
+		if err := b.vm.RunAll(); err != nil {
+			return nil, err
+		}
+		b.vm.Reset()
+		logits, grad := b.logits.Data().([]float32), b.grad.Data().([]float32)
+		values, out := b.values.Data().([]float32), b.outV.Data().([]float32)
+		for i := range n {
+			if !active[i] {
+				continue
+			}
+			l0, l1 := float64(logits[2*i]), float64(logits[2*i+1])
+			if math.IsNaN(l0) || math.IsNaN(l1) || math.IsInf(l0, 0) || math.IsInf(l1, 0) {
+				return nil, fmt.Errorf("%w: image %d step %d: logits %v, %v", ErrClassifier, i, step, l0, l1)
+			}
+			ce, prob := crossEntropy(l0, l1, target)
+			r := &res[i]
+			r.Losses = append(r.Losses, ce)
+			if step < c.Steps && (c.NoEarlyStop || prob < c.Threshold) {
+				g := opt.grads(i, k)
+				for j, p := range params {
+					g[j] = float64(grad[i*k+j])
+					if c.Penalty > 0 {
+						g[j] += penaltyGrad(p, raw[i*k+j], float64(values[i*k+j]), c.Penalty)
+					}
+				}
+				opt.step(i, k, raw, lo, hi, step+1)
+				continue
+			}
+			r.Values = make([]float64, k)
+			for j := range k {
+				r.Values[j] = float64(values[i*k+j])
+			}
+			r.Steps, r.Confidence, r.Success = step, prob, prob >= c.Threshold
+			r.Image = append([]float32(nil), out[i*size:(i+1)*size]...)
+			active[i] = false
+			remaining--
+		}
+	}
+	return res, nil
+}
+
+// penaltyGrad is d/draw of weight*(value-identity)^2.
+func penaltyGrad(p manip.Param, raw, value, weight float64) float64 {
+	d := 2 * weight * (value - p.Identity)
+	if p.Softplus {
+		d *= 1 / (1 + math.Exp(-raw))
+	}
+	return d
+}
