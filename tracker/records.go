@@ -262,3 +262,7 @@ func cloneMap[K comparable, V any](m map[K]V) map[K]V {
 func sortInts(a []int) { slices.Sort(a) }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// now is the wall clock as stored: UTC, without the monotonic reading, so a
+// value in memory equals the same value read back from the file.
+func now() time.Time { return time.Now().UTC().Round(0) }

@@ -2,7 +2,6 @@ package tracker
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/c-bata/goptuna"
 	bolt "go.etcd.io/bbolt"
@@ -22,7 +21,7 @@ func (s *Store) CreateNewStudy(name string) (int, error) {
 	if _, taken := s.c.byName[name]; taken && name != "" {
 		return -1, fmt.Errorf("create study %q: %w", name, ErrStudyExists)
 	}
-	rec := StudyInfo{Name: name, Direction: goptuna.StudyDirectionMinimize, Created: time.Now().UTC(),
+	rec := StudyInfo{Name: name, Direction: goptuna.StudyDirectionMinimize, Created: now(),
 		UserAttrs: map[string]string{}, SystemAttrs: map[string]string{}}
 	err := s.update(func(tx *bolt.Tx) error {
 		seq, err := tx.Bucket(bucketStudies).NextSequence()

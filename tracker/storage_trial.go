@@ -2,7 +2,6 @@ package tracker
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/c-bata/goptuna"
 )
@@ -30,7 +29,7 @@ func (s *Store) CreateNewTrial(studyID int) (int, error) {
 		StudyID:            studyID,
 		Number:             len(se.trials),
 		State:              goptuna.TrialStateRunning,
-		DatetimeStart:      time.Now().UTC(),
+		DatetimeStart:      now(),
 		IntermediateValues: map[int]float64{},
 		InternalParams:     map[string]float64{},
 		Params:             map[string]interface{}{},
@@ -238,7 +237,7 @@ func (s *Store) SetTrialState(trialID int, state goptuna.TrialState) error {
 	nt := te.t
 	nt.State = state
 	if state.IsFinished() {
-		nt.DatetimeComplete = time.Now().UTC()
+		nt.DatetimeComplete = now()
 	}
 	if err := s.commitLocked(&change{repl: map[*trialEntry]goptuna.FrozenTrial{te: nt}}); err != nil {
 		return fmt.Errorf("set state of trial %d to %s: %w", trialID, state, err)

@@ -71,7 +71,7 @@ func (s *Store) IsReadOnly() bool { return s.opts.readOnly }
 func (s *Store) openWriter() error {
 	dir := filepath.Dir(s.path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create database folder %s: %w; choose a writable location with --db or CGX_DB", dir, err)
+		return fmt.Errorf("create database folder for %s: %w; choose a writable location with --db or CGX_DB", s.path, err)
 	}
 	if pid, ok := s.liveWriter(); ok {
 		return fmt.Errorf("database %s is open for writing by process %d; wait for it to finish: %w", s.path, pid, ErrLocked)
