@@ -65,6 +65,10 @@ func decodeTrial(study string, ft goptuna.FrozenTrial, w *warnings) Trial {
 		t.Attrs[k] = v
 	}
 	where := fmt.Sprintf("%s trial %d", study, ft.Number)
+	if t.Complete && (math.IsNaN(t.Value) || math.IsInf(t.Value, 0)) {
+		w.addf("%s: complete but its value is %v; counted as not complete", where, t.Value)
+		t.Complete = false
+	}
 	get := func(k string) string { return strings.TrimSpace(ft.UserAttrs[k]) }
 	if v := get(TrialSuccess); v != "" {
 		b, err := strconv.ParseBool(v)

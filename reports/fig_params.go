@@ -1,0 +1,300 @@
+package reports
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// histSeries is one distribution drawn in a histogram panel.
+type histSeries struct {
+	label   string
+	color   color.NRGBA
+	values  []float64
+	planted float64 // NaN when none
+}
+
+// histPanel is one parameter (or one channel group) of a histogram figure.
+type histPanel struct {
+	title  string
+	ylabel string
+	series []histSeries
+}
+
+var (
+	channelParam = regexp.MustCompile(`^(.+)_([rgb])$`)
+	patchParam   = regexp.MustCompile(`^(brightness|contrast)_[0-9]+_[0-9]+$`)
+)
+
+var channelName = map[string]string{"r": "red", "g": "green", "b": "blue"}
+
+// histPanels groups a style study's parameters into panels: per-channel
+// parameters (x_r, x_g, x_b) share a panel coloured by channel, patch
+// parameters are pooled over patches, the others get one panel each.
+func histPanels(s StudyData) []histPanel {
+	trials := s.Complete()
+	var panels []histPanel
+	index := map[string]int{}
+	values := func(name string) []float64 {
+		var out []float64
+		for _, t := range trials {
+			if v, ok := t.Params[name]; ok {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	planted := func(name string) float64 {
+		if v, ok := s.Planted[name]; ok {
+			return v
+		}
+		var per []float64
+		for _, t := range trials {
+			if v, ok := t.Planted[name]; ok {
+				per = append(per, v)
+			}
+		}
+		return mean(per)
+	}
+	for _, name := range paramNames(trials) {
+		key, title, ylabel := name, name, "images"
+		ser := histSeries{label: name, color: seriesColor(0), planted: planted(name)}
+		switch {
+		case patchParam.MatchString(name):
+			pre := patchParam.FindStringSubmatch(name)[1]
+			key, title, ylabel = "patch "+pre, pre+" (all patches)", "patches x images"
+			ser = histSeries{label: pre, color: seriesColor(0), planted: math.NaN()}
+		case channelParam.MatchString(name):
+			m := channelParam.FindStringSubmatch(name)
+			key, title = "channel "+m[1], m[1]+" per channel"
+			ser.label, ser.color = channelName[m[2]], channelColor[m[2]]
+		}
+		i, ok := index[key]
+		if !ok {
+			i = len(panels)
+			index[key] = i
+			panels = append(panels, histPanel{title: title, ylabel: ylabel})
+		}
+		p := &panels[i]
+		if strings.HasPrefix(key, "patch ") && len(p.series) == 1 {
+			p.series[0].values = append(p.series[0].values, values(name)...)
+			continue
+		}
+		ser.values = values(name)
+		p.series = append(p.series, ser)
+	}
+	return panels
+}
+
+// binEdges returns shared histogram bin edges covering every value of the
+// panel, zero and the planted values: about sqrt(n) bins, 8 to 30.
+func binEdges(p histPanel) []float64 {
+	lo, hi, n := 0.0, 0.0, 0
+	for _, s := range p.series {
+		n = max(n, len(s.values))
+		for _, v := range append(append([]float64(nil), s.values...), s.planted) {
+			if !math.IsNaN(v) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+	}
+	if hi-lo < 1e-9 {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	k := max(8, min(30, int(math.Ceil(math.Sqrt(float64(n))))))
+	pad := (hi - lo) * 0.02
+	lo, hi = lo-pad, hi+pad
+	edges := make([]float64, k+1)
+	for i := range edges {
+		edges[i] = lo + (hi-lo)*float64(i)/float64(k)
+	}
+	return edges
+}
+
+func binCounts(edges, values []float64) []float64 {
+	counts := make([]float64, len(edges)-1)
+	w := edges[1] - edges[0]
+	for _, v := range values {
+		i := int((v - edges[0]) / w)
+		i = max(0, min(len(counts)-1, i))
+		counts[i]++
+	}
+	return counts
+}
+
+// stepHist draws one histogram as a filled step outline.
+type stepHist struct {
+	edges, counts []float64
+	color         color.NRGBA
+}
+
+func (h stepHist) outline(c draw.Canvas, p *plot.Plot) []vg.Point {
+	trX, trY := p.Transforms(&c)
+	pts := []vg.Point{{X: trX(h.edges[0]), Y: trY(0)}}
+	for i, n := range h.counts {
+		pts = append(pts, vg.Point{X: trX(h.edges[i]), Y: trY(n)}, vg.Point{X: trX(h.edges[i+1]), Y: trY(n)})
+	}
+	return append(pts, vg.Point{X: trX(h.edges[len(h.edges)-1]), Y: trY(0)})
+}
+
+func (h stepHist) Plot(c draw.Canvas, p *plot.Plot) {
+	pts := h.outline(c, p)
+	c.FillPolygon(withAlpha(h.color, 60), c.ClipPolygonXY(pts))
+	c.StrokeLines(draw.LineStyle{Color: h.color, Width: vg.Points(1.5)}, c.ClipLinesXY(pts)...)
+}
+
+func (h stepHist) DataRange() (xmin, xmax, ymin, ymax float64) {
+	for _, n := range h.counts {
+		ymax = math.Max(ymax, n)
+	}
+	return h.edges[0], h.edges[len(h.edges)-1], 0, ymax
+}
+
+func (h stepHist) Thumbnail(c *draw.Canvas) {
+	r := c.Rectangle
+	pts := []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}, r.Min}
+	c.FillPolygon(withAlpha(h.color, 60), pts[:4])
+	c.StrokeLines(draw.LineStyle{Color: h.color, Width: vg.Points(1.5)}, pts)
+}
+
+// vline draws a vertical line at x across the data area.
+type vline struct {
+	x     float64
+	style draw.LineStyle
+}
+
+func (l vline) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	x := trX(l.x)
+	c.StrokeLine2(l.style, x, c.Min.Y, x, c.Max.Y)
+}
+
+func (l vline) DataRange() (xmin, xmax, ymin, ymax float64) { return l.x, l.x, 0, 0 }
+
+func (l vline) Thumbnail(c *draw.Canvas) {
+	y := (c.Min.Y + c.Max.Y) / 2
+	c.StrokeLine2(l.style, c.Min.X, y, c.Max.X, y)
+}
+
+// hline draws a horizontal line at y across the data area.
+type hline struct {
+	y     float64
+	style draw.LineStyle
+}
+
+func (l hline) Plot(c draw.Canvas, p *plot.Plot) {
+	_, trY := p.Transforms(&c)
+	y := trY(l.y)
+	c.StrokeLine2(l.style, c.Min.X, y, c.Max.X, y)
+}
+
+func (l hline) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return math.Inf(1), math.Inf(-1), l.y, l.y // no x extent of its own
+}
+
+func (l hline) Thumbnail(c *draw.Canvas) {
+	y := (c.Min.Y + c.Max.Y) / 2
+	c.StrokeLine2(l.style, c.Min.X, y, c.Max.X, y)
+}
+
+func dashed(c color.Color, width float64) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(width), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
+}
+
+// histPlot draws one panel.
+func histPlot(p histPanel) *plot.Plot {
+	pl := newPlot(p.title, "fitted value", p.ylabel)
+	edges := binEdges(p)
+	pl.Add(vline{0, draw.LineStyle{Color: color.Gray{Y: 90}, Width: vg.Points(0.8)}})
+	hasPlanted := false
+	for _, s := range p.series {
+		h := stepHist{edges: edges, counts: binCounts(edges, s.values), color: s.color}
+		pl.Add(h)
+		pl.Legend.Add(fmt.Sprintf("%s  mean %s", s.label, formatFloat(mean(s.values), 3)), h)
+	}
+	for _, s := range p.series {
+		if !math.IsNaN(s.planted) {
+			pl.Add(vline{s.planted, dashed(s.color, 1.2)})
+			hasPlanted = true
+		}
+	}
+	if hasPlanted {
+		pl.Legend.Add("planted", vline{0, dashed(color.Gray{Y: 60}, 1.2)})
+	}
+	// Headroom above the tallest bar keeps the legend off the data.
+	top := 0.0
+	for _, s := range p.series {
+		for _, n := range binCounts(edges, s.values) {
+			top = math.Max(top, n)
+		}
+	}
+	pl.Y.Min, pl.Y.Max = 0, math.Max(1, top)*(1.25+0.12*float64(len(p.series)))
+	pl.Y.Tick.Marker = countTicks{}
+	return pl
+}
+
+// paramFigure draws the histogram figure of a style study.
+func paramFigure(s StudyData, name string) (Figure, bool) {
+	panels := histPanels(s)
+	if len(panels) == 0 {
+		return Figure{}, false
+	}
+	cols := min(3, len(panels))
+	rows := (len(panels) + cols - 1) / cols
+	n := len(s.Complete())
+	title := fmt.Sprintf("Fitted parameters: %s (%d images)", studyLabel(s), n)
+	return Figure{
+		Name:    name,
+		Title:   title,
+		Caption: "Histograms of the fitted parameter values over the study's images, one colour per channel; the thin line marks 0 (identity), dashed lines the planted gap when the domains were generated by cgx. A channel centred away from 0 is a systematic gap (the published finding: CG renders too green, green brightness/contrast negative).",
+		Studies: []int{s.ID},
+		Width:   fitTitle(vg.Length(cols)*3.3*vg.Inch+0.2*vg.Inch, title),
+		Height:  vg.Length(rows)*2.8*vg.Inch + 0.35*vg.Inch,
+		prepare: noPrepare(func(c draw.Canvas) {
+			var grid [][]*plot.Plot
+			for i, p := range panels {
+				if i%cols == 0 {
+					grid = append(grid, nil)
+				}
+				grid[len(grid)-1] = append(grid[len(grid)-1], histPlot(p))
+			}
+			alignPlots(c, title, grid)
+		}),
+	}, true
+}
+
+// countTicks marks whole numbers at a 1-2-5 step giving at most six ticks.
+type countTicks struct{}
+
+func (countTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := 1.0
+	for (hi-lo)/step > 6 {
+		switch {
+		case isStep(step, 1):
+			step *= 2
+		case isStep(step, 2):
+			step = step / 2 * 5
+		default:
+			step *= 2
+		}
+	}
+	var out []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi+1e-9; v += step {
+		out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', 0, 64)})
+	}
+	return out
+}
+
+// isStep reports whether step is d times a power of ten.
+func isStep(step, d float64) bool {
+	m := step / d
+	l := math.Log10(m)
+	return math.Abs(l-math.Round(l)) < 1e-9
+}
