@@ -14,10 +14,11 @@ import (
 // interpolated per vertex, and supersampled anti-aliasing.
 //
 // Anti-aliasing averages the colour of Supersample×Supersample samples per
-// pixel (in linear light); the mask takes the object owning most of those
-// samples, ties going to the nearest surface. So the mask is never blurred,
-// and a pixel whose samples all belong to one object has exactly that
-// object's shading.
+// pixel (in linear light); the mask is rasterised separately at the pixel
+// centres: a pixel's id is the object hit by the ray through its centre,
+// the rule Cycles' mask pass follows too. So the mask is never blurred, and
+// a pixel whose samples all belong to one object has exactly that object's
+// shading.
 //
 // Output bytes depend only on the scene and Supersample, never on Workers.
 type Embedded struct {
@@ -90,6 +91,10 @@ func (r *raster) render(ps *preparedScene, ss int) Frame {
 			copy(r.invz, r.layerInvz)
 			copy(r.ids, r.layerIDs)
 			copy(r.rgb, r.layerRGB)
+			if ss > 1 {
+				copy(r.cInvz, r.layerCInvz)
+				copy(r.cIDs, r.layerCIDs)
+			}
 		} else {
 			r.reset(ps, ss)
 			r.drawPart(ps, &parts[0])
@@ -97,6 +102,8 @@ func (r *raster) render(ps *preparedScene, ss int) Frame {
 			r.layerInvz = append(r.layerInvz[:0], r.invz...)
 			r.layerIDs = append(r.layerIDs[:0], r.ids...)
 			r.layerRGB = append(r.layerRGB[:0], r.rgb...)
+			r.layerCInvz = append(r.layerCInvz[:0], r.cInvz...)
+			r.layerCIDs = append(r.layerCIDs[:0], r.cIDs...)
 		}
 		parts = parts[1:]
 	} else {
@@ -113,23 +120,20 @@ func (r *raster) render(ps *preparedScene, ss int) Frame {
 	return f
 }
 
-// resolve averages the samples of each pixel into f.RGB and picks the
-// owning object for f.Mask.
+// resolve averages the samples of each pixel into f.RGB and copies the
+// pixel-centre ids into f.Mask.
 func (r *raster) resolve(f Frame) {
+	copy(f.Mask.Pix, r.maskIDs())
 	if r.ss == 2 {
 		r.resolve2(f)
 		return
 	}
 	ss := r.ss
 	n := float32(ss * ss)
-	var cnt [MaxObjects + 1]uint8
-	var near [MaxObjects + 1]float32
 	for y := range r.h {
 		for x := range r.w {
 			var sum [3]float32
 			s0 := (y*ss)*r.sw + x*ss
-			first := r.ids[s0]
-			same := true
 			for dy := range ss {
 				row := s0 + dy*r.sw
 				for dx := range ss {
@@ -137,78 +141,31 @@ func (r *raster) resolve(f Frame) {
 					sum[0] += r.rgb[3*s]
 					sum[1] += r.rgb[3*s+1]
 					sum[2] += r.rgb[3*s+2]
-					same = same && r.ids[s] == first
 				}
-			}
-			id := first
-			if !same {
-				id = r.majority(s0, &cnt, &near)
 			}
 			o := 4 * (y*r.w + x)
 			f.RGB.Pix[o] = encodeSRGB8(sum[0] / n)
 			f.RGB.Pix[o+1] = encodeSRGB8(sum[1] / n)
 			f.RGB.Pix[o+2] = encodeSRGB8(sum[2] / n)
 			f.RGB.Pix[o+3] = 255
-			f.Mask.Pix[y*r.w+x] = id
 		}
 	}
 }
 
-// resolve2 is resolve for 2×2 supersampling, the default.
+// resolve2 is resolve's colour average for 2×2 supersampling, the default.
 func (r *raster) resolve2(f Frame) {
-	var cnt [MaxObjects + 1]uint8
-	var near [MaxObjects + 1]float32
 	sw := r.sw
 	for y := range r.h {
 		top := r.rgb[3*(2*y)*sw : 3*(2*y+1)*sw]
 		bot := r.rgb[3*(2*y+1)*sw : 3*(2*y+2)*sw]
-		idTop := r.ids[(2*y)*sw : (2*y+1)*sw]
-		idBot := r.ids[(2*y+1)*sw : (2*y+2)*sw]
 		pix := f.RGB.Pix[4*y*r.w : 4*(y+1)*r.w]
-		mask := f.Mask.Pix[y*r.w : (y+1)*r.w]
-		for x := range mask {
+		for x := range r.w {
 			a, b := top[6*x:6*x+6:6*x+6], bot[6*x:6*x+6:6*x+6]
 			p := pix[4*x : 4*x+4 : 4*x+4]
 			p[0] = encodeSRGB8((a[0] + a[3] + b[0] + b[3]) * 0.25)
 			p[1] = encodeSRGB8((a[1] + a[4] + b[1] + b[4]) * 0.25)
 			p[2] = encodeSRGB8((a[2] + a[5] + b[2] + b[5]) * 0.25)
 			p[3] = 255
-			id := idTop[2*x]
-			if id != idTop[2*x+1] || id != idBot[2*x] || id != idBot[2*x+1] {
-				id = r.majority((2*y)*sw+2*x, &cnt, &near)
-			}
-			mask[x] = id
 		}
 	}
-}
-
-// majority returns the id owning most samples of the pixel starting at
-// sample s0; ties go to the nearest sample (background counts as farthest).
-func (r *raster) majority(s0 int, cnt *[MaxObjects + 1]uint8, near *[MaxObjects + 1]float32) uint8 {
-	ss := r.ss
-	for dy := range ss {
-		for dx := range ss {
-			id := r.ids[s0+dy*r.sw+dx]
-			cnt[id] = 0
-			near[id] = 0
-		}
-	}
-	best, bestN, bestZ := uint8(0), uint8(0), float32(-1)
-	for dy := range ss {
-		for dx := range ss {
-			s := s0 + dy*r.sw + dx
-			id := r.ids[s]
-			cnt[id]++
-			near[id] = max(near[id], r.invz[s])
-		}
-	}
-	for dy := range ss {
-		for dx := range ss {
-			id := r.ids[s0+dy*r.sw+dx]
-			if c, z := cnt[id], near[id]; c > bestN || (c == bestN && z > bestZ) {
-				best, bestN, bestZ = id, c, z
-			}
-		}
-	}
-	return best
 }

@@ -10,14 +10,21 @@ const (
 	subOne  = 1 << subBits
 )
 
-// raster is one worker's frame buffers at the supersampled resolution and
-// its per-mesh scratch space. It is reused across scenes and never shared.
+// raster is one worker's frame buffers and its per-mesh scratch space. It
+// is reused across scenes and never shared.
+//
+// Colour is rasterised at the ss×ss sample grid; the mask is rasterised
+// separately at the pixel centres (the same rule as Cycles' mask pass: the
+// object hit by the ray through the pixel centre). With ss == 1 the two
+// grids coincide and the centre buffers are unused.
 type raster struct {
 	w, h, ss int // image size and samples per pixel side
 	sw, sh   int // sample grid size
 	invz     []float32
 	ids      []uint8
 	rgb      []float32 // three linear components per sample
+	cInvz    []float32 // per pixel centre, when ss > 1
+	cIDs     []uint8
 
 	verts []vert
 	cam   []Vec3
@@ -25,11 +32,13 @@ type raster struct {
 
 	// The shelf layer of the last scene with a shelf: buffers right after
 	// drawing it, and what they depend on.
-	layer     staticKey
-	layerSS   int
-	layerInvz []float32
-	layerIDs  []uint8
-	layerRGB  []float32
+	layer      staticKey
+	layerSS    int
+	layerInvz  []float32
+	layerIDs   []uint8
+	layerRGB   []float32
+	layerCInvz []float32
+	layerCIDs  []uint8
 }
 
 // vert is a vertex ready to rasterise: fixed-point sample coordinates,
@@ -56,6 +65,24 @@ func (r *raster) reset(ps *preparedScene, ss int) {
 	for i := 0; i < len(r.rgb); i += 3 {
 		r.rgb[i], r.rgb[i+1], r.rgb[i+2] = bg[0], bg[1], bg[2]
 	}
+	np := r.w * r.h
+	if ss > 1 {
+		if cap(r.cInvz) < np {
+			r.cInvz = make([]float32, np)
+			r.cIDs = make([]uint8, np)
+		}
+		r.cInvz, r.cIDs = r.cInvz[:np], r.cIDs[:np]
+		clear(r.cInvz)
+		clear(r.cIDs)
+	}
+}
+
+// maskIDs returns the mask buffer: per pixel centre, w×h.
+func (r *raster) maskIDs() []uint8 {
+	if r.ss > 1 {
+		return r.cIDs
+	}
+	return r.ids
 }
 
 // clipPlane keeps camera-space points with a·x + b·y + c·z + d >= 0.
@@ -190,10 +217,10 @@ func (r *raster) clipFill(planes [5]clipPlane, f, cx, cy float64, p [3]Vec3, lit
 	}
 }
 
-// fill rasterises one triangle at the sample centres with a depth test.
+// fill rasterises one triangle with a depth test at the sample centres
+// (colour, depth, id) and, when supersampling, at the pixel centres (mask).
 // Triangles facing away from the camera (non-negative signed area with y
-// down) are culled. A sample exactly on an edge belongs to one triangle
-// only: the edge's owner is decided by its direction.
+// down) are culled.
 func (r *raster) fill(v0, v1, v2 *vert, id uint8, alb *[3]float32) {
 	area := (v1.x-v0.x)*(v2.y-v0.y) - (v2.x-v0.x)*(v1.y-v0.y)
 	if area >= 0 {
@@ -203,6 +230,20 @@ func (r *raster) fill(v0, v1, v2 *vert, id uint8, alb *[3]float32) {
 	area = -area
 	minX, maxX := min(v0.x, v1.x, v2.x), max(v0.x, v1.x, v2.x)
 	minY, maxY := min(v0.y, v1.y, v2.y), max(v0.y, v1.y, v2.y)
+	e0, e1, e2 := newEdge(v1, v2), newEdge(v2, v0), newEdge(v0, v1)
+	inv := 1 / float32(area)
+	iz0, iz1, iz2 := v0.iz*inv, v1.iz*inv, v2.iz*inv
+	if r.ss > 1 {
+		// Mask pass: pixel centres sit at sample coordinate ss·i + ss/2.
+		step := int64(r.ss) * subOne
+		off := int64(r.ss) * subOne / 2
+		i0, i1 := max(ceilDiv(minX-off, step), 0), min(floorDiv(maxX-off, step), int64(r.w-1))
+		j0, j1 := max(ceilDiv(minY-off, step), 0), min(floorDiv(maxY-off, step), int64(r.h-1))
+		if i0 <= i1 && j0 <= j1 {
+			px, py := i0*step+off, j0*step+off
+			r.maskPass(e0.at(px, py), e1.at(px, py), e2.at(px, py), step, int(i0), int(i1), int(j0), int(j1), iz0, iz1, iz2, id)
+		}
+	}
 	const half = subOne / 2
 	i0 := max(ceilDiv(minX-half, subOne), 0)
 	i1 := min(floorDiv(maxX-half, subOne), int64(r.sw-1))
@@ -211,20 +252,8 @@ func (r *raster) fill(v0, v1, v2 *vert, id uint8, alb *[3]float32) {
 	if i0 > i1 || j0 > j1 {
 		return
 	}
-	// Edge k is opposite vertex k: e(p) = (b-a)×(p-a), positive inside.
-	type edge struct{ dx, dy, bias, row int64 }
-	mk := func(a, b *vert) edge {
-		e := edge{dx: b.x - a.x, dy: b.y - a.y}
-		if !(e.dy > 0 || (e.dy == 0 && e.dx < 0)) {
-			e.bias = -1
-		}
-		px, py := i0*subOne+half, j0*subOne+half
-		e.row = e.dx*(py-a.y) - e.dy*(px-a.x) + e.bias
-		return e
-	}
-	e0, e1, e2 := mk(v1, v2), mk(v2, v0), mk(v0, v1)
-	inv := 1 / float32(area)
-	iz0, iz1, iz2 := v0.iz*inv, v1.iz*inv, v2.iz*inv
+	px, py := i0*subOne+half, j0*subOne+half
+	e0, e1, e2 = e0.at(px, py), e1.at(px, py), e2.at(px, py)
 	var l0, l1, l2 [3]float32
 	for k := range 3 {
 		l0[k], l1[k], l2[k] = v0.lit[k]*alb[k]*inv, v1.lit[k]*alb[k]*inv, v2.lit[k]*alb[k]*inv
@@ -256,6 +285,55 @@ func (r *raster) fill(v0, v1, v2 *vert, id uint8, alb *[3]float32) {
 		e0.row += e0.dx * subOne
 		e1.row += e1.dx * subOne
 		e2.row += e2.dx * subOne
+	}
+}
+
+// edge is a triangle edge from a to b: e(p) = (b-a)×(p-a), positive inside
+// a triangle with positive area. A point exactly on the edge belongs to the
+// triangle only if the edge is an "owner" by direction, so two triangles
+// sharing an edge never both claim it: bias is -1 otherwise.
+type edge struct {
+	ax, ay, dx, dy, bias int64
+	row                  int64 // e(p) + bias at the first point of the current row
+}
+
+func newEdge(a, b *vert) edge {
+	e := edge{ax: a.x, ay: a.y, dx: b.x - a.x, dy: b.y - a.y}
+	if !(e.dy > 0 || (e.dy == 0 && e.dx < 0)) {
+		e.bias = -1
+	}
+	return e
+}
+
+// at returns the edge with row set at point (px, py).
+func (e edge) at(px, py int64) edge {
+	e.row = e.dx*(py-e.ay) - e.dy*(px-e.ax) + e.bias
+	return e
+}
+
+// maskPass writes id and depth at the pixel centres the triangle covers.
+func (r *raster) maskPass(e0, e1, e2 edge, step int64, i0, i1, j0, j1 int, iz0, iz1, iz2 float32, id uint8) {
+	n := i1 - i0 + 1
+	for j := j0; j <= j1; j++ {
+		w0, w1, w2 := e0.row, e1.row, e2.row
+		base := j*r.w + i0
+		invz := r.cInvz[base : base+n]
+		ids := r.cIDs[base : base+n]
+		for k := range invz {
+			if w0|w1|w2 >= 0 {
+				f0, f1, f2 := float32(w0-e0.bias), float32(w1-e1.bias), float32(w2-e2.bias)
+				if iz := f0*iz0 + f1*iz1 + f2*iz2; iz > invz[k] {
+					invz[k] = iz
+					ids[k] = id
+				}
+			}
+			w0 -= e0.dy * step
+			w1 -= e1.dy * step
+			w2 -= e2.dy * step
+		}
+		e0.row += e0.dx * step
+		e1.row += e1.dx * step
+		e2.row += e2.dx * step
 	}
 }
 
