@@ -22,7 +22,12 @@
 // An image's Result depends only on the image, its seed, the manipulation,
 // the classifier and the Config: not on the other images in the call, on
 // BatchSize, or on GOMAXPROCS — provided the classifier's row i depends on
-// image i alone and its ops reduce in a fixed order. The loss of a batch is
+// image i alone and its ops reduce in a fixed order. ml/disc meets this on
+// the pure-Go BLAS backend. On OpenBLAS its linear layer multiplies the
+// whole batch in one SGEMM whose rounding depends on the batch size, so
+// results then depend on how images are grouped, in the last bits (about
+// 1e-7 relative); they stay identical for the same images, order and
+// BatchSize, whatever GOMAXPROCS. The loss of a batch is
 // the sum (not the mean) of per-image losses, so each image's gradient is
 // exactly its own; Adam runs per image in float64. Each batch builds its
 // graph and tape machine once and reruns them every step; the machine
