@@ -31,3 +31,6 @@ type Source interface {
 	// GetStudyUserAttrs returns the user attributes of study studyID.
 	GetStudyUserAttrs(studyID int) (map[string]string, error)
 }
+
+// The tracker's store is the Source reports are written for.
+var _ Source = (*tracker.Store)(nil)
