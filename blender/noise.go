@@ -1,0 +1,45 @@
+package blender
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"math"
+)
+
+// Counter-based random numbers: the value for (seed, stream, index) is a
+// pure function of the three, so noise does not depend on the order in
+// which pixels or images are processed, nor on the number of workers.
+
+// mix64 is the SplitMix64 finaliser, a bijection on uint64 with good
+// avalanche.
+func mix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// counterUniform returns a uniform number in (0, 1) for (seed, stream, i).
+func counterUniform(seed, stream, i uint64) float64 {
+	z := mix64(seed ^ mix64(stream^mix64(i)))
+	return (float64(z>>11) + 0.5) / (1 << 53)
+}
+
+// counterNormal returns a standard normal number for (seed, stream, i)
+// (Box-Muller on two counter-based uniforms).
+func counterNormal(seed, stream, i uint64) float64 {
+	u1 := counterUniform(seed, stream, 2*i)
+	u2 := counterUniform(seed, stream, 2*i+1)
+	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
+}
+
+// ChildSeed derives a seed from a parent seed and a name, never from call
+// order: SHA-256 of the parent (8 bytes, big-endian) and the name.
+func ChildSeed(parent uint64, name string) uint64 {
+	h := sha256.New()
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], parent)
+	h.Write(b[:])
+	h.Write([]byte(name))
+	return binary.BigEndian.Uint64(h.Sum(nil))
+}

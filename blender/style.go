@@ -1,0 +1,220 @@
+package blender
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Domain is a parameterised image pipeline applied to a render to give it
+// the look of a capture domain. Apply runs these steps in order:
+//
+//  1. render noise: Monte-Carlo-like noise, in linear light, Gaussian with
+//     standard deviation RenderNoise × value, independent per channel;
+//  2. exposure: linear light times 2^Exposure;
+//  3. chromatic aberration: red sampled ChromaticAberration pixels further
+//     from the centre at the image corner, blue as much nearer (radial,
+//     proportional to the distance from the centre);
+//  4. optical blur: Gaussian, BlurSigma pixels;
+//  5. vignetting: light times 1 - Vignetting·ρ², ρ the distance from the
+//     centre relative to the corner;
+//  6. sensor noise, Poisson-Gaussian: value + sqrt(ShotNoise·value +
+//     ReadNoise²)·N(0, 1), in linear light;
+//  7. encoding to sRGB, then the gamma curve v^(1/Gamma);
+//  8. colour response on encoded values in [0, 1]: v·Gain + Offset per
+//     channel, clamped;
+//  9. JPEG-like quantisation at JPEGQuality (0 = off): 8×8 DCT of YCbCr
+//     (4:4:4), quantised with the standard tables scaled as libjpeg does;
+//  10. rounding to 8 bits.
+//
+// Step 8 is exactly the brightness/contrast manipulation of docs/DATA.md
+// (x' = x·(1+contrast) + brightness), so the gap between two domains can
+// be stated in that vocabulary (Gap).
+type Domain struct {
+	Name                string     `json:"name"`
+	Gain                [3]float64 `json:"gain"`   // per channel, identity 1
+	Offset              [3]float64 `json:"offset"` // per channel, identity 0
+	Exposure            float64    `json:"exposure"`
+	Gamma               float64    `json:"gamma"`      // identity 1
+	BlurSigma           float64    `json:"blur_sigma"` // pixels
+	ChromaticAberration float64    `json:"chromatic_aberration"`
+	Vignetting          float64    `json:"vignetting"`
+	ShotNoise           float64    `json:"shot_noise"`
+	ReadNoise           float64    `json:"read_noise"`
+	RenderNoise         float64    `json:"render_noise"`
+	JPEGQuality         int        `json:"jpeg_quality"`
+}
+
+// IdentityDomain returns the domain that leaves renders unchanged.
+func IdentityDomain() Domain {
+	return Domain{Name: "identity", Gain: [3]float64{1, 1, 1}, Gamma: 1}
+}
+
+// CGDomain is the default "cg" domain: greener, perfectly sharp, with
+// render noise.
+func CGDomain() Domain {
+	d := IdentityDomain()
+	d.Name = "cg"
+	d.Gain = [3]float64{1, 1.08, 1}
+	d.Offset = [3]float64{0, 0.02, 0}
+	d.RenderNoise = 0.04
+	return d
+}
+
+// RealDomain is the default "real" domain: neutral colour, optical blur,
+// sensor noise, mild vignetting, chromatic aberration and JPEG compression.
+func RealDomain() Domain {
+	d := IdentityDomain()
+	d.Name = "real"
+	d.BlurSigma = 0.9
+	d.ChromaticAberration = 0.4
+	d.Vignetting = 0.2
+	d.ShotNoise = 0.003
+	d.ReadNoise = 0.006
+	d.JPEGQuality = 90
+	return d
+}
+
+// domains are the named defaults.
+var domains = map[string]func() Domain{"cg": CGDomain, "real": RealDomain, "identity": IdentityDomain}
+
+// DomainNames returns the names DomainByName accepts, sorted.
+func DomainNames() []string {
+	out := make([]string, 0, len(domains))
+	for n := range domains {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DomainByName returns a default domain: "cg", "real" or "identity".
+func DomainByName(name string) (Domain, error) {
+	f, ok := domains[name]
+	if !ok {
+		return Domain{}, fmt.Errorf("%w: unknown domain %q (known: %s)", ErrInvalidDomain, name, strings.Join(DomainNames(), ", "))
+	}
+	return f(), nil
+}
+
+// Validate reports parameters out of range; the error wraps
+// ErrInvalidDomain and names the parameter.
+func (d Domain) Validate() error {
+	var bad []string
+	check := func(name string, v, lo, hi float64) {
+		if !finite(v) || v < lo || v > hi {
+			bad = append(bad, fmt.Sprintf("%s %v not in [%v, %v]", name, v, lo, hi))
+		}
+	}
+	for c, ch := range []string{"r", "g", "b"} {
+		check("gain_"+ch, d.Gain[c], 0.01, 4)
+		check("offset_"+ch, d.Offset[c], -1, 1)
+	}
+	check("exposure", d.Exposure, -10, 10)
+	check("gamma", d.Gamma, 0.1, 10)
+	check("blur_sigma", d.BlurSigma, 0, 20)
+	check("chromatic_aberration", d.ChromaticAberration, -10, 10)
+	check("vignetting", d.Vignetting, 0, 1)
+	check("shot_noise", d.ShotNoise, 0, 1)
+	check("read_noise", d.ReadNoise, 0, 1)
+	check("render_noise", d.RenderNoise, 0, 1)
+	if d.JPEGQuality < 0 || d.JPEGQuality > 100 {
+		bad = append(bad, fmt.Sprintf("jpeg_quality %d not in [0, 100]", d.JPEGQuality))
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%w %q: %s", ErrInvalidDomain, d.Name, strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// Apply returns a new image: img passed through the domain's pipeline.
+// seed drives the noise (counter-based per pixel and channel), so equal
+// inputs and seeds give equal bytes on any worker.
+func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	src := toNRGBA(img)
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	p := newPlanes(w, h)
+	for i := range w * h {
+		for c := range 3 {
+			p.ch[c][i] = float32(srgbToLinear(src.Pix[4*i+c]))
+		}
+	}
+	if d.RenderNoise > 0 {
+		s := ChildSeed(seed, "render-noise")
+		for c := range 3 {
+			for i, v := range p.ch[c] {
+				p.ch[c][i] = v + float32(d.RenderNoise*float64(v)*counterNormal(s, uint64(c), uint64(i)))
+			}
+		}
+	}
+	if d.Exposure != 0 {
+		k := float32(math.Exp2(d.Exposure))
+		for c := range 3 {
+			for i := range p.ch[c] {
+				p.ch[c][i] *= k
+			}
+		}
+	}
+	if d.ChromaticAberration != 0 {
+		p.chromatic(d.ChromaticAberration)
+	}
+	if d.BlurSigma > 0 {
+		for c := range 3 {
+			p.blur(c, d.BlurSigma)
+		}
+	}
+	if d.Vignetting > 0 {
+		p.vignette(d.Vignetting)
+	}
+	if d.ShotNoise > 0 || d.ReadNoise > 0 {
+		s := ChildSeed(seed, "sensor-noise")
+		read2 := d.ReadNoise * d.ReadNoise
+		for c := range 3 {
+			for i, v := range p.ch[c] {
+				x := math.Max(float64(v), 0)
+				p.ch[c][i] = v + float32(math.Sqrt(d.ShotNoise*x+read2)*counterNormal(s, uint64(c), uint64(i)))
+			}
+		}
+	}
+	invGamma := 1 / d.Gamma
+	for c := range 3 {
+		g, o := d.Gain[c], d.Offset[c]
+		for i, v := range p.ch[c] {
+			e := linearToSRGB(float64(v))
+			if d.Gamma != 1 {
+				e = math.Pow(e, invGamma)
+			}
+			p.ch[c][i] = float32(min(max(e*g+o, 0), 1))
+		}
+	}
+	if d.JPEGQuality > 0 {
+		p.jpeg(d.JPEGQuality)
+	}
+	out := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range w * h {
+		for c := range 3 {
+			out.Pix[4*i+c] = uint8(math.Round(float64(min(max(p.ch[c][i], 0), 1)) * 255))
+		}
+		out.Pix[4*i+3] = 255
+	}
+	return out, nil
+}
+
+// planes holds an image as three float32 channel planes.
+type planes struct {
+	w, h int
+	ch   [3][]float32
+}
+
+func newPlanes(w, h int) *planes {
+	p := &planes{w: w, h: h}
+	for c := range 3 {
+		p.ch[c] = make([]float32, w*h)
+	}
+	return p
+}

@@ -1,0 +1,236 @@
+package blender
+
+import "math"
+
+// cornerRadius is the distance in pixels from the image centre to a corner.
+func (p *planes) cornerRadius() float64 {
+	return math.Hypot(float64(p.w)/2, float64(p.h)/2)
+}
+
+// chromatic resamples red radially outwards and blue inwards so that, at
+// the corner, they are shifted by px pixels from green.
+func (p *planes) chromatic(px float64) {
+	k := px / p.cornerRadius()
+	p.ch[0] = p.radialResample(p.ch[0], 1/(1+k))
+	p.ch[2] = p.radialResample(p.ch[2], 1/(1-k))
+}
+
+// radialResample returns plane q sampled at centre + (x - centre)·scale,
+// bilinear, clamped at the borders.
+func (p *planes) radialResample(q []float32, scale float64) []float32 {
+	out := make([]float32, len(q))
+	cx, cy := float64(p.w)/2, float64(p.h)/2
+	for y := range p.h {
+		sy := cy + (float64(y)+0.5-cy)*scale - 0.5
+		for x := range p.w {
+			sx := cx + (float64(x)+0.5-cx)*scale - 0.5
+			out[y*p.w+x] = p.bilinear(q, sx, sy)
+		}
+	}
+	return out
+}
+
+func (p *planes) bilinear(q []float32, x, y float64) float32 {
+	x = min(max(x, 0), float64(p.w-1))
+	y = min(max(y, 0), float64(p.h-1))
+	x0, y0 := int(x), int(y)
+	x1, y1 := min(x0+1, p.w-1), min(y0+1, p.h-1)
+	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
+	a := q[y0*p.w+x0]*(1-fx) + q[y0*p.w+x1]*fx
+	b := q[y1*p.w+x0]*(1-fx) + q[y1*p.w+x1]*fx
+	return a*(1-fy) + b*fy
+}
+
+// gaussKernel returns normalised weights for offsets -r..r, r = ceil(3σ).
+func gaussKernel(sigma float64) []float32 {
+	r := int(math.Ceil(3 * sigma))
+	k := make([]float64, 2*r+1)
+	sum := 0.0
+	for i := range k {
+		d := float64(i - r)
+		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
+		sum += k[i]
+	}
+	out := make([]float32, len(k))
+	for i := range k {
+		out[i] = float32(k[i] / sum)
+	}
+	return out
+}
+
+// blur applies a separable Gaussian of sigma pixels to channel c, with
+// borders clamped.
+func (p *planes) blur(c int, sigma float64) {
+	k := gaussKernel(sigma)
+	r := len(k) / 2
+	q := p.ch[c]
+	tmp := make([]float32, len(q))
+	for y := range p.h {
+		row := q[y*p.w : (y+1)*p.w]
+		for x := range p.w {
+			var s float32
+			for i, wt := range k {
+				s += wt * row[min(max(x+i-r, 0), p.w-1)]
+			}
+			tmp[y*p.w+x] = s
+		}
+	}
+	for y := range p.h {
+		for x := range p.w {
+			var s float32
+			for i, wt := range k {
+				s += wt * tmp[min(max(y+i-r, 0), p.h-1)*p.w+x]
+			}
+			q[y*p.w+x] = s
+		}
+	}
+}
+
+// vignette darkens by 1 - v·ρ², ρ the distance from the centre relative to
+// the corner.
+func (p *planes) vignette(v float64) {
+	cx, cy, rc := float64(p.w)/2, float64(p.h)/2, p.cornerRadius()
+	for y := range p.h {
+		for x := range p.w {
+			rho := math.Hypot(float64(x)+0.5-cx, float64(y)+0.5-cy) / rc
+			f := float32(1 - v*rho*rho)
+			i := y*p.w + x
+			for c := range 3 {
+				p.ch[c][i] *= f
+			}
+		}
+	}
+}
+
+// JPEG Annex K quantisation tables (quality 50), in natural order.
+var jpegLuma = [64]float64{
+	16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+	14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+	18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+	49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+}
+
+var jpegChroma = [64]float64{
+	17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99,
+	24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99,
+	99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+	99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+}
+
+// jpegTable scales a base table to quality q (1..100) as libjpeg does.
+func jpegTable(base *[64]float64, q int) [64]float64 {
+	scale := 200 - 2*float64(q)
+	if q < 50 {
+		scale = 5000 / float64(q)
+	}
+	var t [64]float64
+	for i, b := range base {
+		t[i] = min(max(math.Floor((b*scale+50)/100), 1), 255)
+	}
+	return t
+}
+
+// dctCos[u][x] = c(u)/2 · cos((2x+1)uπ/16), the orthonormal 8-point DCT.
+var dctCos = func() [8][8]float64 {
+	var t [8][8]float64
+	for u := range 8 {
+		cu := 1.0
+		if u == 0 {
+			cu = 1 / math.Sqrt2
+		}
+		for x := range 8 {
+			t[u][x] = cu / 2 * math.Cos(float64(2*x+1)*float64(u)*math.Pi/16)
+		}
+	}
+	return t
+}()
+
+// jpeg quantises 8×8 DCT blocks of Y, Cb and Cr (full resolution) with the
+// quality-scaled standard tables. Blocks past the border replicate edge
+// pixels; only pixels inside the image are written back.
+func (p *planes) jpeg(q int) {
+	tabs := [3][64]float64{jpegTable(&jpegLuma, q), jpegTable(&jpegChroma, q), jpegTable(&jpegChroma, q)}
+	n := p.w * p.h
+	var ycc [3][]float64
+	for c := range ycc {
+		ycc[c] = make([]float64, n)
+	}
+	for i := range n {
+		r, g, b := 255*float64(p.ch[0][i]), 255*float64(p.ch[1][i]), 255*float64(p.ch[2][i])
+		ycc[0][i] = 0.299*r + 0.587*g + 0.114*b - 128
+		ycc[1][i] = -0.168736*r - 0.331264*g + 0.5*b
+		ycc[2][i] = 0.5*r - 0.418688*g - 0.081312*b
+	}
+	var blk, coef [64]float64
+	for c := range 3 {
+		for by := 0; by < p.h; by += 8 {
+			for bx := 0; bx < p.w; bx += 8 {
+				for y := range 8 {
+					for x := range 8 {
+						blk[y*8+x] = ycc[c][min(by+y, p.h-1)*p.w+min(bx+x, p.w-1)]
+					}
+				}
+				dct8x8(&blk, &coef)
+				for k := range coef {
+					coef[k] = math.Round(coef[k]/tabs[c][k]) * tabs[c][k]
+				}
+				idct8x8(&coef, &blk)
+				for y := 0; y < 8 && by+y < p.h; y++ {
+					for x := 0; x < 8 && bx+x < p.w; x++ {
+						ycc[c][(by+y)*p.w+bx+x] = blk[y*8+x]
+					}
+				}
+			}
+		}
+	}
+	for i := range n {
+		y, cb, cr := ycc[0][i]+128, ycc[1][i], ycc[2][i]
+		p.ch[0][i] = float32((y + 1.402*cr) / 255)
+		p.ch[1][i] = float32((y - 0.344136*cb - 0.714136*cr) / 255)
+		p.ch[2][i] = float32((y + 1.772*cb) / 255)
+	}
+}
+
+func dct8x8(in, out *[64]float64) {
+	var tmp [64]float64
+	for y := range 8 {
+		for u := range 8 {
+			s := 0.0
+			for x := range 8 {
+				s += dctCos[u][x] * in[y*8+x]
+			}
+			tmp[y*8+u] = s
+		}
+	}
+	for u := range 8 {
+		for v := range 8 {
+			s := 0.0
+			for y := range 8 {
+				s += dctCos[v][y] * tmp[y*8+u]
+			}
+			out[v*8+u] = s
+		}
+	}
+}
+
+func idct8x8(in, out *[64]float64) {
+	var tmp [64]float64
+	for v := range 8 {
+		for x := range 8 {
+			s := 0.0
+			for u := range 8 {
+				s += dctCos[u][x] * in[v*8+u]
+			}
+			tmp[v*8+x] = s
+		}
+	}
+	for x := range 8 {
+		for y := range 8 {
+			s := 0.0
+			for v := range 8 {
+				s += dctCos[v][y] * tmp[v*8+x]
+			}
+			out[y*8+x] = s
+		}
+	}
+}
