@@ -146,4 +146,3 @@ func splitLabels(labels []int32, h, w int) []coco.Mask {
 	}
 	return masks
 }
-
