@@ -2,6 +2,7 @@ package tracker
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/c-bata/goptuna"
@@ -49,22 +50,16 @@ func (s *Store) commitLocked(ch *change) error {
 	for id, rec := range ch.studies {
 		affected[id] = rec
 	}
-	addedBy := map[int][]*trialEntry{}
-	for _, te := range ch.added {
-		addedBy[te.t.StudyID] = append(addedBy[te.t.StudyID], te)
+	// Stats: full recount when the study's settings change (the direction
+	// decides the best trial), otherwise updated from the written trials.
+	byStudy := map[int][]*trialEntry{}
+	for te := range write {
+		byStudy[write[te].StudyID] = append(byStudy[write[te].StudyID], te)
 	}
 	for id, rec := range affected {
-		var list []*trialEntry
-		if se := c.studies[id]; se != nil {
-			list = se.trials
+		if _, changed := ch.studies[id]; changed || !updateStats(&rec.Stats, rec.Direction, byStudy[id], write) {
+			rec.Stats = recountStats(c.studies[id], rec.Direction, ch.added, write)
 		}
-		list = append(list[:len(list):len(list)], addedBy[id]...)
-		rec.Stats = computeStats(rec.Direction, len(list), func(i int) *goptuna.FrozenTrial {
-			if v, ok := write[list[i]]; ok {
-				return v
-			}
-			return &list[i].t
-		})
 	}
 	var delIDs []int
 	if ch.deleted != 0 {
@@ -156,6 +151,77 @@ func (s *Store) commitLocked(ch *change) error {
 		delete(c.studies, ch.deleted)
 	}
 	return nil
+}
+
+// recountStats aggregates every trial of a study as it will be after the
+// commit: its cached trials with written values substituted, plus added ones.
+func recountStats(se *studyEntry, dir goptuna.StudyDirection, added []*trialEntry, write map[*trialEntry]*goptuna.FrozenTrial) StudyStats {
+	var list []*trialEntry
+	if se != nil {
+		list = se.trials
+		list = list[:len(list):len(list)]
+	}
+	for _, te := range added {
+		if se != nil && te.t.StudyID == se.rec.ID {
+			list = append(list, te)
+		}
+	}
+	return computeStats(dir, len(list), func(i int) *goptuna.FrozenTrial {
+		if v, ok := write[list[i]]; ok {
+			return v
+		}
+		return &list[i].t
+	})
+}
+
+// updateStats applies the written trials to stored stats: a trial already
+// on disk gives back its old contribution, the written value adds its own.
+// It reports false when only a recount gives goptuna's answer for the best
+// trial (a trial completing with a number below the current best's).
+func updateStats(st *StudyStats, dir goptuna.StudyDirection, tes []*trialEntry, write map[*trialEntry]*goptuna.FrozenTrial) bool {
+	sort.Slice(tes, func(i, j int) bool { return write[tes[i]].Number < write[tes[j]].Number })
+	for _, te := range tes {
+		v := write[te]
+		if te.onDisk {
+			st.Trials--
+			*stateCount(st, te.t.State)--
+		}
+		st.Trials++
+		*stateCount(st, v.State)++
+		if !v.DatetimeStart.IsZero() && (st.FirstStart.IsZero() || v.DatetimeStart.Before(st.FirstStart)) {
+			st.FirstStart = v.DatetimeStart
+		}
+		if v.DatetimeComplete.After(st.LastComplete) {
+			st.LastComplete = v.DatetimeComplete
+		}
+		if v.State != goptuna.TrialStateComplete || (te.onDisk && te.t.State == goptuna.TrialStateComplete) {
+			continue
+		}
+		switch {
+		case st.BestTrialID == 0:
+			st.BestTrialID, st.BestNumber, st.BestValue = v.ID, v.Number, v.Value
+		case v.Number < st.BestNumber:
+			return false
+		case better(dir, v.Value, st.BestValue):
+			st.BestTrialID, st.BestNumber, st.BestValue = v.ID, v.Number, v.Value
+		}
+	}
+	return true
+}
+
+func stateCount(st *StudyStats, s goptuna.TrialState) *int {
+	switch s {
+	case goptuna.TrialStateComplete:
+		return &st.Complete
+	case goptuna.TrialStatePruned:
+		return &st.Pruned
+	case goptuna.TrialStateFail:
+		return &st.Fail
+	case goptuna.TrialStateWaiting:
+		return &st.Waiting
+	default:
+		return &st.Running
+	}
 }
 
 func deleteStudyTx(tx *bolt.Tx, rec StudyInfo, trialIDs []int) error {

@@ -266,23 +266,35 @@ func (s *Store) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 	return src.trialsOf(studyID)
 }
 
+// trialPart reads part of a trial: from the cache without copying the rest
+// on a writing store, from a full copy on a reader.
+func (s *Store) trialPart(id int, fn func(t *goptuna.FrozenTrial)) error {
+	if s.rd == nil && !s.closed.Load() {
+		return s.withTrial(id, func(te *trialEntry) error { fn(&te.t); return nil })
+	}
+	t, err := s.GetTrial(id)
+	if err != nil {
+		return err
+	}
+	fn(&t)
+	return nil
+}
+
 // GetTrialNumberFromID returns a trial's number within its study.
 func (s *Store) GetTrialNumberFromID(trialID int) (int, error) {
-	t, err := s.GetTrial(trialID)
-	if err != nil {
-		return -1, err
-	}
-	return t.Number, nil
+	n := -1
+	err := s.trialPart(trialID, func(t *goptuna.FrozenTrial) { n = t.Number })
+	return n, err
 }
 
 // GetTrialParam returns a parameter's internal value; a parameter the trial
 // does not have is an error matching ErrNotFound.
 func (s *Store) GetTrialParam(trialID int, name string) (float64, error) {
-	t, err := s.GetTrial(trialID)
+	v, ok := -1.0, false
+	err := s.trialPart(trialID, func(t *goptuna.FrozenTrial) { v, ok = t.InternalParams[name] })
 	if err != nil {
 		return -1, err
 	}
-	v, ok := t.InternalParams[name]
 	if !ok {
 		return -1, notFound(fmt.Sprintf("parameter %q of trial %d", name, trialID))
 	}
@@ -291,20 +303,23 @@ func (s *Store) GetTrialParam(trialID int, name string) (float64, error) {
 
 // GetTrialParams returns a copy of a trial's external parameter values.
 func (s *Store) GetTrialParams(trialID int) (map[string]interface{}, error) {
-	t, err := s.GetTrial(trialID)
-	return t.Params, err
+	var m map[string]interface{}
+	err := s.trialPart(trialID, func(t *goptuna.FrozenTrial) { m = cloneMap(t.Params) })
+	return m, err
 }
 
 // GetTrialUserAttrs returns a copy of a trial's user attributes.
 func (s *Store) GetTrialUserAttrs(trialID int) (map[string]string, error) {
-	t, err := s.GetTrial(trialID)
-	return t.UserAttrs, err
+	var m map[string]string
+	err := s.trialPart(trialID, func(t *goptuna.FrozenTrial) { m = cloneMap(t.UserAttrs) })
+	return m, err
 }
 
 // GetTrialSystemAttrs returns a copy of a trial's system attributes.
 func (s *Store) GetTrialSystemAttrs(trialID int) (map[string]string, error) {
-	t, err := s.GetTrial(trialID)
-	return t.SystemAttrs, err
+	var m map[string]string
+	err := s.trialPart(trialID, func(t *goptuna.FrozenTrial) { m = cloneMap(t.SystemAttrs) })
+	return m, err
 }
 
 // GetBestTrial returns the best COMPLETE trial (the first one on ties), or an
