@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -271,5 +272,66 @@ func TestCrossEntropyGradient(t *testing.T) {
 				t.Errorf("target %d logit %d: gradient %.10f, finite difference %.10f", target, j, grad[j], fd)
 			}
 		}
+	}
+}
+
+// countingClassifier counts graph builds (one Logits call per graph).
+type countingClassifier struct {
+	Classifier
+	builds int
+}
+
+func (c *countingClassifier) Logits(x *gorgonia.Node) (*gorgonia.Node, error) {
+	c.builds++
+	return c.Classifier.Logits(x)
+}
+
+// TestCompaction: once half the images in a graph have stopped, the graph
+// is rebuilt for the rest; results are the same as without compaction.
+func TestCompaction(t *testing.T) {
+	const h, w = 6, 6
+	r := testRand(t, 51)
+	// Images from nearly real to clearly CG stop after very different numbers of steps.
+	var imgs [][]float32
+	for i := range 8 {
+		im := smoothImages(r, 1, h, w)[0]
+		imgs = append(imgs, withGain([][]float32{im}, [3]float64{1 + 0.05*float64(i), 1, 1})[0])
+	}
+	clf := &linearMeans{w: [3]float64{-20, 5, 5}, b: 3}
+	m := lookup(t, "brightness-contrast")
+	for _, tc := range []struct {
+		name string
+		clf  Classifier
+		dir  Direction
+		lr   float64
+	}{
+		{"linear", clf, CGToReal, 0.003},
+		{"conv", newTinyConv(4), RealToCG, 0.03},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{Direction: tc.dir, Steps: 100, LearningRate: tc.lr}
+			plain := cfg
+			plain.noCompaction = true
+			c1, c2 := &countingClassifier{Classifier: tc.clf}, &countingClassifier{Classifier: tc.clf}
+			want, err := Fit(context.Background(), c1, m, batch(imgs, h, w, 0), plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Fit(context.Background(), c2, m, batch(imgs, h, w, 0), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("compaction changed results:\n%s", diff)
+			}
+			steps := make([]int, len(got))
+			for i, r := range got {
+				steps[i] = r.Steps
+			}
+			t.Logf("steps per image %v, graphs built %d (without compaction %d)", steps, c2.builds, c1.builds)
+			if c1.builds != 1 || c2.builds < 2 {
+				t.Errorf("graphs built: %d without compaction (want 1), %d with (want >= 2)", c1.builds, c2.builds)
+			}
+		})
 	}
 }

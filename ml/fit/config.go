@@ -56,6 +56,9 @@ type Config struct {
 	// Progress, when set, is called after each batch with the number of
 	// images done and the total.
 	Progress func(done, total int)
+
+	// noCompaction keeps every image in its batch's first graph (tests).
+	noCompaction bool
 }
 
 // Defaults.

@@ -190,3 +190,42 @@ func median(v []float64) float64 {
 	sort.Float64s(s)
 	return s[len(s)/2]
 }
+
+// BenchmarkFitStepDisc times fitting steps of brightness-contrast against
+// the reference discriminator (64x64, batch 32, frozen weights): forward,
+// backward to the parameters, Adam, read-backs. Reported per image-step, the
+// unit of `cgx bench ml`'s manip_img_per_s. The peer sub-benchmark runs
+// ml/disc's own benchmark step (the same manipulation from stock gorgonia
+// broadcast ops) in the same process.
+func BenchmarkFitStepDisc(b *testing.B) {
+	const n, size, steps = 32, 64, 10
+	d, err := disc.New(disc.DefaultConfig(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("BLAS: %s", d.BLAS().Name())
+	imgs := fit.Batch(fit.SmoothImages(rand.New(rand.NewPCG(7, 1)), n, size, size), size, size, 0)
+	m, err := manip.Lookup("brightness-contrast", manip.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("fit", func(b *testing.B) {
+		cfg := fit.Config{Direction: fit.CGToReal, Steps: steps - 1, NoEarlyStop: true}
+		for b.Loop() {
+			if _, err := fit.Fit(context.Background(), d, m, imgs, cfg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N*n*steps)/b.Elapsed().Seconds(), "img-steps/s")
+	})
+	b.Run("peer-disc-bench", func(b *testing.B) {
+		for b.Loop() {
+			res, err := disc.Benchmark(context.Background(), disc.BenchConfig{Batch: n, Steps: steps, Rounds: 1, Warmup: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(res.ManipImgPerS, "manip-img/s")
+			b.ReportMetric(res.TrainImgPerS, "train-img/s")
+		}
+	})
+}

@@ -25,19 +25,23 @@
 // image i alone and its ops reduce in a fixed order. ml/disc meets this on
 // the pure-Go BLAS backend. On OpenBLAS its linear layer multiplies the
 // whole batch in one SGEMM whose rounding depends on the batch size, so
-// results then depend on how images are grouped, in the last bits (about
-// 1e-7 relative); they stay identical for the same images, order and
-// BatchSize, whatever GOMAXPROCS. The loss of a batch is
+// results then depend on how images are grouped (BatchSize, compaction), in
+// the last bits (about 1e-7 relative); they stay identical for the same
+// images, order and Config, whatever GOMAXPROCS. The loss of a batch is
 // the sum (not the mean) of per-image losses, so each image's gradient is
-// exactly its own; Adam runs per image in float64. Each batch builds its
-// graph and tape machine once and reruns them every step; the machine
-// compiles only what the loss, gradient and read-backs need, so gradients a
-// classifier's ops offer for frozen weights are never computed.
+// exactly its own; Adam runs per image in float64.
+//
+// # Speed
+//
+// Each batch builds its graph and tape machine once and reruns them every
+// step; the machine compiles only what the loss, gradient and read-backs
+// need, so gradients a classifier's ops offer for frozen weights are never
+// computed. Once half the images in a graph have stopped, it is rebuilt for
+// the active ones (compaction), so stopped images cost nothing further; the
+// schedule depends only on when images stop, so it is deterministic too.
 //
 // # Caveats
 //
-//   - Images that stopped stay in their batch's graph, so a batch costs the
-//     same per step until its last image stops.
 //   - Losses exclude the optional magnitude penalty; the optimiser's
 //     objective includes it.
 //   - Only float32 graphs are fitted (the discriminator's dtype).

@@ -147,20 +147,26 @@ func buildBatch(clf Classifier, m manip.Manipulation, im Images, target int) (*b
 	return b, nil
 }
 
-// fitBatch fits one batch in one graph.
+// subset returns the images at the given indices.
+func (im Images) subset(idx []int) Images {
+	size := 3 * im.H * im.W
+	out := Images{N: len(idx), H: im.H, W: im.W, Pix: make([]float32, 0, len(idx)*size), Seeds: make([]int64, len(idx))}
+	for r, i := range idx {
+		out.Pix = append(out.Pix, im.Pix[i*size:(i+1)*size]...)
+		out.Seeds[r] = im.Seeds[i]
+	}
+	return out
+}
+
+// fitBatch fits one batch. Its graph and tape machine are built once and
+// rerun every step; once half of the images in the graph have stopped, they
+// are rebuilt for the active images only (compaction), so stopped images
+// cost nothing further. Per-image state (raw variables, Adam moments,
+// results) is indexed by the image's place in the batch throughout.
 func fitBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im Images, c Config) (res []Result, err error) {
 	target, _ := c.Direction.Target()
 	params := m.Params()
 	n, k, size := im.N, len(params), 3*im.H*im.W
-	b, err := buildBatch(clf, m, im, target)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if cerr := b.vm.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("close machine: %w", cerr)
-		}
-	}()
 
 	raw := make([]float64, n*k)
 	lo, hi := make([]float64, k), make([]float64, k)
@@ -173,17 +179,46 @@ func fitBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im Imag
 	opt := newAdam(c, n*k)
 	res = make([]Result, n)
 	active := make([]bool, n)
-	for i := range active {
-		active[i] = true
+	group := make([]int, n) // graph row r holds image group[r]
+	for i := range n {
+		active[i], group[i] = true, i
 	}
 	remaining := n
-	rawData := b.rawT.Data().([]float32)
+
+	var b *batchGraph
+	defer func() {
+		if b == nil {
+			return
+		}
+		if cerr := b.vm.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close machine: %w", cerr)
+		}
+	}()
 	for step := 0; remaining > 0; step++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for i, v := range raw {
-			rawData[i] = float32(v)
+		if b == nil || (!c.noCompaction && 2*remaining <= len(group)) {
+			if b != nil {
+				if err := b.vm.Close(); err != nil {
+					return nil, fmt.Errorf("close machine: %w", err)
+				}
+				b, group = nil, group[:0]
+				for i, a := range active {
+					if a {
+						group = append(group, i)
+					}
+				}
+			}
+			if b, err = buildBatch(clf, m, im.subset(group), target); err != nil {
+				return nil, err
+			}
+		}
+		rawData := b.rawT.Data().([]float32)
+		for r, i := range group {
+			for j := range k {
+				rawData[r*k+j] = float32(raw[i*k+j])
+			}
 		}
 		if err := gorgonia.Let(b.raw, b.rawT); err != nil {
 			return nil, err
@@ -194,34 +229,34 @@ func fitBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im Imag
 		b.vm.Reset()
 		logits, grad := b.logits.Data().([]float32), b.grad.Data().([]float32)
 		values, out := b.values.Data().([]float32), b.outV.Data().([]float32)
-		for i := range n {
+		for r, i := range group {
 			if !active[i] {
 				continue
 			}
-			l0, l1 := float64(logits[2*i]), float64(logits[2*i+1])
+			l0, l1 := float64(logits[2*r]), float64(logits[2*r+1])
 			if math.IsNaN(l0) || math.IsNaN(l1) || math.IsInf(l0, 0) || math.IsInf(l1, 0) {
 				return nil, fmt.Errorf("%w: image %d step %d: logits %v, %v", ErrClassifier, i, step, l0, l1)
 			}
 			ce, prob := crossEntropy(l0, l1, target)
-			r := &res[i]
-			r.Losses = append(r.Losses, ce)
+			res[i].Losses = append(res[i].Losses, ce)
 			if step < c.Steps && (c.NoEarlyStop || prob < c.Threshold) {
 				g := opt.grads(i, k)
 				for j, p := range params {
-					g[j] = float64(grad[i*k+j])
+					g[j] = float64(grad[r*k+j])
 					if c.Penalty > 0 {
-						g[j] += penaltyGrad(p, raw[i*k+j], float64(values[i*k+j]), c.Penalty)
+						g[j] += penaltyGrad(p, raw[i*k+j], float64(values[r*k+j]), c.Penalty)
 					}
 				}
 				opt.step(i, k, raw, lo, hi, step+1)
 				continue
 			}
-			r.Values = make([]float64, k)
+			rv := &res[i]
+			rv.Values = make([]float64, k)
 			for j := range k {
-				r.Values[j] = float64(values[i*k+j])
+				rv.Values[j] = float64(values[r*k+j])
 			}
-			r.Steps, r.Confidence, r.Success = step, prob, prob >= c.Threshold
-			r.Image = append([]float32(nil), out[i*size:(i+1)*size]...)
+			rv.Steps, rv.Confidence, rv.Success = step, prob, prob >= c.Threshold
+			rv.Image = append([]float32(nil), out[r*size:(r+1)*size]...)
 			active[i] = false
 			remaining--
 		}
