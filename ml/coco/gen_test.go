@@ -45,7 +45,7 @@ func TestGenerateGolden(t *testing.T) {
 	}
 }
 
-func writeFile(t *testing.T, path string, fn func(*os.File) error) {
+func writeFile(t testing.TB, path string, fn func(*os.File) error) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
