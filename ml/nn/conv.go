@@ -225,7 +225,7 @@ func (op *convOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (g
 		return nil, fmt.Errorf("conv2d grad: want %d inputs, got %d", op.Arity(), len(inputs))
 	}
 	dpre := grad
-	if op.relu {
+	if op.relu && !reluMasked(output, grad) {
 		var err error
 		if dpre, err = gorgonia.ApplyOp(&reluGradOp{}, output, grad); err != nil {
 			return nil, fmt.Errorf("conv2d grad: relu: %w", err)

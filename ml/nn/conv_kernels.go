@@ -80,11 +80,7 @@ func (g convGeom) col2im(col, dx []float32) {
 					if iy < 0 || iy >= g.h {
 						continue
 					}
-					src := row[oy*g.ow+lo : oy*g.ow+hi]
-					dst := plane[iy*g.w+lo+kx-g.pad : iy*g.w+hi+kx-g.pad]
-					for i, v := range src {
-						dst[i] += v
-					}
+					addTo(plane[iy*g.w+lo+kx-g.pad:iy*g.w+hi+kx-g.pad], row[oy*g.ow+lo:oy*g.ow+hi])
 				}
 			}
 		}
@@ -137,4 +133,20 @@ func (g convGeom) weightGrad(bl BLAS, x, dpre, dw, col []float32, beta float32) 
 		src = col
 	}
 	bl.Sgemm(false, true, g.cout, g.k(), ohw, 1, dpre, ohw, src, ohw, beta, dw, g.k())
+}
+
+// addTo sets dst[i] += src[i]; len(dst) == len(src).
+func addTo(dst, src []float32) {
+	dst = dst[:len(src)]
+	i := 0
+	for ; i+4 <= len(src); i += 4 {
+		d, s := dst[i:i+4:i+4], src[i:i+4:i+4]
+		d[0] += s[0]
+		d[1] += s[1]
+		d[2] += s[2]
+		d[3] += s[3]
+	}
+	for ; i < len(src); i++ {
+		dst[i] += src[i]
+	}
 }

@@ -252,6 +252,49 @@ func TestGradients(t *testing.T) {
 			ref:    func(in [][]float64) []float64 { return refPool(in[0], 1, 2, 7, 8, 3) },
 		},
 		{
+			name:   "maxpool17 (argmax found again, not recorded)",
+			shapes: [][]int{{1, 2, 17, 18}},
+			wrt:    []bool{true},
+			gen:    distinct,
+			build:  func(in []*gorgonia.Node, _ BLAS) (*gorgonia.Node, error) { return MaxPool2D(in[0], 17) },
+			ref:    func(in [][]float64) []float64 { return refPool(in[0], 1, 2, 17, 18, 17) },
+		},
+		{
+			name:   "conv relu then maxpool (mask fused into pooling gradient)",
+			shapes: [][]int{{2, 3, 6, 6}, {4, 3, 3, 3}, {4}},
+			wrt:    []bool{true, true, true},
+			build: func(in []*gorgonia.Node, bl BLAS) (*gorgonia.Node, error) {
+				y, err := Conv2D(in[0], in[1], in[2], ConvOpts{Pad: 1, ReLU: true, BLAS: bl})
+				if err != nil {
+					return nil, err
+				}
+				return MaxPool2D(y, 2)
+			},
+			ref: func(in [][]float64) []float64 {
+				return refPool(refConv(in[0], in[1], in[2], 2, 3, 6, 6, 4, 3, 3, 1, true), 2, 4, 6, 6, 2)
+			},
+		},
+		{
+			name:   "relu then maxpool",
+			shapes: [][]int{{2, 2, 4, 6}},
+			wrt:    []bool{true},
+			gen:    distinct,
+			build: func(in []*gorgonia.Node, _ BLAS) (*gorgonia.Node, error) {
+				y, err := ReLU(in[0])
+				if err != nil {
+					return nil, err
+				}
+				return MaxPool2D(y, 2)
+			},
+			ref: func(in [][]float64) []float64 {
+				r := make([]float64, len(in[0]))
+				for j, v := range in[0] {
+					r[j] = math.Max(v, 0)
+				}
+				return refPool(r, 2, 2, 4, 6, 2)
+			},
+		},
+		{
 			name:   "relu",
 			shapes: [][]int{{3, 7}},
 			wrt:    []bool{true},

@@ -60,6 +60,9 @@ func (op *reluOp) Hashcode() uint32      { return hashcode("relu", op) }
 func (op *reluOp) String() string        { return "ReLU" }
 func (op *reluOp) DiffWRT(int) []bool    { return []bool{true} }
 func (op *reluOp) SymDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	if reluMasked(out, grad) {
+		return gorgonia.Nodes{grad}, nil
+	}
 	dx, err := gorgonia.ApplyOp(&reluGradOp{}, out, grad)
 	if err != nil {
 		return nil, fmt.Errorf("relu grad: %w", err)
