@@ -105,6 +105,78 @@ func TestDiscriminatorColourGain(t *testing.T) {
 	}
 }
 
+// TestDiscriminatorPlantedBlur: "real" images are CG images blurred with
+// sigma 1; fitting the blur from its starting sigma (0.15, where the kernel
+// is nearly the identity) must climb towards the planted sigma and fool the
+// discriminator. This exercises the gradient near the identity that the
+// erf-integrated kernel exists for.
+func TestDiscriminatorPlantedBlur(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a discriminator")
+	}
+	const size, planted = 16, 1.0
+	blur, err := manip.Lookup("blur", manip.Options{BlurRadius: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(47, 1))
+	render := func(n int) [][]float32 { // smooth images with render noise
+		imgs := fit.SmoothImages(r, n, size, size)
+		for _, im := range imgs {
+			for j := range im {
+				im[j] = float32(min(max(float64(im[j])+0.15*(r.Float64()-0.5), 0), 1))
+			}
+		}
+		return imgs
+	}
+	camera := func(imgs [][]float32) [][]float32 {
+		out := make([][]float32, len(imgs))
+		for i, im := range imgs {
+			out[i] = make([]float32, len(im))
+			if err := blur.Apply(out[i], im, size, size, []float64{planted}, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	cgTrain, realTrain, cgTest := render(300), camera(render(300)), render(40)
+	d, err := disc.New(smallDisc, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Train(context.Background(), disc.TrainConfig{Epochs: 4, Seed: 6, LR: 3e-3}, set(t, cgTrain, size), set(t, realTrain, size)); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := d.Evaluate(context.Background(), set(t, cgTest, size), set(t, camera(render(40)), size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("discriminator held-out accuracy %.3f", ev.Accuracy)
+	if ev.Accuracy < 0.9 {
+		t.Fatalf("held-out accuracy %.3f, want >= 0.9", ev.Accuracy)
+	}
+	res, err := fit.Fit(context.Background(), d, blur, fit.Batch(cgTest, size, size, 1), fit.Config{Direction: fit.CGToReal, LearningRate: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sigmas []float64
+	succeeded, steps := 0, 0
+	for _, r := range res {
+		sigmas = append(sigmas, r.Values[0])
+		steps += r.Steps
+		if r.Success {
+			succeeded++
+		}
+	}
+	t.Logf("%d of %d succeeded, mean steps %.1f, median sigma %.3f (planted %.1f)", succeeded, len(res), float64(steps)/float64(len(res)), median(sigmas), planted)
+	if succeeded < len(res)*8/10 {
+		t.Errorf("%d of %d images fooled the discriminator, want >= 80%%", succeeded, len(res))
+	}
+	if med := median(sigmas); med < 0.4 || med > 2*planted {
+		t.Errorf("median fitted sigma %.3f, want between 0.4 and %.1f (planted %.1f, start 0.15)", med, 2*planted, planted)
+	}
+}
+
 // TestDiscriminatorDeterminism: with the real discriminator's Ops, results
 // are the same with GOMAXPROCS 1 or 4, on every BLAS backend. An image's
 // result is also the same alone or in any batch on the pure-Go backend. On
