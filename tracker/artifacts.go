@@ -68,8 +68,8 @@ func (s *Store) GetArtifact(ctx context.Context, id ID) ([]byte, ArtifactMeta, e
 		return nil, ArtifactMeta{}, objectError(id, path, err)
 	}
 	if got := Sum(data); got != id {
-		return nil, ArtifactMeta{}, fmt.Errorf("artifact %s: file %s hashes to %s; restore the file from a backup or rerun the stage that made it: %w",
-			id, path, got, ErrCorruptArtifact)
+		return nil, ArtifactMeta{}, tagf(ErrCorruptArtifact, "artifact %s: file %s is damaged (its bytes hash to %s); restore it from a backup or rerun the stage that made it",
+			id, path, got)
 	}
 	return data, meta, nil
 }
@@ -87,8 +87,8 @@ func (s *Store) StatArtifact(ctx context.Context, id ID) (ArtifactMeta, error) {
 		return ArtifactMeta{}, objectError(id, path, err)
 	}
 	if fi.Size() != meta.Size {
-		return ArtifactMeta{}, fmt.Errorf("artifact %s: file %s has %d bytes, want %d; restore it or rerun the stage that made it: %w",
-			id, path, fi.Size(), meta.Size, ErrCorruptArtifact)
+		return ArtifactMeta{}, tagf(ErrCorruptArtifact, "artifact %s: file %s is damaged (%d bytes, want %d); restore it from a backup or rerun the stage that made it",
+			id, path, fi.Size(), meta.Size)
 	}
 	return meta, nil
 }
@@ -119,7 +119,7 @@ func (s *Store) artifactMeta(ctx context.Context, id ID) (ArtifactMeta, error) {
 
 func objectError(id ID, path string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("artifact %s: file %s is missing; restore it from a backup or rerun the stage that made it: %w", id, path, ErrNotFound)
+		return tagf(ErrNotFound, "artifact %s: file %s is missing; restore it from a backup or rerun the stage that made it", id, path)
 	}
 	return fmt.Errorf("artifact %s: read %s: %w", id, path, err)
 }

@@ -74,7 +74,7 @@ func checkTx(tx *bolt.Tx, path string) (CheckReport, error) {
 	for err := range tx.Check() {
 		rep.addf("file", "%v", err)
 	}
-	v, err := readFormat(tx)
+	v, err := readFormat(tx, path)
 	if err != nil {
 		rep.addf("format record", "%v", err)
 		return rep, nil

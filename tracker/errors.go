@@ -2,6 +2,7 @@ package tracker
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/c-bata/goptuna"
 )
@@ -60,3 +61,19 @@ func trialNotFound(id int) error {
 }
 
 func notFound(what string) error { return &notFoundError{what: what} }
+
+// taggedError is a message that matches a sentinel without spelling it out,
+// so user-facing lines read as one sentence ("database x does not exist;
+// pass --db") rather than ending in ": not found".
+type taggedError struct {
+	err error
+	tag error
+}
+
+func (e *taggedError) Error() string   { return e.err.Error() }
+func (e *taggedError) Unwrap() []error { return []error{e.err, e.tag} }
+
+// tagf formats a message (with %w allowed) that also matches tag.
+func tagf(tag error, format string, a ...any) error {
+	return &taggedError{err: fmt.Errorf(format, a...), tag: tag}
+}

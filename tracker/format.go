@@ -50,7 +50,7 @@ var migrations []migration
 
 // readFormat returns the stored format version, or 0 for a file that holds
 // no cgx data yet (a fresh bbolt file).
-func readFormat(tx *bolt.Tx) (int, error) {
+func readFormat(tx *bolt.Tx, path string) (int, error) {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		empty := true
@@ -58,21 +58,21 @@ func readFormat(tx *bolt.Tx) (int, error) {
 		if empty {
 			return 0, nil
 		}
-		return 0, fmt.Errorf("no format record (not a cgx database?): %w", ErrCorruptDB)
+		return 0, tagf(ErrCorruptDB, "database %s is not a cgx database (no format record); pass the right file with --db", path)
 	}
 	raw := meta.Get(keyFormat)
 	if raw == nil {
-		return 0, fmt.Errorf("no format record (not a cgx database?): %w", ErrCorruptDB)
+		return 0, tagf(ErrCorruptDB, "database %s is not a cgx database (no format record); pass the right file with --db", path)
 	}
 	var f formatRecord
 	if err := json.Unmarshal(raw, &f); err != nil {
-		return 0, fmt.Errorf("format record %q: %v: %w", raw, err, ErrCorruptDB)
+		return 0, tagf(ErrCorruptDB, "database %s has a damaged format record %q (%v); restore it from a backup", path, raw, err)
 	}
 	if f.Magic != formatMagic {
-		return 0, fmt.Errorf("format magic %q is not %q (not a cgx database): %w", f.Magic, formatMagic, ErrCorruptDB)
+		return 0, tagf(ErrCorruptDB, "database %s is not a cgx database (format magic %q, want %q); pass the right file with --db", path, f.Magic, formatMagic)
 	}
 	if f.Version < 1 {
-		return 0, fmt.Errorf("format version %d: %w", f.Version, ErrCorruptDB)
+		return 0, tagf(ErrCorruptDB, "database %s has a damaged format record (version %d)", path, f.Version)
 	}
 	return f.Version, nil
 }
@@ -97,11 +97,11 @@ func checkReadable(path string, version int) error {
 	case version == 0:
 		return fmt.Errorf("database %s holds no cgx data yet: %w", path, ErrNotFound)
 	case version > FormatVersion:
-		return fmt.Errorf("database %s has format %d but this cgx reads up to %d; use a newer cgx: %w",
-			path, version, FormatVersion, ErrNewerFormat)
+		return tagf(ErrNewerFormat, "database %s has format %d but this cgx reads up to %d; use a newer cgx",
+			path, version, FormatVersion)
 	case version < FormatVersion:
-		return fmt.Errorf("database %s has the older format %d; open it for writing once (for example 'cgx study fail-stale --all') to upgrade it to %d: %w",
-			path, version, FormatVersion, ErrOldFormat)
+		return tagf(ErrOldFormat, "database %s has the older format %d; open it for writing once (for example 'cgx study fail-stale --all') to upgrade it to %d",
+			path, version, FormatVersion)
 	}
 	return nil
 }
@@ -110,13 +110,13 @@ func checkReadable(path string, version int) error {
 // format through steps, all in tx (so a failed upgrade leaves the file as it
 // was).
 func initOrMigrate(tx *bolt.Tx, path string, target int, steps []migration) error {
-	v, err := readFormat(tx)
+	v, err := readFormat(tx, path)
 	if err != nil {
 		return err
 	}
 	if v > target {
-		return fmt.Errorf("database %s has format %d but this cgx reads up to %d; use a newer cgx: %w",
-			path, v, target, ErrNewerFormat)
+		return tagf(ErrNewerFormat, "database %s has format %d but this cgx reads up to %d; use a newer cgx",
+			path, v, target)
 	}
 	if v == 0 {
 		for _, b := range allBuckets {

@@ -62,7 +62,7 @@ func TestInitOrMigrate(t *testing.T) {
 				t.Fatalf("initOrMigrate: %v, want %v", err, tc.wantErr)
 			}
 			err = db.View(func(tx *bolt.Tx) error {
-				v, err := readFormat(tx)
+				v, err := readFormat(tx, "db")
 				if err != nil {
 					return err
 				}
@@ -115,7 +115,7 @@ func TestReadFormatRejectsForeignFiles(t *testing.T) {
 			if err := db.Update(tc.setup); err != nil {
 				t.Fatal(err)
 			}
-			err = db.View(func(tx *bolt.Tx) error { _, err := readFormat(tx); return err })
+			err = db.View(func(tx *bolt.Tx) error { _, err := readFormat(tx, "db"); return err })
 			if !errors.Is(err, ErrCorruptDB) {
 				t.Errorf("readFormat: %v, want ErrCorruptDB", err)
 			}

@@ -58,8 +58,8 @@ func (r *reader) with(fn func(source) error) error {
 			if c, h, err := dialWriter(r.s.opts.socketPathForDB(r.s.path), time.Second); err == nil {
 				if h.Version != protoVersion || h.FormatVersion != FormatVersion {
 					c.Close()
-					return fmt.Errorf("database %s is being written by process %d running a different cgx (protocol %d, format %d; this cgx: %d, %d); use the same cgx version: %w",
-						r.s.path, h.PID, h.Version, h.FormatVersion, protoVersion, FormatVersion, ErrLocked)
+					return tagf(ErrLocked, "database %s is being written by process %d running a different cgx (protocol %d, format %d; this cgx: %d, %d); use the same cgx version",
+						r.s.path, h.PID, h.Version, h.FormatVersion, protoVersion, FormatVersion)
 				}
 				r.conn = c
 			}
@@ -78,7 +78,7 @@ func (r *reader) with(fn func(source) error) error {
 			return err
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("database %s is locked by a process that does not serve readers; wait for it to finish: %w", r.s.path, ErrLocked)
+			return tagf(ErrLocked, "database %s is locked by a process that does not serve readers; wait for it to finish", r.s.path)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -90,13 +90,13 @@ func (r *reader) withFile(fn func(source) error) (err error) {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("database %s does not exist; run a command that records results first, or pass --db: %w", path, ErrNotFound)
+		return tagf(ErrNotFound, "database %s does not exist; run a command that records results first, or pass --db", path)
 	case err != nil:
 		return fmt.Errorf("open database %s: %w", path, err)
 	case fi.IsDir():
-		return fmt.Errorf("database %s is a folder, not a database file; pass the file with --db: %w", path, ErrCorruptDB)
+		return tagf(ErrCorruptDB, "database %s is a folder, not a database file; pass the file with --db", path)
 	case fi.Size() == 0:
-		return fmt.Errorf("database %s is empty (no cgx data yet); run a command that records results first: %w", path, ErrNotFound)
+		return tagf(ErrNotFound, "database %s is empty (no cgx data yet); run a command that records results first", path)
 	}
 	db, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: time.Nanosecond})
 	if errors.Is(err, ErrLocked) {
@@ -108,13 +108,13 @@ func (r *reader) withFile(fn func(source) error) (err error) {
 	defer db.Close()
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("database %s is damaged (%v); run 'cgx check': %w", path, p, ErrCorruptDB)
+			err = tagf(ErrCorruptDB, "database %s is damaged (%v); run 'cgx check'", path, p)
 		}
 	}()
 	return db.View(func(tx *bolt.Tx) error {
-		v, err := readFormat(tx)
+		v, err := readFormat(tx, path)
 		if err != nil {
-			return fmt.Errorf("database %s: %w", path, err)
+			return err
 		}
 		if err := checkReadable(path, v); err != nil {
 			return err

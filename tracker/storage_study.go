@@ -1,7 +1,9 @@
 package tracker
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/c-bata/goptuna"
 	bolt "go.etcd.io/bbolt"
@@ -194,4 +196,22 @@ func (s *Store) GetAllStudySummaries() ([]goptuna.StudySummary, error) {
 		out = append(out, sum)
 	}
 	return out, nil
+}
+
+// FindStudy resolves a study reference as users type it: a study id
+// ("3") or a study name ("run-3/fit/blur/cg-to-real"). An id wins when a
+// study with that id exists. Unknown references match ErrNotFound.
+func (s *Store) FindStudy(ref string) (StudyInfo, error) {
+	if id, err := strconv.Atoi(ref); err == nil && id > 0 {
+		if st, err := s.Study(id); err == nil {
+			return st, nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return StudyInfo{}, err
+		}
+	}
+	id, err := s.GetStudyIDFromName(ref)
+	if err != nil {
+		return StudyInfo{}, err
+	}
+	return s.Study(id)
 }

@@ -74,7 +74,7 @@ func (s *Store) openWriter() error {
 		return fmt.Errorf("create database folder for %s: %w; choose a writable location with --db or CGX_DB", s.path, err)
 	}
 	if pid, ok := s.liveWriter(); ok {
-		return fmt.Errorf("database %s is open for writing by process %d; wait for it to finish: %w", s.path, pid, ErrLocked)
+		return tagf(ErrLocked, "database %s is open for writing by process %d; wait for it to finish", s.path, pid)
 	}
 	db, err := openBolt(s.path, &bolt.Options{
 		Timeout:        s.opts.lockTimeout,
@@ -95,6 +95,10 @@ func (s *Store) openWriter() error {
 	})
 	if err != nil {
 		db.Close()
+		var named *taggedError // already names the file and what to do
+		if errors.As(err, &named) {
+			return err
+		}
 		return fmt.Errorf("open database %s: %w", s.path, err)
 	}
 	if !s.opts.noServe {
@@ -108,7 +112,7 @@ func (s *Store) openWriter() error {
 func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			db, err = nil, fmt.Errorf("database %s is damaged (%v); restore it from a backup or move it aside: %w", path, r, ErrCorruptDB)
+			db, err = nil, tagf(ErrCorruptDB, "database %s is damaged (%v); restore it from a backup or move it aside", path, r)
 		}
 	}()
 	db, err = bolt.Open(path, 0o644, o)
@@ -116,12 +120,12 @@ func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
 	case err == nil:
 		return db, nil
 	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fmt.Errorf("database %s is locked by another process; wait for it to finish: %w", path, ErrLocked)
+		return nil, tagf(ErrLocked, "database %s is locked by another process; wait for it to finish", path)
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch),
 		errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrInvalidMapping):
-		return nil, fmt.Errorf("database %s is not a cgx database or is damaged (%v); restore it from a backup or move it aside: %w", path, err, ErrCorruptDB)
+		return nil, tagf(ErrCorruptDB, "database %s is not a cgx database or is damaged (%v); restore it from a backup or move it aside", path, err)
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("database %s does not exist; run a command that writes results first, or pass --db: %w", path, ErrNotFound)
+		return nil, tagf(ErrNotFound, "database %s does not exist; run a command that writes results first, or pass --db", path)
 	case errors.Is(err, fs.ErrPermission):
 		return nil, fmt.Errorf("open database %s: %w; check the file's permissions or choose another --db", path, err)
 	default:
@@ -159,7 +163,7 @@ func (s *Store) Close() error {
 func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("database %s is damaged (%v); run 'cgx check': %w", s.path, r, ErrCorruptDB)
+			err = tagf(ErrCorruptDB, "database %s is damaged (%v); run 'cgx check'", s.path, r)
 		}
 	}()
 	return s.db.Update(fn)
@@ -169,7 +173,7 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
 func (s *Store) view(fn func(tx *bolt.Tx) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("database %s is damaged (%v); run 'cgx check': %w", s.path, r, ErrCorruptDB)
+			err = tagf(ErrCorruptDB, "database %s is damaged (%v); run 'cgx check'", s.path, r)
 		}
 	}()
 	return s.db.View(fn)

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/c-bata/goptuna"
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+const exportUsage = `Usage: cgx export STUDY --format csv|json|md|tex [-o FILE]
+
+Writes every trial of one study as a table: number, state, value, start, end,
+duration, one column per parameter (params_<name>) and per user attribute
+(user_attrs_<key>). STUDY is a study id or name ('cgx studies' lists them).
+csv and json keep full precision (NaN and infinities spelled out); md and tex
+are for reading and papers (tex is a booktabs tabular). With -o the file is
+replaced all at once or not at all; without it the table goes to stdout.
+
+Examples:
+  cgx export 3 --format csv -o out/study3.csv
+  cgx export run-3/search/exp1/round-1 --format md
+  cgx export 3 --format tex -o paper/trials.tex`
+
+type exportOptions struct {
+	format string
+	out    string
+}
+
+func init() {
+	register(&command{name: "export", summary: "write a study's trials as csv, json, markdown or LaTeX", usage: exportUsage,
+		run: func(ctx context.Context, g *globals, args []string) error {
+			var o exportOptions
+			fs := g.newFlagSet("export", exportUsage)
+			fs.StringVar(&o.format, "format", "", "table `format`: csv, json, md or tex (required)")
+			fs.StringVar(&o.out, "o", "", "write to `FILE` (atomically) instead of stdout")
+			rest, err := parseFlags(fs, args)
+			if err != nil {
+				return err
+			}
+			if len(rest) != 1 {
+				return g.usageErrorf("export takes one study id or name; 'cgx studies' lists them")
+			}
+			switch o.format {
+			case "csv", "json", "md", "tex":
+			case "":
+				return g.usageErrorf("export needs --format csv, json, md or tex")
+			default:
+				return g.usageErrorf("unknown format %q; use csv, json, md or tex", o.format)
+			}
+			return runExport(g, o, rest[0])
+		}})
+}
+
+func runExport(g *globals, o exportOptions, ref string) error {
+	st, err := openForReading(g)
+	if err != nil {
+		return err
+	}
+	info, trials, err := loadStudyTrials(st, ref)
+	st.Close()
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	switch o.format {
+	case "csv":
+		err = exportCSV(&buf, trials)
+	case "json":
+		err = writeJSON(&buf, struct {
+			Study  studyJSON   `json:"study"`
+			Trials []trialJSON `json:"trials"`
+		}{toStudyJSON(info), toTrialsJSON(trials)})
+	case "md":
+		exportMarkdown(&buf, info, trials)
+	case "tex":
+		exportTeX(&buf, info, trials)
+	}
+	if err != nil {
+		return fmt.Errorf("export study %d as %s: %w", info.ID, o.format, err)
+	}
+	if o.out == "" {
+		_, err := g.stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := tracker.WriteFileAtomic(o.out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w; choose a writable -o path", o.out, err)
+	}
+	fmt.Fprintf(g.stderr, "wrote %d trials of study %d (%s) to %s\n", len(trials), info.ID, info.Name, o.out)
+	return nil
+}
+
+// exportColumns names a table's columns: fixed ones, then parameters, then
+// user attributes.
+func exportColumns(trials []goptuna.FrozenTrial) (params, attrs, header []string) {
+	params, attrs = paramNames(trials), attrNames(trials)
+	header = []string{"number", "state", "value", "datetime_start", "datetime_complete", "duration_s"}
+	for _, p := range params {
+		header = append(header, "params_"+p)
+	}
+	for _, a := range attrs {
+		header = append(header, "user_attrs_"+a)
+	}
+	return params, attrs, header
+}
+
+// exportCells returns a trial's cells; num formats numbers, text escapes
+// everything else.
+func exportCells(t *goptuna.FrozenTrial, params, attrs []string, num func(float64) string, text func(string) string) []string {
+	ts := func(x time.Time) string {
+		if x.IsZero() {
+			return ""
+		}
+		return x.UTC().Format(time.RFC3339Nano)
+	}
+	value, dur := "", ""
+	if t.State == goptuna.TrialStateComplete || t.State == goptuna.TrialStatePruned {
+		value = num(t.Value)
+	}
+	if !t.DatetimeStart.IsZero() && !t.DatetimeComplete.IsZero() {
+		dur = num(t.DatetimeComplete.Sub(t.DatetimeStart).Seconds())
+	}
+	row := []string{strconv.Itoa(t.Number), stateName(t.State), value, ts(t.DatetimeStart), ts(t.DatetimeComplete), dur}
+	for _, p := range params {
+		switch x := t.Params[p].(type) {
+		case float64:
+			row = append(row, num(x))
+		case nil:
+			row = append(row, "")
+		default:
+			row = append(row, text(formatParam(x)))
+		}
+	}
+	for _, a := range attrs {
+		row = append(row, text(t.UserAttrs[a]))
+	}
+	return row
+}
+
+func exactFloat(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+func exportCSV(w io.Writer, trials []goptuna.FrozenTrial) error {
+	params, attrs, header := exportColumns(trials)
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for i := range trials {
+		if err := cw.Write(exportCells(&trials[i], params, attrs, exactFloat, func(s string) string { return s })); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func exportMarkdown(w io.Writer, info tracker.StudyInfo, trials []goptuna.FrozenTrial) {
+	params, attrs, header := exportColumns(trials)
+	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	fmt.Fprintf(w, "Study %d `%s` (%s), %d trials.\n\n", info.ID, esc(info.Name), info.Direction, len(trials))
+	fmt.Fprintf(w, "| %s |\n", strings.Join(header, " | "))
+	seps := make([]string, len(header))
+	for i := range seps {
+		seps[i] = "---"
+		if i == 0 || i == 2 || i == 5 || (i >= 6 && i < 6+len(params)) {
+			seps[i] = "---:"
+		}
+	}
+	fmt.Fprintf(w, "| %s |\n", strings.Join(seps, " | "))
+	for i := range trials {
+		cells := exportCells(&trials[i], params, attrs, formatFloat, esc)
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+	}
+}
+
+// texEscape escapes LaTeX's special characters.
+var texEscape = strings.NewReplacer(`\`, `\textbackslash{}`, `&`, `\&`, `%`, `\%`, `$`, `\$`, `#`, `\#`,
+	`_`, `\_`, `{`, `\{`, `}`, `\}`, `~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`,
+	`|`, `\textbar{}`, `<`, `\textless{}`, `>`, `\textgreater{}`)
+
+func exportTeX(w io.Writer, info tracker.StudyInfo, trials []goptuna.FrozenTrial) {
+	params, attrs, _ := exportColumns(trials)
+	// Times make poor table cells in a paper: number, state, value, duration,
+	// parameters, attributes.
+	header := []string{"\\#", "state", "value", "duration (s)"}
+	spec := "rlrr"
+	for _, p := range params {
+		header = append(header, texEscape.Replace(p))
+		spec += "r"
+	}
+	for _, a := range attrs {
+		header = append(header, texEscape.Replace(a))
+		spec += "l"
+	}
+	num := func(v float64) string {
+		switch {
+		case math.IsNaN(v):
+			return "NaN"
+		case math.IsInf(v, 0):
+			if v > 0 {
+				return `$\infty$`
+			}
+			return `$-\infty$`
+		}
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	}
+	fmt.Fprintf(w, "%% Study %d (%s), %d trials, exported by cgx.\n", info.ID, texEscape.Replace(info.Name), len(trials))
+	fmt.Fprintf(w, "\\begin{tabular}{%s}\n\\toprule\n%s \\\\\n\\midrule\n", spec, strings.Join(header, " & "))
+	for i := range trials {
+		c := exportCells(&trials[i], params, attrs, num, texEscape.Replace)
+		row := append([]string{c[0], c[1], c[2], c[5]}, c[6:]...)
+		fmt.Fprintf(w, "%s \\\\\n", strings.Join(row, " & "))
+	}
+	fmt.Fprint(w, "\\bottomrule\n\\end{tabular}\n")
+}
