@@ -1,0 +1,334 @@
+package blender
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/cgx-dev/cgx/tracker"
+	"github.com/google/go-cmp/cmp"
+)
+
+func smallSpec(gen string, domain string) DatasetSpec {
+	d, _ := DomainByName(domain)
+	return DatasetSpec{Generator: gen, Count: 10, Size: 48, Seed: 3, Domain: d, Masks: true}
+}
+
+func TestGenerateDataset(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	spec := smallSpec("products", "real")
+	res, err := Generate(ctx, st, spec, GenerateOptions{Workers: 2, RunID: 4, Stage: "dataset/real"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Cached {
+		t.Fatal("first generation reported as cached")
+	}
+	m := res.Manifest
+	if len(m.Images) != 10 || m.Size != 48 || m.Source != "generate" || m.SpecDigest != spec.Digest() {
+		t.Fatalf("manifest: %d images, size %d, source %q, digest %s", len(m.Images), m.Size, m.Source, m.SpecDigest)
+	}
+	if d := cmp.Diff(spec.Domain, *m.Domain); d != "" {
+		t.Errorf("domain parameters not stored with the dataset (-want +got):\n%s", d)
+	}
+	if got := st.count(KindImage); got != 10 {
+		t.Errorf("%d image artifacts, want 10", got)
+	}
+	if got := st.count(KindMask); got != 10 {
+		t.Errorf("%d mask artifacts, want 10", got)
+	}
+	_, meta, err := st.GetArtifact(ctx, res.ID)
+	if err != nil || meta.Kind != KindManifest || meta.RunID != 4 || meta.Stage != "dataset/real" || !strings.HasPrefix(meta.Name, m.SpecDigest+" ") {
+		t.Fatalf("manifest artifact meta %+v, err %v", meta, err)
+	}
+	ds, err := OpenDataset(ctx, st, res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ds.Len() {
+		img, err := ds.Image(ctx, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mask, err := ds.Mask(ctx, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Rect.Dx() != 48 || mask.Rect != img.Rect {
+			t.Fatalf("image %d: %v, mask %v", i, img.Rect, mask.Rect)
+		}
+		if ds.Label(i) != "real" {
+			t.Errorf("label %q, want the domain name", ds.Label(i))
+		}
+		if n := countInstances(mask.Pix); n != m.Images[i].Objects || n == 0 {
+			t.Errorf("image %d: mask has %d instances, manifest says %d", i, n, m.Images[i].Objects)
+		}
+		// The scene behind the image is recorded by digest and rebuildable.
+		s, _ := GenerateScene(spec.Generator, spec.Seed, i, spec.Size)
+		if s.Digest() != m.Images[i].Scene {
+			t.Errorf("image %d: scene digest mismatch", i)
+		}
+	}
+}
+
+func TestGenerateCacheHit(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	spec := smallSpec("exp2-shelf", "cg")
+	a, err := Generate(ctx, st, spec, GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	puts := st.puts
+	b, err := Generate(ctx, st, spec, GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Cached || b.ID != a.ID || st.puts != puts {
+		t.Errorf("second generation: cached %v, id equal %v, %d new puts; want a cache hit", b.Cached, b.ID == a.ID, st.puts-puts)
+	}
+	// Defaults spelled out are the same dataset.
+	spec.Renderer, spec.Storage = "embedded", StoreArtifacts
+	if c, _ := Generate(ctx, st, spec, GenerateOptions{}); !c.Cached {
+		t.Errorf("spec with explicit defaults missed the cache")
+	}
+	spec.Seed++
+	if c, _ := Generate(ctx, st, spec, GenerateOptions{}); c.Cached {
+		t.Errorf("different seed hit the cache")
+	}
+}
+
+func TestGenerateSameBytesAnyWorkers(t *testing.T) {
+	ctx := context.Background()
+	spec := smallSpec("products", "cg")
+	spec.Count = 150 // more than one batch
+	spec.Size = 32
+	var ids []tracker.ID
+	for _, w := range []int{1, 3} {
+		res, err := Generate(ctx, newMemStore(), spec, GenerateOptions{Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.ID)
+	}
+	if ids[0] != ids[1] {
+		t.Errorf("manifest differs between 1 and 3 workers")
+	}
+}
+
+func TestRegenerateStorage(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	spec := smallSpec("exp1-lying", "real")
+	spec.Storage = StoreDigests
+	res, err := Generate(ctx, st, spec, GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.count(KindImage) != 0 || st.count(KindMask) != 0 {
+		t.Fatalf("regenerate storage stored images")
+	}
+	ds, err := OpenDataset(ctx, st, res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := ds.Images(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := ds.Image(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(all[7].Pix, one.Pix) {
+		t.Errorf("batch and single regeneration differ")
+	}
+	if _, err := ds.Mask(ctx, 2); err != nil {
+		t.Errorf("mask regeneration: %v", err)
+	}
+	// A manifest whose digest does not match what regenerates is refused.
+	ds.m = ds.m.Clone()
+	ds.m.Images[3].Image = tracker.Sum([]byte("not this"))
+	if _, err := ds.Image(ctx, 3); !errors.Is(err, ErrDigestMismatch) || !strings.Contains(err.Error(), "image 3") {
+		t.Errorf("tampered digest: %v, want ErrDigestMismatch naming image 3", err)
+	}
+	if _, err := ds.Images(ctx); !errors.Is(err, ErrDigestMismatch) {
+		t.Errorf("tampered digest, batch load: %v", err)
+	}
+}
+
+func TestDatasetDetectsDamagedBytes(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	res, err := Generate(ctx, st, smallSpec("products", "cg"), GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Manifest.Images[1].Image
+	st.data[id] = append([]byte(nil), st.data[id]...)
+	st.data[id][40] ^= 1
+	ds, _ := OpenDataset(ctx, st, res.ID)
+	if _, err := ds.Image(ctx, 1); !errors.Is(err, ErrDigestMismatch) {
+		t.Errorf("damaged image: %v, want ErrDigestMismatch", err)
+	}
+	if _, err := ds.Image(ctx, 10); err == nil {
+		t.Errorf("out-of-range index accepted")
+	}
+	if _, err := OpenDataset(ctx, st, id); !errors.Is(err, ErrNotManifest) {
+		t.Errorf("opening an image as a manifest: %v", err)
+	}
+	nomask := smallSpec("products", "cg")
+	nomask.Masks = false
+	r2, _ := Generate(ctx, st, nomask, GenerateOptions{})
+	ds2, _ := OpenDataset(ctx, st, r2.ID)
+	if _, err := ds2.Mask(ctx, 0); !errors.Is(err, ErrNoMask) {
+		t.Errorf("mask of a dataset without masks: %v", err)
+	}
+}
+
+func TestDatasetSpecValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*DatasetSpec)
+		want string
+	}{
+		{"generator", func(s *DatasetSpec) { s.Generator = "exp3" }, `generator "exp3": want one of products, exp1-lying`},
+		{"count", func(s *DatasetSpec) { s.Count = 0 }, "count 0"},
+		{"size", func(s *DatasetSpec) { s.Size = 600 }, "size 600: want 32..512"},
+		{"renderer", func(s *DatasetSpec) { s.Renderer = "povray" }, `renderer "povray"`},
+		{"storage", func(s *DatasetSpec) { s.Storage = "cloud" }, `storage "cloud"`},
+		{"regenerate blender", func(s *DatasetSpec) { s.Renderer, s.Storage = "blender", StoreDigests }, "needs the embedded renderer"},
+		{"domain", func(s *DatasetSpec) { s.Domain.Gamma = 0 }, "gamma 0"},
+	}
+	for _, tt := range tests {
+		s := smallSpec("products", "cg")
+		tt.edit(&s)
+		err := s.Validate()
+		if !errors.Is(err, ErrInvalidSpec) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want ErrInvalidSpec containing %q", tt.name, err, tt.want)
+		}
+		if _, err := Generate(context.Background(), newMemStore(), s, GenerateOptions{}); !errors.Is(err, ErrInvalidSpec) {
+			t.Errorf("%s: Generate accepted an invalid spec", tt.name)
+		}
+	}
+}
+
+// TestExp2Pairs checks what experiment 2 requires of its two sets: the same
+// base positions, object count and product set for each index, and the
+// shelf rule in the shelf set.
+func TestExp2Pairs(t *testing.T) {
+	for i := range 20 {
+		shelf, _ := GenerateScene("exp2-shelf", 11, i, 64)
+		random, _ := GenerateScene("exp2-random", 11, i, 64)
+		if len(shelf.Objects) != 6 || len(random.Objects) != 6 {
+			t.Fatalf("index %d: %d and %d objects, want 6", i, len(shelf.Objects), len(random.Objects))
+		}
+		kinds := func(s Scene) []string {
+			var k []string
+			for _, o := range s.Objects {
+				k = append(k, o.Product)
+			}
+			sort.Strings(k)
+			return k
+		}
+		if d := cmp.Diff(kinds(shelf), kinds(random)); d != "" {
+			t.Errorf("index %d: product sets differ:\n%s", i, d)
+		}
+		for k := range 6 {
+			a, b := shelf.Objects[k].Position, random.Objects[k].Position
+			if a[0] != b[0] || a[1] != b[1] {
+				t.Errorf("index %d object %d: base position %v vs %v", i, k, a, b)
+			}
+			p := productKinds[shelf.Objects[k].Product]
+			top := exp2Level(k) == 1
+			tilt := shelf.Objects[k].Rotation[0]
+			if top && (!p.Small() || tilt != 0) || !top && (p.Small() || tilt != 90) {
+				t.Errorf("index %d object %d (%s, tilt %v, top %v) breaks the shelf rule", i, k, p.Name, tilt, top)
+			}
+			if err := shelf.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if err := random.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestExp1Pairs(t *testing.T) {
+	for i := range 20 {
+		l, _ := GenerateScene("exp1-lying", 5, i, 64)
+		s, _ := GenerateScene("exp1-standing", 5, i, 64)
+		lo, so := l.Objects[0], s.Objects[0]
+		if lo.Position[0] != so.Position[0] || lo.Position[1] != so.Position[1] || lo.Rotation[2] != so.Rotation[2] {
+			t.Errorf("index %d: lying and standing bottles do not share position and heading", i)
+		}
+		if lo.Rotation[0] != 90 || so.Rotation[0] != 0 {
+			t.Errorf("index %d: tilts %v and %v", i, lo.Rotation[0], so.Rotation[0])
+		}
+		// Both rest on the table: the lowest point touches its surface.
+		for _, o := range []Object{lo, so} {
+			if z := restingZ(o, StandardTable.LevelZ(0)); math.Abs(z-o.Position[2]) > 1e-12 {
+				t.Errorf("index %d: bottle floats (z %v, resting %v)", i, o.Position[2], z)
+			}
+		}
+	}
+}
+
+func TestGeneratorsDeterministic(t *testing.T) {
+	for _, g := range Generators {
+		a, _ := GenerateScene(g, 9, 3, 64)
+		b, _ := GenerateScene(g, 9, 3, 64)
+		c, _ := GenerateScene(g, 9, 4, 64)
+		if a.Digest() != b.Digest() || a.Digest() == c.Digest() {
+			t.Errorf("%s: scenes not a function of (seed, index)", g)
+		}
+		if err := a.Validate(); err != nil {
+			t.Errorf("%s: %v", g, err)
+		}
+	}
+	if _, err := GenerateScene("nope", 1, 0, 64); !errors.Is(err, ErrInvalidSpec) {
+		t.Errorf("unknown generator: %v", err)
+	}
+	if !slices.Equal(Generators, []string{"products", "exp1-lying", "exp1-standing", "exp2-shelf", "exp2-random"}) {
+		t.Errorf("generator names changed: %v (experiments depend on them)", Generators)
+	}
+}
+
+func FuzzDecodeManifest(f *testing.F) {
+	res, err := Generate(context.Background(), newMemStore(), smallSpec("products", "cg"), GenerateOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, _ := res.Manifest.Encode()
+	f.Add(good)
+	f.Add([]byte(`{"format":1,"source":"folder","folder":{"dir":"x","size":64,"policy":"crop","label":"x"},"images":[]}`))
+	f.Add([]byte(`{"format":2}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := DecodeManifest(data)
+		if err != nil {
+			if !errors.Is(err, ErrNotManifest) {
+				t.Fatalf("error does not wrap ErrNotManifest: %v", err)
+			}
+			return
+		}
+		b, err := m.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := DecodeManifest(b)
+		if err != nil {
+			t.Fatalf("re-decode: %v", err)
+		}
+		b2, _ := m2.Encode()
+		if !bytes.Equal(b, b2) {
+			t.Fatalf("manifest encoding not stable")
+		}
+	})
+}

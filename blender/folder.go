@@ -1,0 +1,286 @@
+package blender
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"image"
+	_ "image/jpeg" // decode JPEG images in folders
+	"image/png"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+// FolderSpec describes a dataset read from a directory of PNG and JPEG
+// images (not recursive, hidden files skipped, sorted by name).
+//
+// Masks is optional: a directory holding, for image NAME.ext, an instance
+// id map NAME.png (8- or 16-bit grey, or paletted; value = instance id,
+// 0 = background) of the image's size; or a COCO instances JSON file whose
+// images are matched by file name, with polygon or RLE segmentations
+// (annotation k of an image gets id k; an image with no annotations has an
+// empty mask).
+//
+// Every image is resized to Size×Size by Policy (PolicyCrop, the default,
+// PolicyPad or PolicyStretch; see resample.go); masks follow the same
+// geometry by nearest neighbour, so ids are never blended.
+type FolderSpec struct {
+	Dir    string `json:"dir"`
+	Masks  string `json:"masks,omitempty"`
+	Size   int    `json:"size"`
+	Policy string `json:"policy"`
+	Label  string `json:"label"` // default: the directory's base name
+}
+
+func (f FolderSpec) normalize() FolderSpec {
+	if f.Policy == "" {
+		f.Policy = PolicyCrop
+	}
+	if f.Label == "" {
+		f.Label = filepath.Base(filepath.Clean(f.Dir))
+	}
+	return f
+}
+
+// Validate checks the spec without reading the folder.
+func (f FolderSpec) Validate() error {
+	f = f.normalize()
+	var bad []string
+	if f.Dir == "" {
+		bad = append(bad, "dir is empty: name the image folder")
+	}
+	if f.Size < MinResolution || f.Size > MaxResolution {
+		bad = append(bad, fmt.Sprintf("size %d: want %d..%d pixels", f.Size, MinResolution, MaxResolution))
+	}
+	if !slices.Contains(Policies, f.Policy) {
+		bad = append(bad, fmt.Sprintf("policy %q: want one of %s", f.Policy, strings.Join(Policies, ", ")))
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%w: %s", ErrInvalidSpec, strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// folderFile is one source image and, if any, its mask.
+type folderFile struct {
+	name     string // base name
+	data     []byte
+	maskPath string     // PNG mask file, or ""
+	coco     *cocoImage // COCO instances, or nil
+}
+
+// listFolder returns the folder's images in name order with their masks,
+// and the digest of everything that determines the dataset.
+func listFolder(f FolderSpec) ([]folderFile, string, error) {
+	entries, err := os.ReadDir(f.Dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w %s: %v", ErrFolder, f.Dir, err)
+	}
+	var coco map[string]*cocoImage
+	maskDir := ""
+	h := sha256.New()
+	spec := f
+	spec.Dir, spec.Masks = "", ""
+	sb, _ := json.Marshal(spec)
+	fmt.Fprintf(h, "%s\n%s\n", GeneratorVersion, sb)
+	if f.Masks != "" {
+		fi, err := os.Stat(f.Masks)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: masks %s: %v", ErrFolder, f.Masks, err)
+		}
+		if fi.IsDir() {
+			maskDir = f.Masks
+		} else {
+			data, err := os.ReadFile(f.Masks)
+			if err != nil {
+				return nil, "", fmt.Errorf("%w: %v", ErrFolder, err)
+			}
+			if coco, err = parseCOCO(data); err != nil {
+				return nil, "", fmt.Errorf("%w: %s: %v", ErrFolder, f.Masks, err)
+			}
+			fmt.Fprintf(h, "coco %x\n", sha256.Sum256(data))
+		}
+	}
+	var files []folderFile
+	for _, e := range entries {
+		name := e.Name()
+		ext := strings.ToLower(filepath.Ext(name))
+		if e.IsDir() || strings.HasPrefix(name, ".") || (ext != ".png" && ext != ".jpg" && ext != ".jpeg") {
+			continue
+		}
+		path := filepath.Join(f.Dir, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: %v", ErrFolder, err)
+		}
+		ff := folderFile{name: name, data: data}
+		fmt.Fprintf(h, "image %s %x\n", name, sha256.Sum256(data))
+		switch {
+		case maskDir != "":
+			ff.maskPath = filepath.Join(maskDir, strings.TrimSuffix(name, filepath.Ext(name))+".png")
+			md, err := os.ReadFile(ff.maskPath)
+			if err != nil {
+				return nil, "", fmt.Errorf("%w: mask for %s: %v", ErrFolder, path, err)
+			}
+			fmt.Fprintf(h, "mask %x\n", sha256.Sum256(md))
+		case coco != nil:
+			ci, ok := coco[name]
+			if !ok {
+				return nil, "", fmt.Errorf("%w: %s is not among the images of %s", ErrFolder, path, f.Masks)
+			}
+			ff.coco = ci
+		}
+		files = append(files, ff)
+	}
+	if len(files) == 0 {
+		return nil, "", fmt.Errorf("%w %s: empty: no .png, .jpg or .jpeg files", ErrFolder, f.Dir)
+	}
+	return files, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// folderItem is one converted image.
+type folderItem struct {
+	png, mask []byte
+	objects   int
+}
+
+func convertFolderFile(f FolderSpec, ff folderFile) (folderItem, error) {
+	path := filepath.Join(f.Dir, ff.name)
+	img, _, err := image.Decode(bytes.NewReader(ff.data))
+	if err != nil {
+		return folderItem{}, fmt.Errorf("%w: %s: unreadable image: %v", ErrFolder, path, err)
+	}
+	src := toNRGBA(img)
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	var it folderItem
+	if it.png, err = EncodePNG(resizeRGB(src, f.Size, f.Policy)); err != nil {
+		return folderItem{}, err
+	}
+	var mask *image.Gray
+	switch {
+	case ff.maskPath != "":
+		md, err := os.ReadFile(ff.maskPath)
+		if err != nil {
+			return folderItem{}, fmt.Errorf("%w: %v", ErrFolder, err)
+		}
+		mi, err := png.Decode(bytes.NewReader(md))
+		if err != nil {
+			return folderItem{}, fmt.Errorf("%w: %s: unreadable mask: %v", ErrFolder, ff.maskPath, err)
+		}
+		if mask, err = maskFromImage(mi); err != nil {
+			return folderItem{}, fmt.Errorf("%w: %s: %v", ErrFolder, ff.maskPath, err)
+		}
+	case ff.coco != nil:
+		if ff.coco.width != w || ff.coco.height != h {
+			return folderItem{}, fmt.Errorf("%w: %s is %dx%d but %s declares %dx%d", ErrFolder, path, w, h, f.Masks, ff.coco.width, ff.coco.height)
+		}
+		if mask, err = ff.coco.mask(); err != nil {
+			return folderItem{}, fmt.Errorf("%w: %s: %s: %v", ErrFolder, f.Masks, ff.name, err)
+		}
+	}
+	if mask != nil {
+		if mw, mh := mask.Rect.Dx(), mask.Rect.Dy(); mw != w || mh != h {
+			return folderItem{}, fmt.Errorf("%w: mask %s is %dx%d but image %s is %dx%d", ErrFolder, ff.maskPath, mw, mh, path, w, h)
+		}
+		small := resizeMask(mask, f.Size, f.Policy)
+		it.objects = countInstances(small.Pix)
+		if it.mask, err = EncodePNG(small); err != nil {
+			return folderItem{}, err
+		}
+	}
+	return it, nil
+}
+
+// FromFolder makes a dataset from a user's image folder: every image
+// resized by the spec's policy, stored as PNG artifacts with its mask, and a
+// manifest. The spec digest covers the file names and bytes (not the
+// folder's path), so the same folder read twice, or moved, is a cache hit.
+// Errors name the file at fault.
+func FromFolder(ctx context.Context, store ArtifactStore, spec FolderSpec, opt GenerateOptions) (GenerateResult, error) {
+	if err := spec.Validate(); err != nil {
+		return GenerateResult{}, err
+	}
+	spec = spec.normalize()
+	files, digest, err := listFolder(spec)
+	if err != nil {
+		return GenerateResult{}, err
+	}
+	if m, id, ok, err := FindDataset(ctx, store, digest); err != nil {
+		return GenerateResult{}, err
+	} else if ok {
+		return GenerateResult{Manifest: m, ID: id, Cached: true}, nil
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	items := make([]folderItem, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(workers, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				items[i], errs[i] = convertFolderFile(spec, files[i])
+			}
+		}()
+	}
+	for i := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return GenerateResult{}, fmt.Errorf("read folder %s: %w", spec.Dir, err)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return GenerateResult{}, err
+		}
+	}
+	summary := fmt.Sprintf("folder %s (%s) ×%d @%dpx %s", spec.Dir, spec.Label, len(files), spec.Size, spec.Policy)
+	m := &Manifest{Format: ManifestFormat, Source: "folder", Folder: &spec, SpecDigest: digest,
+		Generator: GeneratorVersion, Size: spec.Size}
+	for i, it := range items {
+		name := fmt.Sprintf("%s %s", summary, files[i].name)
+		e := ManifestEntry{Label: spec.Label, Objects: it.objects, File: files[i].name}
+		if e.Image, err = store.PutArtifact(ctx, it.png, tracker.ArtifactMeta{Kind: KindImage, MediaType: mediaPNG,
+			RunID: opt.RunID, Stage: opt.Stage, Name: name}); err != nil {
+			return GenerateResult{}, fmt.Errorf("store %s: %w", files[i].name, err)
+		}
+		if it.mask != nil {
+			if e.Mask, err = store.PutArtifact(ctx, it.mask, tracker.ArtifactMeta{Kind: KindMask, MediaType: mediaPNG,
+				RunID: opt.RunID, Stage: opt.Stage, Name: name + " mask"}); err != nil {
+				return GenerateResult{}, fmt.Errorf("store mask of %s: %w", files[i].name, err)
+			}
+		}
+		m.Images = append(m.Images, e)
+		if opt.Progress != nil && (i+1)%generateBatch == 0 {
+			opt.Progress(i+1, len(items))
+		}
+	}
+	data, err := m.Encode()
+	if err != nil {
+		return GenerateResult{}, err
+	}
+	id, err := store.PutArtifact(ctx, data, tracker.ArtifactMeta{Kind: KindManifest, MediaType: mediaJSON,
+		RunID: opt.RunID, Stage: opt.Stage, Name: manifestName(digest, summary)})
+	if err != nil {
+		return GenerateResult{}, fmt.Errorf("store manifest: %w", err)
+	}
+	return GenerateResult{Manifest: m, ID: id}, nil
+}

@@ -1,0 +1,210 @@
+package blender
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+// GenerateOptions tune how a dataset is made; none of them changes its
+// bytes.
+type GenerateOptions struct {
+	// Workers renders and encodes this many images at once; 0 means
+	// GOMAXPROCS.
+	Workers int
+	// Renderer replaces the one the spec names (for a Cycles with another
+	// executable, say); its Name must match the spec's renderer.
+	Renderer Renderer
+	// RunID and Stage are recorded on the artifacts written.
+	RunID int
+	Stage string
+	// Progress, when set, is called after each batch with the number of
+	// images done, from the calling goroutine.
+	Progress func(done, total int)
+}
+
+// GenerateResult is what Generate made or found.
+type GenerateResult struct {
+	Manifest *Manifest
+	ID       tracker.ID // the manifest artifact
+	Cached   bool       // an identical dataset was already stored
+}
+
+// generateBatch is the number of scenes handed to the renderer at once.
+const generateBatch = 128
+
+// Generate renders the dataset spec describes, stores its images, masks
+// and manifest, and returns the manifest. A dataset with the same spec
+// digest already in the store is returned as is (Cached). The bytes are the
+// same for any number of workers: image i depends only on the spec and i.
+func Generate(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt GenerateOptions) (GenerateResult, error) {
+	if err := spec.Validate(); err != nil {
+		return GenerateResult{}, err
+	}
+	spec = spec.normalize()
+	digest := spec.Digest()
+	if m, id, ok, err := FindDataset(ctx, store, digest); err != nil {
+		return GenerateResult{}, err
+	} else if ok {
+		return GenerateResult{Manifest: m, ID: id, Cached: true}, nil
+	}
+	r, err := datasetRenderer(spec, opt)
+	if err != nil {
+		return GenerateResult{}, err
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	dom := spec.Domain
+	m := &Manifest{Format: ManifestFormat, Source: "generate", Spec: &spec, SpecDigest: digest,
+		Generator: GeneratorVersion, Domain: &dom, Size: spec.Size, Images: make([]ManifestEntry, 0, spec.Count)}
+	summary := fmt.Sprintf("%s/%s ×%d @%dpx seed %d", spec.Generator, spec.Domain.Name, spec.Count, spec.Size, spec.Seed)
+	for start := 0; start < spec.Count; start += generateBatch {
+		idx := make([]int, 0, generateBatch)
+		for i := start; i < min(start+generateBatch, spec.Count); i++ {
+			idx = append(idx, i)
+		}
+		items, err := renderItems(ctx, spec, r, idx, workers)
+		if err != nil {
+			return GenerateResult{}, fmt.Errorf("generate %s: %w", summary, err)
+		}
+		for k, it := range items {
+			e := ManifestEntry{Image: tracker.Sum(it.png), Label: spec.label(), Objects: it.objects, Scene: it.scene}
+			if it.mask != nil {
+				e.Mask = tracker.Sum(it.mask)
+			}
+			if spec.Storage == StoreArtifacts {
+				name := fmt.Sprintf("%s #%d", summary, idx[k])
+				if e.Image, err = store.PutArtifact(ctx, it.png, tracker.ArtifactMeta{Kind: KindImage, MediaType: mediaPNG,
+					RunID: opt.RunID, Stage: opt.Stage, Name: name}); err != nil {
+					return GenerateResult{}, fmt.Errorf("generate %s: store image %d: %w", summary, idx[k], err)
+				}
+				if it.mask != nil {
+					if e.Mask, err = store.PutArtifact(ctx, it.mask, tracker.ArtifactMeta{Kind: KindMask, MediaType: mediaPNG,
+						RunID: opt.RunID, Stage: opt.Stage, Name: name + " mask"}); err != nil {
+						return GenerateResult{}, fmt.Errorf("generate %s: store mask %d: %w", summary, idx[k], err)
+					}
+				}
+			}
+			m.Images = append(m.Images, e)
+		}
+		if opt.Progress != nil {
+			opt.Progress(len(m.Images), spec.Count)
+		}
+	}
+	data, err := m.Encode()
+	if err != nil {
+		return GenerateResult{}, err
+	}
+	id, err := store.PutArtifact(ctx, data, tracker.ArtifactMeta{Kind: KindManifest, MediaType: mediaJSON,
+		RunID: opt.RunID, Stage: opt.Stage, Name: manifestName(digest, summary)})
+	if err != nil {
+		return GenerateResult{}, fmt.Errorf("generate %s: store manifest: %w", summary, err)
+	}
+	return GenerateResult{Manifest: m, ID: id}, nil
+}
+
+func datasetRenderer(spec DatasetSpec, opt GenerateOptions) (Renderer, error) {
+	if opt.Renderer != nil {
+		if opt.Renderer.Name() != spec.Renderer {
+			return nil, fmt.Errorf("%w: spec renderer %q but options give %q", ErrInvalidSpec, spec.Renderer, opt.Renderer.Name())
+		}
+		return opt.Renderer, nil
+	}
+	if spec.Renderer == "blender" {
+		c := &Cycles{}
+		if err := c.Available(); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	return &Embedded{Workers: opt.Workers}, nil
+}
+
+// item is one generated image: PNG bytes of the styled render and of the
+// mask (nil unless the spec keeps masks).
+type item struct {
+	png, mask []byte
+	scene     string
+	objects   int
+}
+
+// renderItems renders, styles and encodes images idx of spec, in parallel.
+func renderItems(ctx context.Context, spec DatasetSpec, r Renderer, idx []int, workers int) ([]item, error) {
+	scenes := make([]Scene, len(idx))
+	for k, i := range idx {
+		s, err := GenerateScene(spec.Generator, spec.Seed, i, spec.Size)
+		if err != nil {
+			return nil, err
+		}
+		scenes[k] = s
+	}
+	frames, err := r.Render(ctx, scenes)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]item, len(idx))
+	errs := make([]error, len(idx))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(workers, len(idx)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				items[k], errs[k] = styleItem(spec, idx[k], scenes[k], frames[k])
+			}
+		}()
+	}
+	for k := range idx {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for k, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("image %d: %w", idx[k], err)
+		}
+	}
+	return items, nil
+}
+
+func styleItem(spec DatasetSpec, index int, s Scene, f Frame) (item, error) {
+	img, err := spec.Domain.Apply(f.RGB, ChildSeed(uint64(spec.Seed), fmt.Sprintf("domain/%d", index)))
+	if err != nil {
+		return item{}, err
+	}
+	it := item{scene: s.Digest(), objects: countInstances(f.Mask.Pix)}
+	if it.png, err = EncodePNG(img); err != nil {
+		return item{}, err
+	}
+	if spec.Masks {
+		if it.mask, err = EncodePNG(f.Mask); err != nil {
+			return item{}, err
+		}
+	}
+	return it, nil
+}
+
+// countInstances returns the number of distinct non-zero ids.
+func countInstances(ids []uint8) int {
+	var seen [256]bool
+	n := 0
+	for _, v := range ids {
+		if v != 0 && !seen[v] {
+			seen[v] = true
+			n++
+		}
+	}
+	return n
+}
