@@ -279,7 +279,7 @@ var tableHTML = template.Must(template.New("table").Parse(`<table class="cgx-tab
 <caption>{{.Title}}</caption>
 <thead><tr>{{range .Head}}<th{{if .Num}} class="num"{{end}} scope="col">{{.Text}}</th>{{end}}</tr></thead>
 <tbody>
-{{range .Rows}}<tr>{{range .}}<td{{if .Num}} class="num"{{end}}{{if .Sort}} data-value="{{.Sort}}"{{end}}>{{.Text}}</td>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td{{if .Num}} class="num"{{end}}{{if .Sort}} data-value="{{.Sort}}"{{end}}>{{if .Href}}<a href="{{.Href}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
 {{range .Notes}}<p class="note">{{.}}</p>
@@ -288,6 +288,7 @@ var tableHTML = template.Must(template.New("table").Parse(`<table class="cgx-tab
 type htmlCell struct {
 	Text string
 	Sort string
+	Href string
 	Num  bool
 }
 
@@ -300,7 +301,7 @@ func (t Table) writeHTML(b *bytes.Buffer) error {
 	for r, row := range t.Rows {
 		rows[r] = make([]htmlCell, len(row))
 		for i, cell := range row {
-			hc := htmlCell{Text: t.cellText(i, cell, missingDash), Num: t.Columns[i].numeric()}
+			hc := htmlCell{Text: t.cellText(i, cell, missingDash), Num: t.Columns[i].numeric(), Href: cell.Href}
 			if hc.Num && cell.Valid {
 				hc.Sort = strconv.FormatFloat(cell.Num, 'g', -1, 64)
 			}

@@ -126,6 +126,12 @@ func WriteRunPage(w io.Writer, rd *RunData, figs []FigureEntry, links PageLinks)
 		v.Attrs = append(v.Attrs, kv{k, rd.Run.Attrs[k]})
 	}
 	for _, t := range rd.Tables() {
+		if t.Name == TableStudies && links.Study != nil {
+			for _, row := range t.Rows {
+				href := links.Study(int(row[0].Num))
+				row[0].Href, row[1].Href = href, href
+			}
+		}
 		var b bytes.Buffer
 		if err := t.Write(&b, FormatHTML); err != nil {
 			return fmt.Errorf("write run page: %w", err)

@@ -203,3 +203,7 @@ func (rd *RunData) profileTable() Table {
 	}
 	return t
 }
+
+// ParamNames returns the names of the study's parameters: documented style
+// names first in their documented order, then the rest alphabetically.
+func (s StudyData) ParamNames() []string { return paramNames(s.Trials) }

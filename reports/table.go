@@ -44,6 +44,7 @@ type Cell struct {
 	Text  string
 	Num   float64
 	Valid bool
+	Href  string // a link the HTML format puts on the cell; other formats ignore it
 }
 
 // Str returns a text cell.

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/c-bata/goptuna"
@@ -95,6 +96,11 @@ func Demo() *Store {
 		st := tracker.Stage{
 			Key: stageKey(name), Name: name, RunID: DemoRunID, Status: "done",
 			Started: epoch.Add(time.Duration(i) * time.Minute), Ended: epoch.Add(time.Duration(i+1) * time.Minute),
+		}
+		for _, id := range studies {
+			if sum := s.studies[id-1]; sum.UserAttrs["cgx.stage"] == name || strings.HasPrefix(sum.UserAttrs["cgx.stage"], name+"/") {
+				st.Studies = append(st.Studies, id)
+			}
 		}
 		if name == "discriminator/style" {
 			st.Metrics = map[string]float64{"accuracy": 0.997} // relative key, merged as discriminator/style/accuracy

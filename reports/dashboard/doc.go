@@ -1,0 +1,37 @@
+// Package dashboard serves a run database as web pages: the runs (front
+// page), the studies, one study with its figures and its trials (sortable),
+// and each run's report at /runs/RUN, with the same tables and figures as
+// the static report of package reports.
+//
+// # Contract
+//
+//   - Read-only: every request opens the database through an Opener and
+//     releases it before returning, so the dashboard works while a run
+//     writes (the tracker's ReadOnly stores read through the writer) and
+//     never keeps a writer waiting.
+//   - Every string that came from a user (run, study and parameter names,
+//     attributes, specs) is escaped by html/template; pages carry no script
+//     and a Content-Security-Policy that forbids one.
+//   - A malformed or unknown id, figure, table or artifact gives a 404 page;
+//     a bad sort key a 400 page; a database that cannot be opened a 503 page.
+//     A panic in a handler is recovered into a 500 page.
+//   - Only GET and HEAD are served.
+//
+// # Routes
+//
+//	/                                 runs
+//	/runs/RUN                         the run's report page
+//	/runs/RUN/figures/NAME.(png|svg)  a figure of the run
+//	/runs/RUN/tables/NAME.FORMAT      a table of the run (md, csv, tex, json, html)
+//	/studies                          every study (?sort=COLUMN&order=asc|desc)
+//	/studies/ID                       a study: attributes, figures, trials (?sort=, &order=)
+//	/studies/ID/figures/NAME.(png|svg) a figure of the study
+//	/artifacts/HEX                    an image artifact (PNG or JPEG only)
+//
+// # Caveats
+//
+// Pages and figures are computed per request from the database, with no
+// cache: a figure of a study with thousands of trials costs a full read of
+// that study. The trial table shows at most MaxTrialRows rows and
+// MaxParamColumns parameter columns.
+package dashboard
