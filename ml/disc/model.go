@@ -128,17 +128,14 @@ func (m *Model) forward(x *gorgonia.Node, nodes []*gorgonia.Node, noInputGrad bo
 	h := x
 	var err error
 	for i := range m.cfg.Channels {
-		opts := nn.ConvOpts{Pad: m.cfg.Kernel / 2, ReLU: true, BLAS: m.blas, NoInputGrad: i == 0 && noInputGrad}
+		opts := nn.ConvPoolOpts{Pad: m.cfg.Kernel / 2, Pool: 2, BLAS: m.blas, NoInputGrad: i == 0 && noInputGrad}
 		w, b := m.params[2*i], m.params[2*i+1]
 		if nodes == nil {
-			h, err = nn.FrozenConv2D(h, w.Value, b.Value, opts)
+			h, err = nn.FrozenConvReLUPool(h, w.Value, b.Value, opts)
 		} else {
-			h, err = nn.Conv2D(h, nodes[2*i], nodes[2*i+1], opts)
+			h, err = nn.ConvReLUPool(h, nodes[2*i], nodes[2*i+1], opts)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("discriminator block %d: %w", i+1, err)
-		}
-		if h, err = nn.MaxPool2D(h, 2); err != nil {
 			return nil, fmt.Errorf("discriminator block %d: %w", i+1, err)
 		}
 	}

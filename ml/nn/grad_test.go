@@ -227,7 +227,48 @@ func TestGradients(t *testing.T) {
 			},
 		}
 	}
+	blockCase := func(name string, n, cin, h, w, cout, k, pad, pool int, noInputGrad bool) gradCase {
+		oh, ow := h+2*pad-k+1, w+2*pad-k+1
+		return gradCase{
+			name:   name,
+			shapes: [][]int{{n, cin, h, w}, {cout, cin, k, k}, {cout}},
+			wrt:    []bool{!noInputGrad, true, true},
+			build: func(in []*gorgonia.Node, bl BLAS) (*gorgonia.Node, error) {
+				return ConvReLUPool(in[0], in[1], in[2], ConvPoolOpts{Pad: pad, Pool: pool, NoInputGrad: noInputGrad, BLAS: bl})
+			},
+			ref: func(in [][]float64) []float64 {
+				return refPool(refConv(in[0], in[1], in[2], n, cin, h, w, cout, k, k, pad, true), n, cout, oh, ow, pool)
+			},
+		}
+	}
+	frozenBlockCase := func(name string, n, cin, h, w, cout, k, pad int) gradCase {
+		c := blockCase(name, n, cin, h, w, cout, k, pad, 2, false)
+		rng := rand.New(rand.NewPCG(8, 8))
+		wv := make([]float32, cout*cin*k*k)
+		bv := make([]float32, cout)
+		for j := range wv {
+			wv[j] = float32(rng.Float64() - 0.5)
+		}
+		for j := range bv {
+			bv[j] = float32(rng.Float64() - 0.3)
+		}
+		w64, b64 := to64(wv), to64(bv)
+		c.shapes, c.wrt = c.shapes[:1], []bool{true}
+		c.build = func(in []*gorgonia.Node, bl BLAS) (*gorgonia.Node, error) {
+			wt := tensor.New(tensor.WithShape(cout, cin, k, k), tensor.WithBacking(append([]float32(nil), wv...)))
+			bt := tensor.New(tensor.WithShape(cout), tensor.WithBacking(append([]float32(nil), bv...)))
+			return FrozenConvReLUPool(in[0], wt, bt, ConvPoolOpts{Pad: pad, BLAS: bl})
+		}
+		ref := c.ref
+		c.ref = func(in [][]float64) []float64 { return ref([][]float64{in[0], w64, b64}) }
+		return c
+	}
 	cases := []gradCase{
+		blockCase("conv block 3x3 pad1 pool2", 2, 3, 6, 6, 4, 3, 1, 2, false),
+		blockCase("conv block 5 images, odd size, pool2", 5, 2, 7, 5, 3, 3, 1, 2, false),
+		blockCase("conv block pool3 no padding", 2, 2, 8, 8, 3, 3, 0, 3, false),
+		blockCase("conv block first layer", 3, 3, 4, 4, 2, 3, 1, 2, true),
+		frozenBlockCase("frozen conv block", 2, 3, 6, 6, 4, 3, 1),
 		convCase("conv3x3 pad1 relu", 2, 3, 6, 6, 4, 3, 3, 1, true, false),
 		convCase("conv3x3 pad1 5 images (two grad chunks)", 5, 2, 5, 5, 3, 3, 3, 1, false, false),
 		convCase("conv3x3 no padding", 2, 2, 6, 5, 3, 3, 3, 0, false, false),

@@ -1,0 +1,242 @@
+package nn
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// convPoolInputGradOp computes a block's dL/dx. Inputs (w, out, dout), or
+// (out, dout) when frozen.
+type convPoolInputGradOp struct {
+	opBase
+	block *convPoolOp
+	out   outBuf
+	dpres scratch
+	cols  scratch
+}
+
+func (op *convPoolInputGradOp) Arity() int {
+	if op.block.conv.frozen {
+		return 2
+	}
+	return 3
+}
+
+func (op *convPoolInputGradOp) Type() hm.Type {
+	t := tensorT(4)
+	if op.block.conv.frozen {
+		return fnT(t, t, t)
+	}
+	return fnT(t, t, t, t)
+}
+
+func (op *convPoolInputGradOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+	ds, ok := in[len(in)-1].(tensor.Shape)
+	if !ok || ds.Dims() != 4 {
+		return nil, fmt.Errorf("conv block input grad: %w: %v", ErrShape, in[len(in)-1])
+	}
+	g := op.block.conv.geom
+	return tensor.Shape{ds[0], g.cin, g.h, g.w}, nil
+}
+
+func (op *convPoolInputGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
+	if len(in) != op.Arity() {
+		return nil, fmt.Errorf("conv block input grad: want %d inputs, got %d", op.Arity(), len(in))
+	}
+	c := op.block.conv
+	g := c.geom
+	w := c.w
+	if !c.frozen {
+		var err error
+		if w, _, err = f32(in[0], "conv block input grad weights"); err != nil {
+			return nil, err
+		}
+		if len(w) != g.cout*g.k() {
+			return nil, fmt.Errorf("conv block input grad weights: %w: %d values", ErrShape, len(w))
+		}
+	}
+	out, os, err := f32(in[len(in)-2], "conv block input grad output")
+	if err != nil {
+		return nil, err
+	}
+	dout, ds, err := f32(in[len(in)-1], "conv block input grad")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameShape(ds, os, "conv block input grad"); err != nil {
+		return nil, err
+	}
+	n, err := op.block.checkOutput(out, os, "conv block input grad")
+	if err != nil {
+		return nil, err
+	}
+	res, dx := op.out.get(n, g.cin, g.h, g.w)
+	workers := workerCount(n)
+	op.dpres.prepare(workers, g.outSize())
+	op.cols.prepare(workers, g.colSize())
+	in1 := g.inSize()
+	forEach(n, func(i, worker int) {
+		dpre := op.dpres.get(worker)
+		op.block.preGrad(i, out, dout, dpre)
+		g.inputGrad(c.blas, w, dpre, dx[i*in1:(i+1)*in1], op.cols.get(worker))
+	})
+	return res, nil
+}
+
+func (op *convPoolInputGradOp) WriteHash(h hash.Hash) { hashOp(h, "conv-relu-pool-dx", op) }
+func (op *convPoolInputGradOp) Hashcode() uint32      { return hashcode("conv-relu-pool-dx", op) }
+func (op *convPoolInputGradOp) String() string        { return "ConvReLUPoolInputGrad" }
+
+// convPoolWeightGradOp computes a block's dL/dw. Inputs (x, out, dout).
+// Images are summed in fixed chunks of gradChunk, then the chunks in order.
+type convPoolWeightGradOp struct {
+	opBase
+	block    *convPoolOp
+	out      outBuf
+	dpres    scratch
+	cols     scratch
+	partials [][]float32
+}
+
+func (op *convPoolWeightGradOp) Arity() int { return 3 }
+func (op *convPoolWeightGradOp) Type() hm.Type {
+	t := tensorT(4)
+	return fnT(t, t, t, t)
+}
+func (op *convPoolWeightGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	g := op.block.conv.geom
+	return tensor.Shape{g.cout, g.cin, g.kh, g.kw}, nil
+}
+
+func (op *convPoolWeightGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
+	if len(in) != 3 {
+		return nil, fmt.Errorf("conv block weight grad: want 3 inputs, got %d", len(in))
+	}
+	c := op.block.conv
+	g := c.geom
+	x, xs, err := f32(in[0], "conv block weight grad input")
+	if err != nil {
+		return nil, err
+	}
+	n, err := g.batchOf(x, xs, "conv block weight grad input")
+	if err != nil {
+		return nil, err
+	}
+	out, os, err := f32(in[1], "conv block weight grad output")
+	if err != nil {
+		return nil, err
+	}
+	dout, ds, err := f32(in[2], "conv block weight grad")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameShape(ds, os, "conv block weight grad"); err != nil {
+		return nil, err
+	}
+	if m, err := op.block.checkOutput(out, os, "conv block weight grad"); err != nil {
+		return nil, err
+	} else if m != n {
+		return nil, fmt.Errorf("conv block weight grad: %w: %d images in, %d out", ErrShape, n, m)
+	}
+	size := g.cout * g.k()
+	res, dw := op.out.get(g.cout, g.cin, g.kh, g.kw)
+	chunks := (n + gradChunk - 1) / gradChunk
+	for len(op.partials) < chunks {
+		op.partials = append(op.partials, nil)
+	}
+	for ch := 0; ch < chunks; ch++ {
+		op.partials[ch] = grow(op.partials[ch], size)
+	}
+	workers := workerCount(chunks)
+	op.dpres.prepare(workers, g.outSize())
+	op.cols.prepare(workers, g.colSize())
+	in1 := g.inSize()
+	forEach(chunks, func(ch, worker int) {
+		part, dpre := op.partials[ch], op.dpres.get(worker)
+		for i := ch * gradChunk; i < min(n, (ch+1)*gradChunk); i++ {
+			beta := float32(1)
+			if i == ch*gradChunk {
+				beta = 0
+			}
+			op.block.preGrad(i, out, dout, dpre)
+			g.weightGrad(c.blas, x[i*in1:(i+1)*in1], dpre, part, op.cols.get(worker), beta)
+		}
+	})
+	sumInOrder(dw, op.partials[:chunks])
+	return res, nil
+}
+
+func (op *convPoolWeightGradOp) WriteHash(h hash.Hash) { hashOp(h, "conv-relu-pool-dw", op) }
+func (op *convPoolWeightGradOp) Hashcode() uint32      { return hashcode("conv-relu-pool-dw", op) }
+func (op *convPoolWeightGradOp) String() string        { return "ConvReLUPoolWeightGrad" }
+
+// maskedChannelSumOp computes a block's bias gradient: per channel, the sum
+// of dout where out > 0 (the ReLU passed the value). Inputs (out, dout),
+// [N, C, H, W]; each channel summed by one task, images in order, in
+// float64.
+type maskedChannelSumOp struct {
+	opBase
+	out outBuf
+}
+
+func (op *maskedChannelSumOp) Arity() int { return 2 }
+func (op *maskedChannelSumOp) Type() hm.Type {
+	t := tensorT(4)
+	return fnT(t, t, tensorT(1))
+}
+func (op *maskedChannelSumOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+	s, ok := in[0].(tensor.Shape)
+	if !ok || s.Dims() != 4 {
+		return nil, fmt.Errorf("masked channel sum: %w: %v", ErrShape, in[0])
+	}
+	return tensor.Shape{s[1]}, nil
+}
+
+func (op *maskedChannelSumOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
+	out, os, err := f32(in[0], "masked channel sum output")
+	if err != nil {
+		return nil, err
+	}
+	dout, ds, err := f32(in[1], "masked channel sum")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameShape(ds, os, "masked channel sum"); err != nil {
+		return nil, err
+	}
+	if os.Dims() != 4 {
+		return nil, fmt.Errorf("masked channel sum: %w: %v", ErrShape, os)
+	}
+	n, c, plane := os[0], os[1], os[2]*os[3]
+	res, sums := op.out.get(c)
+	forEach(c, func(ch, _ int) {
+		var acc float64
+		for i := 0; i < n; i++ {
+			o := (i*c + ch) * plane
+			po, pd := out[o:o+plane], dout[o:o+plane]
+			var part float32
+			for j, v := range pd {
+				if po[j] > 0 {
+					part += v
+				}
+			}
+			acc += float64(part)
+		}
+		sums[ch] = float32(acc)
+	})
+	return res, nil
+}
+
+func (op *maskedChannelSumOp) WriteHash(h hash.Hash) { hashOp(h, "masked-channel-sum", op) }
+func (op *maskedChannelSumOp) Hashcode() uint32      { return hashcode("masked-channel-sum", op) }
+func (op *maskedChannelSumOp) String() string        { return "MaskedChannelSum" }
+
+var (
+	_ gorgonia.Op = (*convPoolInputGradOp)(nil)
+	_ gorgonia.Op = (*convPoolWeightGradOp)(nil)
+	_ gorgonia.Op = (*maskedChannelSumOp)(nil)
+)
