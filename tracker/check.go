@@ -307,9 +307,9 @@ func checkObjects(ctx context.Context, objects string, metas []ArtifactMeta, rep
 	}
 	sort.Strings(extra)
 	for _, p := range extra {
-		what := "is not referenced by any artifact (left by an interrupted write); it can be deleted"
+		what := "is not referenced by this database (left by an interrupted write, or used by another database in the same folder)"
 		if strings.Contains(filepath.Base(p), ".tmp-") {
-			what = "is a temporary file left by an interrupted write; it can be deleted"
+			what = "is a temporary file left by an interrupted write; it can be deleted once no cgx process is writing"
 		}
 		rep.Notes = append(rep.Notes, fmt.Sprintf("file %s %s", p, what))
 	}

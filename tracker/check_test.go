@@ -79,7 +79,7 @@ func TestCheck(t *testing.T) {
 				os.Chmod(p, 0o644)
 				os.WriteFile(p, []byte("png byteZ"), 0o644)
 			}},
-		{name: "unreferenced object and temporary file", notes: []string{"not referenced", "temporary file"},
+		{name: "unreferenced object and temporary file", notes: []string{"not referenced by this database", "temporary file"},
 			damage: func(t *testing.T, path string, _, _ tracker.ID) {
 				dir := filepath.Join(filepath.Dir(path), "objects", "00")
 				os.MkdirAll(dir, 0o755)

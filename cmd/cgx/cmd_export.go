@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -74,10 +75,11 @@ func runExport(g *globals, o exportOptions, ref string) error {
 	case "csv":
 		err = exportCSV(&buf, trials)
 	case "json":
-		err = writeJSON(&buf, struct {
-			Study  studyJSON   `json:"study"`
-			Trials []trialJSON `json:"trials"`
-		}{toStudyJSON(info), toTrialsJSON(trials)})
+		var head []byte
+		if head, err = json.Marshal(toStudyJSON(info)); err == nil {
+			err = writeJSONLines(&buf, `{"study": `+string(head)+`,
+"trials": `, toTrialsJSON(trials), "}")
+		}
 	case "md":
 		exportMarkdown(&buf, info, trials)
 	case "tex":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -86,7 +87,7 @@ func runTrials(g *globals, o trialsOptions, ref string) error {
 		trials = kept
 	}
 	if o.json {
-		return writeJSON(g.stdout, toTrialsJSON(trials))
+		return writeJSONLines(g.stdout, "", toTrialsJSON(trials), "")
 	}
 	w := bufio.NewWriterSize(g.stdout, 64<<10)
 	printStudyHeader(w, info)
@@ -317,33 +318,48 @@ func (f floatJSON) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
 }
 
+// jsonNumber is v as encoding/json writes it fastest: a json.Number, or the
+// string "NaN", "+Inf" or "-Inf".
+func jsonNumber(v float64) any {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	}
+	return json.Number(strconv.FormatFloat(v, 'g', -1, 64))
+}
+
 // trialJSON is one trial in 'cgx trials --json' and 'cgx export --format json'.
+// Numbers that may be NaN or infinite are jsonNumber values.
 type trialJSON struct {
-	ID                 int                        `json:"id"`
-	Number             int                        `json:"number"`
-	State              string                     `json:"state"`
-	Value              *floatJSON                 `json:"value"`
-	Start              *time.Time                 `json:"datetime_start"`
-	Complete           *time.Time                 `json:"datetime_complete"`
-	DurationSeconds    *float64                   `json:"duration_s"`
-	Params             map[string]any             `json:"params"`
-	Distributions      map[string]json.RawMessage `json:"distributions"`
-	IntermediateValues map[string]floatJSON       `json:"intermediate_values"`
-	UserAttrs          map[string]string          `json:"user_attrs"`
-	SystemAttrs        map[string]string          `json:"system_attrs"`
+	ID                 int               `json:"id"`
+	Number             int               `json:"number"`
+	State              string            `json:"state"`
+	Value              any               `json:"value"`
+	Start              *time.Time        `json:"datetime_start"`
+	Complete           *time.Time        `json:"datetime_complete"`
+	DurationSeconds    *float64          `json:"duration_s"`
+	Params             map[string]any    `json:"params"`
+	Distributions      map[string]any    `json:"distributions"`
+	IntermediateValues map[string]any    `json:"intermediate_values"`
+	UserAttrs          map[string]string `json:"user_attrs"`
+	SystemAttrs        map[string]string `json:"system_attrs"`
 }
 
 func toTrialsJSON(trials []goptuna.FrozenTrial) []trialJSON {
 	out := make([]trialJSON, len(trials))
+	dists := map[string]any{} // goptuna's JSON of each distinct distribution, decoded once
 	for i := range trials {
 		t := &trials[i]
 		j := trialJSON{ID: t.ID, Number: t.Number, State: stateName(t.State),
 			Start: timeOrNil(t.DatetimeStart), Complete: timeOrNil(t.DatetimeComplete),
-			Params: map[string]any{}, Distributions: map[string]json.RawMessage{},
-			IntermediateValues: map[string]floatJSON{}, UserAttrs: t.UserAttrs, SystemAttrs: t.SystemAttrs}
+			Params: map[string]any{}, Distributions: map[string]any{},
+			IntermediateValues: map[string]any{}, UserAttrs: t.UserAttrs, SystemAttrs: t.SystemAttrs}
 		if t.State == goptuna.TrialStateComplete || t.State == goptuna.TrialStatePruned {
-			v := floatJSON(t.Value)
-			j.Value = &v
+			j.Value = jsonNumber(t.Value)
 		}
 		if j.Start != nil && j.Complete != nil {
 			d := t.DatetimeComplete.Sub(t.DatetimeStart).Seconds()
@@ -351,21 +367,55 @@ func toTrialsJSON(trials []goptuna.FrozenTrial) []trialJSON {
 		}
 		for n, v := range t.Params {
 			if f, ok := v.(float64); ok {
-				v = floatJSON(f)
+				v = jsonNumber(f)
 			}
 			j.Params[n] = v
 		}
 		for n, d := range t.Distributions {
-			if raw, err := goptuna.DistributionToJSON(d); err == nil {
-				j.Distributions[n] = raw
+			raw, err := goptuna.DistributionToJSON(d)
+			if err != nil {
+				continue
 			}
+			v, ok := dists[string(raw)]
+			if !ok {
+				json.Unmarshal(raw, &v)
+				dists[string(raw)] = v
+			}
+			j.Distributions[n] = v
 		}
 		for step, v := range t.IntermediateValues {
-			j.IntermediateValues[strconv.Itoa(step)] = floatJSON(v)
+			j.IntermediateValues[strconv.Itoa(step)] = jsonNumber(v)
 		}
 		out[i] = j
 	}
 	return out
+}
+
+// writeJSONLines writes a JSON array with one compact element per line:
+// valid JSON, easy to grep, and several times faster than indenting 10,000
+// trials. prefix and suffix wrap the array (for an enclosing object).
+func writeJSONLines[T any](w io.Writer, prefix string, items []T, suffix string) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var item bytes.Buffer
+	enc := json.NewEncoder(&item)
+	enc.SetEscapeHTML(false)
+	bw.WriteString(prefix)
+	bw.WriteString("[")
+	for i := range items {
+		item.Reset()
+		if err := enc.Encode(items[i]); err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+		bw.Write(bytes.TrimSuffix(item.Bytes(), []byte("\n")))
+	}
+	bw.WriteString("\n]")
+	bw.WriteString(suffix)
+	bw.WriteString("\n")
+	return bw.Flush()
 }
 
 func writeJSON(w io.Writer, v any) error {
