@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -216,5 +218,47 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", path, got)
+	}
+}
+
+// BenchmarkTrialsListing lists a 10,000-trial study (six parameters, five
+// attributes, 20 intermediate values per trial), as a table and as JSON,
+// from a closed database (the path a second process takes).
+func BenchmarkTrialsListing(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "cgx.db")
+	s, err := tracker.Open(path, tracker.NoSync())
+	if err != nil {
+		b.Fatal(err)
+	}
+	sid, _ := s.CreateNewStudy("run-2/fit/brightness-contrast/cg-to-real")
+	names := []string{"brightness_r", "brightness_g", "brightness_b", "contrast_r", "contrast_g", "contrast_b"}
+	trials := make([]goptuna.FrozenTrial, 10000)
+	for i := range trials {
+		tr := goptuna.FrozenTrial{State: goptuna.TrialStateComplete, Value: float64(i%97) / 97,
+			DatetimeStart: fixtureT0, DatetimeComplete: fixtureT0.Add(time.Second),
+			InternalParams: map[string]float64{}, Distributions: map[string]any{}, IntermediateValues: map[int]float64{},
+			UserAttrs: map[string]string{"success": "true", "confidence": "0.61", "image": strconv.Itoa(i),
+				"source": strings.Repeat("ab", 32), "result": strings.Repeat("cd", 32)}}
+		for j, n := range names {
+			tr.InternalParams[n] = float64((i+j)%40)/100 - 0.2
+			tr.Distributions[n] = goptuna.UniformDistribution{Low: -0.5, High: 0.5}
+		}
+		for k := 0; k < 20; k++ {
+			tr.IntermediateValues[k] = float64(k)
+		}
+		trials[i] = tr
+	}
+	if _, err := s.AddFinishedTrials(sid, trials); err != nil {
+		b.Fatal(err)
+	}
+	s.Close()
+	for _, args := range [][]string{{"trials", "1"}, {"trials", "1", "--json"}, {"export", "1", "--format", "csv"}} {
+		b.Run(strings.Join(args, " "), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if code := run(context.Background(), append([]string{"--db", path}, args...), io.Discard, io.Discard); code != 0 {
+					b.Fatalf("exit %d", code)
+				}
+			}
+		})
 	}
 }
