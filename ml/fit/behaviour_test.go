@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/cgx-dev/cgx/ml/manip"
 )
 
 // cgLinear calls the smooth test images CG with a clear margin.
@@ -333,5 +335,28 @@ func TestCompaction(t *testing.T) {
 				t.Errorf("graphs built: %d without compaction (want 1), %d with (want >= 2)", c1.builds, c2.builds)
 			}
 		})
+	}
+}
+
+// TestRawBounds: the projection bounds, run through the graph's float32
+// rounding, give values inside the range, as close to its ends as float32
+// allows.
+func TestRawBounds(t *testing.T) {
+	for _, name := range manip.Names() {
+		m := lookup(t, name)
+		for _, p := range m.Params() {
+			lo, hi := rawBounds(p)
+			vlo := float64(float32(p.Value(float64(float32(lo)))))
+			vhi := float64(float32(p.Value(float64(float32(hi)))))
+			if float64(float32(lo)) != lo || float64(float32(hi)) != hi {
+				t.Errorf("%s %s: bounds %v, %v are not float32 values", name, p.Name, lo, hi)
+			}
+			if vlo < p.Low || vhi > p.High {
+				t.Errorf("%s %s: bounds give values %v..%v outside [%v,%v]", name, p.Name, vlo, vhi, p.Low, p.High)
+			}
+			if p.High-vhi > 1e-6*math.Max(1, p.High) || vlo-p.Low > 1e-6*math.Max(1, math.Abs(p.Low)) {
+				t.Errorf("%s %s: bounds give values %v..%v, short of [%v,%v]", name, p.Name, vlo, vhi, p.Low, p.High)
+			}
+		}
 	}
 }

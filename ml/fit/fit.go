@@ -171,7 +171,7 @@ func fitBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im Imag
 	raw := make([]float64, n*k)
 	lo, hi := make([]float64, k), make([]float64, k)
 	for j, p := range params {
-		lo[j], hi[j] = p.Raw(p.Low), p.Raw(p.High)
+		lo[j], hi[j] = rawBounds(p)
 		for i := range n {
 			raw[i*k+j] = p.Raw(p.Identity)
 		}
@@ -262,6 +262,22 @@ func fitBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im Imag
 		}
 	}
 	return res, nil
+}
+
+// rawBounds returns the projection bounds of a parameter's raw variable:
+// float32 values (the graph computes in float32) whose values, rounded to
+// float32 as the graph rounds them, lie within [Low, High], moved inwards
+// from Raw(Low) and Raw(High) where rounding would step outside.
+func rawBounds(p manip.Param) (lo, hi float64) {
+	value := func(r float32) float64 { return float64(float32(p.Value(float64(r)))) }
+	l, h := float32(p.Raw(p.Low)), float32(p.Raw(p.High))
+	for value(l) < p.Low && l < h {
+		l = math.Nextafter32(l, float32(math.Inf(1)))
+	}
+	for value(h) > p.High && h > l {
+		h = math.Nextafter32(h, float32(math.Inf(-1)))
+	}
+	return float64(l), float64(h)
 }
 
 // penaltyGrad is d/draw of weight*(value-identity)^2.
