@@ -66,8 +66,10 @@ type Result struct {
 
 // Fit fits m's parameters for every image so that clf assigns it the
 // direction's target class, with Adam, one parameter vector per image.
-// Images are processed cfg.BatchSize at a time in one graph each; an image's
-// result depends only on the image, its seed, m, clf and cfg. An image stops
+// Images are processed cfg.BatchSize at a time, each batch in one graph that
+// is rerun every step (and rebuilt smaller once half its images have
+// stopped); an image's result depends only on the image, its seed, m, clf
+// and cfg (see the package doc for the OpenBLAS caveat). An image stops
 // once its target-class probability reaches cfg.Threshold (unless
 // NoEarlyStop) or after cfg.Steps updates.
 func Fit(ctx context.Context, clf Classifier, m manip.Manipulation, images Images, cfg Config) ([]Result, error) {
