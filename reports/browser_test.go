@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/cgx-dev/cgx/reports/internal/browsertest"
-	"github.com/cgx-dev/cgx/reports/internal/reporttest"
+	"github.com/cgx-dev/cgx/reports/reporttest"
 )
 
 // TestReportInChromium opens the static report from disk in headless

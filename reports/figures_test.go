@@ -20,7 +20,7 @@ import (
 	"github.com/c-bata/goptuna"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cgx-dev/cgx/reports/internal/reporttest"
+	"github.com/cgx-dev/cgx/reports/reporttest"
 	"github.com/cgx-dev/cgx/tracker"
 )
 

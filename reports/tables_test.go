@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cgx-dev/cgx/reports/internal/reporttest"
+	"github.com/cgx-dev/cgx/reports/reporttest"
 )
 
 func loadDemo(t testing.TB) *RunData {

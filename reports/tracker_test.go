@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cgx-dev/cgx/reports/internal/reporttest"
+	"github.com/cgx-dev/cgx/reports/reporttest"
 	"github.com/cgx-dev/cgx/tracker"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cgx-dev/cgx/reports/internal/reporttest"
+	"github.com/cgx-dev/cgx/reports/reporttest"
 )
 
 // readTree returns every file under dir by slash path.

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/cgx-dev/cgx/reports"
-	"github.com/cgx-dev/cgx/reports/internal/reporttest"
+	"github.com/cgx-dev/cgx/reports/reporttest"
 	"github.com/cgx-dev/cgx/tracker"
 )
 

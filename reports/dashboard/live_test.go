@@ -13,7 +13,7 @@ import (
 	"github.com/c-bata/goptuna"
 
 	"github.com/cgx-dev/cgx/reports"
-	"github.com/cgx-dev/cgx/reports/internal/reporttest"
+	"github.com/cgx-dev/cgx/reports/reporttest"
 	"github.com/cgx-dev/cgx/tracker"
 )
 

@@ -3,7 +3,9 @@
 // writes (docs/DATA.md): style studies (brightness/contrast with green
 // contrast negative, a patch grid, blur), content studies with several
 // samplers and seeds, discriminator and segmentation metrics and image
-// artifacts. It exists for the tests of reports and reports/dashboard.
+// artifacts. It exists for tests (reports, reports/dashboard, the cgx
+// report and serve verbs); CopyInto writes a fixture into a tracker database.
 //
-// Every value it hands out is a fresh copy, like the tracker's.
+// Every value it hands out is a fresh copy, like the tracker's. Fixtures use
+// a fixed clock and seeded generators: the same bytes on every machine.
 package reporttest
