@@ -114,8 +114,10 @@ func historyFigure(k roundKey, studies []StudyData, name string) (Figure, bool) 
 					col := seriesColor(j)
 					var pts, best plotter.XYs
 					b := math.Inf(1)
-					for _, t := range s.Complete() {
-						x := float64(t.Number + 1)
+					trials := s.Complete()
+					sort.SliceStable(trials, func(a, b int) bool { return trials[a].Index() < trials[b].Index() })
+					for _, t := range trials {
+						x := float64(t.Index() + 1)
 						pts = append(pts, plotter.XY{X: x, Y: t.Value})
 						b = math.Min(b, t.Value)
 						best = append(best, plotter.XY{X: x, Y: b})

@@ -63,7 +63,7 @@ type seedStats struct {
 	succeeded int     // complete trials that succeeded
 	best      float64 // lowest loss, +Inf when no complete trial
 	bestTrial Trial
-	// reachAt is the trial count (number+1) at the first complete trial whose
+	// reachAt is the trial count (Index+1) at the first complete trial whose
 	// loss is at most the study's loss threshold; +Inf when none did.
 	reachAt float64
 }
@@ -79,8 +79,8 @@ func studyStats(s StudyData) seedStats {
 		if t.Value < st.best {
 			st.best, st.bestTrial = t.Value, t
 		}
-		if t.Value <= lt && math.IsInf(st.reachAt, 1) {
-			st.reachAt = float64(t.Number + 1)
+		if t.Value <= lt && float64(t.Index()+1) < st.reachAt {
+			st.reachAt = float64(t.Index() + 1)
 		}
 	}
 	return st
@@ -92,7 +92,7 @@ func (rd *RunData) samplerTable() Table {
 		Title: "Sampler comparison",
 		Notes: []string{
 			"Per sampler over its seeds (one study per seed). best loss: the lowest loss of any seed; median best loss: the median over seeds of each seed's lowest loss.",
-			"trials to threshold: the median over seeds of the number of trials run (trial number + 1) when the loss first reached -ln(threshold), ln 2 = 0.693 for the 0.5-confidence point; a seed that never did counts as infinite, so the median is missing when half or more never did. seeds reaching counts the seeds that did.",
+			"trials to threshold: the median over seeds of the number of trials run (its slot, or trial number, + 1) when the loss first reached -ln(threshold), ln 2 = 0.693 for the 0.5-confidence point; a seed that never did counts as infinite, so the median is missing when half or more never did. seeds reaching counts the seeds that did.",
 			"success rate: the fraction of all complete trials whose rendered scene reached the threshold confidence.",
 		},
 		Columns: []Column{

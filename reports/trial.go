@@ -22,7 +22,18 @@ const (
 	// TrialPlanted optionally holds the planted gap of this trial's own image
 	// (JSON name -> value), when it differs per image; see docs/REPORTS.md.
 	TrialPlanted = "cgx.planted"
+	// TrialSlot is the system attribute holding a search trial's slot.
+	TrialSlot = "cgx.slot"
 )
+
+// Index is the trial's position in its study's sequence from 0: its slot
+// when the study package recorded one, else its number.
+func (t Trial) Index() int {
+	if t.Slot >= 0 {
+		return t.Slot
+	}
+	return t.Number
+}
 
 // Trial is one goptuna trial with its cgx attributes decoded. Absent numeric
 // attributes are NaN (Confidence) or -1 (Steps, Image).
@@ -41,10 +52,14 @@ type Trial struct {
 	Confidence float64
 	Steps      int
 	Image      int
-	Source     tracker.ID // zero when absent
-	Result     tracker.ID // zero when absent
-	Planted    map[string]float64
-	Attrs      map[string]string // all user attributes, a copy
+	// Slot is the study package's logical trial index (system attribute
+	// cgx.slot), -1 when absent. Failed attempts shift trial numbers but
+	// not slots, so Index prefers it.
+	Slot    int
+	Source  tracker.ID // zero when absent
+	Result  tracker.ID // zero when absent
+	Planted map[string]float64
+	Attrs   map[string]string // all user attributes, a copy
 }
 
 func decodeTrial(study string, ft goptuna.FrozenTrial, w *warnings) Trial {
@@ -54,7 +69,7 @@ func decodeTrial(study string, ft goptuna.FrozenTrial, w *warnings) Trial {
 		Value:      ft.Value,
 		Params:     make(map[string]float64, len(ft.InternalParams)),
 		ParamText:  make(map[string]string, len(ft.InternalParams)),
-		Confidence: math.NaN(), Steps: -1, Image: -1,
+		Confidence: math.NaN(), Steps: -1, Image: -1, Slot: -1,
 		Attrs: make(map[string]string, len(ft.UserAttrs)),
 	}
 	for k, v := range ft.InternalParams {
@@ -84,6 +99,9 @@ func decodeTrial(study string, ft goptuna.FrozenTrial, w *warnings) Trial {
 		} else {
 			w.addf("%s: attribute %s = %q is not a probability; left out", where, TrialConfidence, v)
 		}
+	}
+	if v := strings.TrimSpace(ft.SystemAttrs[TrialSlot]); v != "" {
+		t.Slot = intAttr(v, TrialSlot, where, w)
 	}
 	t.Steps = intAttr(get(TrialSteps), TrialSteps, where, w)
 	t.Image = intAttr(get(TrialImage), TrialImage, where, w)

@@ -349,6 +349,7 @@ func (b *builder) contentStudy(search string, round int, sampler string, seed, t
 			UserAttrs: map[string]string{
 				"success": strconv.FormatBool(conf >= 0.5), "confidence": f(conf),
 			},
+			SystemAttrs:   map[string]string{"cgx.slot": strconv.Itoa(n)},
 			DatetimeStart: epoch, DatetimeComplete: epoch.Add(time.Second),
 		}
 		if sampler == "random" && seed == 2 && n == 3 {
