@@ -7,6 +7,6 @@ import (
 
 // TEMPORARY while the packages below land; replaced by the real pipelines.
 
-func (r *runner) runStyle(ctx context.Context) error        { return fmt.Errorf("style pipeline not wired") }
-func (r *runner) runContent(ctx context.Context) error      { return fmt.Errorf("content pipeline not wired") }
-func (r *runner) runSegmentation(ctx context.Context) error { return fmt.Errorf("segmentation pipeline not wired") }
+func (r *runner) runContent(ctx context.Context) error {
+	return fmt.Errorf("content pipeline not wired")
+}

@@ -89,6 +89,19 @@ func (p *Progress) Add(n int) {
 	}
 }
 
+// Set records that done units of the current task are finished.
+func (p *Progress) Set(done int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	n := done - p.done
+	p.mu.Unlock()
+	if n > 0 {
+		p.Add(n)
+	}
+}
+
 // Finish ends the current task with a summary line.
 func (p *Progress) Finish(summary string) {
 	if p == nil {

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/cgx-dev/cgx/ml/disc"
+	"github.com/cgx-dev/cgx/ml/nn"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -57,6 +59,9 @@ type runner struct {
 	progress *Progress
 	now      func() time.Time
 
+	backend string // BLAS kernels in use; ml stage keys include it
+	loaded  map[tracker.ID]*dataset
+
 	stages  []StageResult
 	metrics map[string]float64
 }
@@ -77,7 +82,12 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 		spec.Seed = *opts.Seed
 	}
 	r := &runner{st: st, spec: spec, force: opts.Force, progress: opts.Progress, now: opts.Now,
-		metrics: map[string]float64{}}
+		metrics: map[string]float64{}, loaded: map[tracker.ID]*dataset{}}
+	blas, err := nn.DefaultBLAS()
+	if err != nil {
+		return Result{}, err
+	}
+	r.backend = blas.Name()
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -103,7 +113,7 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 			Name: spec.Name, Spec: f.Text, SpecSHA256: hex.EncodeToString(sum[:]), Seed: spec.Seed,
 			Profile: spec.Profile, Workers: r.workers, Status: tracker.RunRunning, Started: r.now(),
 			GoVersion: goVer, ModuleVersion: modVer, VCSRevision: rev, CPUModel: cpu,
-			Attrs: map[string]string{"kind": string(spec.Kind), "source": f.Path},
+			Attrs: map[string]string{"kind": string(spec.Kind), "source": f.Path, "blas": r.backend},
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("record run: %w", err)
@@ -233,3 +243,6 @@ func (r *runner) studies() []int {
 func (r *runner) studyName(stage string) string {
 	return fmt.Sprintf("run-%d/%s", r.runID, stage)
 }
+
+// discOptions are the model options every discriminator of the run uses.
+func (r *runner) discOptions() []disc.Option { return nil }

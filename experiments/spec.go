@@ -83,7 +83,7 @@ type Style struct {
 	Directions    []string `toml:"directions"` // "cg-to-real", "real-to-cg"
 	Images        int      `toml:"images"`     // images fitted per manipulation and direction
 	Steps         int      `toml:"steps"`      // step limit per image
-	LearningRate  float64  `toml:"learning_rate"`
+	LearningRate  float64  `toml:"learning_rate"` // Adam step size; 0 uses each manipulation's default
 	Threshold     float64  `toml:"threshold"`  // target-class confidence that stops an image
 	EarlyStop     bool     `toml:"early_stop"` // false reproduces the published over-shooting
 	Penalty       float64  `toml:"penalty"`    // L2 weight on parameters relative to identity
@@ -138,7 +138,7 @@ func defaults(kind Kind) Spec {
 		},
 		Discriminator: Discriminator{Width: 32, Depth: 3, Epochs: 2, BatchSize: 32,
 			LearningRate: 1e-3, TestFraction: 0.2},
-		Style: Style{Directions: []string{"cg-to-real"}, Images: 64, Steps: 200, LearningRate: 0.02,
+		Style: Style{Directions: []string{"cg-to-real"}, Images: 64, Steps: 200, LearningRate: 0,
 			Threshold: 0.5, EarlyStop: true, Grid: []int{8, 8}, BatchSize: 32},
 		Content: Content{Experiment: "exp1", Samplers: []string{"tpe"}, Seeds: []int64{1}, Trials: 100,
 			BatchSize: 4, MixImages: 0, Threshold: 0.5},
@@ -167,4 +167,26 @@ func (s Spec) clone() Spec {
 		}
 	}
 	return c
+}
+
+// DefaultLearningRates are the Adam step sizes used when style.learning_rate
+// is 0. Parameters differ in scale: one step of a blur moves a softplus raw
+// variable whose distance to a visible blur is ~1.3, while a colour step
+// moves an additive offset directly (docs/MANIPULATIONS.md).
+var DefaultLearningRates = map[string]float64{
+	"brightness-contrast":       0.005,
+	"patch-brightness-contrast": 0.005,
+	"hsv":                       0.01,
+	"blur":                      0.05,
+	"channel-blur":              0.05,
+	"noise":                     0.01,
+	"exposure":                  0.05,
+}
+
+// learningRate returns the step size for manipulation m.
+func (s Style) learningRate(m string) float64 {
+	if s.LearningRate > 0 {
+		return s.LearningRate
+	}
+	return DefaultLearningRates[m]
 }

@@ -58,7 +58,7 @@ func TestProfileOverlaysOnlyItsKeys(t *testing.T) {
 	if smoke.Datasets.CG.Count != 48 || smoke.Datasets.CG.Size != 32 || smoke.Style.Steps != 40 {
 		t.Errorf("smoke overlay not applied: %+v", smoke.Datasets.CG)
 	}
-	if smoke.Datasets.CG.Domain != "cg" || smoke.Style.LearningRate != 0.02 {
+	if smoke.Datasets.CG.Domain != "cg" || smoke.Style.Threshold != 0.5 {
 		t.Errorf("smoke overlay lost base values: %+v %+v", smoke.Datasets.CG, smoke.Style)
 	}
 	base, _ := f.Resolve("")

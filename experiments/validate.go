@@ -119,7 +119,7 @@ func (v *validator) style(st Style, ds Datasets) {
 	v.subset("style.directions", st.Directions, Directions)
 	v.intIn("style.images", st.Images, 1, 1_000_000)
 	v.intIn("style.steps", st.Steps, 1, 100_000)
-	v.floatIn("style.learning_rate", st.LearningRate, 0, 10, true)
+	v.floatIn("style.learning_rate", st.LearningRate, 0, 10, false)
 	v.floatIn("style.threshold", st.Threshold, 0, 1, true)
 	v.check("style.threshold", st.Threshold < 1, "1 can never be reached; use a value below 1")
 	v.floatIn("style.penalty", st.Penalty, 0, 1e6, false)

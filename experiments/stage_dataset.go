@@ -1,0 +1,113 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"strconv"
+
+	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/ml/tensorimg"
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+// dataset is a stored image set loaded for the run: its manifest, the
+// decoded pixels and the artifact ids of each image (and mask).
+type dataset struct {
+	role     string
+	manifest tracker.ID
+	set      *pixelSet
+	imageIDs []tracker.ID
+	maskIDs  []tracker.ID // zero ids when the set has no masks
+	domain   *blender.Domain
+}
+
+// datasetSeed is the seed of a generated set. CG and real share one seed so
+// that paired generators (exp1-lying/exp1-standing, exp2-random/exp2-shelf,
+// products in both domains) render the same base scenes and differ only in
+// what the experiment varies; the evaluation set has its own scenes.
+func (r *runner) datasetSeed(role string) int64 {
+	if role == "eval" {
+		return childSeed(r.spec.Seed, "dataset/eval")
+	}
+	return childSeed(r.spec.Seed, "dataset/pair")
+}
+
+// datasetStage renders (or reuses) the set for role and loads it.
+func (r *runner) datasetStage(ctx context.Context, role string, ds Dataset) (*dataset, error) {
+	stageName := "dataset/" + role
+	if ds.Source != "generate" {
+		return nil, fmt.Errorf("%s: source %q is not supported yet", stageName, ds.Source)
+	}
+	dom, err := blender.DomainByName(ds.Domain)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", stageName, err)
+	}
+	spec := blender.DatasetSpec{Generator: ds.Generator, Count: ds.Count, Size: ds.Size,
+		Seed: r.datasetSeed(role), Domain: dom, Masks: r.spec.Kind == KindSegmentation}
+	inputs := struct {
+		Spec string
+	}{spec.Digest()}
+	st, err := r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
+		r.progress.Start(fmt.Sprintf("%s: rendering %d %s images (%s domain, %d px)", stageName, ds.Count, ds.Generator, ds.Domain, ds.Size), ds.Count)
+		res, err := blender.Generate(ctx, r.st, spec, blender.GenerateOptions{Workers: r.workers, RunID: r.runID,
+			Stage: stageName, Progress: func(done, total int) { r.progress.Set(done) }})
+		if err != nil {
+			return err
+		}
+		r.progress.Finish(fmt.Sprintf("manifest %s", res.ID.String()[:12]))
+		s.Outputs["manifest"] = res.ID
+		s.Attrs["images"] = strconv.Itoa(len(res.Manifest.Images))
+		s.Attrs["spec_digest"] = res.Manifest.SpecDigest
+		s.Attrs["reused_dataset"] = strconv.FormatBool(res.Cached)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.loadDataset(ctx, role, st.Outputs["manifest"])
+}
+
+// loadDataset reads a stored dataset's images into memory, checking every
+// digest against its manifest.
+func (r *runner) loadDataset(ctx context.Context, role string, id tracker.ID) (*dataset, error) {
+	if d, ok := r.loaded[id]; ok {
+		c := *d
+		c.role = role
+		return &c, nil
+	}
+	bd, err := blender.OpenDataset(ctx, r.st, id)
+	if err != nil {
+		return nil, fmt.Errorf("open dataset %s: %w", role, err)
+	}
+	m := bd.Manifest()
+	imgs, err := bd.Images(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load dataset %s: %w", role, err)
+	}
+	set, err := toPixelSet(imgs, m.Size)
+	if err != nil {
+		return nil, fmt.Errorf("load dataset %s: %w", role, err)
+	}
+	d := &dataset{role: role, manifest: id, set: set, domain: m.Domain}
+	for _, e := range m.Images {
+		d.imageIDs = append(d.imageIDs, e.Image)
+		d.maskIDs = append(d.maskIDs, e.Mask)
+	}
+	r.loaded[id] = d
+	return d, nil
+}
+
+func toPixelSet[T image.Image](imgs []T, size int) (*pixelSet, error) {
+	p := &pixelSet{n: len(imgs), size: size}
+	p.pix = make([]float32, p.n*p.stride())
+	for i, img := range imgs {
+		if b := img.Bounds(); b.Dx() != size || b.Dy() != size {
+			return nil, fmt.Errorf("image %d is %dx%d, want %dx%d", i, b.Dx(), b.Dy(), size, size)
+		}
+		if err := tensorimg.FromImage(img, p.image(i)); err != nil {
+			return nil, fmt.Errorf("image %d: %w", i, err)
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,266 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/c-bata/goptuna"
+
+	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/ml/fit"
+	"github.com/cgx-dev/cgx/ml/manip"
+	"github.com/cgx-dev/cgx/ml/tensorimg"
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+// fitOutcome is what later stages read from a fit stage: per fitted image its
+// index in the source set and the manipulated image's artifact.
+type fitOutcome struct {
+	stage   tracker.Stage
+	images  []int
+	results []tracker.ID
+}
+
+// fitStage fits manipulation name in direction dir for the images of src
+// listed in order, one trial per image, against the trained discriminator.
+// Images are fitted and stored in chunks of style.batch_size so that an
+// interrupted stage resumes after the last stored chunk.
+func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, order []int, d *trainedDisc, planted map[string]float64) (*fitOutcome, error) {
+	sty := r.spec.Style
+	stageName := fmt.Sprintf("fit/%s/%s", name, dir)
+	seed := childSeed(r.spec.Seed, stageName)
+	opts := manip.Options{}
+	if name == "patch-brightness-contrast" {
+		opts.GridRows, opts.GridCols = sty.Grid[0], sty.Grid[1]
+	}
+	m, err := manip.Lookup(name, opts)
+	if err != nil {
+		return nil, err
+	}
+	cfg := fit.Config{Direction: fit.Direction(dir), Steps: sty.Steps, Threshold: sty.Threshold,
+		NoEarlyStop: !sty.EarlyStop, LearningRate: sty.learningRate(name), Penalty: sty.Penalty, BatchSize: sty.BatchSize}
+	inputs := struct {
+		Weights, Source tracker.ID
+		Manipulation    string
+		Direction       string
+		Images          []int
+		Steps           int
+		LearningRate    float64
+		Threshold       float64
+		EarlyStop       bool
+		Penalty         float64
+		Grid            []int
+		Seed            int64
+		Backend         string
+	}{d.weights, src.manifest, name, dir, order, sty.Steps, sty.learningRate(name), sty.Threshold, sty.EarlyStop,
+		sty.Penalty, sty.Grid, seed, r.backend}
+	st, err := r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
+		return r.computeFit(ctx, s, m, cfg, src, order, d, seed, planted)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &fitOutcome{stage: st}
+	if len(st.Studies) != 1 {
+		return nil, fmt.Errorf("%s: stored stage has %d studies, want 1; 'cgx check' tests the database", stageName, len(st.Studies))
+	}
+	trials, err := r.st.GetAllTrials(st.Studies[0])
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range trials {
+		if t.State != goptuna.TrialStateComplete {
+			continue
+		}
+		idx, err1 := strconv.Atoi(t.UserAttrs["image"])
+		id, err2 := tracker.ParseID(t.UserAttrs["result"])
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("%s: trial %d lacks image/result attributes", stageName, t.Number)
+		}
+		out.images = append(out.images, idx)
+		out.results = append(out.results, id)
+	}
+	return out, nil
+}
+
+func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manipulation, cfg fit.Config,
+	src *dataset, order []int, d *trainedDisc, seed int64, planted map[string]float64) error {
+	studyID, done, err := r.openStudy(s.Name, map[string]string{
+		"cgx.kind":         "style",
+		"cgx.manipulation": m.Name(),
+		"cgx.direction":    string(cfg.Direction),
+		"cgx.seed":         strconv.FormatInt(seed, 10),
+		"cgx.threshold":    strconv.FormatFloat(cfg.Threshold, 'g', -1, 64),
+		"cgx.grid":         fmt.Sprintf("%dx%d", r.spec.Style.Grid[0], r.spec.Style.Grid[1]),
+		"cgx.planted":      plantedJSON(planted, m),
+	})
+	if err != nil {
+		return err
+	}
+	s.Studies = []int{studyID}
+	params := m.Params()
+	dists := make(map[string]interface{}, len(params))
+	for _, p := range params {
+		dists[p.Name] = goptuna.UniformDistribution{Low: p.Low, High: p.High}
+	}
+	stride := src.set.stride()
+	r.progress.Start(s.Name, len(order))
+	r.progress.Add(done)
+	chunk := max(1, cfg.BatchSize)
+	for lo := done; lo < len(order); lo += chunk {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		idx := order[lo:min(len(order), lo+chunk)]
+		im := fit.Images{N: len(idx), H: src.set.size, W: src.set.size, Pix: make([]float32, 0, len(idx)*stride),
+			Seeds: make([]int64, len(idx))}
+		for j, i := range idx {
+			im.Pix = append(im.Pix, src.set.image(i)...)
+			im.Seeds[j] = childSeed(seed, "image/"+strconv.Itoa(i))
+		}
+		results, err := fit.Fit(ctx, d.model, m, im, cfg)
+		if err != nil {
+			return err
+		}
+		trials := make([]goptuna.FrozenTrial, len(results))
+		for j, res := range results {
+			t, err := r.fitTrial(ctx, s.Name, params, dists, res, src, idx[j])
+			if err != nil {
+				return err
+			}
+			trials[j] = t
+		}
+		if _, err := r.st.AddFinishedTrials(studyID, trials); err != nil {
+			return fmt.Errorf("store trials: %w", err)
+		}
+		r.progress.Add(len(idx))
+	}
+	trials, err := r.st.GetAllTrials(studyID)
+	if err != nil {
+		return err
+	}
+	var succeeded, steps, n int
+	for _, t := range trials {
+		if t.State != goptuna.TrialStateComplete {
+			continue
+		}
+		n++
+		if t.UserAttrs["success"] == "true" {
+			succeeded++
+		}
+		k, _ := strconv.Atoi(t.UserAttrs["steps"])
+		steps += k
+	}
+	rate := float64(succeeded) / float64(max(1, n))
+	s.Metrics[s.Name+"/success_rate"] = rate
+	s.Metrics[s.Name+"/images"] = float64(n)
+	s.Metrics[s.Name+"/mean_steps"] = float64(steps) / float64(max(1, n))
+	r.progress.Finish(fmt.Sprintf("%d/%d images succeeded (%.0f%%)", succeeded, n, 100*rate))
+	return nil
+}
+
+// fitTrial turns one image's fit into a finished trial and stores its
+// manipulated image.
+func (r *runner) fitTrial(ctx context.Context, stage string, params []manip.Param, dists map[string]interface{},
+	res fit.Result, src *dataset, index int) (goptuna.FrozenTrial, error) {
+	img, err := tensorimg.ToImage(res.Image, src.set.size, src.set.size)
+	if err != nil {
+		return goptuna.FrozenTrial{}, err
+	}
+	png, err := blender.EncodePNG(img)
+	if err != nil {
+		return goptuna.FrozenTrial{}, err
+	}
+	rid, err := r.st.PutArtifact(ctx, png, tracker.ArtifactMeta{Kind: "image", MediaType: "image/png",
+		RunID: r.runID, Stage: stage, Name: fmt.Sprintf("%s image %d", stage, index)})
+	if err != nil {
+		return goptuna.FrozenTrial{}, fmt.Errorf("store image %d: %w", index, err)
+	}
+	t := goptuna.FrozenTrial{
+		State:              goptuna.TrialStateComplete,
+		Value:              res.Losses[len(res.Losses)-1],
+		IntermediateValues: make(map[int]float64, len(res.Losses)),
+		Params:             make(map[string]interface{}, len(params)),
+		InternalParams:     make(map[string]float64, len(params)),
+		Distributions:      make(map[string]interface{}, len(params)),
+		UserAttrs: map[string]string{
+			"success":    strconv.FormatBool(res.Success),
+			"confidence": strconv.FormatFloat(res.Confidence, 'g', -1, 64),
+			"steps":      strconv.Itoa(res.Steps),
+			"source":     src.imageIDs[index].String(),
+			"result":     rid.String(),
+			"image":      strconv.Itoa(index),
+		},
+		SystemAttrs:      map[string]string{},
+		DatetimeStart:    r.now(),
+		DatetimeComplete: r.now(),
+	}
+	for k, v := range res.Losses {
+		t.IntermediateValues[k] = v
+	}
+	for k, p := range params {
+		t.Params[p.Name] = res.Values[k]
+		t.InternalParams[p.Name] = res.Values[k]
+		t.Distributions[p.Name] = dists[p.Name]
+	}
+	return t, nil
+}
+
+// openStudy returns the study named after stage in this run, creating it with
+// attrs (plus cgx.run and cgx.stage) when new, and how many trials it holds
+// complete already (a resumed stage continues after them).
+func (r *runner) openStudy(stage string, attrs map[string]string) (id, complete int, err error) {
+	name := r.studyName(stage)
+	id, err = r.st.GetStudyIDFromName(name)
+	if err == nil {
+		trials, err := r.st.GetAllTrials(id)
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, t := range trials {
+			if t.State == goptuna.TrialStateComplete {
+				complete++
+			}
+		}
+		return id, complete, nil
+	}
+	if id, err = r.st.CreateNewStudy(name); err != nil {
+		return 0, 0, fmt.Errorf("create study %s: %w", name, err)
+	}
+	if err := r.st.SetStudyDirection(id, goptuna.StudyDirectionMinimize); err != nil {
+		return 0, 0, err
+	}
+	all := map[string]string{"cgx.run": strconv.Itoa(r.runID), "cgx.stage": stage}
+	for k, v := range attrs {
+		if v != "" {
+			all[k] = v
+		}
+	}
+	for _, k := range sortedKeys(all) {
+		if err := r.st.SetStudyUserAttr(id, k, all[k]); err != nil {
+			return 0, 0, err
+		}
+	}
+	return id, 0, nil
+}
+
+// plantedJSON returns the planted gap restricted to m's parameter names as
+// a JSON object ("" when there is none).
+func plantedJSON(planted map[string]float64, m manip.Manipulation) string {
+	out := map[string]float64{}
+	for _, p := range m.Params() {
+		if v, ok := planted[p.Name]; ok {
+			out[p.Name] = v
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
