@@ -80,15 +80,15 @@ type Discriminator struct {
 // Style configures per-image manipulation fitting.
 type Style struct {
 	Manipulations []string `toml:"manipulations"`
-	Directions    []string `toml:"directions"` // "cg-to-real", "real-to-cg"
-	Images        int      `toml:"images"`     // images fitted per manipulation and direction
-	Steps         int      `toml:"steps"`      // step limit per image
+	Directions    []string `toml:"directions"`    // "cg-to-real", "real-to-cg"
+	Images        int      `toml:"images"`        // images fitted per manipulation and direction
+	Steps         int      `toml:"steps"`         // step limit per image
 	LearningRate  float64  `toml:"learning_rate"` // Adam step size; 0 uses each manipulation's default
-	Threshold     float64  `toml:"threshold"`  // target-class confidence that stops an image
-	EarlyStop     bool     `toml:"early_stop"` // false reproduces the published over-shooting
-	Penalty       float64  `toml:"penalty"`    // L2 weight on parameters relative to identity
-	Grid          []int    `toml:"grid"`       // patch manipulation grid [rows, cols]
-	BatchSize     int      `toml:"batch_size"` // images fitted together (never changes results)
+	Threshold     float64  `toml:"threshold"`     // target-class confidence that stops an image
+	EarlyStop     bool     `toml:"early_stop"`    // false reproduces the published over-shooting
+	Penalty       float64  `toml:"penalty"`       // L2 weight on parameters relative to identity
+	Grid          []int    `toml:"grid"`          // patch manipulation grid [rows, cols]
+	BatchSize     int      `toml:"batch_size"`    // images fitted together (never changes results)
 }
 
 // Content configures the black-box scene search.
