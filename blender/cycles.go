@@ -171,10 +171,7 @@ type cyclesPart struct {
 }
 
 func (c *Cycles) batch(scenes []Scene, prepared []*preparedScene, dir string) *cyclesBatch {
-	b := &cyclesBatch{Samples: c.Samples, Threads: c.Threads, ClipStart: nearClip, Meshes: map[string]cyclesMesh{}}
-	if b.Samples <= 0 {
-		b.Samples = 16
-	}
+	b := &cyclesBatch{Samples: c.samples(), Threads: c.Threads, ClipStart: nearClip, Meshes: map[string]cyclesMesh{}}
 	names := map[*mesh]string{}
 	meshName := func(m *mesh) string {
 		if n, ok := names[m]; ok {

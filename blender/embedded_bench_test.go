@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// BenchmarkEmbeddedShelf64 renders the 6-object shelf scene at 64×64 with
-// all cores, in batches of 256, and reports images per second.
+// BenchmarkEmbeddedShelf64 renders 6-object shelf scenes at 64×64 with all
+// cores, in batches of 256, and reports images per second.
 func BenchmarkEmbeddedShelf64(b *testing.B) {
 	benchEmbedded(b, 64, 0)
 }
@@ -21,17 +21,31 @@ func BenchmarkEmbeddedShelf256(b *testing.B) {
 	benchEmbedded(b, 256, 0)
 }
 
+// benchEmbedded renders the benchmark's 256 distinct experiment-2 scenes.
 func benchEmbedded(b *testing.B, size, workers int) {
-	s := mustExample(b, "shelf", size)
-	batch := make([]Scene, 256)
-	for i := range batch {
-		batch[i] = s
-	}
+	batch := BenchScenes(256, size)
 	r := &Embedded{Workers: workers}
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := r.Render(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "img/s")
+}
+
+// BenchmarkCyclesShelf64 renders 8 of the same scenes with Blender Cycles
+// (16 samples) in one process per iteration, start-up included; 'cgx bench
+// render' separates start-up from the cost per image.
+func BenchmarkCyclesShelf64(b *testing.B) {
+	c := &Cycles{}
+	if err := c.Available(); err != nil {
+		b.Skip(err)
+	}
+	batch := BenchScenes(8, 64)
+	for b.Loop() {
+		if _, err := c.Render(context.Background(), batch); err != nil {
 			b.Fatal(err)
 		}
 	}

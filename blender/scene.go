@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 )
 
 // SceneVersion is the scene JSON format version this package reads and writes.
@@ -142,14 +143,22 @@ func (s Scene) Digest() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// EncodeJSON returns the scene as indented JSON followed by a newline.
+// EncodeJSON returns the scene as indented JSON followed by a newline,
+// with vectors kept on one line.
 func (s Scene) EncodeJSON() ([]byte, error) {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode scene: %w", err)
 	}
+	b = numberArray.ReplaceAllFunc(b, func(m []byte) []byte {
+		return append(append([]byte("["), bytes.Join(bytes.Fields(bytes.Trim(m, "[]")), []byte(" "))...), ']')
+	})
 	return append(b, '\n'), nil
 }
+
+// numberArray matches an array of numbers that MarshalIndent spread over
+// lines (strings cannot hold raw newlines, so no string content matches).
+var numberArray = regexp.MustCompile(`\[\n[ ]*-?[0-9][0-9.eE+-]*(,\n[ ]*-?[0-9][0-9.eE+-]*)*\n[ ]*\]`)
 
 // DecodeScene strictly decodes one scene (unknown keys and trailing data are
 // errors) and validates it. Every error wraps ErrInvalidScene.

@@ -14,8 +14,8 @@ const (
 	MaxLights     = 8
 )
 
-// problems collects validation failures; it prints them joined by "; " and
-// unwraps to each of them (and to ErrInvalidScene).
+// problems collects validation failures; it prints "invalid scene: " and
+// them joined by "; ", and unwraps to each of them and to ErrInvalidScene.
 type problems []error
 
 func (p problems) Error() string {
@@ -23,7 +23,7 @@ func (p problems) Error() string {
 	for i, e := range p {
 		msgs[i] = e.Error()
 	}
-	return strings.Join(msgs, "; ")
+	return "invalid scene: " + strings.Join(msgs, "; ")
 }
 
 func (p problems) Unwrap() []error { return append([]error{ErrInvalidScene}, p...) }
