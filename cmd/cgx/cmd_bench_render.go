@@ -126,4 +126,3 @@ func benchRenderCPU() string {
 	}
 	return runtime.GOARCH
 }
-
