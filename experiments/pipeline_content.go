@@ -1,0 +1,274 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/ml/disc"
+	"github.com/cgx-dev/cgx/ml/tensorimg"
+	"github.com/cgx-dev/cgx/study"
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+// runContent: both datasets, a discriminator, then per round one search
+// study per sampler and seed; between rounds the lowest-loss generated
+// images replace as many CG images and the discriminator is retrained
+// (experiment 2.1's generate-and-mix loop).
+func (r *runner) runContent(ctx context.Context) error {
+	c := r.spec.Content
+	cg, err := r.datasetStage(ctx, "cg", r.spec.Datasets.CG)
+	if err != nil {
+		return err
+	}
+	real, err := r.datasetStage(ctx, "real", r.spec.Datasets.Real)
+	if err != nil {
+		return err
+	}
+	d, err := r.discriminatorStage(ctx, "round-1", cg, real)
+	if err != nil {
+		return err
+	}
+	for round := 1; ; round++ {
+		found, err := r.searchRound(ctx, round, d, real)
+		if err != nil {
+			return err
+		}
+		if round > c.MixRounds {
+			return nil
+		}
+		if cg, err = r.mixStage(ctx, round, cg, found); err != nil {
+			return err
+		}
+		if d, err = r.discriminatorStage(ctx, fmt.Sprintf("round-%d", round+1), cg, real); err != nil {
+			return err
+		}
+	}
+}
+
+// found is one rendered search result.
+type found struct {
+	loss  float64
+	image tracker.ID
+}
+
+// searchRound runs every sampler and seed of the round against d and returns
+// all completed trials' results in study order.
+func (r *runner) searchRound(ctx context.Context, round int, d *trainedDisc, target *dataset) ([]found, error) {
+	c := r.spec.Content
+	space, err := blender.NewContentSpace(c.Experiment, target.set.size, r.datasetSeed("cg"))
+	if err != nil {
+		return nil, err
+	}
+	var params []study.Param
+	for _, p := range space.Params() {
+		switch p.Kind {
+		case blender.ParamFloat:
+			params = append(params, study.Float(p.Name, p.Low, p.High))
+		case blender.ParamInt:
+			params = append(params, study.Int(p.Name, int(p.Low), int(p.High)))
+		case blender.ParamCategorical:
+			params = append(params, study.Categorical(p.Name, p.Choices...))
+		}
+	}
+	sspace, err := study.NewSpace(params...)
+	if err != nil {
+		return nil, err
+	}
+	dom, err := blender.DomainByName(r.spec.Datasets.Real.Domain)
+	if err != nil {
+		return nil, err
+	}
+	prefix := fmt.Sprintf("search/%s/round-%d", c.Experiment, round)
+	var all []found
+	var best = math.Inf(1)
+	var succeeded, trials int
+	for _, smp := range c.Samplers {
+		for _, seed := range c.Seeds {
+			stageName := fmt.Sprintf("%s/%s/seed-%d", prefix, smp, seed)
+			st, err := r.searchStage(ctx, stageName, round, smp, seed, d, space, sspace, dom)
+			if err != nil {
+				return nil, err
+			}
+			res, err := study.Results(r.st, mustStudyName(r.st, st.Studies[0]))
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range res {
+				id, err := tracker.ParseID(t.Attrs["result"])
+				if err != nil {
+					return nil, fmt.Errorf("%s: trial %d has no result image", stageName, t.Slot)
+				}
+				all = append(all, found{loss: t.Value, image: id})
+				best = math.Min(best, t.Value)
+				trials++
+				if t.Attrs["success"] == "true" {
+					succeeded++
+				}
+			}
+		}
+	}
+	r.metrics[prefix+"/best_loss"] = best
+	r.metrics[prefix+"/success_rate"] = float64(succeeded) / float64(max(1, trials))
+	r.metrics[prefix+"/trials"] = float64(trials)
+	return all, nil
+}
+
+func mustStudyName(st Store, id int) string {
+	name, err := st.GetStudyNameFromID(id)
+	if err != nil {
+		return fmt.Sprintf("study-%d", id)
+	}
+	return name
+}
+
+// searchStage runs (or reuses) one study: every trial renders the scene its
+// parameters describe, applies the target set's style domain and scores the
+// image with the discriminator; the loss is the cross-entropy against the
+// real class.
+func (r *runner) searchStage(ctx context.Context, stageName string, round int, sampler string, seed int64,
+	d *trainedDisc, space *blender.ContentSpace, sspace study.Space, dom blender.Domain) (tracker.Stage, error) {
+	c := r.spec.Content
+	studySeed := childSeed(r.spec.Seed, fmt.Sprintf("search/round-%d/seed-%d", round, seed))
+	inputs := struct {
+		Weights    tracker.ID
+		Experiment string
+		Sampler    string
+		Seed       int64
+		Trials     int
+		BatchSize  int
+		Threshold  float64
+		Size       int
+		SpaceSeed  int64
+		Domain     blender.Domain
+		Backend    string
+	}{d.weights, c.Experiment, sampler, studySeed, c.Trials, c.BatchSize, c.Threshold, r.spec.Datasets.Real.Size,
+		r.datasetSeed("cg"), dom, r.backend}
+	return r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
+		renderer := &blender.Embedded{Workers: 1}
+		obj := func(ctx context.Context, in study.TrialInput) (study.Outcome, error) {
+			scene, err := space.Scene(in.Params)
+			if err != nil {
+				return study.Outcome{}, err
+			}
+			frames, err := renderer.Render(ctx, []blender.Scene{scene})
+			if err != nil {
+				return study.Outcome{}, err
+			}
+			img, err := dom.Apply(frames[0].RGB, uint64(in.Seed))
+			if err != nil {
+				return study.Outcome{}, err
+			}
+			png, err := blender.EncodePNG(img)
+			if err != nil {
+				return study.Outcome{}, err
+			}
+			id, err := r.st.PutArtifact(ctx, png, tracker.ArtifactMeta{Kind: "image", MediaType: "image/png",
+				RunID: r.runID, Stage: stageName, Name: fmt.Sprintf("%s slot %d", stageName, in.Slot)})
+			if err != nil {
+				return study.Outcome{}, err
+			}
+			x, err := tensorimg.ToTensor([]image.Image{img})
+			if err != nil {
+				return study.Outcome{}, err
+			}
+			probs, err := d.model.Predict(x)
+			if err != nil {
+				return study.Outcome{}, err
+			}
+			p := float64(probs[0][disc.ClassReal])
+			loss := -math.Log(math.Max(p, 1e-30))
+			return study.Outcome{Value: loss, Attrs: map[string]string{
+				"success":    strconv.FormatBool(p >= c.Threshold),
+				"confidence": strconv.FormatFloat(p, 'g', -1, 64),
+				"result":     id.String(),
+			}}, nil
+		}
+		name := r.studyName(stageName)
+		r.progress.Start(stageName, c.Trials)
+		sum, err := study.Run(ctx, r.st, study.Config{Study: name, Sampler: sampler, Seed: studySeed, Trials: c.Trials,
+			BatchSize: c.BatchSize, Workers: r.workers,
+			UserAttrs: map[string]string{"cgx.run": strconv.Itoa(r.runID), "cgx.stage": stageName, "cgx.kind": "content",
+				"cgx.sampler": sampler, "cgx.seed": strconv.FormatInt(studySeed, 10), "cgx.round": strconv.Itoa(round),
+				"cgx.threshold": strconv.FormatFloat(c.Threshold, 'g', -1, 64), "cgx.experiment": c.Experiment},
+			Progress: func(p study.Progress) { r.progress.Set(p.Completed) },
+		}, sspace, obj)
+		if err != nil {
+			return err
+		}
+		res, err := study.Results(r.st, name)
+		if err != nil {
+			return err
+		}
+		var succeeded int
+		for _, t := range res {
+			if t.Attrs["success"] == "true" {
+				succeeded++
+			}
+		}
+		r.progress.Finish(fmt.Sprintf("best loss %.4f (confidence %.3f), %d/%d trials reach the threshold",
+			sum.Best.Value, math.Exp(-sum.Best.Value), succeeded, len(res)))
+		s.Studies = []int{sum.StudyID}
+		s.Metrics[stageName+"/best_loss"] = sum.Best.Value
+		s.Metrics[stageName+"/success_rate"] = float64(succeeded) / float64(max(1, len(res)))
+		s.Metrics[stageName+"/trials"] = float64(len(res))
+		return nil
+	})
+}
+
+// mixStage makes the CG set of the next round: the mix_images generated
+// images with the lowest loss (ties by study order and slot) replace as many
+// CG images, taken from the end of the set.
+func (r *runner) mixStage(ctx context.Context, round int, cg *dataset, results []found) (*dataset, error) {
+	c := r.spec.Content
+	stageName := fmt.Sprintf("mix/round-%d", round)
+	sorted := append([]found(nil), results...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].loss < sorted[j].loss })
+	k := min(c.MixImages, len(sorted), cg.set.n-1)
+	ids := append([]tracker.ID{}, cg.imageIDs[:cg.set.n-k]...)
+	for _, f := range sorted[:k] {
+		ids = append(ids, f.image)
+	}
+	inputs := struct {
+		Images string
+	}{idsDigest(ids)}
+	st, err := r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
+		list := make([]string, len(ids))
+		for i, id := range ids {
+			list[i] = id.String()
+		}
+		b, err := json.Marshal(struct {
+			Kind   string   `json:"kind"`
+			Round  int      `json:"round"`
+			Mixed  int      `json:"generated"`
+			Images []string `json:"images"`
+		}{"mixed-cg-set", round, k, list})
+		if err != nil {
+			return err
+		}
+		id, err := r.st.PutArtifact(ctx, b, tracker.ArtifactMeta{Kind: "image-list", MediaType: "application/json",
+			RunID: r.runID, Stage: stageName, Name: fmt.Sprintf("CG set of round %d", round+1)})
+		if err != nil {
+			return err
+		}
+		s.Outputs["images"] = id
+		s.Attrs["generated"] = strconv.Itoa(k)
+		s.Attrs["kept"] = strconv.Itoa(len(ids) - k)
+		r.progress.Logf("  %s: %d generated images replace as many of the %d CG images", stageName, k, cg.set.n)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	set, err := r.decodeImages(ctx, ids, cg.set.size)
+	if err != nil {
+		return nil, err
+	}
+	return &dataset{role: fmt.Sprintf("cg-round-%d", round+1), manifest: st.Outputs["images"], set: set,
+		imageIDs: ids, domain: cg.domain}, nil
+}
