@@ -142,6 +142,11 @@ func (s *Store) Close() error {
 	if s.rd != nil {
 		return s.rd.close()
 	}
+	// Stop serving first, without holding wmu: a request in flight may need
+	// it to load a study, and new requests now get ErrClosed.
+	if s.srv != nil {
+		s.srv.close()
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if s.timer != nil {
@@ -149,9 +154,6 @@ func (s *Store) Close() error {
 		s.timer = nil
 	}
 	err := s.flushLocked()
-	if s.srv != nil {
-		s.srv.close()
-	}
 	if cerr := s.db.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close database %s: %w", s.path, cerr)
 	}
