@@ -20,12 +20,13 @@ type BenchConfig struct {
 	MinRound time.Duration
 	// Workers for the embedded renderer; 0 means GOMAXPROCS.
 	Workers int
-	// Cycles, when set, is measured too: two batches of BlenderScenes and
-	// 3×BlenderScenes scenes, each in one Blender process, and the cost per
-	// image taken from the difference, so process start-up is reported
-	// apart and not charged to every image.
+	// Cycles, when set, is measured too: pairs of batches of BlenderScenes
+	// and 3×BlenderScenes scenes, each in one Blender process, the cost per
+	// image taken from their difference (median over BlenderRounds pairs),
+	// so process start-up is reported apart and not charged to every image.
 	Cycles        *Cycles
-	BlenderScenes int // 0 means 4
+	BlenderScenes int // 0 means 8
+	BlenderRounds int // pairs of batches; the median cost per image is kept; 0 means 3
 }
 
 // BenchResult holds the figures; rates are images per second of wall time.
@@ -40,6 +41,7 @@ type BenchResult struct {
 	BlenderStartupS float64   `json:"blender_startup_s,omitempty"`
 	BlenderSamples  int       `json:"blender_samples,omitempty"`
 	BlenderScenes   []int     `json:"blender_batches,omitempty"`
+	BlenderRounds   []float64 `json:"blender_rounds,omitempty"` // img/s of each pair of batches
 	BlenderVersion  string    `json:"blender_version,omitempty"`
 	BlenderNote     string    `json:"blender_note,omitempty"` // why Blender was not measured
 	Ratio           float64   `json:"ratio,omitempty"`        // embedded / blender
@@ -71,7 +73,10 @@ func BenchRender(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 		cfg.MinRound = 500 * time.Millisecond
 	}
 	if cfg.BlenderScenes == 0 {
-		cfg.BlenderScenes = 4
+		cfg.BlenderScenes = 8
+	}
+	if cfg.BlenderRounds == 0 {
+		cfg.BlenderRounds = 3
 	}
 	workers := cfg.Workers
 	if workers <= 0 {
@@ -107,20 +112,26 @@ func BenchRender(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 	res.BlenderSamples = cfg.Cycles.samples()
 	n1, n2 := cfg.BlenderScenes, 3*cfg.BlenderScenes
 	res.BlenderScenes = []int{n1, n2}
-	var times [2]float64
-	for k, n := range res.BlenderScenes {
-		start := time.Now()
-		if _, err := cfg.Cycles.Render(ctx, BenchScenes(n, cfg.Size)); err != nil {
-			return res, fmt.Errorf("bench blender: %w", err)
+	var costs, startups []float64
+	for range cfg.BlenderRounds {
+		var times [2]float64
+		for k, n := range res.BlenderScenes {
+			start := time.Now()
+			if _, err := cfg.Cycles.Render(ctx, BenchScenes(n, cfg.Size)); err != nil {
+				return res, fmt.Errorf("bench blender: %w", err)
+			}
+			times[k] = time.Since(start).Seconds()
 		}
-		times[k] = time.Since(start).Seconds()
+		perImage := (times[1] - times[0]) / float64(n2-n1)
+		if perImage <= 0 {
+			return res, fmt.Errorf("bench blender: %d scenes took %.2fs, %d took %.2fs: machine too busy to measure; rerun", n1, times[0], n2, times[1])
+		}
+		costs = append(costs, perImage)
+		startups = append(startups, times[0]-float64(n1)*perImage)
+		res.BlenderRounds = append(res.BlenderRounds, 1/perImage)
 	}
-	perImage := (times[1] - times[0]) / float64(n2-n1)
-	if perImage <= 0 {
-		return res, fmt.Errorf("bench blender: %d scenes took %.2fs, %d took %.2fs: machine too busy to measure; rerun", n1, times[0], n2, times[1])
-	}
-	res.BlenderImgPerS = 1 / perImage
-	res.BlenderStartupS = times[0] - float64(n1)*perImage
+	res.BlenderImgPerS = 1 / median(costs)
+	res.BlenderStartupS = median(startups)
 	res.Ratio = res.EmbeddedImgPerS / res.BlenderImgPerS
 	return res, nil
 }

@@ -11,10 +11,9 @@ import (
 // with an error naming its index and wrapping ErrInvalidScene), then returns
 // exactly one Frame per scene, in order. Each frame's RGB and Mask have the
 // scene camera's resolution. Mask values are object ids: 0 for background
-// and shelf, i+1 for scene.Objects[i]; a pixel's id is the object that owns
-// the pixel centre (or most of the pixel, for supersampling renderers) and
-// its colour is that object's shading where the whole pixel is covered by
-// it. A cancelled ctx stops the work and returns an error wrapping
+// and shelf, i+1 for scene.Objects[i]; a pixel's id is the object hit by
+// the ray through the pixel centre (i+0.5, j+0.5), and its colour is that
+// object's shading wherever the whole pixel is covered by it. A cancelled ctx stops the work and returns an error wrapping
 // ctx.Err(). Implementations are safe for concurrent use.
 type Renderer interface {
 	Render(ctx context.Context, scenes []Scene) ([]Frame, error)

@@ -13,7 +13,7 @@ import (
 )
 
 const benchRenderUsage = `Usage: cgx bench render [--json] [--size N] [--scenes N] [--rounds N] [--workers N]
-                        [--samples N] [--blender-scenes N] [--no-blender]
+                        [--samples N] [--blender-scenes N] [--blender-rounds N] [--no-blender]
 
 Measures the embedded renderer against Blender Cycles on the same scenes:
 experiment 2's shelf with six products, --size pixels square (default 64).
@@ -21,9 +21,10 @@ experiment 2's shelf with six products, --size pixels square (default 64).
   embedded_img_per_s  images per second of the embedded renderer, all cores
                       (median of --rounds rounds over --scenes distinct scenes)
   blender_img_per_s   images per second of Cycles on the CPU (--samples
-                      samples, denoiser off, colour and mask passes), from two
-                      batches in one Blender process each; the difference
-                      gives the cost per image, process start-up is reported
+                      samples, denoiser off, colour and mask passes): pairs
+                      of batches (N and 3N scenes), one Blender process each;
+                      their difference gives the cost per image (median over
+                      --blender-rounds pairs), process start-up is reported
                       apart as blender_startup_s
   ratio               embedded_img_per_s / blender_img_per_s
 
@@ -64,7 +65,8 @@ func init() {
 			fs.IntVar(&o.cfg.Rounds, "rounds", 5, "embedded rounds (the median is reported)")
 			fs.IntVar(&o.cfg.Workers, "workers", 0, "embedded workers (0 = all cores)")
 			fs.IntVar(&o.samples, "samples", 16, "Cycles samples per pixel")
-			fs.IntVar(&o.cfg.BlenderScenes, "blender-scenes", 4, "scenes in Blender's smaller batch (the larger has 3×)")
+			fs.IntVar(&o.cfg.BlenderScenes, "blender-scenes", 8, "scenes in Blender's smaller batch (the larger has 3×)")
+			fs.IntVar(&o.cfg.BlenderRounds, "blender-rounds", 3, "pairs of Blender batches (the median cost per image is reported)")
 			fs.BoolVar(&o.noBlend, "no-blender", false, "measure the embedded renderer only")
 			rest, err := parseFlags(fs, args)
 			if err != nil {
@@ -73,8 +75,8 @@ func init() {
 			if len(rest) > 0 {
 				return g.usageErrorf("bench render takes no arguments")
 			}
-			if o.cfg.Size < blender.MinResolution || o.cfg.Size > blender.MaxResolution || o.cfg.Scenes < 1 || o.cfg.Rounds < 1 || o.cfg.BlenderScenes < 1 {
-				return g.usageErrorf("bench render: --size must be 32..512 and --scenes, --rounds, --blender-scenes at least 1")
+			if o.cfg.Size < blender.MinResolution || o.cfg.Size > blender.MaxResolution || o.cfg.Scenes < 1 || o.cfg.Rounds < 1 || o.cfg.BlenderScenes < 1 || o.cfg.BlenderRounds < 1 {
+				return g.usageErrorf("bench render: --size must be 32..512 and --scenes, --rounds, --blender-scenes, --blender-rounds at least 1")
 			}
 			return runBenchRender(ctx, g, o)
 		}})
@@ -103,9 +105,9 @@ func runBenchRender(ctx context.Context, g *globals, o benchRenderOptions) error
 		fmt.Fprintf(g.stdout, "  blender_img_per_s   %10s  (%s)\n", "-", res.BlenderNote)
 		return nil
 	}
-	fmt.Fprintf(g.stdout, "  blender_img_per_s   %10.2f  (%s, Cycles CPU, %d samples, %.0f ms/image; start-up %.1f s)\n",
+	fmt.Fprintf(g.stdout, "  blender_img_per_s   %10.2f  (%s, Cycles CPU, %d samples, %.0f ms/image, median of %d; start-up %.1f s)\n",
 		res.BlenderImgPerS, res.BlenderVersion, res.BlenderSamples, 1000/res.BlenderImgPerS,
-		res.BlenderStartupS)
+		len(res.BlenderRounds), res.BlenderStartupS)
 	fmt.Fprintf(g.stdout, "  ratio               %10.0fx\n", res.Ratio)
 	return nil
 }
