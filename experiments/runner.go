@@ -18,12 +18,14 @@ import (
 // Options control one run. None of them changes results except Seed and
 // Profile, which are recorded in the run.
 type Options struct {
-	Profile  string // profile to apply; "" uses "default" when the spec has one
-	Seed     *int64 // overrides the spec's seed
-	Workers  int    // parallelism; 0 uses the spec's workers, then GOMAXPROCS
-	Force    bool   // recompute stages even when their key is stored
-	Resume   int    // continue this run id instead of starting a new run
-	Progress *Progress
+	Profile string // profile to apply; "" uses "default" when the spec has one
+	// ExactProfile applies Profile as given, "" meaning none (verify, resume).
+	ExactProfile bool
+	Seed         *int64 // overrides the spec's seed
+	Workers      int    // parallelism; 0 uses the spec's workers, then GOMAXPROCS
+	Force        bool   // recompute stages even when their key is stored
+	Resume       int    // continue this run id instead of starting a new run
+	Progress     *Progress
 	// Now stamps run and stage records; nil uses time.Now. Times never enter results.
 	Now func() time.Time
 }
@@ -71,7 +73,7 @@ type runner struct {
 // Options.Resume; on failure it is marked failed with the error.
 func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 	profile := opts.Profile
-	if _, ok := f.Base.Profiles["default"]; profile == "" && ok {
+	if _, ok := f.Base.Profiles["default"]; profile == "" && ok && !opts.ExactProfile {
 		profile = "default"
 	}
 	spec, err := f.Resolve(profile)

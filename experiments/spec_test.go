@@ -55,7 +55,7 @@ func TestProfileOverlaysOnlyItsKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if smoke.Datasets.CG.Count != 48 || smoke.Datasets.CG.Size != 32 || smoke.Style.Steps != 40 {
+	if smoke.Datasets.CG.Count != 128 || smoke.Datasets.CG.Size != 32 || smoke.Style.Steps != 40 {
 		t.Errorf("smoke overlay not applied: %+v", smoke.Datasets.CG)
 	}
 	if smoke.Datasets.CG.Domain != "cg" || smoke.Style.Threshold != 0.5 {

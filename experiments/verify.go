@@ -49,24 +49,31 @@ func Verify(ctx context.Context, st Store, scratch Store, runID int, opts Option
 		return VerifyReport{}, fmt.Errorf("parse stored spec of run %d: %w", runID, err)
 	}
 	seed := run.Seed
-	opts.Seed, opts.Profile, opts.Resume, opts.Force = &seed, run.Profile, 0, true
-	if run.Profile == "" {
-		opts.Profile = ""
-	}
+	opts.Seed, opts.Profile, opts.ExactProfile, opts.Resume, opts.Force = &seed, run.Profile, true, 0, true
 	res, err := Run(ctx, scratch, f, opts)
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("re-execute run %d: %w", runID, err)
 	}
-	rep := VerifyReport{RunID: runID, ScratchRunID: res.RunID}
+	return CompareRuns(ctx, st, runID, scratch, res.RunID)
+}
+
+// CompareRuns compares two stored runs stage by stage (matched by name):
+// artifact digests, metrics and every trial, bit for bit.
+func CompareRuns(ctx context.Context, st Store, runID int, other Store, otherID int) (VerifyReport, error) {
+	run, err := st.GetRun(ctx, runID)
+	if err != nil {
+		return VerifyReport{}, fmt.Errorf("%w %d: %v", ErrUnknownRun, runID, err)
+	}
+	rep := VerifyReport{RunID: runID, ScratchRunID: otherID}
 	stored, err := stagesOf(ctx, st, run.Stages)
 	if err != nil {
 		return rep, err
 	}
-	scratchRun, err := scratch.GetRun(ctx, res.RunID)
+	scratchRun, err := other.GetRun(ctx, otherID)
 	if err != nil {
 		return rep, err
 	}
-	again, err := stagesOf(ctx, scratch, scratchRun.Stages)
+	again, err := stagesOf(ctx, other, scratchRun.Stages)
 	if err != nil {
 		return rep, err
 	}
@@ -96,7 +103,7 @@ func Verify(ctx context.Context, st Store, scratch Store, runID int, opts Option
 			continue
 		}
 		for i := range a.Studies {
-			n, diffs, err := compareStudies(st, scratch, a.Studies[i], b.Studies[i])
+			n, diffs, err := compareStudies(st, other, a.Studies[i], b.Studies[i])
 			if err != nil {
 				return rep, fmt.Errorf("stage %s: %w", a.Name, err)
 			}

@@ -92,7 +92,7 @@ func runRun(ctx context.Context, o runOptions, args []string, g *globals) error 
 			return err
 		}
 		seed := run.Seed
-		opts.Seed, opts.Profile = &seed, run.Profile
+		opts.Seed, opts.Profile, opts.ExactProfile = &seed, run.Profile, true
 	} else if f, err = experiments.Open(args[0]); err != nil {
 		return err
 	}

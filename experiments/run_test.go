@@ -1,0 +1,228 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+func openStore(t *testing.T, dir string) *tracker.Store {
+	t.Helper()
+	st, err := tracker.Open(filepath.Join(dir, "cgx.db"), tracker.NoServe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func runSpec(t *testing.T, st Store, name string, opts Options) Result {
+	t.Helper()
+	f, err := Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Profile == "" {
+		opts.Profile = "smoke"
+	}
+	res, err := Run(context.Background(), st, f, opts)
+	if err != nil {
+		t.Fatalf("run %s: %v", name, err)
+	}
+	if res.Status != tracker.RunSucceeded {
+		t.Fatalf("run %s: status %s", name, res.Status)
+	}
+	return res
+}
+
+// TestBuiltinSmokeRunsVerify runs the smoke profile of every built-in spec
+// and verifies each run by re-executing it from scratch with another worker
+// count: every artifact digest, metric and trial must match bit for bit.
+func TestBuiltinSmokeRunsVerify(t *testing.T) {
+	bs, err := Builtins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, t.TempDir())
+	for _, b := range bs {
+		t.Run(b.Name, func(t *testing.T) {
+			res := runSpec(t, st, b.Name, Options{Workers: 2})
+			if len(res.Stages) < 3 {
+				t.Fatalf("only %d stages: %+v", len(res.Stages), res.Stages)
+			}
+			checkKindMetrics(t, b, res)
+			scratch := openStore(t, t.TempDir())
+			rep, err := Verify(context.Background(), st, scratch, res.RunID, Options{Workers: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.OK() {
+				for _, d := range rep.Differences {
+					t.Errorf("%s %s:\n%s", d.Stage, d.What, d.Diff)
+				}
+			}
+			if rep.Stages != len(res.Stages) || rep.Artifacts == 0 {
+				t.Errorf("verify compared %d stages and %d artifacts; run had %d stages", rep.Stages, rep.Artifacts, len(res.Stages))
+			}
+		})
+	}
+}
+
+// checkKindMetrics asserts the headline figures each kind must produce.
+func checkKindMetrics(t *testing.T, b Builtin, res Result) {
+	t.Helper()
+	has := func(suffix string) bool {
+		for k := range res.Metrics {
+			if strings.HasSuffix(k, suffix) {
+				return true
+			}
+		}
+		return false
+	}
+	acc := -1.0
+	for k, v := range res.Metrics {
+		if strings.HasPrefix(k, "discriminator/") && strings.HasSuffix(k, "/accuracy") && !strings.Contains(k, "_accuracy") {
+			acc = max(acc, v)
+		}
+	}
+	if acc < 0.8 {
+		t.Errorf("discriminator held-out accuracy %v; the smoke profile must train a working discriminator", acc)
+	}
+	switch b.Kind {
+	case KindStyle:
+		if !has("/success_rate") || !has("/mean_steps") {
+			t.Errorf("style run lacks success metrics: %v", res.Metrics)
+		}
+	case KindContent:
+		if !has("/best_loss") {
+			t.Errorf("content run lacks best_loss: %v", res.Metrics)
+		}
+	case KindSegmentation:
+		for _, set := range []string{"baseline", "brightness-contrast", "blur"} {
+			if _, ok := res.Metrics["segmentation/"+set+"/AP"]; !ok {
+				t.Errorf("no AP for training set %s", set)
+			}
+		}
+	}
+}
+
+// TestResultsIndependentOfGOMAXPROCSAndWorkers runs a content spec (a study
+// searched in batches) and a style spec under GOMAXPROCS 1 with 1 worker and
+// under GOMAXPROCS 2 with 4 workers into separate databases; the stored
+// trials and artifacts must be identical.
+func TestResultsIndependentOfGOMAXPROCSAndWorkers(t *testing.T) {
+	for _, name := range []string{"content/exp1", "style/brightness-contrast"} {
+		t.Run(name, func(t *testing.T) {
+			prev := runtime.GOMAXPROCS(1)
+			a := openStore(t, t.TempDir())
+			ra := runSpec(t, a, name, Options{Workers: 1})
+			runtime.GOMAXPROCS(2)
+			b := openStore(t, t.TempDir())
+			rb := runSpec(t, b, name, Options{Workers: 4})
+			runtime.GOMAXPROCS(prev)
+			rep, err := CompareRuns(context.Background(), a, ra.RunID, b, rb.RunID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range rep.Differences {
+				t.Errorf("%s %s:\n%s", d.Stage, d.What, d.Diff)
+			}
+			if rep.Trials == 0 {
+				t.Error("no trials compared")
+			}
+		})
+	}
+}
+
+// TestStagesAreReused checks the cache: a second run of the same spec reuses
+// every stage, --force recomputes them, and a changed setting recomputes only
+// the stages it reaches.
+func TestStagesAreReused(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	first := runSpec(t, st, "style/blur", Options{})
+	second := runSpec(t, st, "style/blur", Options{})
+	for _, s := range second.Stages {
+		if !s.Cached || s.RunID != first.RunID {
+			t.Errorf("stage %s not reused from run %d: %+v", s.Name, first.RunID, s)
+		}
+	}
+	forced := runSpec(t, st, "style/blur", Options{Force: true})
+	for _, s := range forced.Stages {
+		if s.Cached {
+			t.Errorf("--force reused stage %s", s.Name)
+		}
+	}
+	seed := int64(99)
+	other := runSpec(t, st, "style/blur", Options{Seed: &seed})
+	for _, s := range other.Stages {
+		if s.Cached {
+			t.Errorf("another seed reused stage %s", s.Name)
+		}
+	}
+	if first.Metrics["fit/blur/cg-to-real/images"] != 8 {
+		t.Errorf("fitted %v images, want the smoke profile's 8", first.Metrics["fit/blur/cg-to-real/images"])
+	}
+}
+
+// TestInterruptAndResume cancels a content run during its search, resumes it
+// and compares the result with an uninterrupted run.
+func TestInterruptAndResume(t *testing.T) {
+	f, err := Open("content/exp1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	p := NewProgress(&cancelAfter{cancel: cancel, marker: "search/exp1/round-1/tpe/seed-1", after: 2}, false)
+	p.interval = 0
+	_, err = Run(ctx, st, f, Options{Profile: "smoke", Workers: 2, Progress: p})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
+	}
+	run, err := st.GetRun(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != tracker.RunInterrupted {
+		t.Fatalf("interrupted run has status %s", run.Status)
+	}
+	res, err := Run(context.Background(), st, f, Options{Profile: "smoke", ExactProfile: true, Resume: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RunID != 1 || res.Status != tracker.RunSucceeded {
+		t.Fatalf("resume gave run %d status %s", res.RunID, res.Status)
+	}
+	fresh := openStore(t, t.TempDir())
+	want := runSpec(t, fresh, "content/exp1", Options{})
+	rep, err := CompareRuns(context.Background(), fresh, want.RunID, st, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range rep.Differences {
+		t.Errorf("%s %s:\n%s", d.Stage, d.What, d.Diff)
+	}
+}
+
+// cancelAfter cancels once the progress output has mentioned marker after times.
+type cancelAfter struct {
+	cancel func()
+	marker string
+	after  int
+	seen   int
+}
+
+func (c *cancelAfter) Write(b []byte) (int, error) {
+	if strings.Contains(string(b), c.marker) {
+		c.seen++
+		if c.seen >= c.after {
+			c.cancel()
+		}
+	}
+	return len(b), nil
+}
