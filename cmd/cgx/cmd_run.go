@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/cgx-dev/cgx/experiments"
+	"github.com/cgx-dev/cgx/reports"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -31,6 +32,7 @@ Examples:
   cgx run style/blur --profile smoke
   cgx run content/exp1 --seed 7 --workers 2
   cgx run my-experiment.toml --json
+  cgx run style/all --report out/style-all   # then open out/style-all/index.html
   cgx run --resume 3`
 
 type runOptions struct {
@@ -40,6 +42,7 @@ type runOptions struct {
 	force   bool
 	resume  int
 	json    bool
+	report  string
 }
 
 func init() {
@@ -53,6 +56,7 @@ func init() {
 			fs.BoolVar(&o.force, "force", false, "recompute stages even when stored")
 			fs.IntVar(&o.resume, "resume", 0, "continue the interrupted run `RUN`")
 			fs.BoolVar(&o.json, "json", false, "print the run summary as JSON")
+			fs.StringVar(&o.report, "report", "", "after the run, write its HTML report into `DIR` and print the path of index.html")
 			rest, err := parseFlags(fs, args)
 			if err != nil {
 				return err
@@ -100,12 +104,24 @@ func runRun(ctx context.Context, o runOptions, args []string, g *globals) error 
 	if err != nil {
 		return err
 	}
+	var index string
+	if o.report != "" {
+		if index, err = reports.WriteReport(ctx, st, res.RunID, o.report); err != nil {
+			return fmt.Errorf("run %d succeeded, but its report failed: %w; retry with 'cgx report %d -o %s'", res.RunID, err, res.RunID, o.report)
+		}
+	}
 	if o.json {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	return printRunResult(g, res)
+	if err := printRunResult(g, res); err != nil {
+		return err
+	}
+	if index != "" {
+		fmt.Fprintf(g.stdout, "\nReport: %s\n", index)
+	}
+	return nil
 }
 
 func printRunResult(g *globals, res experiments.Result) error {
@@ -134,8 +150,9 @@ func printMetrics(g *globals, m map[string]float64) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	fmt.Fprintln(g.stdout, "\nMETRIC\tVALUE")
+	fmt.Fprintln(g.stdout)
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "METRIC\tVALUE")
 	for _, k := range keys {
 		fmt.Fprintf(tw, "%s\t%s\n", k, strconv.FormatFloat(m[k], 'g', 6, 64))
 	}
