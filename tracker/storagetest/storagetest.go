@@ -148,6 +148,12 @@ var cmpOpts = cmp.Options{cmpopts.EquateNaNs(), cmpopts.EquateEmpty()}
 // error.
 func compareTranscripts(t *testing.T, ref, sub []Entry) {
 	t.Helper()
+	if d := transcriptDiff(ref, sub); d != "" {
+		t.Errorf("subject differs from goptuna.InMemoryStorage (-reference +subject):\n%s", d)
+	}
+}
+
+func transcriptDiff(ref, sub []Entry) string {
 	sub = append([]Entry(nil), sub...)
 	for i := range sub {
 		if i < len(ref) && ref[i].Class == "error" && sub[i].Class != "ok" {
@@ -157,9 +163,7 @@ func compareTranscripts(t *testing.T, ref, sub []Entry) {
 			sub[i].Result = ref[i].Result // results of failed calls are unspecified
 		}
 	}
-	if d := cmp.Diff(ref, sub, cmpOpts); d != "" {
-		t.Errorf("subject differs from goptuna.InMemoryStorage (-reference +subject):\n%s", d)
-	}
+	return cmp.Diff(ref, sub, cmpOpts)
 }
 
 // seedGlobalRand seeds math/rand's global source and checks that it worked.
