@@ -7,7 +7,7 @@
 //   - Scene: products on an optional shelf, seen by one camera under
 //     directional lights plus ambient light. World units are metres, +Z is up,
 //     the shelf front faces -Y and the usual camera looks along +Y. Scenes
-//     round-trip through JSON (DecodeScene, Scene.MarshalJSON), validate with
+//     round-trip through JSON (DecodeScene, Scene.EncodeJSON), validate with
 //     Scene.Validate and are named by Scene.Digest (SHA-256 of the canonical
 //     JSON of the normalised scene).
 //   - Product kind: one of the catalogue entries in ProductKinds (350 ml and
@@ -19,8 +19,10 @@
 //     top pointing at -Y, i.e. towards a camera in front of the shelf.
 //   - Renderer: Render(ctx, scenes) returns one Frame per scene: sRGB colour
 //     and an instance Mask (object id per pixel, 0 = background and shelf,
-//     ids in scene order from 1). Embedded is the default, pure Go
-//     rasteriser; Cycles runs the system's Blender. Both share one camera
+//     ids in scene order from 1; a pixel's id is the object hit through its
+//     centre). Embedded is the default, pure Go rasteriser; Cycles runs the
+//     system's Blender. The conformance suite in blender/rendertest holds
+//     both to the Renderer contract. Both share one camera
 //     model (camera.go), one pixel-centre convention (pixel (i, j) covers
 //     [i, i+1)×[j, j+1), its centre is at (i+0.5, j+0.5)) and one geometry
 //     (mesh.go): the Blender backend receives the very triangles the
@@ -29,9 +31,13 @@
 //     noise, vignetting, chromatic aberration, JPEG-like quantisation)
 //     applied to renders. "cg" and "real" plant a known gap, reported in the
 //     manipulation vocabulary of docs/DATA.md by Gap.
-//   - Dataset: a Spec (what to generate) produces images, masks and labels
-//     recorded in a Manifest stored as a "dataset-manifest" artifact through
-//     an ArtifactStore. FolderSpec does the same for a user's directory.
+//   - Dataset: a DatasetSpec (generator, count, size, seed, domain) produces
+//     images, masks and labels (Generate) recorded in a Manifest stored as a
+//     "dataset-manifest" artifact through an ArtifactStore (*tracker.Store);
+//     the spec digest makes a second generation a cache hit. FolderSpec does
+//     the same for a user's directory (FromFolder). OpenDataset reads images
+//     back, checking every digest. Generators are the scene families
+//     (products, exp1-lying/standing, exp2-shelf/random).
 //   - Content space: the searchable scene parameters of experiments 1 and 2
 //     (ContentSpace) and the function that builds a Scene from a trial.
 //
@@ -42,8 +48,10 @@
 //     image digests are SHA-256 of PNG bytes from Go's encoder. Golden files
 //     were made on linux/amd64.
 //   - The embedded renderer has no shadows, reflections or indirect light;
-//     Cycles renders with shadows off and no bounces to stay close to it.
-//     Only the masks are required to agree between the two (IoU >= 0.9).
+//     Cycles renders with shadows off, no bounces and ambient light as an
+//     emission term to stay close to it. Colours differ by a few percent;
+//     only the masks are required to agree (IoU >= 0.9; they match exactly
+//     in the parity test).
 //   - The Blender backend needs the Debian package "blender" (3.4): Cycles on
 //     CPU only, no denoiser. EEVEE and Workbench need a GPU context and are
 //     not used.

@@ -23,6 +23,8 @@ var (
 	ErrNotManifest = errors.New("not a dataset manifest")
 	// ErrFolder marks a user image folder that cannot be read as a dataset.
 	ErrFolder = errors.New("image folder")
+	// ErrNoMask marks a request for the mask of an image that has none.
+	ErrNoMask = errors.New("dataset has no masks")
 	// ErrUnknownParam marks a content-search parameter that is missing,
 	// unknown or out of range.
 	ErrUnknownParam = errors.New("content parameter")

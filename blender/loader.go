@@ -12,9 +12,6 @@ import (
 	"github.com/cgx-dev/cgx/tracker"
 )
 
-// ErrNoMask marks a request for the mask of an image that has none.
-var ErrNoMask = errors.New("dataset has no masks")
-
 // Dataset reads a stored dataset's images and masks, checking every byte
 // against the digests in its manifest. Images of a generated dataset whose
 // bytes are not in the store (storage "regenerate", or deleted objects) are
