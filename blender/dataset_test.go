@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -119,6 +120,16 @@ func TestGenerateSameBytesAnyWorkers(t *testing.T) {
 	}
 	if ids[0] != ids[1] {
 		t.Errorf("manifest differs between 1 and 3 workers")
+	}
+	// The default worker count follows GOMAXPROCS; the bytes do not.
+	prev := runtime.GOMAXPROCS(1)
+	res, err := Generate(ctx, newMemStore(), spec, GenerateOptions{})
+	runtime.GOMAXPROCS(prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ID != ids[0] {
+		t.Errorf("manifest differs with GOMAXPROCS=1")
 	}
 }
 
