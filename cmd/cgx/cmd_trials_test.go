@@ -262,3 +262,24 @@ func BenchmarkTrialsListing(b *testing.B) {
 		})
 	}
 }
+
+func TestTrialsTableManyParameters(t *testing.T) {
+	tr := goptuna.FrozenTrial{Number: 0, State: goptuna.TrialStateRunning, Params: map[string]any{}}
+	for _, n := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		tr.Params[n] = 0.5
+	}
+	other := goptuna.FrozenTrial{Number: 1, State: goptuna.TrialStateComplete, Value: 2, Params: map[string]any{"z": "x"}}
+	var b bytes.Buffer
+	if err := printTrialsTable(&b, []goptuna.FrozenTrial{tr, other}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, w := range []string{"a  ", "f  ", "(3 more parameters not shown: g, ...", "RUNNING   -", "COMPLETE  2"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("table lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, " g ") || strings.Contains(out, "  z") {
+		t.Errorf("table shows more than %d parameter columns:\n%s", maxParamColumns, out)
+	}
+}
