@@ -117,6 +117,15 @@ func TestOpenBadInput(t *testing.T) {
 			readOnly: true, want: tracker.ErrCorruptDB, mention: []string{"folder"},
 		},
 		{
+			name: "folder instead of file",
+			setup: func(t *testing.T, dir string) string {
+				p := filepath.Join(dir, "cgx.db")
+				os.Mkdir(p, 0o755)
+				return p
+			},
+			want: tracker.ErrCorruptDB, mention: []string{"folder"},
+		},
+		{
 			name: "parent is a file",
 			setup: func(t *testing.T, dir string) string {
 				p := filepath.Join(dir, "file")

@@ -73,6 +73,9 @@ func (s *Store) openWriter() error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create database folder for %s: %w; choose a writable location with --db or CGX_DB", s.path, err)
 	}
+	if fi, err := os.Stat(s.path); err == nil && fi.IsDir() {
+		return tagf(ErrCorruptDB, "database %s is a folder, not a database file; pass the file with --db", s.path)
+	}
 	if pid, ok := s.liveWriter(); ok {
 		return tagf(ErrLocked, "database %s is open for writing by process %d; wait for it to finish", s.path, pid)
 	}
