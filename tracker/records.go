@@ -243,9 +243,11 @@ func cloneTrial(t *goptuna.FrozenTrial) goptuna.FrozenTrial {
 	c.IntermediateValues = cloneMap(t.IntermediateValues)
 	c.InternalParams = cloneMap(t.InternalParams)
 	c.Params = cloneMap(t.Params) // values are immutable float64, int or string
-	c.Distributions = make(map[string]interface{}, len(t.Distributions))
-	for k, v := range t.Distributions {
-		c.Distributions[k] = copyDist(v)
+	c.Distributions = cloneMap(t.Distributions) // boxed values are immutable ...
+	for k, v := range c.Distributions {
+		if _, ok := v.(goptuna.CategoricalDistribution); ok {
+			c.Distributions[k] = copyDist(v) // ... except a categorical's choices
+		}
 	}
 	c.UserAttrs = cloneMap(t.UserAttrs)
 	c.SystemAttrs = cloneMap(t.SystemAttrs)
