@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/c-bata/goptuna"
@@ -161,6 +162,11 @@ type comparableTrial struct {
 	UserAttrs    map[string]string
 }
 
+// comparableTrials returns a study's COMPLETE trials in logical order. Search
+// trials are keyed by their slot (system attribute cgx.slot): attempts that a
+// crash or Ctrl-C left unfinished are marked failed and re-run, so trial
+// numbers after a resume differ from an uninterrupted run's while slots,
+// values and parameters do not. Failed attempts are bookkeeping, not results.
 func comparableTrials(s goptuna.Storage, studyID int) ([]comparableTrial, string, error) {
 	name, err := s.GetStudyNameFromID(studyID)
 	if err != nil {
@@ -170,11 +176,19 @@ func comparableTrials(s goptuna.Storage, studyID int) ([]comparableTrial, string
 	if err != nil {
 		return nil, "", fmt.Errorf("read trials of study %s: %w", name, err)
 	}
-	out := make([]comparableTrial, len(ts))
-	for i, t := range ts {
-		out[i] = comparableTrial{Number: t.Number, State: t.State.String(), Value: t.Value,
-			Params: t.InternalParams, Intermediate: t.IntermediateValues, UserAttrs: t.UserAttrs}
+	out := make([]comparableTrial, 0, len(ts))
+	for _, t := range ts {
+		if t.State != goptuna.TrialStateComplete {
+			continue
+		}
+		n := t.Number
+		if slot, err := strconv.Atoi(t.SystemAttrs["cgx.slot"]); err == nil {
+			n = slot
+		}
+		out = append(out, comparableTrial{Number: n, State: t.State.String(), Value: t.Value,
+			Params: t.InternalParams, Intermediate: t.IntermediateValues, UserAttrs: t.UserAttrs})
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Number < out[j].Number })
 	return out, name, nil
 }
 
