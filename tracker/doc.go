@@ -15,7 +15,8 @@
 // # Vocabulary
 //
 //   - study, trial, number, internal/external parameter: goptuna's terms. A
-//     trial id is unique in the file (from 1, never reused); its number
+//     trial id is unique in the file (from 1; an id that reached the file is
+//     never handed out again); its number
 //     counts from 0 within its study.
 //   - finished: COMPLETE, PRUNED or FAIL. RUNNING and WAITING trials are
 //     unfinished and may change; finished ones are frozen.
