@@ -242,7 +242,7 @@ func cloneTrial(t *goptuna.FrozenTrial) goptuna.FrozenTrial {
 	c := *t
 	c.IntermediateValues = cloneMap(t.IntermediateValues)
 	c.InternalParams = cloneMap(t.InternalParams)
-	c.Params = cloneMap(t.Params) // values are immutable float64, int or string
+	c.Params = cloneMap(t.Params)               // values are immutable float64, int or string
 	c.Distributions = cloneMap(t.Distributions) // boxed values are immutable ...
 	for k, v := range c.Distributions {
 		if _, ok := v.(goptuna.CategoricalDistribution); ok {
