@@ -27,8 +27,11 @@ func runSpec(t *testing.T, st Store, name string, opts Options) Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts.Profile == "" {
+	switch opts.Profile {
+	case "":
 		opts.Profile = "smoke"
+	case "-":
+		opts.Profile = ""
 	}
 	res, err := Run(context.Background(), st, f, opts)
 	if err != nil {

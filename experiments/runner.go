@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"time"
@@ -62,6 +63,7 @@ type runner struct {
 	now      func() time.Time
 
 	backend string // BLAS kernels in use; ml stage keys include it
+	specDir string // folder paths in the spec are relative to it
 	loaded  map[tracker.ID]*dataset
 
 	stages  []StageResult
@@ -92,6 +94,9 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 	r.backend = blas.Name()
 	if r.now == nil {
 		r.now = time.Now
+	}
+	if fileExists(f.Path) {
+		r.specDir = filepath.Dir(f.Path)
 	}
 	r.workers = opts.Workers
 	if r.workers <= 0 {

@@ -65,6 +65,7 @@ type Dataset struct {
 	Size      int    `toml:"size"`      // square image size in pixels
 	Path      string `toml:"path"`      // folder: directory of PNG/JPEG images
 	Masks     string `toml:"masks"`     // folder: optional masks (directory of PNG id maps or COCO JSON)
+	Policy    string `toml:"policy"`    // folder: how mixed sizes become size x size: "crop", "pad", "stretch"
 }
 
 // Discriminator configures the CG-vs-real classifier and its training.
@@ -120,6 +121,7 @@ var (
 	Samplers     = []string{"tpe", "cmaes", "random"}
 	Experiments  = []string{"exp1", "exp2"}
 	Sources      = []string{"generate", "folder"}
+	Policies     = []string{"crop", "pad", "stretch"}
 	Domains      = []string{"cg", "real"}
 	Generators   = []string{"products", "exp1-lying", "exp1-standing", "exp2-random", "exp2-shelf"}
 	ProfileNames = []string{"smoke", "default", "paper"}

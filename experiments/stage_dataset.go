@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"path/filepath"
 	"strconv"
 
 	"github.com/cgx-dev/cgx/blender"
@@ -36,8 +37,8 @@ func (r *runner) datasetSeed(role string) int64 {
 // datasetStage renders (or reuses) the set for role and loads it.
 func (r *runner) datasetStage(ctx context.Context, role string, ds Dataset) (*dataset, error) {
 	stageName := "dataset/" + role
-	if ds.Source != "generate" {
-		return nil, fmt.Errorf("%s: source %q is not supported yet", stageName, ds.Source)
+	if ds.Source == "folder" {
+		return r.folderStage(ctx, role, ds)
 	}
 	dom, err := blender.DomainByName(ds.Domain)
 	if err != nil {
@@ -110,4 +111,45 @@ func toPixelSet[T image.Image](imgs []T, size int) (*pixelSet, error) {
 		}
 	}
 	return p, nil
+}
+
+// folderStage reads a user's image folder into the store. The folder is read
+// (and hashed) on every run, so the stage key follows its content: a changed
+// folder is a new dataset, an unchanged one a cache hit.
+func (r *runner) folderStage(ctx context.Context, role string, ds Dataset) (*dataset, error) {
+	stageName := "dataset/" + role
+	dir, masks := r.specRelative(ds.Path), ""
+	if ds.Masks != "" {
+		masks = r.specRelative(ds.Masks)
+	}
+	r.progress.Start(fmt.Sprintf("%s: reading %s", stageName, dir), 1)
+	res, err := blender.FromFolder(ctx, r.st, blender.FolderSpec{Dir: dir, Masks: masks, Size: ds.Size, Policy: ds.Policy},
+		blender.GenerateOptions{Workers: r.workers, RunID: r.runID, Stage: stageName,
+			Progress: func(done, total int) { r.progress.Set(done) }})
+	if err != nil {
+		return nil, fmt.Errorf("%s (datasets.%s.path = %q): %w", stageName, role, ds.Path, err)
+	}
+	r.progress.Finish(fmt.Sprintf("%d images, manifest %s", len(res.Manifest.Images), res.ID.String()[:12]))
+	if r.spec.Kind == KindSegmentation && role != "real" && !res.Manifest.HasMasks() {
+		return nil, fmt.Errorf("%s: segmentation needs instance masks for every image of %s; set datasets.%s.masks", stageName, dir, role)
+	}
+	st, err := r.stage(ctx, stageName, struct{ Manifest tracker.ID }{res.ID}, func(ctx context.Context, s *tracker.Stage) error {
+		s.Outputs["manifest"] = res.ID
+		s.Attrs["images"] = strconv.Itoa(len(res.Manifest.Images))
+		s.Attrs["folder"] = dir
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.loadDataset(ctx, role, st.Outputs["manifest"])
+}
+
+// specRelative resolves a path from the spec relative to the spec file's
+// directory (the working directory for built-in and stored specs).
+func (r *runner) specRelative(p string) string {
+	if filepath.IsAbs(p) || r.specDir == "" {
+		return p
+	}
+	return filepath.Join(r.specDir, p)
 }

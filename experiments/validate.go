@@ -89,9 +89,12 @@ func (v *validator) dataset(key string, d Dataset) {
 		v.oneOf(key+".domain", d.Domain, Domains)
 		v.intIn(key+".count", d.Count, 2, 1_000_000)
 		v.check(key+".path", d.Path == "", "is only for source = \"folder\"")
+		v.check(key+".policy", d.Policy == "", "is only for source = \"folder\"")
 	case "folder":
 		v.check(key+".path", d.Path != "", "missing; name the directory of PNG/JPEG images")
-		v.check(key+".generator", d.Generator == "", "is only for source = \"generate\"")
+		if d.Policy != "" {
+			v.oneOf(key+".policy", d.Policy, Policies)
+		}
 	}
 }
 
