@@ -115,4 +115,3 @@ func TestFolderDatasetErrors(t *testing.T) {
 		}
 	}
 }
-

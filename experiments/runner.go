@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -173,6 +174,9 @@ func orNone(s string) string {
 
 // execute runs the stages of the spec's kind.
 func (r *runner) execute(ctx context.Context) error {
+	if err := r.preflight(); err != nil {
+		return err
+	}
 	switch r.spec.Kind {
 	case KindStyle:
 		return r.runStyle(ctx)
@@ -253,3 +257,26 @@ func (r *runner) studyName(stage string) string {
 
 // discOptions are the model options every discriminator of the run uses.
 func (r *runner) discOptions() []disc.Option { return nil }
+
+// preflight checks what can be checked before any work: the folders a spec
+// names exist, so a typo fails in a second, not after an hour of rendering.
+func (r *runner) preflight() error {
+	for _, d := range []struct {
+		role string
+		ds   Dataset
+	}{{"cg", r.spec.Datasets.CG}, {"real", r.spec.Datasets.Real}, {"eval", r.spec.Datasets.Eval}} {
+		if d.ds.Source != "folder" || (d.role == "eval" && r.spec.Kind != KindSegmentation) {
+			continue
+		}
+		for key, p := range map[string]string{"path": d.ds.Path, "masks": d.ds.Masks} {
+			if p == "" {
+				continue
+			}
+			if _, err := os.Stat(r.specRelative(p)); err != nil {
+				return fmt.Errorf("datasets.%s.%s = %q: %s does not exist (paths are relative to the spec file); fix the path",
+					d.role, key, p, r.specRelative(p))
+			}
+		}
+	}
+	return nil
+}
