@@ -59,6 +59,9 @@ func TestBuiltinSmokeRunsVerify(t *testing.T) {
 				t.Fatalf("only %d stages: %+v", len(res.Stages), res.Stages)
 			}
 			checkKindMetrics(t, b, res)
+			if b.Kind == KindSegmentation {
+				checkBeatsTrivial(t, st, res)
+			}
 			scratch := openStore(t, t.TempDir())
 			rep, err := Verify(context.Background(), st, scratch, res.RunID, Options{Workers: 1})
 			if err != nil {
@@ -228,4 +231,27 @@ func (c *cancelAfter) Write(b []byte) (int, error) {
 		}
 	}
 	return len(b), nil
+}
+
+// checkBeatsTrivial requires the network trained on the baseline CG set to
+// score a higher mask AP than the whole-foreground-as-one-instance predictor.
+func checkBeatsTrivial(t *testing.T, st *tracker.Store, res Result) {
+	t.Helper()
+	for _, s := range res.Stages {
+		if s.Name != "segmentation/baseline" {
+			continue
+		}
+		stage, err := st.GetStage(context.Background(), s.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trivial := trivialAP(t, st, stage)
+		got := res.Metrics["segmentation/baseline/AP"]
+		t.Logf("baseline mask AP %.4f, trivial predictor %.4f", got, trivial)
+		if !(got > trivial) {
+			t.Errorf("baseline mask AP %.4f does not beat the trivial predictor's %.4f", got, trivial)
+		}
+		return
+	}
+	t.Error("no segmentation/baseline stage")
 }
