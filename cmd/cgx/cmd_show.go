@@ -114,7 +114,11 @@ func runShow(ctx context.Context, o showOptions, id int, g *globals) error {
 	fmt.Fprintf(w, "\n  profile  %s\n  seed     %d\n  workers  %d\n", run.Profile, run.Seed, run.Workers)
 	fmt.Fprintf(w, "  started  %s\n  duration %s\n", run.Started.Local().Format("2006-01-02 15:04:05"), runDuration(run))
 	fmt.Fprintf(w, "  spec     sha256 %s (cgx show %d --spec)\n", run.SpecSHA256, run.ID)
-	fmt.Fprintf(w, "  code     %s %s, %s, %s\n", run.ModuleVersion, run.VCSRevision, run.GoVersion, run.CPUModel)
+	rev := run.VCSRevision
+	if rev == "" {
+		rev = "revision unknown (built without VCS stamping)"
+	}
+	fmt.Fprintf(w, "  code     %s, %s, %s\n  cpu      %s\n  blas     %s\n", run.ModuleVersion, rev, run.GoVersion, run.CPUModel, run.Attrs["blas"])
 	fmt.Fprintln(w, "\nSTAGES")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NAME\tCOMPUTED BY\tOUTPUTS\tSTUDIES")
