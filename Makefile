@@ -8,7 +8,7 @@ DEMO_REPORT ?= out/demo-report
 .PHONY: build test demo bench bench-ml vet
 
 build:
-	$(GO) build -o $(BIN) ./cmd/cgx
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/cgx
 
 test:
 	$(GO) vet ./...
