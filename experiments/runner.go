@@ -121,7 +121,7 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 			Name: spec.Name, Spec: f.Text, SpecSHA256: hex.EncodeToString(sum[:]), Seed: spec.Seed,
 			Profile: spec.Profile, Workers: r.workers, Status: tracker.RunRunning, Started: r.now(),
 			GoVersion: goVer, ModuleVersion: modVer, VCSRevision: rev, CPUModel: cpu,
-			Attrs: map[string]string{"kind": string(spec.Kind), "source": f.Path, "blas": r.backend},
+			Attrs: map[string]string{"kind": string(spec.Kind), "source": f.Path, "blas": r.backend, "code_digest": codeDigest()},
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("record run: %w", err)
