@@ -67,7 +67,9 @@ func (r *reader) with(fn func(source) error) error {
 		if r.conn != nil {
 			err := fn(remoteSource{r})
 			var ce *connError
-			if !errors.As(err, &ce) {
+			// A writer that is closing answers ErrClosed: it is going away
+			// just as when the connection drops, so read the file instead.
+			if !errors.As(err, &ce) && !errors.Is(err, ErrClosed) {
 				return err
 			}
 			r.conn.Close()
