@@ -52,10 +52,11 @@ func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, o
 		EarlyStop       bool
 		Penalty         float64
 		Grid            []int
+		BatchSize       int // OpenBLAS rounds batched products by batch size: results differ in the last bits
 		Seed            int64
 		Backend         string
 	}{d.weights, src.manifest, name, dir, order, sty.Steps, sty.learningRate(name), sty.Threshold, sty.EarlyStop,
-		sty.Penalty, sty.Grid, seed, r.backend}
+		sty.Penalty, sty.Grid, sty.BatchSize, seed, r.backend}
 	st, err := r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
 		return r.computeFit(ctx, s, m, cfg, src, order, d, seed, planted)
 	})
