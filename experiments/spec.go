@@ -89,7 +89,7 @@ type Style struct {
 	EarlyStop     bool     `toml:"early_stop"`    // false reproduces the published over-shooting
 	Penalty       float64  `toml:"penalty"`       // L2 weight on parameters relative to identity
 	Grid          []int    `toml:"grid"`          // patch manipulation grid [rows, cols]
-	BatchSize     int      `toml:"batch_size"`    // images fitted together (never changes results)
+	BatchSize     int      `toml:"batch_size"`    // images fitted together (with OpenBLAS it changes the last bits)
 }
 
 // Content configures the black-box scene search.
