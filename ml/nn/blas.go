@@ -82,6 +82,10 @@ func DefaultBLASNote() string {
 	return defaultBLAS.note
 }
 
+// ResolveBLAS returns b, or the default backend (DefaultBLAS) when b is nil:
+// what a model option "use this backend" resolves to.
+func ResolveBLAS(b BLAS) (BLAS, error) { return resolveBLAS(b) }
+
 // resolveBLAS returns b, or the default backend when b is nil.
 func resolveBLAS(b BLAS) (BLAS, error) {
 	if b != nil {

@@ -119,3 +119,34 @@ func sameShape(got, want tensor.Shape, what string) error {
 	}
 	return nil
 }
+
+// The op toolkit for other ml packages that write their own gorgonia Ops
+// (ml/seg): the same conventions as this package's Ops.
+
+// OpBase is embedded by an Op applied to exactly one node: it owns that
+// node's output buffer and hashes by its own address (OpHashcode), so the
+// graph never merges two of them.
+type OpBase = opBase
+
+// OpHash writes an op's kind and identity into h; p is the op itself.
+func OpHash(h hash.Hash, kind string, p any) { hashOp(h, kind, p) }
+
+// OpHashcode is the Hashcode of an op of kind whose identity is p.
+func OpHashcode(kind string, p any) uint32 { return hashcode(kind, p) }
+
+// TensorType is the type of a float tensor with dims dimensions.
+func TensorType(dims int) gorgonia.TensorType { return tensorT(dims) }
+
+// Float32Data returns v's float32 data and shape; what names v in errors,
+// which wrap ErrDtype.
+func Float32Data(v gorgonia.Value, what string) ([]float32, tensor.Shape, error) { return f32(v, what) }
+
+// ScalarFloat32 reads a float32 scalar value (the gradient of a scalar output).
+func ScalarFloat32(v gorgonia.Value) (float32, error) { return scalarF32(v) }
+
+// OutBuf is an op's output tensor, reused while its size stays the same.
+type OutBuf struct{ b outBuf }
+
+// Get returns a float32 tensor of the given shape backed by a reused slice;
+// the contents are unspecified.
+func (o *OutBuf) Get(shape ...int) (*tensor.Dense, []float32) { return o.b.get(shape...) }

@@ -7,6 +7,8 @@ import (
 	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/cgx-dev/cgx/ml/nn"
 )
 
 // ConcatChannels adds channel concatenation to the graph: a [N, Ca, H, W]
@@ -32,14 +34,14 @@ func ConcatChannels(a, b *gorgonia.Node) (*gorgonia.Node, error) {
 }
 
 type concatOp struct {
-	opBase
+	nn.OpBase
 	a, b tensor.Shape
-	out  outBuf
+	out  nn.OutBuf
 }
 
 func (op *concatOp) Arity() int { return 2 }
 func (op *concatOp) Type() hm.Type {
-	return hm.NewFnType(tensorT(4), tensorT(4), tensorT(4))
+	return hm.NewFnType(nn.TensorType(4), nn.TensorType(4), nn.TensorType(4))
 }
 func (op *concatOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.a[0], op.a[1] + op.b[1], op.a[2], op.a[3]}, nil
@@ -55,7 +57,7 @@ func (op *concatOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 		return nil, err
 	}
 	n, ca, cb, hw := op.a[0], op.a[1], op.b[1], op.a[2]*op.a[3]
-	t, y := op.out.get(n, ca+cb, op.a[2], op.a[3])
+	t, y := op.out.Get(n, ca+cb, op.a[2], op.a[3])
 	for i := 0; i < n; i++ {
 		dst := y[i*(ca+cb)*hw:]
 		copy(dst[:ca*hw], a[i*ca*hw:(i+1)*ca*hw])
@@ -64,8 +66,8 @@ func (op *concatOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	return t, nil
 }
 
-func (op *concatOp) WriteHash(h hash.Hash) { hashOp(h, "concat", op) }
-func (op *concatOp) Hashcode() uint32      { return hashcode("concat", op) }
+func (op *concatOp) WriteHash(h hash.Hash) { nn.OpHash(h, "seg.concat", op) }
+func (op *concatOp) Hashcode() uint32      { return nn.OpHashcode("seg.concat", op) }
 func (op *concatOp) String() string        { return "ConcatChannels" }
 func (op *concatOp) DiffWRT(int) []bool    { return []bool{true, true} }
 
@@ -84,14 +86,14 @@ func (op *concatOp) SymDiff(_ gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.
 
 // channelSliceOp copies channels [from, to) of a [N, C, H, W] tensor.
 type channelSliceOp struct {
-	opBase
+	nn.OpBase
 	from, to int
 	in       tensor.Shape
-	out      outBuf
+	out      nn.OutBuf
 }
 
 func (op *channelSliceOp) Arity() int    { return 1 }
-func (op *channelSliceOp) Type() hm.Type { return hm.NewFnType(tensorT(4), tensorT(4)) }
+func (op *channelSliceOp) Type() hm.Type { return hm.NewFnType(nn.TensorType(4), nn.TensorType(4)) }
 func (op *channelSliceOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.in[0], op.to - op.from, op.in[2], op.in[3]}, nil
 }
@@ -102,15 +104,15 @@ func (op *channelSliceOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 		return nil, err
 	}
 	n, c, hw, k := op.in[0], op.in[1], op.in[2]*op.in[3], op.to-op.from
-	t, y := op.out.get(n, k, op.in[2], op.in[3])
+	t, y := op.out.Get(n, k, op.in[2], op.in[3])
 	for i := 0; i < n; i++ {
 		copy(y[i*k*hw:(i+1)*k*hw], x[(i*c+op.from)*hw:(i*c+op.to)*hw])
 	}
 	return t, nil
 }
 
-func (op *channelSliceOp) WriteHash(h hash.Hash) { hashOp(h, "channel-slice", op) }
-func (op *channelSliceOp) Hashcode() uint32      { return hashcode("channel-slice", op) }
+func (op *channelSliceOp) WriteHash(h hash.Hash) { nn.OpHash(h, "seg.channel-slice", op) }
+func (op *channelSliceOp) Hashcode() uint32      { return nn.OpHashcode("seg.channel-slice", op) }
 func (op *channelSliceOp) String() string {
 	return fmt.Sprintf("ChannelSlice[%d:%d]", op.from, op.to)
 }

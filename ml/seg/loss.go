@@ -8,6 +8,8 @@ import (
 	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/cgx-dev/cgx/ml/nn"
 )
 
 // SigmoidBCE adds the weighted binary cross-entropy of logits against
@@ -42,7 +44,7 @@ func SigmoidBCE(logits, targets, weights *gorgonia.Node) (*gorgonia.Node, error)
 }
 
 type bceOp struct {
-	opBase
+	nn.OpBase
 	shape tensor.Shape
 }
 
@@ -87,8 +89,8 @@ func (op *bceOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	return gorgonia.NewF32(float32(loss)), nil
 }
 
-func (op *bceOp) WriteHash(h hash.Hash) { hashOp(h, "bce", op) }
-func (op *bceOp) Hashcode() uint32      { return hashcode("bce", op) }
+func (op *bceOp) WriteHash(h hash.Hash) { nn.OpHash(h, "seg.bce", op) }
+func (op *bceOp) Hashcode() uint32      { return nn.OpHashcode("seg.bce", op) }
 func (op *bceOp) String() string        { return "SigmoidBCE" }
 func (op *bceOp) DiffWRT(int) []bool    { return []bool{true, false, false} }
 
@@ -102,9 +104,9 @@ func (op *bceOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.No
 
 // bceGradOp computes g·w·(σ(z) − t); inputs (logits, targets, weights, g).
 type bceGradOp struct {
-	opBase
+	nn.OpBase
 	fwd *bceOp
-	out outBuf
+	out nn.OutBuf
 }
 
 func (op *bceGradOp) Arity() int { return 4 }
@@ -122,20 +124,20 @@ func (op *bceGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := scalarF32(in[3])
+	g, err := nn.ScalarFloat32(in[3])
 	if err != nil {
 		return nil, fmt.Errorf("bce grad: %w", err)
 	}
 	s := op.fwd.shape
-	out, dz := op.out.get(s[0], s[1], s[2], s[3])
+	out, dz := op.out.Get(s[0], s[1], s[2], s[3])
 	for i := range z {
 		dz[i] = float32(float64(g) * float64(w[i]) * (sigmoid(float64(z[i])) - float64(t[i])))
 	}
 	return out, nil
 }
 
-func (op *bceGradOp) WriteHash(h hash.Hash) { hashOp(h, "bce-grad", op) }
-func (op *bceGradOp) Hashcode() uint32      { return hashcode("bce-grad", op) }
+func (op *bceGradOp) WriteHash(h hash.Hash) { nn.OpHash(h, "seg.bce-grad", op) }
+func (op *bceGradOp) Hashcode() uint32      { return nn.OpHashcode("seg.bce-grad", op) }
 func (op *bceGradOp) String() string        { return "SigmoidBCEGrad" }
 
 // sigmoid is 1/(1+exp(−z)), computed without overflow.

@@ -45,10 +45,7 @@ func applyOptions(opts []Option) (nn.BLAS, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	if o.blas != nil {
-		return o.blas, nil
-	}
-	b, err := nn.DefaultBLAS()
+	b, err := nn.ResolveBLAS(o.blas)
 	if err != nil {
 		return nil, fmt.Errorf("choose blas backend: %w", err)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/cgx-dev/cgx/ml/nn"
 )
 
 // opCase checks one op of this package: its forward value against a float64
@@ -143,7 +145,7 @@ func runOpCase(t *testing.T, c opCase) {
 	want := c.ref(in64)
 	var got []float32
 	if out.IsScalar() {
-		s, err := scalarF32(out.Value())
+		s, err := nn.ScalarFloat32(out.Value())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/cgx-dev/cgx/ml/nn"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/cgx-dev/cgx/ml/nn"
 )
 
 // Train fits the model with Adam on the sum of two mean binary
@@ -186,7 +187,7 @@ func (tr *trainer) step(x, t []float32, n int) (float32, error) {
 	if err := tg.vm.RunAll(); err != nil {
 		return 0, fmt.Errorf("run: %w", err)
 	}
-	loss, err := scalarF32(tg.loss.Value())
+	loss, err := nn.ScalarFloat32(tg.loss.Value())
 	if err != nil {
 		return 0, err
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/cgx-dev/cgx/ml/nn"
 )
 
 // Upsample2x adds nearest-neighbour upsampling by two to x's graph:
@@ -25,13 +27,13 @@ func Upsample2x(x *gorgonia.Node) (*gorgonia.Node, error) {
 }
 
 type upsampleOp struct {
-	opBase
+	nn.OpBase
 	in  tensor.Shape
-	out outBuf
+	out nn.OutBuf
 }
 
 func (op *upsampleOp) Arity() int    { return 1 }
-func (op *upsampleOp) Type() hm.Type { return hm.NewFnType(tensorT(4), tensorT(4)) }
+func (op *upsampleOp) Type() hm.Type { return hm.NewFnType(nn.TensorType(4), nn.TensorType(4)) }
 func (op *upsampleOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.in[0], op.in[1], 2 * op.in[2], 2 * op.in[3]}, nil
 }
@@ -42,7 +44,7 @@ func (op *upsampleOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 		return nil, err
 	}
 	planes, h, w := op.in[0]*op.in[1], op.in[2], op.in[3]
-	t, y := op.out.get(op.in[0], op.in[1], 2*h, 2*w)
+	t, y := op.out.Get(op.in[0], op.in[1], 2*h, 2*w)
 	for p := 0; p < planes; p++ {
 		src := x[p*h*w : (p+1)*h*w]
 		dst := y[p*4*h*w : (p+1)*4*h*w]
@@ -57,8 +59,8 @@ func (op *upsampleOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	return t, nil
 }
 
-func (op *upsampleOp) WriteHash(h hash.Hash) { hashOp(h, "upsample2x", op) }
-func (op *upsampleOp) Hashcode() uint32      { return hashcode("upsample2x", op) }
+func (op *upsampleOp) WriteHash(h hash.Hash) { nn.OpHash(h, "seg.upsample2x", op) }
+func (op *upsampleOp) Hashcode() uint32      { return nn.OpHashcode("seg.upsample2x", op) }
 func (op *upsampleOp) String() string        { return "Upsample2x" }
 func (op *upsampleOp) DiffWRT(int) []bool    { return []bool{true} }
 
@@ -74,13 +76,13 @@ func (op *upsampleOp) SymDiff(_ gorgonia.Nodes, _, grad *gorgonia.Node) (gorgoni
 // output the sum of its 2x2 block (top-left, top-right, bottom-left,
 // bottom-right, in that order).
 type blockSumOp struct {
-	opBase
+	nn.OpBase
 	in  tensor.Shape // the upsample's input shape, this op's output shape
-	out outBuf
+	out nn.OutBuf
 }
 
 func (op *blockSumOp) Arity() int    { return 1 }
-func (op *blockSumOp) Type() hm.Type { return hm.NewFnType(tensorT(4), tensorT(4)) }
+func (op *blockSumOp) Type() hm.Type { return hm.NewFnType(nn.TensorType(4), nn.TensorType(4)) }
 func (op *blockSumOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	return op.in.Clone(), nil
 }
@@ -91,7 +93,7 @@ func (op *blockSumOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, dx := op.out.get(n, c, h, w)
+	t, dx := op.out.Get(n, c, h, w)
 	for p := 0; p < n*c; p++ {
 		src := g[p*4*h*w : (p+1)*4*h*w]
 		dst := dx[p*h*w : (p+1)*h*w]
@@ -105,8 +107,8 @@ func (op *blockSumOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	return t, nil
 }
 
-func (op *blockSumOp) WriteHash(h hash.Hash) { hashOp(h, "block-sum", op) }
-func (op *blockSumOp) Hashcode() uint32      { return hashcode("block-sum", op) }
+func (op *blockSumOp) WriteHash(h hash.Hash) { nn.OpHash(h, "seg.block-sum", op) }
+func (op *blockSumOp) Hashcode() uint32      { return nn.OpHashcode("seg.block-sum", op) }
 func (op *blockSumOp) String() string        { return "BlockSum2x2" }
 
 var (
