@@ -75,7 +75,7 @@ func runShow(ctx context.Context, o showOptions, id int, g *globals) error {
 	defer st.Close()
 	run, err := st.GetRun(ctx, id)
 	if err != nil {
-		return fmt.Errorf("run %d: %w; 'cgx runs' lists the runs", id, err)
+		return fmt.Errorf("%w; 'cgx runs' lists the runs", err)
 	}
 	if o.spec {
 		_, err := fmt.Fprint(g.stdout, run.Spec)
