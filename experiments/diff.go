@@ -25,11 +25,11 @@ type DiffRow struct {
 func Diff(ctx context.Context, st Store, idA, idB int, all bool) ([]DiffRow, error) {
 	a, err := st.GetRun(ctx, idA)
 	if err != nil {
-		return nil, fmt.Errorf("%w %d: %v", ErrUnknownRun, idA, err)
+		return nil, fmt.Errorf("%w: %v; 'cgx runs' lists the runs", ErrUnknownRun, err)
 	}
 	b, err := st.GetRun(ctx, idB)
 	if err != nil {
-		return nil, fmt.Errorf("%w %d: %v", ErrUnknownRun, idB, err)
+		return nil, fmt.Errorf("%w: %v; 'cgx runs' lists the runs", ErrUnknownRun, err)
 	}
 	var rows []DiffRow
 	add := func(section, key, va, vb string) {

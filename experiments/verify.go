@@ -40,7 +40,7 @@ func (v VerifyReport) OK() bool { return len(v.Differences) == 0 }
 func Verify(ctx context.Context, st Store, scratch Store, runID int, opts Options) (VerifyReport, error) {
 	run, err := st.GetRun(ctx, runID)
 	if err != nil {
-		return VerifyReport{}, fmt.Errorf("%w %d: %v", ErrUnknownRun, runID, err)
+		return VerifyReport{}, fmt.Errorf("%w: %v; 'cgx runs' lists the runs", ErrUnknownRun, err)
 	}
 	if run.Status != tracker.RunSucceeded {
 		return VerifyReport{}, fmt.Errorf("run %d is %s; only succeeded runs can be verified", runID, run.Status)
@@ -63,7 +63,7 @@ func Verify(ctx context.Context, st Store, scratch Store, runID int, opts Option
 func CompareRuns(ctx context.Context, st Store, runID int, other Store, otherID int) (VerifyReport, error) {
 	run, err := st.GetRun(ctx, runID)
 	if err != nil {
-		return VerifyReport{}, fmt.Errorf("%w %d: %v", ErrUnknownRun, runID, err)
+		return VerifyReport{}, fmt.Errorf("%w: %v; 'cgx runs' lists the runs", ErrUnknownRun, err)
 	}
 	rep := VerifyReport{RunID: runID, ScratchRunID: otherID}
 	stored, err := stagesOf(ctx, st, run.Stages)
