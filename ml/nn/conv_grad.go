@@ -133,25 +133,11 @@ func (op *convWeightGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 			if i == c*gradChunk {
 				beta = 0
 			}
-			g.weightGrad(op.conv.blas, x[i*in1:(i+1)*in1], dpre[i*out1:(i+1)*out1], part, op.cols.get(worker), beta)
+			g.weightGradT(op.conv.blas, x[i*in1:(i+1)*in1], dpre[i*out1:(i+1)*out1], part, op.cols.get(worker), beta)
 		}
 	})
-	sumInOrder(dw, op.partials[:chunks])
+	sumInOrderT(dw, op.partials[:chunks], g.cout, g.k())
 	return out, nil
-}
-
-// sumInOrder sets dst = parts[0] + parts[1] + ... , added left to right.
-func sumInOrder(dst []float32, parts [][]float32) {
-	if len(parts) == 0 {
-		clear(dst)
-		return
-	}
-	copy(dst, parts[0])
-	for _, p := range parts[1:] {
-		for j, v := range p[:len(dst)] {
-			dst[j] += v
-		}
-	}
 }
 
 func (op *convWeightGradOp) WriteHash(h hash.Hash) { hashOp(h, "conv2d-dw", op) }

@@ -86,6 +86,7 @@ func FrozenConvReLUPool(x *gorgonia.Node, w, b *tensor.Dense, opts ConvPoolOpts)
 type convPoolOp struct {
 	opBase
 	conv   *convOp
+	batch  int // N of the input node
 	k      int // pooling window
 	ph, pw int // pooled height and width
 	out    outBuf
@@ -111,7 +112,7 @@ func newConvPoolOp(x *gorgonia.Node, ws tensor.Shape, opts ConvPoolOpts) (*convP
 	if k < 1 || k*k > 256 || g.oh < k || g.ow < k {
 		return nil, fmt.Errorf("conv block: %w: pooling window %d does not fit the %dx%d convolution output (window 1..16)", ErrShape, k, g.oh, g.ow)
 	}
-	return &convPoolOp{conv: conv, k: k, ph: g.oh / k, pw: g.ow / k}, nil
+	return &convPoolOp{conv: conv, batch: x.Shape()[0], k: k, ph: g.oh / k, pw: g.ow / k}, nil
 }
 
 func (op *convPoolOp) Arity() int    { return op.conv.Arity() }
@@ -203,13 +204,38 @@ func (op *convPoolOp) checkOutput(out []float32, os tensor.Shape, what string) (
 // the pooled output is positive (the ReLU passed it), zeros elsewhere.
 func (op *convPoolOp) preGrad(i int, out, dout, dpre []float32) {
 	g := op.conv.geom
-	clear(dpre[:g.outSize()])
 	ohw, phw := g.oh*g.ow, op.ph*op.pw
 	k := op.k
+	if k != 2 {
+		clear(dpre[:g.outSize()])
+	}
 	for co := 0; co < g.cout; co++ {
 		o := i*op.pooledSize() + co*phw
 		po, pd, pa := out[o:o+phw], dout[o:o+phw], op.arg[o:o+phw]
 		plane := dpre[co*ohw : (co+1)*ohw]
+		if k == 2 {
+			// Every value of the plane is written once: the four values
+			// of each window, then any row or column left over.
+			for oy := 0; oy < op.ph; oy++ {
+				r0 := plane[2*oy*g.ow : (2*oy+1)*g.ow]
+				r1 := plane[(2*oy+1)*g.ow : (2*oy+2)*g.ow]
+				for ox := 0; ox < op.pw; ox++ {
+					j := oy*op.pw + ox
+					var v [4]float32
+					if po[j] > 0 {
+						v[pa[j]&3] = pd[j]
+					}
+					r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1] = v[0], v[1], v[2], v[3]
+				}
+				if g.ow%2 != 0 {
+					r0[g.ow-1], r1[g.ow-1] = 0, 0
+				}
+			}
+			if g.oh%2 != 0 {
+				clear(plane[(g.oh-1)*g.ow:])
+			}
+			continue
+		}
 		for oy := 0; oy < op.ph; oy++ {
 			for ox := 0; ox < op.pw; ox++ {
 				j := oy*op.pw + ox
@@ -246,16 +272,19 @@ func (op *convPoolOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node
 		}
 		return gorgonia.Nodes{dx}, nil
 	}
-	var dx *gorgonia.Node
+	wg := &convPoolWeightGradOp{block: op}
 	if !op.conv.noInputGrad {
-		var err error
-		if dx, err = gorgonia.ApplyOp(&convPoolInputGradOp{block: op}, inputs[1], output, grad); err != nil {
-			return nil, fmt.Errorf("conv block grad: input: %w", err)
-		}
+		wg.dx = &convPoolInputGradOp{block: op}
 	}
-	dw, err := gorgonia.ApplyOp(&convPoolWeightGradOp{block: op}, inputs[0], output, grad)
+	dw, err := gorgonia.ApplyOp(wg, inputs[0], inputs[1], output, grad)
 	if err != nil {
 		return nil, fmt.Errorf("conv block grad: weights: %w", err)
+	}
+	var dx *gorgonia.Node
+	if wg.dx != nil {
+		if dx, err = gorgonia.ApplyOp(wg.dx, dw); err != nil {
+			return nil, fmt.Errorf("conv block grad: input: %w", err)
+		}
 	}
 	db, err := gorgonia.ApplyOp(&maskedChannelSumOp{}, output, grad)
 	if err != nil {

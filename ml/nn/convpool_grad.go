@@ -9,61 +9,69 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// convPoolInputGradOp computes a block's dL/dx. Inputs (w, out, dout), or
-// (out, dout) when frozen.
+// convPoolInputGradOp returns a block's dL/dx. Frozen blocks compute it
+// here, inputs (out, dout). Trainable blocks compute it in the same pass
+// over each image as the weight gradient (which builds the same
+// pre-activation gradient and keeps it in cache); this op then takes the
+// weight-gradient node as its only input, which orders it after that pass,
+// and hands out the result.
 type convPoolInputGradOp struct {
 	opBase
 	block *convPoolOp
 	out   outBuf
 	dpres scratch
 	cols  scratch
+	// fresh is set by the weight-gradient pass when it has written out for
+	// the current run, and cleared when this op hands it out.
+	fresh bool
 }
 
+func (op *convPoolInputGradOp) fused() bool { return !op.block.conv.frozen }
+
 func (op *convPoolInputGradOp) Arity() int {
-	if op.block.conv.frozen {
-		return 2
+	if op.fused() {
+		return 1
 	}
-	return 3
+	return 2
 }
 
 func (op *convPoolInputGradOp) Type() hm.Type {
 	t := tensorT(4)
-	if op.block.conv.frozen {
-		return fnT(t, t, t)
+	if op.fused() {
+		return fnT(t, t)
 	}
-	return fnT(t, t, t, t)
+	return fnT(t, t, t)
 }
 
 func (op *convPoolInputGradOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
-	ds, ok := in[len(in)-1].(tensor.Shape)
-	if !ok || ds.Dims() != 4 {
-		return nil, fmt.Errorf("conv block input grad: %w: %v", ErrShape, in[len(in)-1])
-	}
 	g := op.block.conv.geom
-	return tensor.Shape{ds[0], g.cin, g.h, g.w}, nil
+	return tensor.Shape{op.block.batch, g.cin, g.h, g.w}, nil
+}
+
+// buffer returns the dx buffer for n images.
+func (op *convPoolInputGradOp) buffer(n int) (*tensor.Dense, []float32) {
+	g := op.block.conv.geom
+	return op.out.get(n, g.cin, g.h, g.w)
 }
 
 func (op *convPoolInputGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	if len(in) != op.Arity() {
 		return nil, fmt.Errorf("conv block input grad: want %d inputs, got %d", op.Arity(), len(in))
 	}
+	if op.fused() {
+		if !op.fresh || op.out.t == nil {
+			return nil, fmt.Errorf("conv block input grad: the weight-gradient pass has not run in this machine run")
+		}
+		op.fresh = false
+		return op.out.t, nil
+	}
 	c := op.block.conv
 	g := c.geom
-	w := c.w
-	if !c.frozen {
-		var err error
-		if w, _, err = f32(in[0], "conv block input grad weights"); err != nil {
-			return nil, err
-		}
-		if len(w) != g.cout*g.k() {
-			return nil, fmt.Errorf("conv block input grad weights: %w: %d values", ErrShape, len(w))
-		}
-	}
-	out, os, err := f32(in[len(in)-2], "conv block input grad output")
+	out, os, err := f32(in[0], "conv block input grad output")
 	if err != nil {
 		return nil, err
 	}
-	dout, ds, err := f32(in[len(in)-1], "conv block input grad")
+	dout, ds, err := f32(in[1], "conv block input grad")
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +82,7 @@ func (op *convPoolInputGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) 
 	if err != nil {
 		return nil, err
 	}
-	res, dx := op.out.get(n, g.cin, g.h, g.w)
+	res, dx := op.buffer(n)
 	workers := workerCount(n)
 	op.dpres.prepare(workers, g.outSize())
 	op.cols.prepare(workers, g.colSize())
@@ -82,7 +90,7 @@ func (op *convPoolInputGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) 
 	forEach(n, func(i, worker int) {
 		dpre := op.dpres.get(worker)
 		op.block.preGrad(i, out, dout, dpre)
-		g.inputGrad(c.blas, w, dpre, dx[i*in1:(i+1)*in1], op.cols.get(worker))
+		g.inputGrad(c.blas, c.w, dpre, dx[i*in1:(i+1)*in1], op.cols.get(worker))
 	})
 	return res, nil
 }
@@ -91,21 +99,23 @@ func (op *convPoolInputGradOp) WriteHash(h hash.Hash) { hashOp(h, "conv-relu-poo
 func (op *convPoolInputGradOp) Hashcode() uint32      { return hashcode("conv-relu-pool-dx", op) }
 func (op *convPoolInputGradOp) String() string        { return "ConvReLUPoolInputGrad" }
 
-// convPoolWeightGradOp computes a block's dL/dw. Inputs (x, out, dout).
-// Images are summed in fixed chunks of gradChunk, then the chunks in order.
+// convPoolWeightGradOp computes a block's dL/dw, and its dL/dx too when dx
+// is set (see convPoolInputGradOp). Inputs (x, w, out, dout). Images are
+// summed in fixed chunks of gradChunk, then the chunks in order.
 type convPoolWeightGradOp struct {
 	opBase
 	block    *convPoolOp
+	dx       *convPoolInputGradOp // nil: no input gradient wanted
 	out      outBuf
 	dpres    scratch
 	cols     scratch
 	partials [][]float32
 }
 
-func (op *convPoolWeightGradOp) Arity() int { return 3 }
+func (op *convPoolWeightGradOp) Arity() int { return 4 }
 func (op *convPoolWeightGradOp) Type() hm.Type {
 	t := tensorT(4)
-	return fnT(t, t, t, t)
+	return fnT(t, t, t, t, t)
 }
 func (op *convPoolWeightGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
 	g := op.block.conv.geom
@@ -113,8 +123,8 @@ func (op *convPoolWeightGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, 
 }
 
 func (op *convPoolWeightGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(in) != 3 {
-		return nil, fmt.Errorf("conv block weight grad: want 3 inputs, got %d", len(in))
+	if len(in) != 4 {
+		return nil, fmt.Errorf("conv block weight grad: want 4 inputs, got %d", len(in))
 	}
 	c := op.block.conv
 	g := c.geom
@@ -126,11 +136,18 @@ func (op *convPoolWeightGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error)
 	if err != nil {
 		return nil, err
 	}
-	out, os, err := f32(in[1], "conv block weight grad output")
+	w, _, err := f32(in[1], "conv block weight grad weights")
 	if err != nil {
 		return nil, err
 	}
-	dout, ds, err := f32(in[2], "conv block weight grad")
+	if len(w) != g.cout*g.k() {
+		return nil, fmt.Errorf("conv block weight grad weights: %w: %d values", ErrShape, len(w))
+	}
+	out, os, err := f32(in[2], "conv block weight grad output")
+	if err != nil {
+		return nil, err
+	}
+	dout, ds, err := f32(in[3], "conv block weight grad")
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +158,10 @@ func (op *convPoolWeightGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error)
 		return nil, err
 	} else if m != n {
 		return nil, fmt.Errorf("conv block weight grad: %w: %d images in, %d out", ErrShape, n, m)
+	}
+	var dx []float32
+	if op.dx != nil {
+		_, dx = op.dx.buffer(n)
 	}
 	size := g.cout * g.k()
 	res, dw := op.out.get(g.cout, g.cin, g.kh, g.kw)
@@ -156,17 +177,23 @@ func (op *convPoolWeightGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error)
 	op.cols.prepare(workers, g.colSize())
 	in1 := g.inSize()
 	forEach(chunks, func(ch, worker int) {
-		part, dpre := op.partials[ch], op.dpres.get(worker)
+		part, dpre, col := op.partials[ch], op.dpres.get(worker), op.cols.get(worker)
 		for i := ch * gradChunk; i < min(n, (ch+1)*gradChunk); i++ {
 			beta := float32(1)
 			if i == ch*gradChunk {
 				beta = 0
 			}
 			op.block.preGrad(i, out, dout, dpre)
-			g.weightGrad(c.blas, x[i*in1:(i+1)*in1], dpre, part, op.cols.get(worker), beta)
+			g.weightGradT(c.blas, x[i*in1:(i+1)*in1], dpre, part, col, beta)
+			if dx != nil {
+				g.inputGrad(c.blas, w, dpre, dx[i*in1:(i+1)*in1], col)
+			}
 		}
 	})
-	sumInOrder(dw, op.partials[:chunks])
+	sumInOrderT(dw, op.partials[:chunks], g.cout, g.k())
+	if op.dx != nil {
+		op.dx.fresh = true
+	}
 	return res, nil
 }
 
