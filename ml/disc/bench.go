@@ -136,7 +136,9 @@ func median(v []float64) float64 {
 }
 
 // manipStep is the benchmark's fitting step: per-image, per-channel
-// brightness b and contrast c, x' = x·(1+c) + b, pushed towards "real".
+// brightness b and contrast c, x' = x·(1+c) + b (nn.ChannelAffine), pushed
+// towards "real" with a one-hot target per image (the sum of the images'
+// losses, so each image gets its own gradient).
 type manipStep struct {
 	vm     gorgonia.VM
 	params [][]float32 // c, b
@@ -150,20 +152,16 @@ func newManipStep(m *Model, data []float32, n int) (*manipStep, error) {
 	g := gorgonia.NewGraph()
 	xt := tensor.New(tensor.WithShape(n, InputChannels, s, s), tensor.WithBacking(slices.Clone(data)))
 	x := gorgonia.NewTensor(g, tensor.Float32, 4, gorgonia.WithShape(xt.Shape()...), gorgonia.WithValue(xt), gorgonia.WithName("x"))
-	ct := tensor.New(tensor.WithShape(n, InputChannels, 1, 1), tensor.Of(tensor.Float32))
-	bt := tensor.New(tensor.WithShape(n, InputChannels, 1, 1), tensor.Of(tensor.Float32))
-	c := gorgonia.NewTensor(g, tensor.Float32, 4, gorgonia.WithShape(ct.Shape()...), gorgonia.WithValue(ct), gorgonia.WithName("contrast"))
-	b := gorgonia.NewTensor(g, tensor.Float32, 4, gorgonia.WithShape(bt.Shape()...), gorgonia.WithValue(bt), gorgonia.WithName("brightness"))
+	ct := tensor.New(tensor.WithShape(n, InputChannels), tensor.Of(tensor.Float32))
+	bt := tensor.New(tensor.WithShape(n, InputChannels), tensor.Of(tensor.Float32))
+	c := gorgonia.NewTensor(g, tensor.Float32, 2, gorgonia.WithShape(ct.Shape()...), gorgonia.WithValue(ct), gorgonia.WithName("contrast"))
+	b := gorgonia.NewTensor(g, tensor.Float32, 2, gorgonia.WithShape(bt.Shape()...), gorgonia.WithValue(bt), gorgonia.WithName("brightness"))
 	one := gorgonia.NewConstant(float32(1), gorgonia.WithName("one"))
 	scale, err := gorgonia.Add(c, one)
 	if err != nil {
 		return nil, err
 	}
-	xs, err := gorgonia.BroadcastHadamardProd(x, scale, nil, []byte{2, 3})
-	if err != nil {
-		return nil, err
-	}
-	x2, err := gorgonia.BroadcastAdd(xs, b, nil, []byte{2, 3})
+	x2, err := nn.ChannelAffine(x, scale, b)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,10 @@ package disc
 import (
 	"context"
 	"testing"
+
+	"github.com/cgx-dev/cgx/ml/nn"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 // BenchmarkTrainStep and BenchmarkManipStep time the two figures of
@@ -43,6 +47,49 @@ func BenchmarkManipStep(b *testing.B) {
 		if err := ms.step(); err != nil {
 			b.Fatal(err)
 		}
+	}
+	b.ReportMetric(float64(32*b.N)/b.Elapsed().Seconds(), "img/s")
+}
+
+// BenchmarkManipStepStockOps is BenchmarkManipStep with the manipulation
+// built from stock gorgonia broadcasting ops instead of nn.ChannelAffine,
+// for comparison.
+func BenchmarkManipStepStockOps(b *testing.B) {
+	m, err := New(DefaultConfig(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, _ := benchBatch(32)
+	g := gorgonia.NewGraph()
+	xt := tensor.New(tensor.WithShape(32, 3, 64, 64), tensor.WithBacking(x))
+	xn := gorgonia.NewTensor(g, tensor.Float32, 4, gorgonia.WithShape(xt.Shape()...), gorgonia.WithValue(xt), gorgonia.WithName("x"))
+	c := gorgonia.NewTensor(g, tensor.Float32, 4, gorgonia.WithShape(32, 3, 1, 1), gorgonia.WithInit(gorgonia.Zeroes()), gorgonia.WithName("c"))
+	bn := gorgonia.NewTensor(g, tensor.Float32, 4, gorgonia.WithShape(32, 3, 1, 1), gorgonia.WithInit(gorgonia.Zeroes()), gorgonia.WithName("b"))
+	scale := gorgonia.Must(gorgonia.Add(c, gorgonia.NewConstant(float32(1))))
+	x2 := gorgonia.Must(gorgonia.BroadcastAdd(gorgonia.Must(gorgonia.BroadcastHadamardProd(xn, scale, nil, []byte{2, 3})), bn, nil, []byte{2, 3}))
+	logits, err := m.Logits(x2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tt := tensor.New(tensor.WithShape(32, 2), tensor.Of(tensor.Float32))
+	for i := 0; i < 32; i++ {
+		tt.Data().([]float32)[2*i+1] = 1
+	}
+	tn := gorgonia.NewTensor(g, tensor.Float32, 2, gorgonia.WithShape(32, 2), gorgonia.WithValue(tt), gorgonia.WithName("t"))
+	loss, err := nn.WeightedCrossEntropy(logits, tn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := gorgonia.Grad(loss, c, bn); err != nil {
+		b.Fatal(err)
+	}
+	vm := gorgonia.NewTapeMachine(g)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := vm.RunAll(); err != nil {
+			b.Fatal(err)
+		}
+		vm.Reset()
 	}
 	b.ReportMetric(float64(32*b.N)/b.Elapsed().Seconds(), "img/s")
 }

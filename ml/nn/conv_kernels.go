@@ -104,9 +104,14 @@ func (g convGeom) validX(kx int) (lo, hi int) {
 
 // col2im adds the columns of col back onto the image they came from:
 // dx = 0, then for every kernel offset in order, dx += shifted row. It is the
-// adjoint of im2col.
+// adjoint of im2col. It may overwrite the values of col that fall in the
+// padding.
 func (g convGeom) col2im(col, dx []float32) {
 	clear(dx[:g.inSize()])
+	if g.ow == g.w {
+		g.col2imSame(col, dx)
+		return
+	}
 	ohw := g.oh * g.ow
 	r := 0
 	for c := 0; c < g.cin; c++ {
@@ -126,6 +131,42 @@ func (g convGeom) col2im(col, dx []float32) {
 					}
 					addTo(plane[iy*g.w+lo+kx-g.pad:iy*g.w+hi+kx-g.pad], row[oy*g.ow+lo:oy*g.ow+hi])
 				}
+			}
+		}
+	}
+}
+
+// col2imSame is col2im for same-width convolutions (see im2colSame): the
+// values that would land in the padding are zeroed in col, after which each
+// kernel offset is one addition of all its valid rows, the zeros falling on
+// row edges harmlessly. dx must be zero on entry.
+func (g convGeom) col2imSame(col, dx []float32) {
+	ohw, w := g.oh*g.ow, g.w
+	r := 0
+	for c := 0; c < g.cin; c++ {
+		plane := dx[c*g.h*w : (c+1)*g.h*w]
+		for ky := 0; ky < g.kh; ky++ {
+			oy0 := max(0, g.pad-ky)
+			oy1 := min(g.oh, g.h+g.pad-ky)
+			for kx := 0; kx < g.kw; kx++ {
+				row := col[r*ohw : (r+1)*ohw]
+				r++
+				lo, hi := g.validX(kx)
+				if oy0 >= oy1 || lo >= hi {
+					continue
+				}
+				for oy := oy0; oy < oy1; oy++ {
+					rw := row[oy*w : (oy+1)*w]
+					for j := 0; j < lo; j++ {
+						rw[j] = 0
+					}
+					for j := hi; j < w; j++ {
+						rw[j] = 0
+					}
+				}
+				first, last := oy0*w+lo, (oy1-1)*w+hi
+				off := (ky-g.pad)*w + kx - g.pad
+				addTo(plane[first+off:last+off], row[first:last])
 			}
 		}
 	}

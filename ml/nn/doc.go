@@ -10,21 +10,38 @@
 // differentiation; LispMachine is not supported). Tensors are float32,
 // images NCHW.
 //
-//	Conv2D(x, w, b, ConvOpts{Pad, ReLU, NoInputGrad})  stride-1 convolution [+ fused ReLU]
-//	FrozenConv2D(x, w, b, opts)                      same with constant weights (gradient to x only)
-//	MaxPool2D(x, k)                                  k×k windows, stride k
+//	Conv2D(x, w, b, ConvOpts{Pad, ReLU, NoInputGrad})   stride-1 convolution [+ fused ReLU]
+//	FrozenConv2D(x, w, b, opts)                       same with constant weights (gradient to x only)
+//	ConvReLUPool(x, w, b, ConvPoolOpts{Pad, Pool})    maxpool(relu(conv + b)) as one Op (the fast path)
+//	FrozenConvReLUPool(x, w, b, opts)                 same with constant weights
+//	MaxPool2D(x, k)                                   k×k windows, stride k
 //	ReLU(x)
-//	Linear(x, w, b, opts) / FrozenLinear             flatten(x)·wᵀ + b
-//	WeightedCrossEntropy(logits, targets)            Σ targets·(−log softmax), a scalar
+//	Linear(x, w, b, opts) / FrozenLinear              flatten(x)·wᵀ + b
+//	ChannelAffine(x, scale, shift)                    x·scale[n,c] + shift[n,c] per image and channel
+//	WeightedCrossEntropy(logits, targets)             Σ targets·(−log softmax), a scalar
 //
 // # Kernels
 //
 // Convolution is im2col + SGEMM per image (a 1×1 kernel skips im2col):
 // forward y = W·col(x); input gradient col⁻¹(Wᵀ·dy); weight gradient
-// dy·col(x)ᵀ, recomputing col(x) rather than storing it, so the working set
-// of one image stays in cache. Bias and ReLU are fused into the forward
-// pass. Max-pooling's gradient goes to the first maximum of each window,
-// found again from the input, so no state is kept between passes.
+// (col(x)·dyᵀ)ᵀ, recomputing col(x) rather than storing it, so the working
+// set of one image stays in cache. For "same"-width convolutions im2col and
+// col⁻¹ move each kernel offset's rows in one piece. Bias and ReLU are fused
+// into the forward pass. ConvReLUPool goes further: each image's
+// convolution output is pooled while in cache and never stored; the forward
+// pass records each window's first maximum (one byte per pooled value), and
+// the backward pass rebuilds the pre-activation gradient from it, computing
+// the weight and input gradients in the same pass over each image.
+// MaxPool2D records maxima the same way (and finds them again by comparison
+// when the record is missing); after a ReLU its gradient also applies the
+// ReLU's mask, so the ReLU's backward pass is skipped.
+//
+// Ops whose backward pass is split over several nodes (ConvReLUPool's
+// weight and input gradients, ChannelAffine's three gradients) compute in
+// the first node and hand results to the others, which take the first as
+// an input so gorgonia runs them after it. These Ops keep state between the
+// forward and backward passes of one machine run and check that it belongs
+// to the same run, failing with an error otherwise.
 //
 // # Work split and determinism
 //
@@ -49,14 +66,19 @@
 // in $CGX_OPENBLAS), so cgx builds and runs without it and needs no OpenBLAS
 // headers; a CGO_ENABLED=0 build has the pure-Go backend only. OpenBLAS
 // chooses its kernels from OPENBLAS_CORETYPE, read once when the library
-// loads. Debian's OpenBLAS 0.3.21 misdetects recent CPUs (an AMD EPYC with
-// AVX-512 runs as "Prescott", SSE3, about a quarter of the speed), so unless
-// the user set OPENBLAS_CORETYPE, cgx sets it for the load only, from the
-// CPU's features (golang.org/x/sys/cpu): SkylakeX when AVX-512 F, CD, BW, DQ
-// and VL are present, Haswell with AVX2 and FMA, otherwise OpenBLAS's own
-// detection. A user's value is always respected. OpenBLAS is limited to one
-// thread (openblas_set_num_threads(1)) since the Ops parallelise
-// themselves. BLAS.Name says which library and core run, and why.
+// loads (before Go's main, were it linked normally; hence dlopen). Debian's
+// OpenBLAS 0.3.21 misdetects recent CPUs (an AMD EPYC with AVX-512 runs as
+// "Prescott", SSE3, about a quarter of the speed), so unless the user set
+// OPENBLAS_CORETYPE, cgx sets it for the load only (and sets
+// OPENBLAS_NUM_THREADS=1 likewise, unless set), from the CPU's vendor and
+// features (golang.org/x/sys/cpu, /proc/cpuinfo): Haswell (AVX2) on AMD
+// with AVX2 and FMA, because on Zen 4 those kernels beat the AVX-512 ones
+// for our matrix shapes; SkylakeX on other CPUs with AVX-512 F, CD, BW, DQ
+// and VL; Haswell with AVX2 and FMA; otherwise OpenBLAS's own detection. It
+// never names kernels the CPU lacks, and a user's value is always
+// respected. OpenBLAS is limited to one thread (openblas_set_num_threads(1))
+// since the Ops parallelise themselves. BLAS.Name says which library and
+// core run, and why; `cgx bench ml` prints it.
 //
 // # Seeds
 //

@@ -336,6 +336,22 @@ func TestGradients(t *testing.T) {
 			},
 		},
 		{
+			name:   "channel affine",
+			shapes: [][]int{{2, 3, 4, 5}, {2, 3}, {2, 3}},
+			wrt:    []bool{true, true, true},
+			build: func(in []*gorgonia.Node, _ BLAS) (*gorgonia.Node, error) {
+				return ChannelAffine(in[0], in[1], in[2])
+			},
+			ref: func(in [][]float64) []float64 {
+				y := make([]float64, len(in[0]))
+				for j, v := range in[0] {
+					p := j / 20
+					y[j] = v*in[1][p] + in[2][p]
+				}
+				return y
+			},
+		},
+		{
 			name:   "relu",
 			shapes: [][]int{{3, 7}},
 			wrt:    []bool{true},
