@@ -3,14 +3,43 @@ package nn
 // convGeom describes a stride-1 2-D convolution over one image: cin input
 // channels of h×w, cout output channels of oh×ow, a kh×kw kernel and pad
 // zeros on every side.
+//
+// The kernels work on bands of band output rows at a time: the im2col
+// matrix of a band (k × band·ow) is sized to stay in a core's L2 cache
+// together with the other operands, instead of the whole image's, which for
+// a 32-channel 32×32 layer is over 1 MB. The band height depends only on
+// the geometry, so the order of every floating-point operation, and hence
+// the result, is fixed.
 type convGeom struct {
 	cin, cout, kh, kw, pad int
 	h, w, oh, ow           int
+	band                   int // output rows per band
 }
 
+// colBudget is the target size in bytes of one band's im2col matrix.
+const colBudget = 256 << 10
+
 func newConvGeom(cin, cout, kh, kw, pad, h, w int) convGeom {
-	return convGeom{cin: cin, cout: cout, kh: kh, kw: kw, pad: pad, h: h, w: w,
+	g := convGeom{cin: cin, cout: cout, kh: kh, kw: kw, pad: pad, h: h, w: w,
 		oh: h + 2*pad - kh + 1, ow: w + 2*pad - kw + 1}
+	return g.withBandAlign(1)
+}
+
+// withBandAlign sets the band height to a multiple of align (a pooling
+// window, so bands hold whole windows), splitting the output into as few
+// bands of about equal height as keep each band's im2col matrix under
+// colBudget.
+func (g convGeom) withBandAlign(align int) convGeom {
+	if g.oh < 1 || g.ow < 1 {
+		g.band = max(g.oh, 1)
+		return g
+	}
+	rowBytes := 4 * g.k() * g.ow
+	bands := max(1, (g.oh*rowBytes+colBudget-1)/colBudget)
+	rows := (g.oh + bands - 1) / bands
+	rows = (rows + align - 1) / align * align
+	g.band = min(max(rows, align), g.oh)
+	return g
 }
 
 // k is the length of one column of the im2col matrix (one output pixel's
@@ -18,27 +47,28 @@ func newConvGeom(cin, cout, kh, kw, pad, h, w int) convGeom {
 func (g convGeom) k() int          { return g.cin * g.kh * g.kw }
 func (g convGeom) inSize() int     { return g.cin * g.h * g.w }
 func (g convGeom) outSize() int    { return g.cout * g.oh * g.ow }
-func (g convGeom) colSize() int    { return g.k() * g.oh * g.ow }
+func (g convGeom) colSize() int    { return g.k() * g.band * g.ow }
 func (g convGeom) pointwise() bool { return g.kh == 1 && g.kw == 1 && g.pad == 0 }
 
-// im2col writes the k×(oh·ow) matrix whose column p holds the receptive
-// field of output pixel p, zeros where it falls in the padding.
-func (g convGeom) im2col(x, col []float32) {
+// im2col writes, for output rows r0..r1-1, the k×((r1−r0)·ow) matrix whose
+// column p holds the receptive field of the band's output pixel p, zeros
+// where it falls in the padding.
+func (g convGeom) im2col(x, col []float32, r0, r1 int) {
 	if g.ow == g.w {
-		g.im2colSame(x, col)
+		g.im2colSame(x, col, r0, r1)
 		return
 	}
-	ohw := g.oh * g.ow
+	n := (r1 - r0) * g.ow
 	r := 0
 	for c := 0; c < g.cin; c++ {
 		plane := x[c*g.h*g.w : (c+1)*g.h*g.w]
 		for ky := 0; ky < g.kh; ky++ {
 			for kx := 0; kx < g.kw; kx++ {
-				row := col[r*ohw : (r+1)*ohw]
+				row := col[r*n : (r+1)*n]
 				r++
 				lo, hi := g.validX(kx)
-				for oy := 0; oy < g.oh; oy++ {
-					dst := row[oy*g.ow : (oy+1)*g.ow]
+				for oy := r0; oy < r1; oy++ {
+					dst := row[(oy-r0)*g.ow : (oy-r0+1)*g.ow]
 					iy := oy + ky - g.pad
 					if iy < 0 || iy >= g.h || lo >= hi {
 						clear(dst)
@@ -54,33 +84,38 @@ func (g convGeom) im2col(x, col []float32) {
 	}
 }
 
+// validRows returns the output rows [oy0, oy1) of band r0..r1 whose input
+// row oy+ky−pad lies inside the image.
+func (g convGeom) validRows(ky, r0, r1 int) (oy0, oy1 int) {
+	return max(r0, g.pad-ky), min(r1, g.h+g.pad-ky)
+}
+
 // im2colSame is im2col for convolutions whose output rows are as wide as
 // the input's ("same" padding): source and destination rows then have the
 // same stride, so each kernel offset is one copy of all its valid rows,
 // after which the few values that wrapped around a row edge are zeroed.
-func (g convGeom) im2colSame(x, col []float32) {
-	ohw, w := g.oh*g.ow, g.w
+func (g convGeom) im2colSame(x, col []float32, r0, r1 int) {
+	w := g.w
+	n := (r1 - r0) * w
 	r := 0
 	for c := 0; c < g.cin; c++ {
 		plane := x[c*g.h*w : (c+1)*g.h*w]
 		for ky := 0; ky < g.kh; ky++ {
-			// Output rows oy0..oy1-1 read input rows inside the image.
-			oy0 := max(0, g.pad-ky)
-			oy1 := min(g.oh, g.h+g.pad-ky)
+			oy0, oy1 := g.validRows(ky, r0, r1)
 			for kx := 0; kx < g.kw; kx++ {
-				row := col[r*ohw : (r+1)*ohw]
+				row := col[r*n : (r+1)*n]
 				r++
 				lo, hi := g.validX(kx)
 				if oy0 >= oy1 || lo >= hi {
 					clear(row)
 					continue
 				}
-				clear(row[:oy0*w+lo])
-				first, last := oy0*w+lo, (oy1-1)*w+hi // destination span
-				off := (ky-g.pad)*w + kx - g.pad      // source index - destination index
-				copy(row[first:last], plane[first+off:last+off])
+				first, last := (oy0-r0)*w+lo, (oy1-1-r0)*w+hi // destination span
+				src := oy0*w + lo + (ky-g.pad)*w + kx - g.pad // where it starts in the plane
+				clear(row[:first])
+				copy(row[first:last], plane[src:src+last-first])
 				for oy := oy0; oy < oy1; oy++ {
-					rw := row[oy*w : (oy+1)*w]
+					rw := row[(oy-r0)*w : (oy-r0+1)*w]
 					for j := 0; j < lo; j++ {
 						rw[j] = 0
 					}
@@ -102,34 +137,33 @@ func (g convGeom) validX(kx int) (lo, hi int) {
 	return lo, max(lo, hi)
 }
 
-// col2im adds the columns of col back onto the image they came from:
-// dx = 0, then for every kernel offset in order, dx += shifted row. It is the
-// adjoint of im2col. It may overwrite the values of col that fall in the
-// padding.
-func (g convGeom) col2im(col, dx []float32) {
-	clear(dx[:g.inSize()])
+// col2im adds the columns of a band's col back onto the image they came
+// from: for every kernel offset in order, dx += shifted row. It is the
+// adjoint of im2col (dx is not cleared). It may overwrite the values of col
+// that fall in the padding.
+func (g convGeom) col2im(col, dx []float32, r0, r1 int) {
 	if g.ow == g.w {
-		g.col2imSame(col, dx)
+		g.col2imSame(col, dx, r0, r1)
 		return
 	}
-	ohw := g.oh * g.ow
+	n := (r1 - r0) * g.ow
 	r := 0
 	for c := 0; c < g.cin; c++ {
 		plane := dx[c*g.h*g.w : (c+1)*g.h*g.w]
 		for ky := 0; ky < g.kh; ky++ {
 			for kx := 0; kx < g.kw; kx++ {
-				row := col[r*ohw : (r+1)*ohw]
+				row := col[r*n : (r+1)*n]
 				r++
 				lo, hi := g.validX(kx)
 				if lo >= hi {
 					continue
 				}
-				for oy := 0; oy < g.oh; oy++ {
+				for oy := r0; oy < r1; oy++ {
 					iy := oy + ky - g.pad
 					if iy < 0 || iy >= g.h {
 						continue
 					}
-					addTo(plane[iy*g.w+lo+kx-g.pad:iy*g.w+hi+kx-g.pad], row[oy*g.ow+lo:oy*g.ow+hi])
+					addTo(plane[iy*g.w+lo+kx-g.pad:iy*g.w+hi+kx-g.pad], row[(oy-r0)*g.ow+lo:(oy-r0)*g.ow+hi])
 				}
 			}
 		}
@@ -139,24 +173,24 @@ func (g convGeom) col2im(col, dx []float32) {
 // col2imSame is col2im for same-width convolutions (see im2colSame): the
 // values that would land in the padding are zeroed in col, after which each
 // kernel offset is one addition of all its valid rows, the zeros falling on
-// row edges harmlessly. dx must be zero on entry.
-func (g convGeom) col2imSame(col, dx []float32) {
-	ohw, w := g.oh*g.ow, g.w
+// row edges harmlessly.
+func (g convGeom) col2imSame(col, dx []float32, r0, r1 int) {
+	w := g.w
+	n := (r1 - r0) * w
 	r := 0
 	for c := 0; c < g.cin; c++ {
 		plane := dx[c*g.h*w : (c+1)*g.h*w]
 		for ky := 0; ky < g.kh; ky++ {
-			oy0 := max(0, g.pad-ky)
-			oy1 := min(g.oh, g.h+g.pad-ky)
+			oy0, oy1 := g.validRows(ky, r0, r1)
 			for kx := 0; kx < g.kw; kx++ {
-				row := col[r*ohw : (r+1)*ohw]
+				row := col[r*n : (r+1)*n]
 				r++
 				lo, hi := g.validX(kx)
 				if oy0 >= oy1 || lo >= hi {
 					continue
 				}
 				for oy := oy0; oy < oy1; oy++ {
-					rw := row[oy*w : (oy+1)*w]
+					rw := row[(oy-r0)*w : (oy-r0+1)*w]
 					for j := 0; j < lo; j++ {
 						rw[j] = 0
 					}
@@ -164,24 +198,35 @@ func (g convGeom) col2imSame(col, dx []float32) {
 						rw[j] = 0
 					}
 				}
-				first, last := oy0*w+lo, (oy1-1)*w+hi
-				off := (ky-g.pad)*w + kx - g.pad
-				addTo(plane[first+off:last+off], row[first:last])
+				first, last := (oy0-r0)*w+lo, (oy1-1-r0)*w+hi
+				dst := oy0*w + lo + (ky-g.pad)*w + kx - g.pad
+				addTo(plane[dst:dst+last-first], row[first:last])
 			}
 		}
 	}
 }
 
-// forward computes one image: y = act(W·im2col(x) + b). col is scratch of
-// colSize floats (unused for pointwise kernels).
-func (g convGeom) forward(bl BLAS, x, wt, bias, y, col []float32, relu bool) {
+// gemmForward computes one image's convolution without bias, y = W·im2col(x)
+// ([cout, oh·ow]), band by band. col is scratch of colSize floats (unused
+// for pointwise kernels).
+func (g convGeom) gemmForward(bl BLAS, x, wt, y, col []float32) {
 	ohw := g.oh * g.ow
-	src := x
-	if !g.pointwise() {
-		g.im2col(x, col)
-		src = col
+	if g.pointwise() {
+		bl.Sgemm(false, false, g.cout, ohw, g.k(), 1, wt, g.k(), x, ohw, 0, y, ohw)
+		return
 	}
-	bl.Sgemm(false, false, g.cout, ohw, g.k(), 1, wt, g.k(), src, ohw, 0, y, ohw)
+	for r0 := 0; r0 < g.oh; r0 += g.band {
+		r1 := min(g.oh, r0+g.band)
+		n := (r1 - r0) * g.ow
+		g.im2col(x, col, r0, r1)
+		bl.Sgemm(false, false, g.cout, n, g.k(), 1, wt, g.k(), col, n, 0, y[r0*g.ow:], ohw)
+	}
+}
+
+// forward computes one image: y = act(W·im2col(x) + b).
+func (g convGeom) forward(bl BLAS, x, wt, bias, y, col []float32, relu bool) {
+	g.gemmForward(bl, x, wt, y, col)
+	ohw := g.oh * g.ow
 	for co := 0; co < g.cout; co++ {
 		row := y[co*ohw : (co+1)*ohw]
 		b := bias[co]
@@ -198,28 +243,39 @@ func (g convGeom) forward(bl BLAS, x, wt, bias, y, col []float32, relu bool) {
 }
 
 // inputGrad computes one image's dx = im2colᵀ(Wᵀ·dpre), where dpre is the
-// gradient with respect to the pre-activation output.
+// gradient with respect to the pre-activation output, band by band.
 func (g convGeom) inputGrad(bl BLAS, wt, dpre, dx, col []float32) {
 	ohw := g.oh * g.ow
 	if g.pointwise() {
 		bl.Sgemm(true, false, g.k(), ohw, g.cout, 1, wt, g.k(), dpre, ohw, 0, dx, ohw)
 		return
 	}
-	bl.Sgemm(true, false, g.k(), ohw, g.cout, 1, wt, g.k(), dpre, ohw, 0, col, ohw)
-	g.col2im(col, dx)
+	clear(dx[:g.inSize()])
+	for r0 := 0; r0 < g.oh; r0 += g.band {
+		r1 := min(g.oh, r0+g.band)
+		n := (r1 - r0) * g.ow
+		bl.Sgemm(true, false, g.k(), n, g.cout, 1, wt, g.k(), dpre[r0*g.ow:], ohw, 0, col, n)
+		g.col2im(col, dx, r0, r1)
+	}
 }
 
 // weightGradT adds (beta 1) or writes (beta 0) one image's weight gradient,
-// transposed: dWᵀ = im2col(x)·dpreᵀ, a k×cout matrix. (OpenBLAS runs this
-// form faster than dpre·im2col(x)ᵀ; sumInOrderT transposes back.)
+// transposed: dWᵀ = im2col(x)·dpreᵀ, a k×cout matrix, summed band by band.
+// (OpenBLAS runs this form faster than dpre·im2col(x)ᵀ; sumInOrderT
+// transposes back.)
 func (g convGeom) weightGradT(bl BLAS, x, dpre, dwT, col []float32, beta float32) {
 	ohw := g.oh * g.ow
-	src := x
-	if !g.pointwise() {
-		g.im2col(x, col)
-		src = col
+	if g.pointwise() {
+		bl.Sgemm(false, true, g.k(), g.cout, ohw, 1, x, ohw, dpre, ohw, beta, dwT, g.cout)
+		return
 	}
-	bl.Sgemm(false, true, g.k(), g.cout, ohw, 1, src, ohw, dpre, ohw, beta, dwT, g.cout)
+	for r0 := 0; r0 < g.oh; r0 += g.band {
+		r1 := min(g.oh, r0+g.band)
+		n := (r1 - r0) * g.ow
+		g.im2col(x, col, r0, r1)
+		bl.Sgemm(false, true, g.k(), g.cout, n, 1, col, n, dpre[r0*g.ow:], ohw, beta, dwT, g.cout)
+		beta = 1
+	}
 }
 
 // sumInOrderT sets dst (rows×cols) to the transpose of parts[0] + parts[1]

@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// TestIm2colMatchesDefinition checks im2col (both its general and its
-// same-width path) element by element, and col2im as its adjoint:
-// <im2col(x), c> = <x, col2im(c)>.
+// TestIm2colMatchesDefinition checks im2col (its general and same-width
+// paths) element by element on the whole output and on bands of rows, and
+// col2im as its adjoint: <im2col(x), c> = <x, col2im(c)>.
 func TestIm2colMatchesDefinition(t *testing.T) {
 	cases := []struct {
 		name                   string
@@ -30,46 +30,78 @@ func TestIm2colMatchesDefinition(t *testing.T) {
 			for i := range x {
 				x[i] = float32(rng.Float64()*2 - 1)
 			}
-			col := make([]float32, g.colSize())
-			for i := range col {
-				col[i] = 99 // must all be overwritten
+			for _, band := range [][2]int{{0, g.oh}, {0, 1}, {g.oh / 2, g.oh}, {g.oh - 1, g.oh}} {
+				checkBand(t, g, x, band[0], band[1], rng)
 			}
-			g.im2col(x, col)
-			ohw := g.oh * g.ow
-			for ci := 0; ci < c.cin; ci++ {
-				for ky := 0; ky < c.kh; ky++ {
-					for kx := 0; kx < c.kw; kx++ {
-						r := (ci*c.kh+ky)*c.kw + kx
-						for oy := 0; oy < g.oh; oy++ {
-							for ox := 0; ox < g.ow; ox++ {
-								iy, ix := oy+ky-c.pad, ox+kx-c.pad
-								want := float32(0)
-								if iy >= 0 && iy < c.h && ix >= 0 && ix < c.w {
-									want = x[(ci*c.h+iy)*c.w+ix]
-								}
-								if got := col[r*ohw+oy*g.ow+ox]; got != want {
-									t.Fatalf("col[row %d][%d,%d] = %v, want %v", r, oy, ox, got, want)
-								}
-							}
+		})
+	}
+}
+
+func checkBand(t *testing.T, g convGeom, x []float32, r0, r1 int, rng *rand.Rand) {
+	t.Helper()
+	n := (r1 - r0) * g.ow
+	col := make([]float32, g.k()*n)
+	for i := range col {
+		col[i] = 99 // must all be overwritten
+	}
+	g.im2col(x, col, r0, r1)
+	for ci := 0; ci < g.cin; ci++ {
+		for ky := 0; ky < g.kh; ky++ {
+			for kx := 0; kx < g.kw; kx++ {
+				r := (ci*g.kh+ky)*g.kw + kx
+				for oy := r0; oy < r1; oy++ {
+					for ox := 0; ox < g.ow; ox++ {
+						iy, ix := oy+ky-g.pad, ox+kx-g.pad
+						want := float32(0)
+						if iy >= 0 && iy < g.h && ix >= 0 && ix < g.w {
+							want = x[(ci*g.h+iy)*g.w+ix]
+						}
+						if got := col[r*n+(oy-r0)*g.ow+ox]; got != want {
+							t.Fatalf("rows %d..%d: col[row %d][%d,%d] = %v, want %v", r0, r1, r, oy, ox, got, want)
 						}
 					}
 				}
 			}
-			cv := make([]float32, len(col))
-			for i := range cv {
-				cv[i] = float32(rng.Float64()*2 - 1)
+		}
+	}
+	cv := make([]float32, len(col))
+	for i := range cv {
+		cv[i] = float32(rng.Float64()*2 - 1)
+	}
+	var lhs float64
+	for i := range col {
+		lhs += float64(col[i]) * float64(cv[i])
+	}
+	dx := make([]float32, len(x))
+	g.col2im(cv, dx, r0, r1)
+	var rhs float64
+	for i := range x {
+		rhs += float64(x[i]) * float64(dx[i])
+	}
+	if math.Abs(lhs-rhs) > 1e-4*(1+math.Abs(lhs)) {
+		t.Fatalf("rows %d..%d: <im2col(x), c> = %v but <x, col2im(c)> = %v", r0, r1, lhs, rhs)
+	}
+}
+
+func TestBandHeights(t *testing.T) {
+	cases := []struct {
+		name                     string
+		cin, h, w, k, pad, align int
+		wantBand                 int
+	}{
+		{"reference layer 1 in two bands", 3, 64, 64, 3, 1, 2, 32},
+		{"reference layer 2 in four bands", 32, 32, 32, 3, 1, 2, 8},
+		{"reference layer 3 in bands of whole windows", 64, 16, 16, 3, 1, 2, 6},
+		{"single row output", 8, 1, 4096, 1, 0, 1, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := newConvGeom(c.cin, 4, c.k, c.k, c.pad, c.h, c.w).withBandAlign(c.align)
+			if g.band != c.wantBand {
+				t.Fatalf("band = %d rows, want %d", g.band, c.wantBand)
 			}
-			dx := make([]float32, len(x))
-			g.col2im(cv, dx)
-			var lhs, rhs float64
-			for i := range col {
-				lhs += float64(col[i]) * float64(cv[i])
-			}
-			for i := range x {
-				rhs += float64(x[i]) * float64(dx[i])
-			}
-			if math.Abs(lhs-rhs) > 1e-4*(1+math.Abs(lhs)) {
-				t.Fatalf("<im2col(x), c> = %v but <x, col2im(c)> = %v", lhs, rhs)
+			if g.band%c.align != 0 && g.band != g.oh {
+				t.Fatalf("band %d not a multiple of %d", g.band, c.align)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"hash"
+	"math"
 
 	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
@@ -112,6 +113,7 @@ func newConvPoolOp(x *gorgonia.Node, ws tensor.Shape, opts ConvPoolOpts) (*convP
 	if k < 1 || k*k > 256 || g.oh < k || g.ow < k {
 		return nil, fmt.Errorf("conv block: %w: pooling window %d does not fit the %dx%d convolution output (window 1..16)", ErrShape, k, g.oh, g.ow)
 	}
+	conv.geom = g.withBandAlign(k)
 	return &convPoolOp{conv: conv, batch: x.Shape()[0], k: k, ph: g.oh / k, pw: g.ow / k}, nil
 }
 
@@ -156,13 +158,7 @@ func (op *convPoolOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	ohw, phw := g.oh*g.ow, op.ph*op.pw
 	forEach(n, func(i, worker int) {
 		conv := op.ys.get(worker)
-		src := x[i*in1 : (i+1)*in1]
-		if !g.pointwise() {
-			col := op.cols.get(worker)
-			g.im2col(src, col)
-			src = col
-		}
-		c.blas.Sgemm(false, false, g.cout, ohw, g.k(), 1, w, g.k(), src, ohw, 0, conv, ohw)
+		g.gemmForward(c.blas, x[i*in1:(i+1)*in1], w, conv, op.cols.get(worker))
 		for co := 0; co < g.cout; co++ {
 			o := i*out1 + co*phw
 			pooled, arg := y[o:o+phw], op.arg[o:o+phw]
@@ -202,7 +198,9 @@ func (op *convPoolOp) checkOutput(out []float32, os tensor.Shape, what string) (
 // preGrad writes image i's gradient with respect to the convolution's
 // pre-activation: each pooled gradient goes to its window's maximum when
 // the pooled output is positive (the ReLU passed it), zeros elsewhere.
-func (op *convPoolOp) preGrad(i int, out, dout, dpre []float32) {
+// When db is not nil it also adds, per channel, the sum of the passed
+// gradients (the bias gradient), each channel's sum taken in window order.
+func (op *convPoolOp) preGrad(i int, out, dout, dpre []float32, db []float64) {
 	g := op.conv.geom
 	ohw, phw := g.oh*g.ow, op.ph*op.pw
 	k := op.k
@@ -212,7 +210,9 @@ func (op *convPoolOp) preGrad(i int, out, dout, dpre []float32) {
 	for co := 0; co < g.cout; co++ {
 		o := i*op.pooledSize() + co*phw
 		po, pd, pa := out[o:o+phw], dout[o:o+phw], op.arg[o:o+phw]
+		pd, pa = pd[:len(po)], pa[:len(po)]
 		plane := dpre[co*ohw : (co+1)*ohw]
+		var sum float32
 		if k == 2 {
 			// Every value of the plane is written once: the four values
 			// of each window, then any row or column left over.
@@ -221,10 +221,10 @@ func (op *convPoolOp) preGrad(i int, out, dout, dpre []float32) {
 				r1 := plane[(2*oy+1)*g.ow : (2*oy+2)*g.ow]
 				for ox := 0; ox < op.pw; ox++ {
 					j := oy*op.pw + ox
+					gv := passed(po[j], pd[j])
+					sum += gv
 					var v [4]float32
-					if po[j] > 0 {
-						v[pa[j]&3] = pd[j]
-					}
+					v[pa[j]&3] = gv
 					r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1] = v[0], v[1], v[2], v[3]
 				}
 				if g.ow%2 != 0 {
@@ -234,18 +234,30 @@ func (op *convPoolOp) preGrad(i int, out, dout, dpre []float32) {
 			if g.oh%2 != 0 {
 				clear(plane[(g.oh-1)*g.ow:])
 			}
-			continue
-		}
-		for oy := 0; oy < op.ph; oy++ {
-			for ox := 0; ox < op.pw; ox++ {
-				j := oy*op.pw + ox
-				if po[j] > 0 {
+		} else {
+			for oy := 0; oy < op.ph; oy++ {
+				for ox := 0; ox < op.pw; ox++ {
+					j := oy*op.pw + ox
+					gv := passed(po[j], pd[j])
+					sum += gv
 					a := int(pa[j])
-					plane[(oy*k+a/k)*g.ow+ox*k+a%k] = pd[j]
+					plane[(oy*k+a/k)*g.ow+ox*k+a%k] = gv
 				}
 			}
 		}
+		if db != nil {
+			db[co] += float64(sum)
+		}
 	}
+}
+
+// passed returns gradient d when the ReLU output y (never negative) is
+// positive, else 0, without a branch: the mask is all ones exactly when y's
+// bits are not zero.
+func passed(y, d float32) float32 {
+	b := math.Float32bits(y)
+	mask := uint32(int32(b|-b) >> 31)
+	return math.Float32frombits(math.Float32bits(d) & mask)
 }
 
 func (op *convPoolOp) WriteHash(h hash.Hash) { hashOp(h, "conv-relu-pool", op) }
@@ -286,7 +298,7 @@ func (op *convPoolOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node
 			return nil, fmt.Errorf("conv block grad: input: %w", err)
 		}
 	}
-	db, err := gorgonia.ApplyOp(&maskedChannelSumOp{}, output, grad)
+	db, err := gorgonia.ApplyOp(&convPoolBiasGradOp{wg: wg}, dw)
 	if err != nil {
 		return nil, fmt.Errorf("conv block grad: bias: %w", err)
 	}

@@ -89,7 +89,7 @@ func (op *convPoolInputGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) 
 	in1 := g.inSize()
 	forEach(n, func(i, worker int) {
 		dpre := op.dpres.get(worker)
-		op.block.preGrad(i, out, dout, dpre)
+		op.block.preGrad(i, out, dout, dpre, nil)
 		g.inputGrad(c.blas, c.w, dpre, dx[i*in1:(i+1)*in1], op.cols.get(worker))
 	})
 	return res, nil
@@ -99,17 +99,21 @@ func (op *convPoolInputGradOp) WriteHash(h hash.Hash) { hashOp(h, "conv-relu-poo
 func (op *convPoolInputGradOp) Hashcode() uint32      { return hashcode("conv-relu-pool-dx", op) }
 func (op *convPoolInputGradOp) String() string        { return "ConvReLUPoolInputGrad" }
 
-// convPoolWeightGradOp computes a block's dL/dw, and its dL/dx too when dx
-// is set (see convPoolInputGradOp). Inputs (x, w, out, dout). Images are
-// summed in fixed chunks of gradChunk, then the chunks in order.
+// convPoolWeightGradOp computes a block's dL/dw, its bias gradient (handed
+// out by convPoolBiasGradOp) and its dL/dx too when dx is set (see
+// convPoolInputGradOp). Inputs (x, w, out, dout). Images are summed in
+// fixed chunks of gradChunk, then the chunks in order.
 type convPoolWeightGradOp struct {
 	opBase
-	block    *convPoolOp
-	dx       *convPoolInputGradOp // nil: no input gradient wanted
-	out      outBuf
-	dpres    scratch
-	cols     scratch
-	partials [][]float32
+	block     *convPoolOp
+	dx        *convPoolInputGradOp // nil: no input gradient wanted
+	out       outBuf
+	dpres     scratch
+	cols      scratch
+	partials  [][]float32
+	bpartials [][]float64 // bias gradient per chunk
+	db        outBuf
+	dbFresh   bool
 }
 
 func (op *convPoolWeightGradOp) Arity() int { return 4 }
@@ -169,6 +173,9 @@ func (op *convPoolWeightGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error)
 	for len(op.partials) < chunks {
 		op.partials = append(op.partials, nil)
 	}
+	for len(op.bpartials) < chunks {
+		op.bpartials = append(op.bpartials, make([]float64, g.cout))
+	}
 	for ch := 0; ch < chunks; ch++ {
 		op.partials[ch] = grow(op.partials[ch], size)
 	}
@@ -178,12 +185,14 @@ func (op *convPoolWeightGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error)
 	in1 := g.inSize()
 	forEach(chunks, func(ch, worker int) {
 		part, dpre, col := op.partials[ch], op.dpres.get(worker), op.cols.get(worker)
+		bpart := op.bpartials[ch]
+		clear(bpart)
 		for i := ch * gradChunk; i < min(n, (ch+1)*gradChunk); i++ {
 			beta := float32(1)
 			if i == ch*gradChunk {
 				beta = 0
 			}
-			op.block.preGrad(i, out, dout, dpre)
+			op.block.preGrad(i, out, dout, dpre, bpart)
 			g.weightGradT(c.blas, x[i*in1:(i+1)*in1], dpre, part, col, beta)
 			if dx != nil {
 				g.inputGrad(c.blas, w, dpre, dx[i*in1:(i+1)*in1], col)
@@ -191,6 +200,15 @@ func (op *convPoolWeightGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error)
 		}
 	})
 	sumInOrderT(dw, op.partials[:chunks], g.cout, g.k())
+	_, db := op.db.get(g.cout)
+	for co := range db {
+		var s float64
+		for _, bp := range op.bpartials[:chunks] {
+			s += bp[co]
+		}
+		db[co] = float32(s)
+	}
+	op.dbFresh = true
 	if op.dx != nil {
 		op.dx.fresh = true
 	}
@@ -201,69 +219,33 @@ func (op *convPoolWeightGradOp) WriteHash(h hash.Hash) { hashOp(h, "conv-relu-po
 func (op *convPoolWeightGradOp) Hashcode() uint32      { return hashcode("conv-relu-pool-dw", op) }
 func (op *convPoolWeightGradOp) String() string        { return "ConvReLUPoolWeightGrad" }
 
-// maskedChannelSumOp computes a block's bias gradient: per channel, the sum
-// of dout where out > 0 (the ReLU passed the value). Inputs (out, dout),
-// [N, C, H, W]; each channel summed by one task, images in order, in
-// float64.
-type maskedChannelSumOp struct {
+// convPoolBiasGradOp hands out the bias gradient its weight-gradient op
+// computed in the same run. Input: that op's node (for ordering only).
+type convPoolBiasGradOp struct {
 	opBase
-	out outBuf
+	wg *convPoolWeightGradOp
 }
 
-func (op *maskedChannelSumOp) Arity() int { return 2 }
-func (op *maskedChannelSumOp) Type() hm.Type {
-	t := tensorT(4)
-	return fnT(t, t, tensorT(1))
-}
-func (op *maskedChannelSumOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
-	s, ok := in[0].(tensor.Shape)
-	if !ok || s.Dims() != 4 {
-		return nil, fmt.Errorf("masked channel sum: %w: %v", ErrShape, in[0])
-	}
-	return tensor.Shape{s[1]}, nil
+func (op *convPoolBiasGradOp) Arity() int    { return 1 }
+func (op *convPoolBiasGradOp) Type() hm.Type { return fnT(tensorT(4), tensorT(1)) }
+func (op *convPoolBiasGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.wg.block.conv.cout}, nil
 }
 
-func (op *maskedChannelSumOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
-	out, os, err := f32(in[0], "masked channel sum output")
-	if err != nil {
-		return nil, err
+func (op *convPoolBiasGradOp) Do(...gorgonia.Value) (gorgonia.Value, error) {
+	if !op.wg.dbFresh || op.wg.db.t == nil {
+		return nil, fmt.Errorf("conv block bias grad: the weight-gradient pass has not run in this machine run")
 	}
-	dout, ds, err := f32(in[1], "masked channel sum")
-	if err != nil {
-		return nil, err
-	}
-	if err := sameShape(ds, os, "masked channel sum"); err != nil {
-		return nil, err
-	}
-	if os.Dims() != 4 {
-		return nil, fmt.Errorf("masked channel sum: %w: %v", ErrShape, os)
-	}
-	n, c, plane := os[0], os[1], os[2]*os[3]
-	res, sums := op.out.get(c)
-	forEach(c, func(ch, _ int) {
-		var acc float64
-		for i := 0; i < n; i++ {
-			o := (i*c + ch) * plane
-			po, pd := out[o:o+plane], dout[o:o+plane]
-			var part float32
-			for j, v := range pd {
-				if po[j] > 0 {
-					part += v
-				}
-			}
-			acc += float64(part)
-		}
-		sums[ch] = float32(acc)
-	})
-	return res, nil
+	op.wg.dbFresh = false
+	return op.wg.db.t, nil
 }
 
-func (op *maskedChannelSumOp) WriteHash(h hash.Hash) { hashOp(h, "masked-channel-sum", op) }
-func (op *maskedChannelSumOp) Hashcode() uint32      { return hashcode("masked-channel-sum", op) }
-func (op *maskedChannelSumOp) String() string        { return "MaskedChannelSum" }
+func (op *convPoolBiasGradOp) WriteHash(h hash.Hash) { hashOp(h, "conv-relu-pool-db", op) }
+func (op *convPoolBiasGradOp) Hashcode() uint32      { return hashcode("conv-relu-pool-db", op) }
+func (op *convPoolBiasGradOp) String() string        { return "ConvReLUPoolBiasGrad" }
 
 var (
 	_ gorgonia.Op = (*convPoolInputGradOp)(nil)
 	_ gorgonia.Op = (*convPoolWeightGradOp)(nil)
-	_ gorgonia.Op = (*maskedChannelSumOp)(nil)
+	_ gorgonia.Op = (*convPoolBiasGradOp)(nil)
 )

@@ -21,6 +21,9 @@ func backends(t *testing.T) []BLAS {
 	} else {
 		t.Logf("openblas not tested: %v", err)
 	}
+	for _, b := range bs {
+		t.Logf("kernels: %s", b.Name())
+	}
 	return bs
 }
 
