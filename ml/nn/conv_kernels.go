@@ -174,37 +174,7 @@ func (g convGeom) col2im(col, dx []float32, r0, r1 int) {
 // values that would land in the padding are zeroed in col, after which each
 // kernel offset is one addition of all its valid rows, the zeros falling on
 // row edges harmlessly.
-func (g convGeom) col2imSame(col, dx []float32, r0, r1 int) {
-	w := g.w
-	n := (r1 - r0) * w
-	r := 0
-	for c := 0; c < g.cin; c++ {
-		plane := dx[c*g.h*w : (c+1)*g.h*w]
-		for ky := 0; ky < g.kh; ky++ {
-			oy0, oy1 := g.validRows(ky, r0, r1)
-			for kx := 0; kx < g.kw; kx++ {
-				row := col[r*n : (r+1)*n]
-				r++
-				lo, hi := g.validX(kx)
-				if oy0 >= oy1 || lo >= hi {
-					continue
-				}
-				for oy := oy0; oy < oy1; oy++ {
-					rw := row[(oy-r0)*w : (oy-r0+1)*w]
-					for j := 0; j < lo; j++ {
-						rw[j] = 0
-					}
-					for j := hi; j < w; j++ {
-						rw[j] = 0
-					}
-				}
-				first, last := (oy0-r0)*w+lo, (oy1-1-r0)*w+hi
-				dst := oy0*w + lo + (ky-g.pad)*w + kx - g.pad
-				addTo(plane[dst:dst+last-first], row[first:last])
-			}
-		}
-	}
-}
+func (g convGeom) col2imSame(col, dx []float32, r0, r1 int) { kern.col2imSame(g, col, dx, r0, r1) }
 
 // gemmForward computes one image's convolution without bias, y = W·im2col(x)
 // ([cout, oh·ow]), band by band. col is scratch of colSize floats (unused

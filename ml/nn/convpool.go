@@ -214,26 +214,7 @@ func (op *convPoolOp) preGrad(i int, out, dout, dpre []float32, db []float64) {
 		plane := dpre[co*ohw : (co+1)*ohw]
 		var sum float32
 		if k == 2 {
-			// Every value of the plane is written once: the four values
-			// of each window, then any row or column left over.
-			for oy := 0; oy < op.ph; oy++ {
-				r0 := plane[2*oy*g.ow : (2*oy+1)*g.ow]
-				r1 := plane[(2*oy+1)*g.ow : (2*oy+2)*g.ow]
-				for ox := 0; ox < op.pw; ox++ {
-					j := oy*op.pw + ox
-					gv := passed(po[j], pd[j])
-					sum += gv
-					var v [4]float32
-					v[pa[j]&3] = gv
-					r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1] = v[0], v[1], v[2], v[3]
-				}
-				if g.ow%2 != 0 {
-					r0[g.ow-1], r1[g.ow-1] = 0, 0
-				}
-			}
-			if g.oh%2 != 0 {
-				clear(plane[(g.oh-1)*g.ow:])
-			}
+			sum = kern.preGrad2(po, pd, pa, plane, g.oh, g.ow, op.ph, op.pw)
 		} else {
 			for oy := 0; oy < op.ph; oy++ {
 				for ox := 0; ox < op.pw; ox++ {

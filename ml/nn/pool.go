@@ -96,26 +96,7 @@ func (op *maxPoolOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 // the row-major offset within its window of each first maximum.
 func maxPoolPlane(x, y []float32, arg []uint8, w, oh, ow, k int) {
 	if k == 2 && arg != nil {
-		// Branch-free: each candidate becomes a key whose high bits order
-		// like the float (orderKey) and whose low 2 bits favour the earlier
-		// position on ties; the largest key names the first maximum and
-		// carries its value.
-		for oy := 0; oy < oh; oy++ {
-			dst := y[oy*ow : (oy+1)*ow]
-			ar := arg[oy*ow : (oy+1)*ow]
-			ar = ar[:len(dst)]
-			r0 := x[2*oy*w : 2*oy*w+2*len(dst)]
-			r1 := x[(2*oy+1)*w : (2*oy+1)*w+2*len(dst)]
-			for ox := range dst {
-				k0 := uint64(orderKey(r0[2*ox]))<<2 | 3
-				k1 := uint64(orderKey(r0[2*ox+1]))<<2 | 2
-				k2 := uint64(orderKey(r1[2*ox]))<<2 | 1
-				k3 := uint64(orderKey(r1[2*ox+1])) << 2
-				km := max(max(k0, k1), max(k2, k3))
-				dst[ox] = fromOrderKey(uint32(km >> 2))
-				ar[ox] = uint8(3 - km&3)
-			}
-		}
+		kern.pool2(x, y, arg, w, oh, ow)
 		return
 	}
 	for oy := 0; oy < oh; oy++ {
