@@ -72,7 +72,8 @@ func Benchmark(ctx context.Context, bc BenchConfig, opts ...Option) (BenchResult
 	if err != nil {
 		return BenchResult{}, fmt.Errorf("benchmark: %w", err)
 	}
-	res := BenchResult{Batch: bc.Batch, Size: bc.Config.Size, Kernels: m.blas.Name(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	res := BenchResult{Batch: bc.Batch, Size: bc.Config.Size, GOMAXPROCS: runtime.GOMAXPROCS(0),
+		Kernels: m.blas.Name() + "; pooling and gradient loops: " + nn.PlaneKernels()}
 	x := make([]float32, bc.Batch*bc.Config.imageSize())
 	nn.FillUniform(x, 0.5, nn.NewRand(nn.ChildSeed(uint64(bc.Seed), "bench/x")))
 	for i := range x {

@@ -131,8 +131,6 @@ func TestLoadBLAS(t *testing.T) {
 
 func TestChooseCoreType(t *testing.T) {
 	avx512 := cpuFeatures{AVX512F: true, AVX512CD: true, AVX512BW: true, AVX512DQ: true, AVX512VL: true, AVX2: true, FMA: true}
-	amd512 := avx512
-	amd512.AMD = true
 	noVL := avx512
 	noVL.AVX512VL = false
 	cases := []struct {
@@ -145,8 +143,7 @@ func TestChooseCoreType(t *testing.T) {
 		{"user value wins", "Haswell", true, avx512, "Haswell", "user"},
 		{"user empty value still respected", "", true, avx512, "", "user"},
 		{"avx-512 gets SkylakeX", "", false, avx512, "SkylakeX", "cgx"},
-		{"amd with avx-512 gets Haswell", "", false, amd512, "Haswell", "cgx"},
-		{"user value wins on amd too", "SkylakeX", true, amd512, "SkylakeX", "user"},
+
 		{"partial avx-512 gets Haswell", "", false, noVL, "Haswell", "cgx"},
 		{"avx2+fma gets Haswell", "", false, cpuFeatures{AVX2: true, FMA: true}, "Haswell", "cgx"},
 		{"avx2 without fma left to openblas", "", false, cpuFeatures{AVX2: true}, "", "openblas"},

@@ -70,10 +70,8 @@
 // OpenBLAS 0.3.21 misdetects recent CPUs (an AMD EPYC with AVX-512 runs as
 // "Prescott", SSE3, about a quarter of the speed), so unless the user set
 // OPENBLAS_CORETYPE, cgx sets it for the load only (and sets
-// OPENBLAS_NUM_THREADS=1 likewise, unless set), from the CPU's vendor and
-// features (golang.org/x/sys/cpu, /proc/cpuinfo): Haswell (AVX2) on AMD
-// with AVX2 and FMA, because on Zen 4 those kernels beat the AVX-512 ones
-// for our matrix shapes; SkylakeX on other CPUs with AVX-512 F, CD, BW, DQ
+// OPENBLAS_NUM_THREADS=1 likewise, unless set), from the CPU's
+// features (golang.org/x/sys/cpu): SkylakeX with AVX-512 F, CD, BW, DQ
 // and VL; Haswell with AVX2 and FMA; otherwise OpenBLAS's own detection. It
 // never names kernels the CPU lacks, and a user's value is always
 // respected. OpenBLAS is limited to one thread (openblas_set_num_threads(1))

@@ -23,6 +23,10 @@ type planeKernels struct {
 
 var goKernels = planeKernels{name: "Go", pool2: pool2Go, preGrad2: preGrad2Go, col2imSame: col2imSameGo}
 
+// PlaneKernels names the implementation of the non-BLAS loops in use:
+// "C/AVX2" (cgo build on a CPU with AVX2) or "Go".
+func PlaneKernels() string { return kern.name }
+
 // kern is goKernels unless kernels_cgo.go's init found AVX2; set once at
 // init and never written again.
 var kern = goKernels
