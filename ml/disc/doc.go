@@ -3,8 +3,9 @@
 // (ClassReal).
 //
 // Architecture (Config): len(Channels) blocks of Kernel×Kernel convolution
-// with "same" zero padding, ReLU and 2×2 max-pooling, then a linear layer
-// from the flattened last block to the 2 logits. DefaultConfig is the
+// with "same" zero padding, ReLU and 2×2 max-pooling (each block one
+// nn.ConvReLUPool Op), then a linear layer from the flattened last block to
+// the 2 logits. DefaultConfig is the
 // reference: 64×64 RGB input, channels 32, 64, 64, 3×3 kernels, linear
 // 4096→2 (64,546 weights).
 //
@@ -28,7 +29,7 @@
 // graph. Gradients flow to x and through x to whatever produced it (the
 // manipulation parameters). Typical fitting graph:
 //
-//	x2 := manipulate(x, params)                        // [N,3,S,S]
+//	x2 := manipulate(x, params)                        // [N,3,S,S], e.g. nn.ChannelAffine(x, 1+c, b)
 //	logits, _ := m.Logits(x2)                          // [N,2]
 //	loss, _ := nn.WeightedCrossEntropy(logits, target) // target [N,2]: one-hot real per image; zero rows for stopped images
 //	grads, _ := gorgonia.Grad(loss, params)
@@ -56,6 +57,13 @@
 // then the weights in nn's format (its own magic, version, names, shapes,
 // float32 values and CRC-32). Load checks all of it and rejects other
 // versions with ErrFormat.
+//
+// # Speed
+//
+// Benchmark (and `cgx bench ml`, with bench/torch_disc.py as the PyTorch
+// peer) times a training step and a brightness/contrast fitting step of the
+// reference architecture at batch 32; BenchmarkTrainStep and
+// BenchmarkManipStep do the same under go test. Figures: docs/perf/ml.md.
 //
 // # Caveats
 //
