@@ -249,9 +249,10 @@ func (g convGeom) weightGradT(bl BLAS, x, dpre, dwT, col []float32, beta float32
 }
 
 // sumInOrderT sets dst (rows×cols) to the transpose of parts[0] + parts[1]
-// + ... (each cols×rows), added left to right.
+// + ... (each cols×rows), added left to right; rows are split across the
+// workers (each element's sum is the same whoever computes it).
 func sumInOrderT(dst []float32, parts [][]float32, rows, cols int) {
-	for r := 0; r < rows; r++ {
+	forEach(rows, func(r, _ int) {
 		row := dst[r*cols : (r+1)*cols]
 		for c := range row {
 			var s float32
@@ -264,7 +265,7 @@ func sumInOrderT(dst []float32, parts [][]float32, rows, cols int) {
 			}
 			row[c] = s
 		}
-	}
+	})
 }
 
 // addTo sets dst[i] += src[i]; len(dst) == len(src).
