@@ -106,6 +106,9 @@ func init() {
 			if o.cfg.Steps < 1 || o.cfg.Rounds < 1 || o.cfg.Batch < 1 || o.cfg.Warmup < 0 {
 				return g.usageErrorf("bench ml: --steps, --rounds and --batch must be at least 1, --warmup at least 0")
 			}
+			if o.cfg.Warmup == 0 {
+				o.cfg.Warmup = -1 // none; disc.BenchConfig reads 0 as its default
+			}
 			return runBenchML(ctx, g, o)
 		},
 	})
@@ -169,7 +172,7 @@ func runBenchML(ctx context.Context, g *globals, o benchMLOptions) error {
 // counts, and returns its raw JSON and the fields cgx compares.
 func runTorchPeer(ctx context.Context, o benchMLOptions) (json.RawMessage, *torchPeer, error) {
 	cmd := exec.CommandContext(ctx, o.python, o.peer, "--json",
-		"--steps", fmt.Sprint(o.cfg.Steps), "--rounds", fmt.Sprint(o.cfg.Rounds), "--warmup", fmt.Sprint(o.cfg.Warmup))
+		"--steps", fmt.Sprint(o.cfg.Steps), "--rounds", fmt.Sprint(o.cfg.Rounds), "--warmup", fmt.Sprint(max(o.cfg.Warmup, 0)))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

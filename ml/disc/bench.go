@@ -16,7 +16,7 @@ import (
 type BenchConfig struct {
 	Config Config // architecture [DefaultConfig()]
 	Batch  int    // images per step [32]
-	Warmup int    // untimed steps before timing [3]
+	Warmup int    // untimed steps before timing [3]; negative: none
 	Steps  int    // steps per timed round [10]
 	Rounds int    // timed rounds; figures are their median [5]
 	Seed   int64  // weights and input data
@@ -41,8 +41,11 @@ func (bc BenchConfig) withDefaults() BenchConfig {
 	if bc.Batch == 0 {
 		bc.Batch = 32
 	}
-	if bc.Warmup == 0 {
+	switch {
+	case bc.Warmup == 0:
 		bc.Warmup = 3
+	case bc.Warmup < 0:
+		bc.Warmup = 0
 	}
 	if bc.Steps == 0 {
 		bc.Steps = 10
@@ -65,8 +68,8 @@ func (bc BenchConfig) withDefaults() BenchConfig {
 // steps in PyTorch.
 func Benchmark(ctx context.Context, bc BenchConfig, opts ...Option) (BenchResult, error) {
 	bc = bc.withDefaults()
-	if bc.Batch < 1 || bc.Steps < 1 || bc.Rounds < 1 || bc.Warmup < 0 {
-		return BenchResult{}, fmt.Errorf("benchmark: %w: batch %d, steps %d, rounds %d, warmup %d", ErrConfig, bc.Batch, bc.Steps, bc.Rounds, bc.Warmup)
+	if bc.Batch < 1 || bc.Steps < 1 || bc.Rounds < 1 {
+		return BenchResult{}, fmt.Errorf("benchmark: %w: batch %d, steps %d, rounds %d", ErrConfig, bc.Batch, bc.Steps, bc.Rounds)
 	}
 	m, err := New(bc.Config, bc.Seed, opts...)
 	if err != nil {
