@@ -13,12 +13,16 @@ import (
 // is the only process that changes the file (bbolt's lock), so the cache is
 // authoritative; RUNNING trials may be ahead of the file (buffered setters).
 type cache struct {
-	studies     map[int]*studyEntry
-	byName      map[string]int
-	trials      map[int]*trialEntry      // by trial id, for loaded studies
-	dirty       map[*trialEntry]struct{} // trials whose memory is ahead of the file
-	nextTrialID int                      // next trial id to hand out
-	unsaved     int                      // trials never committed
+	studies map[int]*studyEntry
+	byName  map[string]int
+	trials  map[int]*trialEntry      // by trial id, for loaded studies
+	dirty   map[*trialEntry]struct{} // trials whose memory is ahead of the file and journal
+	// Trials and study records committed to the journal but not yet to the
+	// file (journal.go); the next commit to the file writes them.
+	journaled        map[*trialEntry]struct{}
+	journaledStudies map[int]struct{}
+	nextTrialID      int // next trial id to hand out
+	unsaved          int // trials never committed
 }
 
 type studyEntry struct {
@@ -30,18 +34,21 @@ type studyEntry struct {
 type trialEntry struct {
 	t       goptuna.FrozenTrial
 	dirty   bool // memory is ahead of the file (and the entry is in cache.dirty)
-	onDisk  bool // a record exists in the file
+	onDisk  bool // a durable record exists (in the file or the journal)
+	inFile  bool // a record exists in the bbolt file
 	unsaved bool // never committed (counted in cache.unsaved)
 	live    bool // created or resumed by this store, so not stale
 }
 
 func newCache() *cache {
 	return &cache{
-		studies:     map[int]*studyEntry{},
-		byName:      map[string]int{},
-		trials:      map[int]*trialEntry{},
-		dirty:       map[*trialEntry]struct{}{},
-		nextTrialID: 1,
+		studies:          map[int]*studyEntry{},
+		byName:           map[string]int{},
+		trials:           map[int]*trialEntry{},
+		dirty:            map[*trialEntry]struct{}{},
+		journaled:        map[*trialEntry]struct{}{},
+		journaledStudies: map[int]struct{}{},
+		nextTrialID:      1,
 	}
 }
 

@@ -98,6 +98,40 @@ func checkTx(tx *bolt.Tx, path string) (CheckReport, error) {
 	return rep, nil
 }
 
+// checkJournal reports on the journal next to the file: damage, and
+// commits a process that stopped left there for the next writer to replay.
+func checkJournal(rep *CheckReport, dbPath string, tx *bolt.Tx) {
+	jpath := journalPath(dbPath)
+	js, err := scanJournal(jpath)
+	if err != nil {
+		rep.addf("journal "+jpath, "%v", err)
+		return
+	}
+	pend := js.pending(absorbedEpoch(tx))
+	if len(pend) == 0 {
+		return
+	}
+	ov := newOverlay(pend)
+	for id := range ov.studies {
+		if tx.Bucket(bucketStudies).Get(u64key(id)) == nil {
+			rep.addf("journal "+jpath, "names study %d, which the database does not hold; move the journal aside to drop its trials", id)
+		}
+	}
+	for sid := range ov.trials {
+		n := 0
+		if b := tx.Bucket(bucketTrials).Bucket(u64key(sid)); b != nil {
+			n = b.Stats().KeyN
+		}
+		if _, err := ov.apply(sid, make([]goptuna.FrozenTrial, n)); err != nil {
+			rep.addf("journal "+jpath, "%v", err)
+		}
+	}
+	rep.Notes = append(rep.Notes, fmt.Sprintf("journal %s holds %d trial records in %d commits that are not in the file yet (its writing process stopped); the next cgx command that writes to the database replays them", jpath, js.trials(), len(pend)))
+	if js.stop != "" {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("journal %s ends with a %s: a commit cut short before it was acknowledged, ignored", jpath, js.stop))
+	}
+}
+
 func checkStudies(tx *bolt.Tx, rep *CheckReport) map[int]StudyInfo {
 	studies := map[int]StudyInfo{}
 	_ = tx.Bucket(bucketStudies).ForEach(func(k, v []byte) error {

@@ -24,10 +24,13 @@ type change struct {
 	extra   func(tx *bolt.Tx) error
 }
 
-// commitLocked writes ch and every dirty trial in one bbolt transaction,
-// recomputing the stats of each study it touches, and applies the result to
-// the cache only once the transaction committed (so readers never see what
-// is not in the file, apart from buffered RUNNING trials). wmu must be held.
+// commitLocked makes ch and every buffered trial durable. A change that
+// only writes a few trials goes to the journal (one fdatasync, see
+// journal.go); any other change, and a full journal, is one bbolt
+// transaction that also absorbs every journaled trial. Stats of each study
+// it touches are recomputed, and the cache changes only once the commit is
+// durable (so readers never see what a crash could take back, apart from
+// buffered RUNNING trials). wmu must be held.
 func (s *Store) commitLocked(ch *change) error {
 	c := s.c
 	write := make(map[*trialEntry]*goptuna.FrozenTrial, len(c.dirty)+len(ch.repl)+len(ch.added))
@@ -65,10 +68,100 @@ func (s *Store) commitLocked(ch *change) error {
 			rec.Stats = recountStats(c.studies[id], rec.Direction, ch.added, write)
 		}
 	}
+	journaled := s.jr != nil && ch.studies == nil && ch.deleted == 0 && ch.extra == nil && len(write) <= journalMaxTrials
+	var err error
+	if journaled {
+		err = s.appendJournalLocked(write, affected)
+	} else {
+		err = s.commitFileLocked(ch, write, affected)
+	}
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	for te, v := range write {
+		te.t = *v
+		te.dirty = false
+		te.onDisk = true
+		if te.unsaved {
+			te.unsaved = false
+			c.unsaved--
+		}
+		if journaled {
+			c.journaled[te] = struct{}{}
+		} else {
+			te.inFile = true
+		}
+	}
+	clear(c.dirty)
+	for id, rec := range affected {
+		se := c.studies[id]
+		if se == nil {
+			se = &studyEntry{loaded: true}
+			c.studies[id] = se
+		}
+		se.rec = *rec
+		if journaled {
+			c.journaledStudies[id] = struct{}{}
+		}
+	}
+	for _, te := range ch.added {
+		se := c.studies[te.t.StudyID]
+		se.trials = append(se.trials, te)
+		c.trials[te.t.ID] = te
+	}
+	if ch.deleted != 0 {
+		se := c.studies[ch.deleted]
+		for _, te := range se.trials {
+			delete(c.trials, te.t.ID)
+			delete(c.dirty, te)
+			delete(c.journaled, te)
+			if te.unsaved {
+				c.unsaved--
+			}
+		}
+		delete(c.byName, se.rec.Name)
+		delete(c.studies, ch.deleted)
+		delete(c.journaledStudies, ch.deleted)
+	}
+	s.mu.Unlock()
+	if journaled && s.jr.full() {
+		// The commit is durable in the journal; a failed checkpoint is
+		// retried by the next commit that reaches the file.
+		_ = s.checkpointLocked()
+	}
+	return nil
+}
+
+// appendJournalLocked writes one trial-level commit to the journal.
+func (s *Store) appendJournalLocked(write map[*trialEntry]*goptuna.FrozenTrial, affected map[int]*StudyInfo) error {
+	studies := make([]*StudyInfo, 0, len(affected))
+	for _, rec := range affected {
+		studies = append(studies, rec)
+	}
+	sort.Slice(studies, func(i, j int) bool { return studies[i].ID < studies[j].ID })
+	trials := make([]*goptuna.FrozenTrial, 0, len(write))
+	for _, v := range write {
+		trials = append(trials, v)
+	}
+	sort.Slice(trials, func(i, j int) bool { return trials[i].ID < trials[j].ID })
+	payload, err := encodeJournalPayload(s.jbuf[:0], studies, trials, s.c.nextTrialID)
+	if err != nil {
+		return err
+	}
+	s.jbuf = payload
+	return s.jr.append(payload)
+}
+
+// commitFileLocked writes a commit to the bbolt file in one transaction,
+// together with every journaled trial and study record, and then starts a
+// new journal epoch.
+func (s *Store) commitFileLocked(ch *change, write map[*trialEntry]*goptuna.FrozenTrial, affected map[int]*StudyInfo) error {
+	c := s.c
 	var delIDs []int
 	if ch.deleted != 0 {
 		for _, te := range c.studies[ch.deleted].trials {
-			if te.onDisk {
+			if te.inFile {
 				delIDs = append(delIDs, te.t.ID)
 			}
 		}
@@ -82,27 +175,32 @@ func (s *Store) commitLocked(ch *change) error {
 			}
 		}
 		for te, v := range write {
-			sub, err := trials.CreateBucketIfNotExists(u64key(v.StudyID))
-			if err != nil {
+			if err := putTrialTx(trials, ids, v, !te.inFile); err != nil {
 				return err
 			}
-			sub.FillPercent = appendFill
-			// bbolt keeps the value until the commit: one buffer per record.
-			raw, err := encodeTrial(nil, v)
-			if err != nil {
-				return err
+		}
+		// What the journal holds and this commit does not rewrite.
+		for id := range c.journaledStudies {
+			if _, ok := affected[id]; !ok && id != ch.deleted {
+				if err := studies.Put(u64key(id), encodeStudy(&c.studies[id].rec)); err != nil {
+					return err
+				}
 			}
-			if err := sub.Put(u64key(v.Number), raw); err != nil {
-				return err
-			}
-			if !te.onDisk {
-				if err := ids.Put(u64key(v.ID), append(u64key(v.StudyID), u64key(v.Number)...)); err != nil {
+		}
+		for te := range c.journaled {
+			if _, ok := write[te]; !ok && te.t.StudyID != ch.deleted {
+				if err := putTrialTx(trials, ids, &te.t, !te.inFile); err != nil {
 					return err
 				}
 			}
 		}
 		if seq := uint64(c.nextTrialID - 1); seq > ids.Sequence() {
 			if err := ids.SetSequence(seq); err != nil {
+				return err
+			}
+		}
+		if s.jr != nil && s.jr.seq > 0 {
+			if err := putAbsorbedEpoch(tx, s.jr.epoch); err != nil {
 				return err
 			}
 		}
@@ -119,42 +217,30 @@ func (s *Store) commitLocked(ch *change) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for te, v := range write {
-		te.t = *v
-		te.dirty = false
-		te.onDisk = true
-		if te.unsaved {
-			te.unsaved = false
-			c.unsaved--
+	if s.jr != nil && s.jr.seq > 0 {
+		s.mu.Lock()
+		for te := range c.journaled {
+			te.inFile = true
 		}
+		clear(c.journaled)
+		clear(c.journaledStudies)
+		s.mu.Unlock()
+		s.jr.restart()
 	}
-	clear(c.dirty)
-	for id, rec := range affected {
-		se := c.studies[id]
-		if se == nil {
-			se = &studyEntry{loaded: true}
-			c.studies[id] = se
-		}
-		se.rec = *rec
+	return nil
+}
+
+// checkpointLocked moves everything journaled, and buffered trials, into
+// the file. wmu must be held.
+func (s *Store) checkpointLocked() error {
+	if s.jr == nil {
+		return s.flushLocked()
 	}
-	for _, te := range ch.added {
-		se := c.studies[te.t.StudyID]
-		se.trials = append(se.trials, te)
-		c.trials[te.t.ID] = te
+	if s.jr.seq == 0 && len(s.c.dirty) == 0 {
+		return nil
 	}
-	if ch.deleted != 0 {
-		se := c.studies[ch.deleted]
-		for _, te := range se.trials {
-			delete(c.trials, te.t.ID)
-			delete(c.dirty, te)
-			if te.unsaved {
-				c.unsaved--
-			}
-		}
-		delete(c.byName, se.rec.Name)
-		delete(c.studies, ch.deleted)
+	if err := s.commitLocked(&change{extra: func(*bolt.Tx) error { return nil }}); err != nil {
+		return fmt.Errorf("checkpoint journal %s into %s: %w", s.jr.path, s.path, err)
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 const (
 	formatMagic = "cgx-tracker"
 	// FormatVersion is the database layout this cgx writes.
-	FormatVersion = 1
+	FormatVersion = 2
 )
 
 // Bucket and key names (docs/FORMAT.md).
@@ -45,8 +45,14 @@ type migration struct {
 	Apply func(tx *bolt.Tx) error
 }
 
-// migrations lists every upgrade step in order; empty while FormatVersion is 1.
-var migrations []migration
+// migrations lists every upgrade step in order.
+var migrations = []migration{
+	// Format 2 adds the journal (journal.go): a format-1 file has absorbed
+	// no journal epoch, which is what a missing journal_epoch key means. The
+	// bump keeps a cgx that ignores journals away from a file whose
+	// journal it would not replay.
+	{From: 1, Apply: func(*bolt.Tx) error { return nil }},
+}
 
 // readFormat returns the stored format version, or 0 for a file that holds
 // no cgx data yet (a fresh bbolt file).

@@ -58,7 +58,7 @@ func (s *Store) ensureLoadedLocked(id int) (*studyEntry, error) {
 	}
 	entries := make([]*trialEntry, len(ts))
 	for i := range ts {
-		entries[i] = &trialEntry{t: ts[i], onDisk: true}
+		entries[i] = &trialEntry{t: ts[i], onDisk: true, inFile: true}
 	}
 	s.mu.Lock()
 	se.trials, se.loaded = entries, true
@@ -247,7 +247,20 @@ func (l localSource) artifactList(kind string) ([]ArtifactMeta, error) {
 }
 
 func (l localSource) checkDB() (CheckReport, error) {
-	// Buffered RUNNING trials are not in the file; the check reads the file.
+	// The check reads the file: first move the journal, and buffered
+	// RUNNING trials, into it.
+	l.s.wmu.Lock()
+	err := l.s.checkpointLocked()
+	l.s.wmu.Unlock()
+	if err != nil {
+		return CheckReport{}, err
+	}
 	var out CheckReport
-	return out, l.s.view(func(tx *bolt.Tx) error { var err error; out, err = checkTx(tx, l.s.path); return err })
+	return out, l.s.view(func(tx *bolt.Tx) error {
+		var err error
+		if out, err = checkTx(tx, l.s.path); err == nil {
+			checkJournal(&out, l.s.path, tx)
+		}
+		return err
+	})
 }

@@ -122,7 +122,16 @@ func (r *reader) withFile(fn func(source) error) (err error) {
 			return err
 		}
 		if r.snap == nil || r.snap.txid != tx.ID() || !os.SameFile(r.snap.fi, fi) {
-			r.snap = &snapshot{txid: tx.ID(), fi: fi, trials: map[int][]goptuna.FrozenTrial{}}
+			// No writer holds the file, so its journal is still: what it
+			// holds beyond the file (a writer that stopped) is read too.
+			// Every writer session commits to the file, so the transaction
+			// id tells when the journal may have changed.
+			js, err := scanJournal(journalPath(path))
+			if err != nil {
+				return err
+			}
+			r.snap = &snapshot{txid: tx.ID(), fi: fi, trials: map[int][]goptuna.FrozenTrial{},
+				ov: newOverlay(js.pending(absorbedEpoch(tx)))}
 		}
 		return fn(snapshotSource{tx: tx, snap: r.snap, path: path})
 	})

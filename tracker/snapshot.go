@@ -16,6 +16,59 @@ type snapshot struct {
 	fi      os.FileInfo
 	studies []StudyInfo // nil until listed
 	trials  map[int][]goptuna.FrozenTrial
+	ov      *overlay // journaled commits the file does not hold yet, nil if none
+}
+
+// overlay is the effect of journal records on top of the file: the latest
+// study records and trials they carry.
+type overlay struct {
+	studies map[int]StudyInfo
+	trials  map[int]map[int]goptuna.FrozenTrial // study id -> number -> trial
+	ids     map[int][2]int                      // trial id -> study id, number
+}
+
+func newOverlay(entries []journalEntry) *overlay {
+	if len(entries) == 0 {
+		return nil
+	}
+	ov := &overlay{studies: map[int]StudyInfo{}, trials: map[int]map[int]goptuna.FrozenTrial{}, ids: map[int][2]int{}}
+	for _, e := range entries {
+		for _, st := range e.studies {
+			ov.studies[st.ID] = st
+		}
+		for _, t := range e.trials {
+			if ov.trials[t.StudyID] == nil {
+				ov.trials[t.StudyID] = map[int]goptuna.FrozenTrial{}
+			}
+			ov.trials[t.StudyID][t.Number] = t
+			ov.ids[t.ID] = [2]int{t.StudyID, t.Number}
+		}
+	}
+	return ov
+}
+
+// apply lays a study's journaled trials over those read from the file.
+func (ov *overlay) apply(studyID int, ts []goptuna.FrozenTrial) ([]goptuna.FrozenTrial, error) {
+	if ov == nil {
+		return ts, nil
+	}
+	byNum := ov.trials[studyID]
+	nums := make([]int, 0, len(byNum))
+	for n := range byNum {
+		nums = append(nums, n)
+	}
+	sortInts(nums)
+	for _, n := range nums {
+		switch {
+		case n < len(ts):
+			ts[n] = byNum[n]
+		case n == len(ts):
+			ts = append(ts, byNum[n])
+		default:
+			return nil, fmt.Errorf("journal holds trial number %d of study %d but the study has %d trials: %w", n, studyID, len(ts), ErrCorruptDB)
+		}
+	}
+	return ts, nil
 }
 
 // snapshotSource reads the file inside one read transaction.
@@ -39,6 +92,13 @@ func (f snapshotSource) studyList() ([]StudyInfo, error) {
 		if err != nil {
 			return nil, err
 		}
+		if f.snap.ov != nil {
+			for i := range list {
+				if st, ok := f.snap.ov.studies[list[i].ID]; ok {
+					list[i] = st
+				}
+			}
+		}
 		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
 		f.snap.studies = append(list, []StudyInfo{}...)
 	}
@@ -53,6 +113,11 @@ func (f snapshotSource) studyByID(id int) (StudyInfo, error) {
 	raw := f.tx.Bucket(bucketStudies).Get(u64key(id))
 	if raw == nil {
 		return StudyInfo{}, studyNotFound(id)
+	}
+	if f.snap.ov != nil {
+		if st, ok := f.snap.ov.studies[id]; ok {
+			return copyStudy(st), nil
+		}
 	}
 	rec, err := decodeStudy(raw)
 	if err != nil {
@@ -77,6 +142,9 @@ func (f snapshotSource) trialsOf(studyID int) ([]goptuna.FrozenTrial, error) {
 			return nil, err
 		}
 		ts, err = loadTrials(f.tx, studyID, rec.Stats.Trials)
+		if err == nil {
+			ts, err = f.snap.ov.apply(studyID, ts)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", f.path, err)
 		}
@@ -90,6 +158,12 @@ func (f snapshotSource) trialsOf(studyID int) ([]goptuna.FrozenTrial, error) {
 }
 
 func (f snapshotSource) trialByID(id int) (goptuna.FrozenTrial, error) {
+	if f.snap.ov != nil {
+		if at, ok := f.snap.ov.ids[id]; ok {
+			t := f.snap.ov.trials[at[0]][at[1]]
+			return cloneTrial(&t), nil
+		}
+	}
 	v := f.tx.Bucket(bucketTrialIDs).Get(u64key(id))
 	if len(v) != 16 {
 		return goptuna.FrozenTrial{}, trialNotFound(id)
@@ -121,7 +195,13 @@ func (f snapshotSource) artifactMeta(id ID) (ArtifactMeta, error) { return getAr
 func (f snapshotSource) artifactList(k string) ([]ArtifactMeta, error) {
 	return listArtifactsTx(f.tx, k)
 }
-func (f snapshotSource) checkDB() (CheckReport, error) { return checkTx(f.tx, f.path) }
+func (f snapshotSource) checkDB() (CheckReport, error) {
+	rep, err := checkTx(f.tx, f.path)
+	if err == nil {
+		checkJournal(&rep, f.path, f.tx)
+	}
+	return rep, err
+}
 
 // remoteSource reads through the writing process's socket.
 type remoteSource struct{ r *reader }

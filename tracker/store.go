@@ -29,6 +29,8 @@ type Store struct {
 	mu     sync.RWMutex // guards c; readers hold it shared
 	c      *cache
 	timer  *time.Timer // pending running-trial checkpoint, guarded by wmu
+	jr     *journal    // nil with NoSync; guarded by wmu
+	jbuf   []byte      // journal payload buffer, guarded by wmu
 	srv    *server
 	closed atomic.Bool
 
@@ -90,12 +92,33 @@ func (s *Store) openWriter() error {
 	}
 	s.db = db
 	s.c = newCache()
+	jpath := journalPath(s.path)
+	var next uint64 // the journal epoch this session appends
 	err = s.update(func(tx *bolt.Tx) error {
 		if err := initOrMigrate(tx, s.path, FormatVersion, migrations); err != nil {
 			return err
 		}
+		// Replay what a process that stopped left in the journal.
+		js, err := scanJournal(jpath)
+		if err != nil {
+			return err
+		}
+		absorbed := absorbedEpoch(tx)
+		if pend := js.pending(absorbed); len(pend) > 0 {
+			if err := applyJournalTx(tx, pend); err != nil {
+				return fmt.Errorf("replay journal %s: %w", jpath, err)
+			}
+			absorbed = js.epoch
+			if err := putAbsorbedEpoch(tx, absorbed); err != nil {
+				return err
+			}
+		}
+		next = max(absorbed, js.epoch) + 1
 		return s.c.loadStudies(tx)
 	})
+	if err == nil {
+		s.jr, err = openJournal(jpath, next, s.opts.noSync)
+	}
 	if err != nil {
 		db.Close()
 		var named *taggedError // already names the file and what to do
@@ -156,7 +179,17 @@ func (s *Store) Close() error {
 		s.timer.Stop()
 		s.timer = nil
 	}
-	err := s.flushLocked()
+	err := s.checkpointLocked()
+	if s.jr != nil {
+		s.jr.close()
+		if err == nil {
+			// Everything is in the file: at rest the database is one file.
+			if rerr := os.Remove(s.jr.path); rerr != nil {
+				err = fmt.Errorf("remove journal %s: %w", s.jr.path, rerr)
+			}
+		}
+		s.jr = nil
+	}
 	if cerr := s.db.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close database %s: %w", s.path, cerr)
 	}

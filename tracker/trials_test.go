@@ -69,7 +69,7 @@ func TestRunningCheckpoint(t *testing.T) {
 		name        string
 		checkpoint  time.Duration
 		wait        time.Duration
-		wantRunning int // RUNNING trials in the file, as Check reads it
+		wantRunning int // RUNNING trials that survive a crash
 	}{
 		{"committed at once", 0, 0, 1},
 		{"committed after the delay", 10 * time.Millisecond, 300 * time.Millisecond, 1},
@@ -77,82 +77,35 @@ func TestRunningCheckpoint(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := openTemp(t, tracker.RunningCheckpoint(tc.checkpoint))
+			path := filepath.Join(t.TempDir(), "cgx.db")
+			s, err := tracker.Open(path, tracker.RunningCheckpoint(tc.checkpoint))
+			if err != nil {
+				t.Fatal(err)
+			}
 			sid, _ := s.CreateNewStudy("s")
 			if _, err := s.CreateNewTrial(sid); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(tc.wait)
-			rep, err := s.Check(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rep.RunningTrials != tc.wantRunning || !rep.OK() {
-				t.Errorf("file holds %d RUNNING trials (problems %v), want %d", rep.RunningTrials, rep.Problems, tc.wantRunning)
-			}
 			// Memory always shows it.
 			if st, _ := s.Study(sid); st.Stats.Running != 1 || st.Stats.Trials != 1 {
 				t.Errorf("study stats %+v, want 1 running trial", st.Stats)
 			}
+			tracker.Crash(s)
+			r, err := tracker.Open(path, tracker.ReadOnly())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			st, err := r.Study(sid)
+			if err != nil || st.Stats.Running != tc.wantRunning || st.Stats.Trials != tc.wantRunning {
+				t.Errorf("after a crash the study holds %+v (%v), want %d RUNNING", st.Stats, err, tc.wantRunning)
+			}
+			rep, err := r.Check(context.Background())
+			if err != nil || !rep.OK() {
+				t.Errorf("check after crash: %+v, %v", rep, err)
+			}
 		})
-	}
-}
-
-func TestAddFinishedTrials(t *testing.T) {
-	s := openTemp(t)
-	sid, _ := s.CreateNewStudy("style")
-	first, _ := s.CreateNewTrial(sid)
-	s.SetTrialValue(first, 100)
-	s.SetTrialState(first, goptuna.TrialStateComplete)
-	t0 := time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)
-	batch := make([]goptuna.FrozenTrial, 3)
-	for i := range batch {
-		batch[i] = goptuna.FrozenTrial{
-			State: goptuna.TrialStateComplete, Value: float64(3 - i),
-			DatetimeStart: t0, DatetimeComplete: t0.Add(time.Second),
-			IntermediateValues: map[int]float64{0: 9, 1: float64(3 - i)},
-			InternalParams:     map[string]float64{"sigma": 0.1 * float64(i)},
-			Distributions:      map[string]any{"sigma": unit},
-			UserAttrs:          map[string]string{"image": fmt.Sprint(i), "success": "true"},
-		}
-	}
-	batch[2].State = goptuna.TrialStateFail
-	ids, err := s.AddFinishedTrials(sid, batch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ids) != 3 || ids[0] != first+1 || ids[2] != first+3 {
-		t.Errorf("ids %v, want %d..%d", ids, first+1, first+3)
-	}
-	all, _ := s.GetAllTrials(sid)
-	if len(all) != 4 {
-		t.Fatalf("%d trials, want 4", len(all))
-	}
-	for i, tr := range all[1:] {
-		if tr.Number != i+1 || tr.ID != ids[i] || tr.Params["sigma"] != 0.1*float64(i) || tr.UserAttrs["image"] != fmt.Sprint(i) ||
-			tr.IntermediateValues[1] != float64(3-i) || !tr.DatetimeStart.Equal(t0) {
-			t.Errorf("trial %d = %+v", i+1, tr)
-		}
-	}
-	best, _ := s.GetBestTrial(sid)
-	if best.ID != ids[1] {
-		t.Errorf("best trial %d, want %d", best.ID, ids[1])
-	}
-	// Refused batches write nothing.
-	bad := []goptuna.FrozenTrial{batch[0], {State: goptuna.TrialStateRunning}}
-	if _, err := s.AddFinishedTrials(sid, bad); !errors.Is(err, tracker.ErrInvalidTrial) {
-		t.Errorf("batch with a RUNNING trial: %v", err)
-	}
-	bad = []goptuna.FrozenTrial{{State: goptuna.TrialStateComplete, InternalParams: map[string]float64{"c": 5},
-		Distributions: map[string]any{"c": goptuna.CategoricalDistribution{Choices: []string{"a"}}}}}
-	if _, err := s.AddFinishedTrials(sid, bad); !errors.Is(err, tracker.ErrInvalidTrial) {
-		t.Errorf("batch with a categorical index out of range: %v", err)
-	}
-	if all, _ := s.GetAllTrials(sid); len(all) != 4 {
-		t.Errorf("%d trials after refused batches, want 4", len(all))
-	}
-	if _, err := s.AddFinishedTrials(99, batch); !errors.Is(err, goptuna.ErrInvalidStudyID) {
-		t.Errorf("AddFinishedTrials(unknown study): %v", err)
 	}
 }
 
