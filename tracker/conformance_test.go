@@ -30,10 +30,36 @@ func TestConformance(t *testing.T) {
 	storagetest.Run(t, func(t testing.TB) goptuna.Storage { return openTemp(t) })
 }
 
+// TestConformanceDurable runs the suite on the default store: every commit
+// synced, trial commits through the journal.
+func TestConformanceDurable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("syncs every commit")
+	}
+	storagetest.Run(t, func(t testing.TB) goptuna.Storage {
+		s, err := tracker.Open(filepath.Join(t.TempDir(), "cgx.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
 // TestConformanceReopened runs the suite on a store that is closed and
 // reopened after every write, so every answer comes from the file.
 func TestConformanceReopened(t *testing.T) {
 	storagetest.Run(t, func(t testing.TB) goptuna.Storage {
-		return newReopening(t, filepath.Join(t.TempDir(), "cgx.db"))
+		return newReopening(t, filepath.Join(t.TempDir(), "cgx.db"), false, tracker.NoSync())
+	})
+}
+
+// TestConformanceCrashReopened stops the store as kill -9 would after every
+// write and reopens it, so every answer comes from replaying the journal.
+// New RUNNING trials are committed at once (RunningCheckpoint(0)), as a
+// crash would otherwise take them back.
+func TestConformanceCrashReopened(t *testing.T) {
+	storagetest.Run(t, func(t testing.TB) goptuna.Storage {
+		return newReopening(t, filepath.Join(t.TempDir(), "cgx.db"), true, tracker.NoSync(), tracker.RunningCheckpoint(0))
 	})
 }

@@ -44,12 +44,16 @@ const (
 	journalRecHeader  = 24
 	journalChunk      = 1 << 20 // zero-filled ahead of the tail in 1 MiB steps
 	journalMaxRecord  = 256 << 20
-	// A checkpoint runs once the journal holds this many records or bytes.
-	journalMaxRecords = 4096
-	journalMaxBytes   = 16 << 20
 	// Commits writing more trials than this go straight to the file.
 	journalMaxTrials = 64
 	journalPayloadV1 = 1
+)
+
+// A checkpoint runs once the journal holds this many records or bytes
+// (variables so that tests can make checkpoints frequent).
+var (
+	journalMaxRecords uint64 = 4096
+	journalMaxBytes   int64  = 16 << 20
 )
 
 // keyJournal, in bucket meta, holds the last journal epoch (u64, big
@@ -370,10 +374,7 @@ func (j *journal) append(payload []byte) error {
 	}
 	rec := append(j.buf[:0], make([]byte, journalRecHeader)...)
 	rec = append(rec, payload...)
-	binary.LittleEndian.PutUint32(rec[0:4], uint32(n))
-	binary.LittleEndian.PutUint64(rec[8:16], j.epoch)
-	binary.LittleEndian.PutUint64(rec[16:24], j.seq+1)
-	binary.LittleEndian.PutUint32(rec[4:8], crc32.Checksum(rec[8:], castagnoli))
+	putRecordHeader(rec, j.epoch, j.seq+1)
 	j.buf = rec
 	end := j.off + int64(len(rec))
 	// Allocate ahead (plus one record header, so that a scan of a fresh
@@ -392,6 +393,15 @@ func (j *journal) append(payload []byte) error {
 	j.off = end
 	j.seq++
 	return nil
+}
+
+// putRecordHeader fills the header of rec, a record header followed by its
+// payload.
+func putRecordHeader(rec []byte, epoch, seq uint64) {
+	binary.LittleEndian.PutUint32(rec[0:4], uint32(len(rec)-journalRecHeader))
+	binary.LittleEndian.PutUint64(rec[8:16], epoch)
+	binary.LittleEndian.PutUint64(rec[16:24], seq)
+	binary.LittleEndian.PutUint32(rec[4:8], crc32.Checksum(rec[8:], castagnoli))
 }
 
 // full reports whether it is time to checkpoint.

@@ -13,22 +13,24 @@ import (
 // the trial's state changes, so it reopens only around state changes and
 // study-level writes.
 type reopening struct {
-	t    testing.TB
-	path string
-	s    *tracker.Store
+	t     testing.TB
+	path  string
+	opts  []tracker.Option
+	crash bool // stop the store as kill -9 would instead of closing it
+	s     *tracker.Store
 }
 
 var _ goptuna.Storage = (*reopening)(nil)
 
-func newReopening(t testing.TB, path string) *reopening {
-	r := &reopening{t: t, path: path}
+func newReopening(t testing.TB, path string, crash bool, opts ...tracker.Option) *reopening {
+	r := &reopening{t: t, path: path, opts: opts, crash: crash}
 	r.open()
 	t.Cleanup(func() { r.s.Close() })
 	return r
 }
 
 func (r *reopening) open() {
-	s, err := tracker.Open(r.path, tracker.NoSync())
+	s, err := tracker.Open(r.path, r.opts...)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -36,7 +38,9 @@ func (r *reopening) open() {
 }
 
 func (r *reopening) cycle() {
-	if err := r.s.Close(); err != nil {
+	if r.crash {
+		tracker.Crash(r.s)
+	} else if err := r.s.Close(); err != nil {
 		r.t.Fatal(err)
 	}
 	r.open()

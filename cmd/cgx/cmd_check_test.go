@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ func TestCheckVerb(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("clean database: exit %d\n%s%s", code, out, errs)
 	}
-	for _, w := range []string{"format 1", "2 studies, 6 trials (1 running)", "1 artifacts", "ok: no damage found", "note: study 2", "fail-stale 2"} {
+	for _, w := range []string{"format " + strconv.Itoa(tracker.FormatVersion), "2 studies, 6 trials (1 running)", "1 artifacts", "ok: no damage found", "note: study 2", "fail-stale 2"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}

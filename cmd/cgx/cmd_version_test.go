@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,7 +15,7 @@ func TestVersionVerb(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, w := range []string{"cgx ", "revision:", runtime.Version(), "database format: 1"} {
+	for _, w := range []string{"cgx ", "revision:", runtime.Version(), "database format: " + strconv.Itoa(tracker.FormatVersion)} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}

@@ -1,0 +1,319 @@
+package tracker
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/c-bata/goptuna"
+	"github.com/google/go-cmp/cmp"
+	bolt "go.etcd.io/bbolt"
+)
+
+// finishTrials adds n COMPLETE trials to study sid, one journal commit each.
+func finishTrials(t *testing.T, s *Store, sid, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		id, err := s.CreateNewTrial(sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetTrialParam(id, "x", float64(i%10)/10, goptuna.UniformDistribution{Low: 0, High: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetTrialUserAttr(id, "i", itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetTrialValue(id, float64(i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetTrialState(id, goptuna.TrialStateComplete); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func openStudy(t *testing.T, opts ...Option) (*Store, string, int) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "cgx.db")
+	s, err := Open(path, append([]Option{RunningCheckpoint(0)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid, err := s.CreateNewStudy("j")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, path, sid
+}
+
+// fileTrials counts the trial records in the bbolt file itself.
+func fileTrials(t *testing.T, s *Store, sid int) (n int, absorbed uint64) {
+	t.Helper()
+	s.view(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketTrials).Bucket(u64key(sid)); b != nil {
+			n = b.Stats().KeyN
+		}
+		absorbed = absorbedEpoch(tx)
+		return nil
+	})
+	return n, absorbed
+}
+
+func allTrials(t *testing.T, path string, opts ...Option) []goptuna.FrozenTrial {
+	t.Helper()
+	s, err := Open(path, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ts, err := s.GetAllTrials(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+func TestJournalCommitsStayOutOfTheFileUntilCheckpoint(t *testing.T) {
+	s, path, sid := openStudy(t)
+	finishTrials(t, s, sid, 7)
+	if n, _ := fileTrials(t, s, sid); n != 0 {
+		t.Errorf("file holds %d trials before a checkpoint, want 0 (journaled)", n)
+	}
+	js, err := scanJournal(journalPath(path))
+	if err != nil || js.trials() < 7 || js.stop != "" {
+		t.Fatalf("journal: %d trial records, stop %q, %v", js.trials(), js.stop, err)
+	}
+	// A study-level change goes to the file and absorbs the journal.
+	if err := s.SetStudyUserAttr(sid, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if n, absorbed := fileTrials(t, s, sid); n != 7 || absorbed != js.epoch {
+		t.Errorf("after a file commit: %d trials, absorbed epoch %d; want 7, %d", n, absorbed, js.epoch)
+	}
+	want, _ := s.GetAllTrials(sid)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(journalPath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("journal left after Close: %v", err)
+	}
+	if d := cmp.Diff(want, allTrials(t, path, ReadOnly())); d != "" {
+		t.Errorf("trials after reopening differ:\n%s", d)
+	}
+}
+
+func TestJournalFullCheckpoints(t *testing.T) {
+	defer func(r uint64) { journalMaxRecords = r }(journalMaxRecords)
+	journalMaxRecords = 5
+	s, path, sid := openStudy(t)
+	// RunningCheckpoint(0): two records per trial (created, finished).
+	finishTrials(t, s, sid, 12)
+	n, absorbed := fileTrials(t, s, sid)
+	if n < 10 || absorbed < 4 {
+		t.Errorf("file holds %d trials with absorbed epoch %d; want checkpoints every 5 records", n, absorbed)
+	}
+	want, _ := s.GetAllTrials(sid)
+	Crash(s)
+	if d := cmp.Diff(want, allTrials(t, path)); d != "" {
+		t.Errorf("trials after crash and replay differ:\n%s", d)
+	}
+}
+
+// TestJournalOlderEpochBehindTail: after a checkpoint the next epoch
+// overwrites the start of the record area; the older records behind its
+// tail must not be replayed.
+func TestJournalOlderEpochBehindTail(t *testing.T) {
+	s, path, sid := openStudy(t)
+	finishTrials(t, s, sid, 10)
+	last, err := s.CreateNewTrial(sid) // journaled as RUNNING at the end of this epoch
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetStudyUserAttr(sid, "k", "v"); err != nil { // checkpoint
+		t.Fatal(err)
+	}
+	s.SetTrialValue(last, 42)
+	if err := s.SetTrialState(last, goptuna.TrialStateComplete); err != nil {
+		t.Fatal(err)
+	}
+	finishTrials(t, s, sid, 1)
+	want, _ := s.GetAllTrials(sid)
+	wantStudy, _ := s.Study(sid)
+	Crash(s)
+	js, err := scanJournal(journalPath(path))
+	if err != nil || len(js.entries) != 3 {
+		t.Fatalf("scan after the second epoch: %d records, %v; want 3", len(js.entries), err)
+	}
+	for _, opts := range [][]Option{{ReadOnly()}, nil, nil} { // overlay, replay, replayed file
+		s, err := Open(path, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.GetAllTrials(sid)
+		gotStudy, _ := s.Study(sid)
+		s.Close()
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("trials (options %v) differ:\n%s", opts, d)
+		}
+		if d := cmp.Diff(wantStudy, gotStudy); d != "" {
+			t.Errorf("study (options %v) differs:\n%s", opts, d)
+		}
+	}
+}
+
+func TestJournalTornTailIsDropped(t *testing.T) {
+	s, path, sid := openStudy(t)
+	finishTrials(t, s, sid, 3)
+	want, _ := s.GetAllTrials(sid)
+	Crash(s)
+	jp := journalPath(path)
+	js, _ := scanJournal(jp)
+	// A fourth commit cut short: a record header promising more bytes than
+	// were written before the crash.
+	f, err := os.OpenFile(jp, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	torn := []byte{200, 0, 0, 0, 1, 2, 3, 4, 9, 9}
+	if _, err := f.WriteAt(torn, js.end); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	js2, err := scanJournal(jp)
+	if err != nil || len(js2.entries) != len(js.entries) || js2.stop == "" {
+		t.Fatalf("scan with a torn tail: %d records (want %d), stop %q, %v", len(js2.entries), len(js.entries), js2.stop, err)
+	}
+	r, err := Open(path, ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := r.Check(t.Context())
+	r.Close()
+	if err != nil || !rep.OK() || len(rep.Notes) < 2 {
+		t.Errorf("check with a pending, torn journal: %+v, %v; want OK with notes", rep, err)
+	}
+	if d := cmp.Diff(want, allTrials(t, path)); d != "" {
+		t.Errorf("trials after replay differ:\n%s", d)
+	}
+}
+
+func TestJournalDamage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		harm func(t *testing.T, jp string, js journalScan)
+	}{
+		{"foreign header", func(t *testing.T, jp string, _ journalScan) {
+			writeAt(t, jp, 0, []byte("not a journal at all"))
+		}},
+		{"record that checksums but does not decode", func(t *testing.T, jp string, js journalScan) {
+			payload := []byte{journalPayloadV1, 5} // claims 5 studies, holds none
+			rec := make([]byte, journalRecHeader)
+			rec = append(rec, payload...)
+			putRecordHeader(rec, js.epoch, uint64(len(js.entries))+1)
+			writeAt(t, jp, js.end, rec)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, path, sid := openStudy(t)
+			finishTrials(t, s, sid, 2)
+			Crash(s)
+			jp := journalPath(path)
+			js, _ := scanJournal(jp)
+			tc.harm(t, jp, js)
+			_, err := Open(path)
+			if !errors.Is(err, ErrCorruptDB) || !contains(err.Error(), jp) {
+				t.Errorf("Open with a damaged journal: %v; want ErrCorruptDB naming %s", err, jp)
+			}
+			r, err := Open(path, ReadOnly())
+			if err == nil {
+				_, err = r.GetAllTrials(sid)
+				r.Close()
+			}
+			if !errors.Is(err, ErrCorruptDB) {
+				t.Errorf("reader with a damaged journal: %v; want ErrCorruptDB", err)
+			}
+		})
+	}
+}
+
+func TestJournalDeleteStudyWithJournaledTrials(t *testing.T) {
+	s, path, sid := openStudy(t)
+	finishTrials(t, s, sid, 3)
+	other, _ := s.CreateNewStudy("other")
+	finishTrials(t, s, other, 2)
+	if err := s.DeleteStudy(sid); err != nil {
+		t.Fatal(err)
+	}
+	finishTrials(t, s, other, 1)
+	Crash(s)
+	w, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := w.GetAllTrials(sid); !errors.Is(err, goptuna.ErrInvalidStudyID) {
+		t.Errorf("deleted study after replay: %v", err)
+	}
+	if ts, err := w.GetAllTrials(other); err != nil || len(ts) != 3 {
+		t.Errorf("other study after replay: %d trials, %v; want 3", len(ts), err)
+	}
+	rep, err := w.Check(t.Context())
+	if err != nil || !rep.OK() || rep.Trials != 3 {
+		t.Errorf("check: %+v, %v", rep, err)
+	}
+}
+
+func writeAt(t *testing.T, path string, off int64, b []byte) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(b, off); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestJournalScanStopsAtOlderEpoch writes equal-sized records so that an
+// older epoch's records line up behind the newer epoch's tail.
+func TestJournalScanStopsAtOlderEpoch(t *testing.T) {
+	jp := filepath.Join(t.TempDir(), "cgx.db.journal")
+	j, err := openJournal(jp, 7, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.close()
+	rec := func(id int) []byte {
+		tr := goptuna.FrozenTrial{ID: id, StudyID: 1, Number: id - 1, State: goptuna.TrialStateRunning}
+		p, err := encodeJournalPayload(nil, nil, []*goptuna.FrozenTrial{&tr}, id+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for id := 1; id <= 3; id++ {
+		if err := j.append(rec(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.restart()
+	if err := j.append(rec(4)); err != nil {
+		t.Fatal(err)
+	}
+	js, err := scanJournal(jp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if js.epoch != 8 || len(js.entries) != 1 || js.entries[0].trials[0].ID != 4 || js.stop != "" {
+		t.Errorf("scan: epoch %d, %d records, stop %q; want epoch 8 with the one record of trial 4", js.epoch, len(js.entries), js.stop)
+	}
+	if got := js.pending(8); got != nil {
+		t.Errorf("pending after the file absorbed epoch 8: %d records", len(got))
+	}
+}
