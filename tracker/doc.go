@@ -30,14 +30,19 @@
 // # Durability
 //
 // Setters on an unfinished trial change memory only. The trial is committed,
-// in one transaction with every other buffered change, when its state
-// changes (so one durable commit per finished trial), at Close, and within
-// RunningCheckpoint (100ms) of its creation, so that a long trial shows up as
-// RUNNING after a crash. Commits are fsynced (two fdatasyncs, bbolt's
-// protocol) unless NoSync is given; a commit that returned survives kill -9
-// either way, and survives power loss only with fsync. Artifact bytes are
-// written atomically (temporary file, fsync, rename, fsync of the folder)
-// before their metadata is committed.
+// together with every other buffered change, when its state changes (so one
+// durable commit per finished trial), at Close, and within RunningCheckpoint
+// (100ms) of its creation, so that a long trial shows up as RUNNING after a
+// crash. A commit that only writes a few trials is one checksummed record
+// appended to the journal "<db>.journal" and fdatasynced: one sync instead
+// of bbolt's two (journal.go). Every other commit is a bbolt transaction
+// that also absorbs the journal; so is a checkpoint when the journal grows
+// large, on Check and at Close, which removes the journal. Open replays a
+// journal that a dead writer left; readers that find the file without a
+// writer read it too. A commit that returned survives kill -9, and with
+// fsync (the default, unless NoSync) power loss. Artifact bytes are written
+// atomically (temporary file, fsync, rename, fsync of the folder) before
+// their metadata is committed.
 //
 // # Reading while another process writes
 //
@@ -65,9 +70,9 @@
 //     so under that loop a study's per-trial cost grows with its length;
 //     cgx's study package reads the history once per batch instead.
 //     docs/perf/tracker.md has the figures.
-//   - Durable commits cost two fdatasyncs each: on a slow or busy disk they,
-//     not the store, bound trials per second. NoSync trades power-loss
-//     safety for an order of magnitude.
+//   - A durable trial commit costs one fdatasync: on a slow or busy disk it,
+//     not the store, bounds trials per second. NoSync trades power-loss
+//     safety for a few times more.
 //   - Two databases in one folder share its objects folder; Check then notes
 //     the other database's objects as unreferenced.
 //   - Power loss during a NoSync commit can damage the file.
