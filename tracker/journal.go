@@ -375,10 +375,12 @@ func (j *journal) append(payload []byte) error {
 	rec := append(j.buf[:0], make([]byte, journalRecHeader)...)
 	rec = append(rec, payload...)
 	putRecordHeader(rec, j.epoch, j.seq+1)
-	j.buf = rec
 	end := j.off + int64(len(rec))
-	// Allocate ahead (plus one record header, so that a scan of a fresh
-	// area ends on zeros; in a reused area it ends on an older epoch).
+	// A zero record header follows every record (the next append
+	// overwrites it), so a scan ends on zeros, never on the remains of an
+	// older epoch, and anything else it stops at is a torn write.
+	rec = append(rec, make([]byte, journalRecHeader)...)
+	j.buf = rec
 	if err := j.extend(end + journalRecHeader); err != nil {
 		return fmt.Errorf("append to journal %s: %w", j.path, err)
 	}

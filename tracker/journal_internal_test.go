@@ -144,8 +144,8 @@ func TestJournalOlderEpochBehindTail(t *testing.T) {
 	wantStudy, _ := s.Study(sid)
 	Crash(s)
 	js, err := scanJournal(journalPath(path))
-	if err != nil || len(js.entries) != 3 {
-		t.Fatalf("scan after the second epoch: %d records, %v; want 3", len(js.entries), err)
+	if err != nil || len(js.entries) != 3 || js.stop != "" {
+		t.Fatalf("scan after the second epoch: %d records, stop %q, %v; want 3 ending on zeros", len(js.entries), js.stop, err)
 	}
 	for _, opts := range [][]Option{{ReadOnly()}, nil, nil} { // overlay, replay, replayed file
 		s, err := Open(path, opts...)
