@@ -107,14 +107,18 @@ func checkJournal(rep *CheckReport, dbPath string, tx *bolt.Tx) {
 		rep.addf("journal "+jpath, "%v", err)
 		return
 	}
-	pend := js.pending(absorbedEpoch(tx))
+	pend, err := js.pending(absorbedEpoch(tx), jpath)
+	if err != nil {
+		rep.addf("journal "+jpath, "%v", err)
+		return
+	}
 	if len(pend) == 0 {
 		return
 	}
 	ov := newOverlay(pend)
 	for id := range ov.studies {
 		if tx.Bucket(bucketStudies).Get(u64key(id)) == nil {
-			rep.addf("journal "+jpath, "names study %d, which the database does not hold; move the journal aside to drop its trials", id)
+			rep.addf("journal "+jpath, "names study %d, which the database does not hold (the journal belongs to another file); move the journal aside to drop its trials", id)
 		}
 	}
 	for sid := range ov.trials {

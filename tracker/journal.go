@@ -248,12 +248,20 @@ func putAbsorbedEpoch(tx *bolt.Tx, epoch uint64) error {
 	return tx.Bucket(bucketMeta).Put(keyJournal, v[:])
 }
 
-// pending returns the scanned records the file does not hold yet.
-func (js *journalScan) pending(absorbed uint64) []journalEntry {
-	if js.epoch <= absorbed {
-		return nil
+// pending returns the scanned records the file does not hold yet. A writer
+// appends epoch absorbed+1 (every checkpoint advances both), so a journal
+// further ahead continues a later state of the file than the one at path:
+// the file was replaced (say, restored from a backup) after the journal was
+// written, and replaying it would leave gaps.
+func (js *journalScan) pending(absorbed uint64, path string) ([]journalEntry, error) {
+	switch {
+	case js.epoch <= absorbed:
+		return nil, nil
+	case js.epoch > absorbed+1:
+		return nil, tagf(ErrCorruptDB, "journal %s continues a later state of the database (journal epoch %d, the file absorbed epoch %d): the file was replaced after a run was interrupted; restore the matching file, or move the journal aside to drop its %d trial records",
+			path, js.epoch, absorbed, js.trials())
 	}
-	return js.entries
+	return js.entries, nil
 }
 
 // applyJournalTx writes journaled commits into the file, in order.
@@ -264,14 +272,18 @@ func applyJournalTx(tx *bolt.Tx, entries []journalEntry) error {
 		for i := range e.studies {
 			st := &e.studies[i]
 			if studies.Get(u64key(st.ID)) == nil {
-				return fmt.Errorf("journal record %d names study %d, which the database does not hold: %w", e.seq, st.ID, ErrCorruptDB)
+				return fmt.Errorf("journal record %d names study %d, which the database does not hold (the journal belongs to another file); move the journal aside to drop its trials: %w", e.seq, st.ID, ErrCorruptDB)
 			}
 			if err := studies.Put(u64key(st.ID), encodeStudy(st)); err != nil {
 				return err
 			}
 		}
 		for i := range e.trials {
-			if err := putTrialTx(trials, ids, &e.trials[i], true); err != nil {
+			t := &e.trials[i]
+			if sub := trials.Bucket(u64key(t.StudyID)); t.Number > 0 && (sub == nil || sub.Get(u64key(t.Number-1)) == nil) {
+				return fmt.Errorf("journal record %d holds trial number %d of study %d, but the database lacks number %d (the journal belongs to another state of the file); move the journal aside to drop its trials: %w", e.seq, t.Number, t.StudyID, t.Number-1, ErrCorruptDB)
+			}
+			if err := putTrialTx(trials, ids, t, true); err != nil {
 				return err
 			}
 		}

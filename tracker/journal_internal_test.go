@@ -313,7 +313,67 @@ func TestJournalScanStopsAtOlderEpoch(t *testing.T) {
 	if js.epoch != 8 || len(js.entries) != 1 || js.entries[0].trials[0].ID != 4 || js.stop != "" {
 		t.Errorf("scan: epoch %d, %d records, stop %q; want epoch 8 with the one record of trial 4", js.epoch, len(js.entries), js.stop)
 	}
-	if got := js.pending(8); got != nil {
-		t.Errorf("pending after the file absorbed epoch 8: %d records", len(got))
+	if got, err := js.pending(8, jp); got != nil || err != nil {
+		t.Errorf("pending after the file absorbed epoch 8: %d records, %v", len(got), err)
 	}
+	if got, err := js.pending(7, jp); len(got) != 1 || err != nil {
+		t.Errorf("pending after the file absorbed epoch 7: %d records, %v; want 1", len(got), err)
+	}
+	if _, err := js.pending(6, jp); !errors.Is(err, ErrCorruptDB) {
+		t.Errorf("pending for a file two epochs behind: %v; want ErrCorruptDB", err)
+	}
+}
+
+// TestJournalRefusesAnotherStateOfTheFile: a journal left by a crash must
+// not be replayed into a file that was replaced (restored from a backup)
+// or that lacks the trials it continues.
+func TestJournalRefusesAnotherStateOfTheFile(t *testing.T) {
+	t.Run("file restored from an older backup", func(t *testing.T) {
+		s, path, sid := openStudy(t)
+		finishTrials(t, s, sid, 2)
+		backup, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetStudyUserAttr(sid, "k", "v"); err != nil { // checkpoint: epoch 2 begins
+			t.Fatal(err)
+		}
+		finishTrials(t, s, sid, 2)
+		Crash(s)
+		if err := os.WriteFile(path, backup, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, opts := range [][]Option{nil, {ReadOnly()}} {
+			r, err := Open(path, opts...)
+			if err == nil {
+				_, err = r.GetAllTrials(sid)
+				r.Close()
+			}
+			if !errors.Is(err, ErrCorruptDB) || !strings.Contains(err.Error(), "later state") {
+				t.Errorf("open %v: %v; want ErrCorruptDB saying the journal continues a later state", opts, err)
+			}
+		}
+		if after, _ := os.ReadFile(path); string(after) != string(backup) {
+			t.Error("the refused open changed the file")
+		}
+	})
+	t.Run("journal continues trials the file lacks", func(t *testing.T) {
+		s, path, sid := openStudy(t)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		j, err := openJournal(journalPath(path), 1, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := goptuna.FrozenTrial{ID: 9, StudyID: sid, Number: 5, State: goptuna.TrialStateRunning}
+		p, _ := encodeJournalPayload(nil, nil, []*goptuna.FrozenTrial{&tr}, 10)
+		if err := j.append(p); err != nil {
+			t.Fatal(err)
+		}
+		j.close()
+		if _, err := Open(path); !errors.Is(err, ErrCorruptDB) || !strings.Contains(err.Error(), "lacks number 4") {
+			t.Errorf("open: %v; want ErrCorruptDB naming the missing trial number", err)
+		}
+	})
 }

@@ -130,8 +130,11 @@ func (r *reader) withFile(fn func(source) error) (err error) {
 			if err != nil {
 				return err
 			}
-			r.snap = &snapshot{txid: tx.ID(), fi: fi, trials: map[int][]goptuna.FrozenTrial{},
-				ov: newOverlay(js.pending(absorbedEpoch(tx)))}
+			pend, err := js.pending(absorbedEpoch(tx), journalPath(path))
+			if err != nil {
+				return err
+			}
+			r.snap = &snapshot{txid: tx.ID(), fi: fi, trials: map[int][]goptuna.FrozenTrial{}, ov: newOverlay(pend)}
 		}
 		return fn(snapshotSource{tx: tx, snap: r.snap, path: path})
 	})

@@ -65,7 +65,7 @@ func (ov *overlay) apply(studyID int, ts []goptuna.FrozenTrial) ([]goptuna.Froze
 		case n == len(ts):
 			ts = append(ts, byNum[n])
 		default:
-			return nil, fmt.Errorf("journal holds trial number %d of study %d but the study has %d trials: %w", n, studyID, len(ts), ErrCorruptDB)
+			return nil, fmt.Errorf("its journal holds trial number %d of study %d but the study has %d trials (the journal belongs to another state of the file); move the .journal file next to it aside to drop its trials: %w", n, studyID, len(ts), ErrCorruptDB)
 		}
 	}
 	return ts, nil

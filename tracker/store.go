@@ -104,7 +104,11 @@ func (s *Store) openWriter() error {
 			return err
 		}
 		absorbed := absorbedEpoch(tx)
-		if pend := js.pending(absorbed); len(pend) > 0 {
+		pend, err := js.pending(absorbed, jpath)
+		if err != nil {
+			return err
+		}
+		if len(pend) > 0 {
 			if err := applyJournalTx(tx, pend); err != nil {
 				return fmt.Errorf("replay journal %s: %w", jpath, err)
 			}
