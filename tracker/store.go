@@ -166,6 +166,13 @@ func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
 // Close flushes buffered RUNNING trials, stops serving readers and closes
 // the file. Closing twice is a no-op.
 func (s *Store) Close() error {
+	return s.shut(true)
+}
+
+// shut closes the store. Without flush it stops as kill -9 would, as far as
+// the database is concerned: buffered trials are dropped, the journal is
+// neither absorbed nor removed (tests use this to simulate crashes).
+func (s *Store) shut(flush bool) error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
@@ -182,6 +189,13 @@ func (s *Store) Close() error {
 	if s.timer != nil {
 		s.timer.Stop()
 		s.timer = nil
+	}
+	if !flush {
+		if s.jr != nil {
+			s.jr.close()
+			s.jr = nil
+		}
+		return s.db.Close()
 	}
 	err := s.checkpointLocked()
 	if s.jr != nil {
