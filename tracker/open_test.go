@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/c-bata/goptuna"
 	"github.com/cgx-dev/cgx/tracker"
 	bolt "go.etcd.io/bbolt"
 )
@@ -275,3 +276,40 @@ func TestSecondWriterIsRefused(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestOpenMigratesFormat1 opens a format-1 file (before the journal): a
+// reader refuses with what to do, a writer upgrades it in place, keeping
+// every study and trial.
+func TestOpenMigratesFormat1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cgx.db")
+	s, err := tracker.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid, _ := s.CreateNewStudy("old")
+	id, _ := s.CreateNewTrial(sid)
+	s.SetTrialValue(id, 3)
+	if err := s.SetTrialState(id, goptuna.TrialStateComplete); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeFormatVersion(t, path, 1)
+	if _, err := tracker.Open(path, tracker.ReadOnly()); !errors.Is(err, tracker.ErrOldFormat) || !strings.Contains(err.Error(), "open it for writing once") {
+		t.Errorf("reader on format 1: %v; want ErrOldFormat saying what to do", err)
+	}
+	w, err := tracker.Open(path)
+	if err != nil {
+		t.Fatalf("writer on format 1: %v", err)
+	}
+	defer w.Close()
+	ts, err := w.GetAllTrials(sid)
+	if err != nil || len(ts) != 1 || ts[0].Value != 3 || ts[0].State != goptuna.TrialStateComplete {
+		t.Errorf("trials after migration: %+v, %v", ts, err)
+	}
+	rep, err := w.Check(t.Context())
+	if err != nil || !rep.OK() || rep.FormatVersion != tracker.FormatVersion {
+		t.Errorf("check after migration: %+v, %v", rep, err)
+	}
+}
