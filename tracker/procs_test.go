@@ -41,6 +41,9 @@ func TestMain(m *testing.M) {
 // "study" runs trials until killed; "slow" runs 400 trials 2ms apart then
 // exits; "stuck" runs 20 trials then leaves one RUNNING and waits.
 func runHelper(kind, path string) error {
+	if n, err := strconv.ParseUint(os.Getenv("CGX_TRACKER_CHECKPOINT_EVERY"), 10, 64); err == nil {
+		tracker.SetJournalCheckpointEvery(n)
+	}
 	s, err := tracker.Open(path, tracker.RunningCheckpoint(20*time.Millisecond))
 	if err != nil {
 		return err
@@ -109,10 +112,10 @@ type helper struct {
 	lines chan string
 }
 
-func startHelper(t *testing.T, kind, path string) *helper {
+func startHelper(t *testing.T, kind, path string, env ...string) *helper {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "CGX_TRACKER_HELPER="+kind, "CGX_TRACKER_DB="+path)
+	cmd.Env = append(append(os.Environ(), "CGX_TRACKER_HELPER="+kind, "CGX_TRACKER_DB="+path), env...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -153,15 +156,25 @@ func (c completed) add(line string) {
 
 // TestKill9KeepsCompletedTrials kills a writing process at arbitrary points,
 // three times, resuming in between, and checks every trial it reported
-// complete is intact and the file checks clean.
+// complete is intact and the file checks clean: with the journal's default
+// checkpoints, and with a checkpoint every 7 records, so that kills also land
+// in and around checkpoints.
 func TestKill9KeepsCompletedTrials(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
+	for _, every := range []string{"", "7"} {
+		t.Run("checkpoint-every="+every, func(t *testing.T) {
+			kill9Rounds(t, "CGX_TRACKER_CHECKPOINT_EVERY="+every)
+		})
+	}
+}
+
+func kill9Rounds(t *testing.T, env string) {
 	path := filepath.Join(t.TempDir(), "cgx.db")
 	done := completed{}
 	for round, after := range []int{25, 60, 140} {
-		h := startHelper(t, "study", path)
+		h := startHelper(t, "study", path, env)
 		seen := 0
 		for line := range h.lines {
 			done.add(line)
