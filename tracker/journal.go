@@ -32,11 +32,13 @@ import (
 //	length u32 | crc32c u32 | epoch u64 | seq u64 | payload (length bytes)
 //
 // The CRC (Castagnoli) covers epoch, seq and payload. An epoch's records
-// start at journalHeaderSize with seq 1 and follow each other without gaps;
-// a scan stops at the first record that is torn, damaged, of another epoch
-// or out of sequence (older epochs' records remain behind the tail and are
-// never read). The area ahead of the tail is zero-filled in advance, so an
-// append rewrites allocated blocks and its fdatasync flushes no metadata.
+// start at journalHeaderSize with seq 1 and follow each other without gaps,
+// and each append writes a zero record header after its record, so a scan
+// ends on zeros; it also stops at a record that is torn, damaged, of another
+// epoch or out of sequence (older epochs' records remain behind the tail
+// and are never read). The area ahead of the tail is zero-filled in
+// advance, so an append rewrites allocated blocks and its fdatasync flushes
+// no metadata.
 const (
 	journalMagic      = "cgx-journal\n"
 	journalVersion    = 1
