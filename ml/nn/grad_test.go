@@ -1,12 +1,12 @@
 package nn
 
 import (
-	"fmt"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/cgx-dev/cgx/ml/nn/gradcheck"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -46,139 +46,21 @@ type gradCase struct {
 	ref   func(in [][]float64) []float64
 }
 
-const (
-	fdEps    = 1e-3
-	fwdTol   = 2e-5 // relative to the largest |value|
-	gradAbs  = 2e-3
-	gradRel  = 2e-3
-	gradSeed = 20260511
-)
+const gradSeed = 20260511
+
+// gradTol: forward values relative to the largest |value|; gradients with
+// ReLU and max-pool kinks skipped.
+var gradTol = gradcheck.Tolerance{Forward: 2e-5, OfLargest: true, GradAbs: 2e-3, GradRel: 2e-3, Eps: 1e-3, SkipKinks: true}
 
 func runGradCase(t *testing.T, c gradCase, bl BLAS) {
 	t.Helper()
 	h := fnv.New64a()
 	h.Write([]byte(c.name))
 	rng := rand.New(rand.NewPCG(gradSeed, h.Sum64()))
-	g := gorgonia.NewGraph()
-	vals := make([][]float32, len(c.shapes))
-	nodes := make([]*gorgonia.Node, len(c.shapes))
-	var wrt []*gorgonia.Node
-	var wrtIdx []int
-	for i, s := range c.shapes {
-		n := tensor.Shape(s).TotalSize()
-		vals[i] = make([]float32, n)
-		if c.gen != nil {
-			c.gen(rng, i, vals[i])
-		} else {
-			for j := range vals[i] {
-				vals[i][j] = float32(rng.Float64()*2 - 1)
-			}
-		}
-		v := tensor.New(tensor.WithShape(s...), tensor.WithBacking(append([]float32(nil), vals[i]...)))
-		nodes[i] = gorgonia.NewTensor(g, tensor.Float32, len(s), gorgonia.WithShape(s...), gorgonia.WithValue(v), gorgonia.WithName(fmt.Sprintf("in%d", i)))
-		if c.wrt[i] {
-			wrt = append(wrt, nodes[i])
-			wrtIdx = append(wrtIdx, i)
-		}
-	}
-	out, err := c.build(nodes, bl)
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	var r []float64
-	cost := out
-	if !out.IsScalar() {
-		os := out.Shape()
-		rv := make([]float32, os.TotalSize())
-		r = make([]float64, len(rv))
-		for j := range rv {
-			rv[j] = float32(rng.Float64()*2 - 1)
-			r[j] = float64(rv[j])
-		}
-		rn := gorgonia.NewTensor(g, tensor.Float32, os.Dims(), gorgonia.WithShape(os...), gorgonia.WithValue(tensor.New(tensor.WithShape(os...), tensor.WithBacking(rv))), gorgonia.WithName("r"))
-		cost = gorgonia.Must(gorgonia.Sum(gorgonia.Must(gorgonia.HadamardProd(out, rn))))
-	}
-	grads, err := gorgonia.Grad(cost, wrt...)
-	if err != nil {
-		t.Fatalf("grad: %v", err)
-	}
-	vm := gorgonia.NewTapeMachine(g)
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		t.Fatalf("run: %v", err)
-	}
-
-	in64 := make([][]float64, len(vals))
-	for i, v := range vals {
-		in64[i] = make([]float64, len(v))
-		for j, x := range v {
-			in64[i][j] = float64(x)
-		}
-	}
-	want := c.ref(in64)
-	var got []float32
-	if out.IsScalar() {
-		s, err := scalarF32(out.Value())
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = []float32{s}
-	} else {
-		got = out.Value().Data().([]float32)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("forward: %d values, reference %d", len(got), len(want))
-	}
-	scale := 1e-6
-	for _, w := range want {
-		scale = math.Max(scale, math.Abs(w))
-	}
-	for j := range want {
-		if d := math.Abs(float64(got[j]) - want[j]); d > fwdTol*scale {
-			t.Fatalf("forward[%d] = %v, reference %v (diff %.3g, seed %d)", j, got[j], want[j], d, gradSeed)
-		}
-	}
-
-	scalarOf := func(in [][]float64) float64 {
-		y := c.ref(in)
-		if r == nil {
-			return y[0]
-		}
-		var s float64
-		for j := range y {
-			s += r[j] * y[j]
-		}
-		return s
-	}
-	f0 := scalarOf(in64)
-	for gi, i := range wrtIdx {
-		ag := grads[gi].Value().Data().([]float32)
-		if len(ag) != len(vals[i]) {
-			t.Fatalf("input %d: gradient has %d values, input %d", i, len(ag), len(vals[i]))
-		}
-		kinks := 0
-		for j := range in64[i] {
-			orig := in64[i][j]
-			in64[i][j] = orig + fdEps
-			fp := scalarOf(in64)
-			in64[i][j] = orig - fdEps
-			fm := scalarOf(in64)
-			in64[i][j] = orig
-			num := (fp - fm) / (2 * fdEps)
-			// A ReLU or max-pool kink within eps makes the one-sided
-			// differences disagree; the derivative is not defined there.
-			if dp, dm := (fp-f0)/fdEps, (f0-fm)/fdEps; math.Abs(dp-dm) > 1e-2*(1+math.Abs(num)) {
-				kinks++
-				continue
-			}
-			if d := math.Abs(float64(ag[j]) - num); d > gradAbs+gradRel*math.Abs(num) {
-				t.Fatalf("input %d element %d: gradient %v, finite difference %v (seed %d)", i, j, ag[j], num, gradSeed)
-			}
-		}
-		if kinks*20 > len(ag) {
-			t.Fatalf("input %d: %d of %d elements sit on a kink; change the test data", i, kinks, len(ag))
-		}
-	}
+	gradcheck.Run(t, gradcheck.Case{
+		Name: c.name, Shapes: c.shapes, Wrt: c.wrt, Gen: c.gen, Ref: c.ref,
+		Build: func(in []*gorgonia.Node) (*gorgonia.Node, error) { return c.build(in, bl) },
+	}, rng, gradTol)
 }
 
 // distinct fills v with a shuffled grid of values 0.01 apart in [-1, 1) and
