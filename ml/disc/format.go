@@ -74,7 +74,7 @@ func Load(data []byte, opts ...Option) (*Model, error) {
 			return nil, fmt.Errorf("load discriminator: %w: tensor %d is %s %v, want %s %v", ErrFormat, i, p.Name, p.Value.Shape(), want[i].Name, want[i].Value.Shape())
 		}
 	}
-	bl, err := applyOptions(opts)
+	bl, err := nn.ModelBLAS(opts)
 	if err != nil {
 		return nil, fmt.Errorf("load discriminator: %w", err)
 	}

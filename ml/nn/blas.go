@@ -82,9 +82,29 @@ func DefaultBLASNote() string {
 	return defaultBLAS.note
 }
 
-// ResolveBLAS returns b, or the default backend (DefaultBLAS) when b is nil:
-// what a model option "use this backend" resolves to.
-func ResolveBLAS(b BLAS) (BLAS, error) { return resolveBLAS(b) }
+// ModelOption adjusts how a model built on this package's layers (disc.Model,
+// seg.Model) computes: never what it computes, beyond the last bits of
+// floating point.
+type ModelOption func(*modelOptions)
+
+type modelOptions struct{ blas BLAS }
+
+// WithBLAS makes a model's layers use b instead of DefaultBLAS().
+func WithBLAS(b BLAS) ModelOption { return func(o *modelOptions) { o.blas = b } }
+
+// ModelBLAS applies opts and returns the backend they choose: the one given
+// with WithBLAS, else DefaultBLAS().
+func ModelBLAS(opts []ModelOption) (BLAS, error) {
+	var o modelOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	b, err := resolveBLAS(o.blas)
+	if err != nil {
+		return nil, fmt.Errorf("choose blas backend: %w", err)
+	}
+	return b, nil
+}
 
 // resolveBLAS returns b, or the default backend when b is nil.
 func resolveBLAS(b BLAS) (BLAS, error) {

@@ -86,7 +86,7 @@ func Load(data []byte, opts ...Option) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load segmentation model: %w: %w", ErrFormat, err)
 	}
-	bl, err := applyOptions(opts)
+	bl, err := nn.ModelBLAS(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -33,24 +33,10 @@ type Model struct {
 
 // Option adjusts how a Model computes (never what it computes, beyond the
 // last bits of floating point).
-type Option func(*options)
-
-type options struct{ blas nn.BLAS }
+type Option = nn.ModelOption
 
 // WithBLAS makes the model's layers use b instead of nn.DefaultBLAS().
-func WithBLAS(b nn.BLAS) Option { return func(o *options) { o.blas = b } }
-
-func applyOptions(opts []Option) (nn.BLAS, error) {
-	var o options
-	for _, f := range opts {
-		f(&o)
-	}
-	b, err := nn.ResolveBLAS(o.blas)
-	if err != nil {
-		return nil, fmt.Errorf("choose blas backend: %w", err)
-	}
-	return b, nil
-}
+func WithBLAS(b nn.BLAS) Option { return nn.WithBLAS(b) }
 
 // New returns a model with weights drawn from seed: every weight tensor from
 // its own stream (nn.ChildSeed(seed, "init/"+name)), uniform in ±√(6/fanIn)
@@ -60,7 +46,7 @@ func New(cfg Config, seed int64, opts ...Option) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	bl, err := applyOptions(opts)
+	bl, err := nn.ModelBLAS(opts)
 	if err != nil {
 		return nil, err
 	}
