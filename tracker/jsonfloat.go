@@ -7,11 +7,12 @@ import (
 	"strconv"
 )
 
-// jfloat is a float64 that survives JSON: NaN and ±Inf are written as the
-// strings "NaN", "+Inf" and "-Inf" (encoding/json refuses them).
-type jfloat float64
+// JSONFloat is a float64 that survives JSON: NaN and ±Inf are written as the
+// strings "NaN", "+Inf" and "-Inf" (encoding/json refuses them), and read
+// back from them. Runs, stages and the CLI's JSON listings use it.
+type JSONFloat float64
 
-func (f jfloat) MarshalJSON() ([]byte, error) {
+func (f JSONFloat) MarshalJSON() ([]byte, error) {
 	v := float64(f)
 	switch {
 	case math.IsNaN(v):
@@ -24,7 +25,7 @@ func (f jfloat) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
 }
 
-func (f *jfloat) UnmarshalJSON(b []byte) error {
+func (f *JSONFloat) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -32,11 +33,11 @@ func (f *jfloat) UnmarshalJSON(b []byte) error {
 		}
 		switch s {
 		case "NaN":
-			*f = jfloat(math.NaN())
+			*f = JSONFloat(math.NaN())
 		case "+Inf":
-			*f = jfloat(math.Inf(1))
+			*f = JSONFloat(math.Inf(1))
 		case "-Inf":
-			*f = jfloat(math.Inf(-1))
+			*f = JSONFloat(math.Inf(-1))
 		default:
 			return fmt.Errorf("float %q: want a number, \"NaN\", \"+Inf\" or \"-Inf\"", s)
 		}
@@ -46,22 +47,22 @@ func (f *jfloat) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("float %s: %v", b, err)
 	}
-	*f = jfloat(v)
+	*f = JSONFloat(v)
 	return nil
 }
 
-func toJMap(m map[string]float64) map[string]jfloat {
+func toJMap(m map[string]float64) map[string]JSONFloat {
 	if m == nil {
 		return nil
 	}
-	out := make(map[string]jfloat, len(m))
+	out := make(map[string]JSONFloat, len(m))
 	for k, v := range m {
-		out[k] = jfloat(v)
+		out[k] = JSONFloat(v)
 	}
 	return out
 }
 
-func fromJMap(m map[string]jfloat) map[string]float64 {
+func fromJMap(m map[string]JSONFloat) map[string]float64 {
 	if m == nil {
 		return nil
 	}

@@ -14,12 +14,12 @@ import (
 
 type runJSON struct {
 	Run
-	Metrics map[string]jfloat `json:"Metrics"`
+	Metrics map[string]JSONFloat `json:"Metrics"`
 }
 
 type stageJSON struct {
 	Stage
-	Metrics map[string]jfloat `json:"Metrics"`
+	Metrics map[string]JSONFloat `json:"Metrics"`
 }
 
 func encodeRun(r Run) ([]byte, error) {

@@ -41,22 +41,22 @@ func init() {
 
 // studyJSON is one study in 'cgx studies --json'.
 type studyJSON struct {
-	ID           int               `json:"id"`
-	Name         string            `json:"name"`
-	Direction    string            `json:"direction"`
-	Trials       int               `json:"trials"`
-	Complete     int               `json:"complete"`
-	Running      int               `json:"running"`
-	Pruned       int               `json:"pruned"`
-	Fail         int               `json:"fail"`
-	Waiting      int               `json:"waiting"`
-	BestValue    *floatJSON        `json:"best_value"`
-	BestNumber   *int              `json:"best_number"`
-	Created      time.Time         `json:"created"`
-	Started      *time.Time        `json:"started"`
-	LastComplete *time.Time        `json:"last_complete"`
-	UserAttrs    map[string]string `json:"user_attrs"`
-	SystemAttrs  map[string]string `json:"system_attrs"`
+	ID           int                `json:"id"`
+	Name         string             `json:"name"`
+	Direction    string             `json:"direction"`
+	Trials       int                `json:"trials"`
+	Complete     int                `json:"complete"`
+	Running      int                `json:"running"`
+	Pruned       int                `json:"pruned"`
+	Fail         int                `json:"fail"`
+	Waiting      int                `json:"waiting"`
+	BestValue    *tracker.JSONFloat `json:"best_value"`
+	BestNumber   *int               `json:"best_number"`
+	Created      time.Time          `json:"created"`
+	Started      *time.Time         `json:"started"`
+	LastComplete *time.Time         `json:"last_complete"`
+	UserAttrs    map[string]string  `json:"user_attrs"`
+	SystemAttrs  map[string]string  `json:"system_attrs"`
 }
 
 func toStudyJSON(s tracker.StudyInfo) studyJSON {
@@ -65,7 +65,7 @@ func toStudyJSON(s tracker.StudyInfo) studyJSON {
 		Waiting: s.Stats.Waiting, Created: s.Created, Started: timeOrNil(s.Stats.FirstStart),
 		LastComplete: timeOrNil(s.Stats.LastComplete), UserAttrs: s.UserAttrs, SystemAttrs: s.SystemAttrs}
 	if s.Stats.BestTrialID != 0 {
-		v, n := floatJSON(s.Stats.BestValue), s.Stats.BestNumber
+		v, n := tracker.JSONFloat(s.Stats.BestValue), s.Stats.BestNumber
 		j.BestValue, j.BestNumber = &v, &n
 	}
 	return j

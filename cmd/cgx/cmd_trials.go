@@ -301,35 +301,13 @@ func isHex(s string) bool {
 	return true
 }
 
-// floatJSON writes NaN and ±Inf as the strings "NaN", "+Inf", "-Inf",
-// which encoding/json cannot write as numbers.
-type floatJSON float64
-
-func (f floatJSON) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	switch {
-	case math.IsNaN(v):
-		return []byte(`"NaN"`), nil
-	case math.IsInf(v, 1):
-		return []byte(`"+Inf"`), nil
-	case math.IsInf(v, -1):
-		return []byte(`"-Inf"`), nil
-	}
-	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
-}
-
 // jsonNumber is v as encoding/json writes it fastest: a json.Number, or the
 // string "NaN", "+Inf" or "-Inf".
 func jsonNumber(v float64) any {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return exactFloat(v)
 	}
-	return json.Number(strconv.FormatFloat(v, 'g', -1, 64))
+	return json.Number(exactFloat(v))
 }
 
 // trialJSON is one trial in 'cgx trials --json' and 'cgx export --format json'.
