@@ -22,15 +22,7 @@ import (
 // (experiment 2.1's generate-and-mix loop).
 func (r *runner) runContent(ctx context.Context) error {
 	c := r.spec.Content
-	cg, err := r.datasetStage(ctx, "cg", r.spec.Datasets.CG)
-	if err != nil {
-		return err
-	}
-	real, err := r.datasetStage(ctx, "real", r.spec.Datasets.Real)
-	if err != nil {
-		return err
-	}
-	d, err := r.discriminatorStage(ctx, "round-1", cg, real)
+	cg, real, d, err := r.pairStages(ctx, "round-1")
 	if err != nil {
 		return err
 	}

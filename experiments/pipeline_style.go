@@ -9,15 +9,7 @@ import (
 // runStyle: datasets, one discriminator, then one fit stage per manipulation
 // and direction (CG images pushed toward real, or real images toward CG).
 func (r *runner) runStyle(ctx context.Context) error {
-	cg, err := r.datasetStage(ctx, "cg", r.spec.Datasets.CG)
-	if err != nil {
-		return err
-	}
-	real, err := r.datasetStage(ctx, "real", r.spec.Datasets.Real)
-	if err != nil {
-		return err
-	}
-	d, err := r.discriminatorStage(ctx, "main", cg, real)
+	cg, real, d, err := r.pairStages(ctx, "main")
 	if err != nil {
 		return err
 	}

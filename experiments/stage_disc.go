@@ -29,6 +29,21 @@ func (r *runner) discConfig(size int) disc.Config {
 	return disc.Config{Size: size, Channels: ch, Kernel: 3}
 }
 
+// pairStages runs the stages every experiment starts from: the CG and real
+// datasets, and the discriminator (stage name disc) trained on them.
+func (r *runner) pairStages(ctx context.Context, disc string) (cg, real *dataset, d *trainedDisc, err error) {
+	if cg, err = r.datasetStage(ctx, "cg", r.spec.Datasets.CG); err != nil {
+		return nil, nil, nil, err
+	}
+	if real, err = r.datasetStage(ctx, "real", r.spec.Datasets.Real); err != nil {
+		return nil, nil, nil, err
+	}
+	if d, err = r.discriminatorStage(ctx, disc, cg, real); err != nil {
+		return nil, nil, nil, err
+	}
+	return cg, real, d, nil
+}
+
 // discriminatorStage trains (or reuses) a CG-vs-real discriminator on cg and
 // real, holding out spec.Discriminator.TestFraction of each for accuracy.
 func (r *runner) discriminatorStage(ctx context.Context, name string, cg, real *dataset) (*trainedDisc, error) {
