@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -224,33 +223,15 @@ func FromFolder(ctx context.Context, store ArtifactStore, spec FolderSpec, opt G
 		workers = runtime.GOMAXPROCS(0)
 	}
 	items := make([]folderItem, len(files))
-	errs := make([]error, len(files))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(workers, len(files)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				items[i], errs[i] = convertFolderFile(spec, files[i])
-			}
-		}()
+	err = forEach(ctx, len(files), workers, func(i int) (err error) {
+		items[i], err = convertFolderFile(spec, files[i])
+		return err
+	})
+	if cerr := ctx.Err(); cerr != nil {
+		return GenerateResult{}, fmt.Errorf("read folder %s: %w", spec.Dir, cerr)
 	}
-	for i := range files {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return GenerateResult{}, fmt.Errorf("read folder %s: %w", spec.Dir, err)
-	}
-	for _, err := range errs {
-		if err != nil {
-			return GenerateResult{}, err
-		}
+	if err != nil {
+		return GenerateResult{}, err
 	}
 	summary := fmt.Sprintf("folder %s (%s) ×%d @%dpx %s", spec.Dir, spec.Label, len(files), spec.Size, spec.Policy)
 	m := &Manifest{Format: ManifestFormat, Source: "folder", Folder: &spec, SpecDigest: digest,

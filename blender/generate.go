@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"sync"
 
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -148,33 +147,14 @@ func renderItems(ctx context.Context, spec DatasetSpec, r Renderer, idx []int, w
 		return nil, err
 	}
 	items := make([]item, len(idx))
-	errs := make([]error, len(idx))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(workers, len(idx)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range next {
-				items[k], errs[k] = styleItem(spec, idx[k], scenes[k], frames[k])
-			}
-		}()
-	}
-	for k := range idx {
-		if ctx.Err() != nil {
-			break
+	err = forEach(ctx, len(idx), workers, func(k int) (err error) {
+		if items[k], err = styleItem(spec, idx[k], scenes[k], frames[k]); err != nil {
+			return fmt.Errorf("image %d: %w", idx[k], err)
 		}
-		next <- k
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	for k, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("image %d: %w", idx[k], err)
-		}
 	}
 	return items, nil
 }
