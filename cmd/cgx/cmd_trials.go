@@ -179,24 +179,19 @@ func printTrialsTable(w io.Writer, trials []goptuna.FrozenTrial) error {
 
 // paramNames returns every parameter name of the trials, sorted.
 func paramNames(trials []goptuna.FrozenTrial) []string {
-	seen := map[string]bool{}
-	for i := range trials {
-		for n := range trials[i].Params {
-			seen[n] = true
-		}
-	}
-	names := make([]string, 0, len(seen))
-	for n := range seen {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return keyUnion(trials, func(t *goptuna.FrozenTrial) map[string]any { return t.Params })
 }
 
+// attrNames returns every user attribute name of the trials, sorted.
 func attrNames(trials []goptuna.FrozenTrial) []string {
+	return keyUnion(trials, func(t *goptuna.FrozenTrial) map[string]string { return t.UserAttrs })
+}
+
+// keyUnion returns the sorted union of the keys of one map of each trial.
+func keyUnion[V any](trials []goptuna.FrozenTrial, of func(*goptuna.FrozenTrial) map[string]V) []string {
 	seen := map[string]bool{}
 	for i := range trials {
-		for n := range trials[i].UserAttrs {
+		for n := range of(&trials[i]) {
 			seen[n] = true
 		}
 	}
