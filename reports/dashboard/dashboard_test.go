@@ -12,21 +12,32 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cgx-dev/cgx/reports"
 	"github.com/cgx-dev/cgx/reports/reporttest"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
-// counting wraps an opener and counts opens and releases.
+// counting wraps an opener and counts opens and releases. When slowRelease
+// is set, a release takes a few milliseconds, as closing a database file can:
+// the handler then returns well after the client has read a large response,
+// which is what a test counting releases must wait for.
 type counting struct {
 	src             reports.Source
 	opens, releases atomic.Int64
+	slowRelease     bool
 }
 
 func (c *counting) open(ctx context.Context) (reports.Source, func() error, error) {
 	c.opens.Add(1)
-	return c.src, func() error { c.releases.Add(1); return nil }, nil
+	return c.src, func() error {
+		if c.slowRelease {
+			time.Sleep(2 * time.Millisecond)
+		}
+		c.releases.Add(1)
+		return nil
+	}, nil
 }
 
 func newDemoServer(t testing.TB) (*Server, *counting, *reporttest.Store) {
@@ -203,9 +214,14 @@ func TestPanicIsRecovered(t *testing.T) {
 }
 
 // TestLoad sends a bounded burst of concurrent requests over loopback and
-// requires every answer to be the expected one.
+// requires every answer to be the expected one, and every open released. A
+// client has its whole response before the handler returns and releases the
+// database, so the releases are counted only after ts.Close, which waits for
+// every handler to finish; counting earlier flaked under load ("240 opens and
+// 239 releases"), and slowRelease makes that window wide on any machine.
 func TestLoad(t *testing.T) {
 	srv, counter, _ := newDemoServer(t)
+	counter.slowRelease = true
 	ts := httptest.NewServer(srv) // listens on 127.0.0.1
 	defer ts.Close()
 	paths := map[string]int{
@@ -242,6 +258,7 @@ func TestLoad(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	ts.Close() // waits for the handlers, and so for their releases
 	if o, r := counter.opens.Load(), counter.releases.Load(); o != workers*perWorker || r != o {
 		t.Errorf("%d opens and %d releases for %d requests", o, r, workers*perWorker)
 	}
