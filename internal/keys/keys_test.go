@@ -1,0 +1,153 @@
+package keys
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestStageNames(t *testing.T) {
+	tests := []struct {
+		name, got, want string
+	}{
+		{"dataset", DatasetStage("cg"), "dataset/cg"},
+		{"discriminator", DiscriminatorStage(DiscriminatorMain), "discriminator/main"},
+		{"content discriminator", DiscriminatorStage(Round(2)), "discriminator/round-2"},
+		{"fit", FitStage("blur", DirectionCGToReal), "fit/blur/cg-to-real"},
+		{"search round", SearchRound("exp2.1", 1), "search/exp2.1/round-1"},
+		{"search stage", SearchStage("exp2.1", 1, "cmaes", 2), "search/exp2.1/round-1/cmaes/seed-2"},
+		{"mix", MixStage(3), "mix/round-3"},
+		{"segmentation", SegmentationStage(BaselineSet), "segmentation/baseline"},
+		{"study", StudyName(3, FitStage("brightness-contrast", DirectionCGToReal)), "run-3/fit/brightness-contrast/cg-to-real"},
+		{"metric", Metric(FitStage("blur", DirectionCGToReal), MeasureImages), "fit/blur/cg-to-real/images"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Errorf("got %q, want %q", tc.got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseSearch(t *testing.T) {
+	tests := []struct {
+		stage      string
+		exp        string
+		round      int
+		stageOK    bool
+		exactRound bool
+	}{
+		{"search/exp1/round-1", "exp1", 1, true, true},
+		{"search/exp1/round-12/tpe/seed-3", "exp1", 12, true, false},
+		{"search/a/b/round-2", "a/b", 2, true, true},
+		{"search/a/round-1/b/round-2", "a/round-1/b", 2, true, true},
+		{"search/a/round-1/round-x", "a", 1, true, false},
+		{"search/round-1", "", 0, false, false},
+		{"search//round-1", "", 0, false, false},
+		{"search/a/round-", "", 0, false, false},
+		{"search/a/round--1", "", 0, false, false},
+		{"search/a/round-1x", "", 0, false, false},
+		{"search/a/round-99999999999999999999", "", 0, false, false},
+		{"fit/a/round-1", "", 0, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.stage, func(t *testing.T) {
+			exp, r, ok := ParseSearchStage(tc.stage)
+			if ok != tc.stageOK || (ok && (exp != tc.exp || r != tc.round)) {
+				t.Errorf("ParseSearchStage = %q, %d, %v; want %q, %d, %v", exp, r, ok, tc.exp, tc.round, tc.stageOK)
+			}
+			exp, r, ok = ParseSearchRound(tc.stage)
+			if ok != tc.exactRound || (ok && (exp != tc.exp || r != tc.round)) {
+				t.Errorf("ParseSearchRound = %q, %d, %v; want exact %v", exp, r, ok, tc.exactRound)
+			}
+		})
+	}
+}
+
+func TestParseOthers(t *testing.T) {
+	if m, d, ok := ParseFitStage("fit/hsv/real-to-cg"); !ok || m != "hsv" || d != "real-to-cg" {
+		t.Errorf("ParseFitStage: %q %q %v", m, d, ok)
+	}
+	for _, bad := range []string{"fit/hsv", "fit//x", "fit/a/b/c", "fit/a/", "dataset/a/b"} {
+		if _, _, ok := ParseFitStage(bad); ok {
+			t.Errorf("ParseFitStage(%q) accepted", bad)
+		}
+	}
+	if n, ok := ParseDiscriminatorStage("discriminator/a/b"); !ok || n != "a/b" {
+		t.Errorf("ParseDiscriminatorStage: %q %v", n, ok)
+	}
+	if _, ok := ParseDiscriminatorStage("discriminator/"); ok {
+		t.Error("empty discriminator name accepted")
+	}
+	if s, ok := ParseSegmentationStage("segmentation/baseline"); !ok || s != "baseline" {
+		t.Errorf("ParseSegmentationStage: %q %v", s, ok)
+	}
+	if r, s, ok := ParseStudyName("run-07/fit/x/y"); !ok || r != 7 || s != "fit/x/y" {
+		t.Errorf("ParseStudyName: %d %q %v", r, s, ok)
+	}
+	for _, bad := range []string{"run-/x", "run-x/y", "run-1", "Run-1/x", "run-99999999999999999999/x"} {
+		if _, _, ok := ParseStudyName(bad); ok {
+			t.Errorf("ParseStudyName(%q) accepted", bad)
+		}
+	}
+	if got := TrimRunPrefix("run-3/search/e/round-1"); got != "search/e/round-1" {
+		t.Errorf("TrimRunPrefix: %q", got)
+	}
+	if got := TrimRunPrefix("other/run-3/x"); got != "other/run-3/x" {
+		t.Errorf("TrimRunPrefix changed a name without the prefix: %q", got)
+	}
+	if st, m, ok := SplitMetric("search/e/round-1/tpe/seed-1/best_loss"); !ok || st != "search/e/round-1/tpe/seed-1" || m != MeasureBestLoss {
+		t.Errorf("SplitMetric: %q %q %v", st, m, ok)
+	}
+	for _, bad := range []string{"accuracy", "/accuracy", "fit/x/"} {
+		if _, _, ok := SplitMetric(bad); ok {
+			t.Errorf("SplitMetric(%q) accepted", bad)
+		}
+	}
+}
+
+// FuzzParsers requires every parser to invert its constructor: what a parser
+// accepts, the constructor rebuilds byte for byte, and nothing panics.
+func FuzzParsers(f *testing.F) {
+	for _, s := range []string{"search/exp1/round-1/tpe/seed-1", "fit/blur/cg-to-real", "run-3/x", "discriminator/main",
+		"segmentation/baseline", "a/b/accuracy", "search/a/round-1/round-2", "search/a/round-01"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if m, d, ok := ParseFitStage(s); ok && FitStage(m, d) != s {
+			t.Errorf("fit %q -> %q %q", s, m, d)
+		}
+		if n, ok := ParseDiscriminatorStage(s); ok && DiscriminatorStage(n) != s {
+			t.Errorf("discriminator %q -> %q", s, n)
+		}
+		if n, ok := ParseSegmentationStage(s); ok && SegmentationStage(n) != s {
+			t.Errorf("segmentation %q -> %q", s, n)
+		}
+		if st, m, ok := SplitMetric(s); ok && (Metric(st, m) != s || strings.Contains(m, "/")) {
+			t.Errorf("metric %q -> %q %q", s, st, m)
+		}
+		if e, r, ok := ParseSearchRound(s); ok {
+			// Leading zeros are accepted, as the readers' regexps did; the
+			// constructor writes none.
+			if got := SearchRound(e, r); got != s && !strings.Contains(s, roundSep+"0") {
+				t.Errorf("search round %q -> %q %d -> %q", s, e, r, got)
+			}
+			if e2, r2, ok := ParseSearchStage(s); !ok || e2 != e || r2 != r {
+				t.Errorf("search round %q is not a search stage: %q %d %v", s, e2, r2, ok)
+			}
+		}
+		if e, r, ok := ParseSearchStage(s); ok {
+			if !strings.HasPrefix(s, FamilySearch+"/"+e+roundSep) || r < 0 {
+				t.Errorf("search stage %q -> %q %d", s, e, r)
+			}
+		}
+		if r, st, ok := ParseStudyName(s); ok {
+			if r < 0 || TrimRunPrefix(s) != st {
+				t.Errorf("study %q -> %d %q", s, r, st)
+			}
+			if got := StudyName(r, st); got != s && !strings.HasPrefix(s, "run-0") {
+				t.Errorf("study %q -> %d %q -> %q", s, r, st, got)
+			}
+		}
+	})
+}
