@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -160,7 +161,7 @@ func renderItems(ctx context.Context, spec DatasetSpec, r Renderer, idx []int, w
 }
 
 func styleItem(spec DatasetSpec, index int, s Scene, f Frame) (item, error) {
-	img, err := spec.Domain.Apply(f.RGB, ChildSeed(uint64(spec.Seed), fmt.Sprintf("domain/%d", index)))
+	img, err := spec.Domain.Apply(f.RGB, seeds.Child(uint64(spec.Seed), fmt.Sprintf("domain/%d", index)))
 	if err != nil {
 		return item{}, err
 	}

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+
+	"github.com/cgx-dev/cgx/internal/seeds"
 )
 
 // Generators name the scene families a dataset can be rendered from. Each
@@ -50,8 +52,7 @@ func GenerateScene(generator string, seed int64, index, size int) (Scene, error)
 // rngFor returns a generator seeded from (seed, name, index) by name, so
 // adding a draw in one family never shifts another's numbers.
 func rngFor(seed int64, name string, index int) *rand.Rand {
-	s := ChildSeed(uint64(seed), fmt.Sprintf("%s/%d", name, index))
-	return rand.New(rand.NewPCG(s, mix64(s)))
+	return rand.New(seeds.PCG(uint64(seed), fmt.Sprintf("%s/%d", name, index)))
 }
 
 func randIn(r *rand.Rand, lo, hi float64) float64 { return lo + (hi-lo)*r.Float64() }

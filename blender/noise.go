@@ -1,8 +1,6 @@
 package blender
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"math"
 )
 
@@ -31,15 +29,4 @@ func counterNormal(seed, stream, i uint64) float64 {
 	u1 := counterUniform(seed, stream, 2*i)
 	u2 := counterUniform(seed, stream, 2*i+1)
 	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
-}
-
-// ChildSeed derives a seed from a parent seed and a name, never from call
-// order: SHA-256 of the parent (8 bytes, big-endian) and the name.
-func ChildSeed(parent uint64, name string) uint64 {
-	h := sha256.New()
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], parent)
-	h.Write(b[:])
-	h.Write([]byte(name))
-	return binary.BigEndian.Uint64(h.Sum(nil))
 }

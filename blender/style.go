@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/cgx-dev/cgx/internal/seeds"
 )
 
 // Domain is a parameterised image pipeline applied to a render to give it
@@ -145,7 +147,7 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 		}
 	}
 	if d.RenderNoise > 0 {
-		s := ChildSeed(seed, "render-noise")
+		s := seeds.Child(seed, "render-noise")
 		for c := range 3 {
 			for i, v := range p.ch[c] {
 				p.ch[c][i] = v + float32(d.RenderNoise*float64(v)*counterNormal(s, uint64(c), uint64(i)))
@@ -172,7 +174,7 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 		p.vignette(d.Vignetting)
 	}
 	if d.ShotNoise > 0 || d.ReadNoise > 0 {
-		s := ChildSeed(seed, "sensor-noise")
+		s := seeds.Child(seed, "sensor-noise")
 		read2 := d.ReadNoise * d.ReadNoise
 		for c := range 3 {
 			for i, v := range p.ch[c] {

@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -11,13 +10,14 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
 // CodeVersion enters every stage key together with the digest of the running
 // executable (codeDigest), so a stage stored by other code is never reused.
 // Bump it when the meaning of stage inputs changes.
-const CodeVersion = "cgx-stages-1"
+const CodeVersion = "cgx-stages-2"
 
 var codeDigestOnce = sync.OnceValue(func() string {
 	exe, err := os.Executable()
@@ -38,16 +38,9 @@ var codeDigestOnce = sync.OnceValue(func() string {
 // executable (any change to the code or the toolchain changes it).
 func codeDigest() string { return codeDigestOnce() }
 
-// childSeed derives the seed of a named part of a run from the run seed, so
-// seeds depend on names, never on the order in which parts run.
-func childSeed(seed int64, name string) int64 {
-	h := sha256.New()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(seed))
-	h.Write(b[:])
-	h.Write([]byte(name))
-	return int64(binary.LittleEndian.Uint64(h.Sum(nil)) & (1<<63 - 1))
-}
+// childSeed is seeds.Int63: the seed of a named part of a run from the run
+// seed, so seeds depend on names, never on the order in which parts run.
+func childSeed(seed int64, name string) int64 { return seeds.Int63(seed, name) }
 
 // stageKey is the hex SHA-256 of the canonical JSON of a stage's name, inputs,
 // resolved config and CodeVersion.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/ml/nn"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -78,7 +79,7 @@ func Benchmark(ctx context.Context, bc BenchConfig, opts ...Option) (BenchResult
 	res := BenchResult{Batch: bc.Batch, Size: bc.Config.Size, GOMAXPROCS: runtime.GOMAXPROCS(0),
 		Kernels: m.blas.Name() + "; pooling and gradient loops: " + nn.PlaneKernels()}
 	x := make([]float32, bc.Batch*bc.Config.imageSize())
-	nn.FillUniform(x, 0.5, nn.NewRand(nn.ChildSeed(uint64(bc.Seed), "bench/x")))
+	nn.FillUniform(x, 0.5, nn.NewRand(seeds.Child(uint64(bc.Seed), "bench/x")))
 	for i := range x {
 		x[i] += 0.5
 	}

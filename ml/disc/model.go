@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/ml/nn"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -30,7 +31,7 @@ type Option = nn.ModelOption
 func WithBLAS(b nn.BLAS) Option { return nn.WithBLAS(b) }
 
 // New returns a model with weights drawn from seed: every weight and bias
-// tensor from its own stream (nn.ChildSeed(seed, "init/"+name)), uniform in
+// tensor from its own stream (seeds.Child(seed, "init/"+name)), uniform in
 // ±1/√fanIn as PyTorch initialises them. The same cfg and seed give the same
 // weights bit for bit.
 func New(cfg Config, seed int64, opts ...Option) (*Model, error) {
@@ -47,7 +48,7 @@ func New(cfg Config, seed int64, opts ...Option) (*Model, error) {
 		ws := m.params[i].Value.Shape()
 		bound := nn.FanInBound(ws.TotalSize() / ws[0])
 		for _, p := range m.params[i : i+2] {
-			nn.FillUniform(p.Data(), bound, nn.NewRand(nn.ChildSeed(uint64(seed), "init/"+p.Name)))
+			nn.FillUniform(p.Data(), bound, nn.NewRand(seeds.Child(uint64(seed), "init/"+p.Name)))
 		}
 	}
 	return m, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/ml/nn"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -98,7 +99,7 @@ func (m *Model) Train(ctx context.Context, tc TrainConfig, cg, real Images) (Rep
 		for i := range order {
 			order[i] = i
 		}
-		nn.Shuffle(order, nn.NewRand(nn.ChildSeed(uint64(tc.Seed), fmt.Sprintf("shuffle/epoch-%d", e))))
+		nn.Shuffle(order, nn.NewRand(seeds.Child(uint64(tc.Seed), fmt.Sprintf("shuffle/epoch-%d", e))))
 		var lossSum float64
 		var correct int
 		for s := 0; s < steps; s++ {

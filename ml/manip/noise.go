@@ -1,10 +1,9 @@
 package manip
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"math"
-	"math/rand/v2"
+
+	"github.com/cgx-dev/cgx/internal/seeds"
 )
 
 func newNoise(Options) *manipulation {
@@ -56,25 +55,12 @@ func (gaussianNoise[T]) backward(gv []float64, src, g []T, im *imageArgs) {
 // noiseSeedName names the child seed of an image's seed that drives its noise.
 const noiseSeedName = "manip/noise"
 
-// childSeed derives a named seed from a parent seed: the first 8 bytes of
-// SHA-256(parent as 8 little-endian bytes || name), so seeds depend on
-// names, never on call order.
-func childSeed(parent int64, name string) uint64 {
-	h := sha256.New()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(parent))
-	h.Write(b[:])
-	h.Write([]byte(name))
-	return binary.LittleEndian.Uint64(h.Sum(nil))
-}
-
 // noiseSample returns n standard normal values for an image with the given
 // seed: PCG-DXSM (math/rand/v2, whose output is specified) seeded from the
 // child seed "manip/noise", turned into normals by the Box-Muller transform
 // (written out here so the values never depend on a library's algorithm).
 func noiseSample(seed int64, n int) []float64 {
-	s := childSeed(seed, noiseSeedName)
-	src := rand.NewPCG(s, s^0x9e3779b97f4a7c15)
+	src := seeds.PCG(uint64(seed), noiseSeedName)
 	z := make([]float64, n)
 	for i := 0; i < n; i += 2 {
 		// Uniforms in (0,1) from the top 53 bits, offset by half a step so

@@ -1,24 +1,15 @@
 package nn
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
+	"github.com/cgx-dev/cgx/internal/seeds"
 	"math"
 	"math/rand/v2"
 )
 
-// ChildSeed derives the seed of a named random stream from its parent seed:
-// the first 8 bytes (little endian) of SHA-256(parent, little endian ‖ name).
-// Streams are named ("init/conv1.weight", "shuffle/epoch-3"), never numbered
-// by call order, so adding a stream changes no other.
-func ChildSeed(parent uint64, name string) uint64 {
-	h := sha256.New()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], parent)
-	h.Write(b[:])
-	h.Write([]byte(name))
-	return binary.LittleEndian.Uint64(h.Sum(nil))
-}
+// ChildSeed is seeds.Child, cgx's one seed derivation: the seed of a named
+// random stream ("init/conv1.weight", "shuffle/epoch-3") from its parent,
+// never numbered by call order, so adding a stream changes no other.
+func ChildSeed(parent uint64, name string) uint64 { return seeds.Child(parent, name) }
 
 // NewRand returns a PCG (PCG-DXSM, specified by math/rand/v2) generator for
 // seed. Only its Uint64 stream is used by this package's helpers, so their

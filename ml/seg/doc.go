@@ -29,7 +29,7 @@
 //
 // # Determinism
 //
-// Initialisation and shuffling use named child seeds (nn.ChildSeed); the
+// Initialisation and shuffling use named child seeds (seeds.Child); the
 // layers split work with a fixed decomposition and this package's own ops
 // (upsampling, concatenation, loss) run sequentially, so training and
 // prediction give the same bits whatever GOMAXPROCS is (tested). Results do

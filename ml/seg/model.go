@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/ml/nn"
 	"gorgonia.org/gorgonia"
 )
@@ -39,7 +40,7 @@ type Option = nn.ModelOption
 func WithBLAS(b nn.BLAS) Option { return nn.WithBLAS(b) }
 
 // New returns a model with weights drawn from seed: every weight tensor from
-// its own stream (nn.ChildSeed(seed, "init/"+name)), uniform in ±√(6/fanIn)
+// its own stream (seeds.Child(seed, "init/"+name)), uniform in ±√(6/fanIn)
 // (He initialisation), biases zero. The same cfg and seed give the same
 // weights bit for bit.
 func New(cfg Config, seed int64, opts ...Option) (*Model, error) {
@@ -58,7 +59,7 @@ func New(cfg Config, seed int64, opts ...Option) (*Model, error) {
 		// activations from shrinking through the eleven-odd layers, which
 		// PyTorch's default (1/(3·fanIn)) lets happen; biases start at 0.
 		bound := math.Sqrt(6 / float64(ws.TotalSize()/ws[0]))
-		nn.FillUniform(w.Data(), bound, nn.NewRand(nn.ChildSeed(uint64(seed), "init/"+w.Name)))
+		nn.FillUniform(w.Data(), bound, nn.NewRand(seeds.Child(uint64(seed), "init/"+w.Name)))
 	}
 	return m, nil
 }

@@ -7,6 +7,7 @@ import (
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/ml/nn"
 )
 
@@ -43,7 +44,7 @@ func (m *Model) Train(ctx context.Context, tc TrainConfig, images Images, masks 
 		for i := range order {
 			order[i] = i
 		}
-		nn.Shuffle(order, nn.NewRand(nn.ChildSeed(uint64(tc.Seed), fmt.Sprintf("shuffle/epoch-%d", e))))
+		nn.Shuffle(order, nn.NewRand(seeds.Child(uint64(tc.Seed), fmt.Sprintf("shuffle/epoch-%d", e))))
 		var lossSum float64
 		for s := 0; s < steps; s++ {
 			if err := ctx.Err(); err != nil {
