@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -128,7 +129,7 @@ func belongsToRun(run tracker.Run, listed map[int]bool, studyID int, name string
 	if v, ok := attrs[AttrRun]; ok {
 		return strings.TrimSpace(v) == strconv.Itoa(run.ID)
 	}
-	return strings.HasPrefix(name, fmt.Sprintf("run-%d/", run.ID))
+	return strings.HasPrefix(name, keys.RunPrefix(run.ID))
 }
 
 func loadRunStudies(ctx context.Context, src Source, run tracker.Run, w *warnings) ([]StudyData, error) {
@@ -201,7 +202,7 @@ func mergeMetrics(run tracker.Run, stages []tracker.Stage) map[string]float64 {
 	for _, st := range stages {
 		for k, v := range st.Metrics {
 			if !strings.Contains(k, "/") && st.Name != "" {
-				k = st.Name + "/" + k
+				k = keys.Metric(st.Name, k)
 			}
 			out[k] = v
 		}

@@ -4,31 +4,34 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cgx-dev/cgx/internal/keys"
 )
 
-// Study user attributes (docs/DATA.md).
+// Study user attributes (docs/DATA.md); package internal/keys defines them
+// for the runner and the readers alike.
 const (
-	AttrRun          = "cgx.run"
-	AttrStage        = "cgx.stage"
-	AttrKind         = "cgx.kind"
-	AttrManipulation = "cgx.manipulation"
-	AttrDirection    = "cgx.direction"
-	AttrSampler      = "cgx.sampler"
-	AttrSeed         = "cgx.seed"
-	AttrRound        = "cgx.round"
-	AttrThreshold    = "cgx.threshold"
-	AttrGrid         = "cgx.grid"
-	AttrPlanted      = "cgx.planted"
+	AttrRun          = keys.AttrRun
+	AttrStage        = keys.AttrStage
+	AttrKind         = keys.AttrKind
+	AttrManipulation = keys.AttrManipulation
+	AttrDirection    = keys.AttrDirection
+	AttrSampler      = keys.AttrSampler
+	AttrSeed         = keys.AttrSeed
+	AttrRound        = keys.AttrRound
+	AttrExperiment   = keys.AttrExperiment
+	AttrThreshold    = keys.AttrThreshold
+	AttrGrid         = keys.AttrGrid
+	AttrPlanted      = keys.AttrPlanted
 )
 
 // Study kinds.
 const (
-	KindStyle   = "style"
-	KindContent = "content"
+	KindStyle   = keys.KindStyle
+	KindContent = keys.KindContent
 )
 
 // DefaultThreshold is the target-class confidence that counts as success when
@@ -78,11 +81,6 @@ func (s StudyData) Complete() []Trial {
 // label names the study in warnings and captions.
 func (s StudyData) label() string { return fmt.Sprintf("study %d (%s)", s.ID, s.Name) }
 
-var (
-	runPrefix   = regexp.MustCompile(`^run-[0-9]+/`)
-	searchStage = regexp.MustCompile(`^search/(.+)/round-([0-9]+)(?:/|$)`)
-)
-
 func newStudyData(id int, name string, attrs map[string]string, w *warnings) StudyData {
 	sd := StudyData{ID: id, Name: name, Attrs: make(map[string]string, len(attrs)), Threshold: DefaultThreshold}
 	for k, v := range attrs {
@@ -92,17 +90,15 @@ func newStudyData(id int, name string, attrs map[string]string, w *warnings) Stu
 	sd.Kind = get(AttrKind)
 	sd.Stage = get(AttrStage)
 	if sd.Stage == "" {
-		sd.Stage = runPrefix.ReplaceAllString(name, "")
+		sd.Stage = keys.TrimRunPrefix(name)
 	}
 	sd.Manipulation = get(AttrManipulation)
 	sd.Direction = get(AttrDirection)
 	sd.Sampler = get(AttrSampler)
-	if m := searchStage.FindStringSubmatch(sd.Stage); m != nil {
-		sd.Search = m[1]
-		sd.Round, _ = strconv.Atoi(m[2])
-	} else if m := searchStage.FindStringSubmatch(runPrefix.ReplaceAllString(name, "")); m != nil {
-		sd.Search = m[1]
-		sd.Round, _ = strconv.Atoi(m[2])
+	if e, r, ok := keys.ParseSearchStage(sd.Stage); ok {
+		sd.Search, sd.Round = e, r
+	} else if e, r, ok := keys.ParseSearchStage(keys.TrimRunPrefix(name)); ok {
+		sd.Search, sd.Round = e, r
 	}
 	if v := get(AttrRound); v != "" {
 		if r, err := strconv.Atoi(v); err == nil && r > 0 {

@@ -3,9 +3,11 @@ package reports
 import (
 	"fmt"
 	"math"
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/cgx-dev/cgx/internal/keys"
 )
 
 // Table names, in the order reports show them.
@@ -74,10 +76,21 @@ func (s StudyData) succeeded(t Trial) bool {
 	return t.Value <= s.LossThreshold()
 }
 
-// manipulationOrder ranks manipulations as METHOD.md lists them.
-var manipulationOrder = map[string]int{
-	"brightness-contrast": 0, "patch-brightness-contrast": 1, "hsv": 2, "blur": 3,
-	"channel-blur": 4, "noise": 5, "exposure": 6,
+// Ranks of manipulations (as METHOD.md lists them), directions and samplers
+// (as the docs list them).
+var (
+	manipulationOrder = ranks(keys.Manipulations())
+	directionOrder    = ranks(keys.Directions())
+	samplerOrder      = ranks(keys.Samplers())
+)
+
+// ranks maps each name to its position in names.
+func ranks(names []string) map[string]int {
+	out := make(map[string]int, len(names))
+	for i, n := range names {
+		out[n] = i
+	}
+	return out
 }
 
 func rankOf(order map[string]int, s string) int {
@@ -96,25 +109,43 @@ func lessRanked(order map[string]int, a, b string) bool {
 	return a < b
 }
 
-var directionOrder = map[string]int{"cg-to-real": 0, "real-to-cg": 1}
-var samplerOrder = map[string]int{"tpe": 0, "cmaes": 1, "random": 2}
-
-// metricGroups finds metrics matching re (whose first group is the subject
-// and last group the measure) and returns subject -> measure -> value.
-func metricGroups(m map[string]float64, re *regexp.Regexp) map[string]map[string]float64 {
+// metricGroups finds the metrics whose stage name parse accepts and whose
+// measure is one of measures, and returns subject -> measure -> value; the
+// subject is what parse returns, its parts joined by NUL.
+func metricGroups(m map[string]float64, parse func(stage string) ([]string, bool), measures ...string) map[string]map[string]float64 {
 	out := map[string]map[string]float64{}
 	for k, v := range m {
-		sm := re.FindStringSubmatch(k)
-		if sm == nil {
+		stage, meas, ok := keys.SplitMetric(k)
+		if !ok || !slices.Contains(measures, meas) {
 			continue
 		}
-		subj, meas := strings.Join(sm[1:len(sm)-1], "\x00"), sm[len(sm)-1]
+		parts, ok := parse(stage)
+		if !ok {
+			continue
+		}
+		subj := strings.Join(parts, "\x00")
 		if out[subj] == nil {
 			out[subj] = map[string]float64{}
 		}
 		out[subj][meas] = v
 	}
 	return out
+}
+
+// The stage parsers of metricGroups, over package keys' parsers.
+func discriminatorSubject(stage string) ([]string, bool) {
+	name, ok := keys.ParseDiscriminatorStage(stage)
+	return []string{name}, ok
+}
+
+func segmentationSubject(stage string) ([]string, bool) {
+	set, ok := keys.ParseSegmentationStage(stage)
+	return []string{set}, ok
+}
+
+func fitSubject(stage string) ([]string, bool) {
+	m, d, ok := keys.ParseFitStage(stage)
+	return []string{m, d}, ok
 }
 
 // metricCell returns the measure as a cell, missing when absent.
@@ -125,8 +156,6 @@ func metricCell(m map[string]float64, key string) Cell {
 	return Missing()
 }
 
-var discriminatorMetric = regexp.MustCompile(`^discriminator/(.+)/(accuracy)$`)
-
 func (rd *RunData) discriminatorTable() Table {
 	t := Table{
 		Name:  TableDiscriminator,
@@ -136,14 +165,12 @@ func (rd *RunData) discriminatorTable() Table {
 			{Key: "accuracy", Label: "accuracy", Kind: Percent, Digits: 1},
 		},
 	}
-	g := metricGroups(rd.Metrics, discriminatorMetric)
+	g := metricGroups(rd.Metrics, discriminatorSubject, keys.MeasureAccuracy)
 	for _, name := range sortedKeys(g) {
-		t.Rows = append(t.Rows, []Cell{Str(name), metricCell(g[name], "accuracy")})
+		t.Rows = append(t.Rows, []Cell{Str(name), metricCell(g[name], keys.MeasureAccuracy)})
 	}
 	return t
 }
-
-var segmentationMetric = regexp.MustCompile(`^segmentation/(.+)/(AP|AP50|AP75)$`)
 
 func (rd *RunData) segmentationTable() Table {
 	t := Table{
@@ -157,17 +184,16 @@ func (rd *RunData) segmentationTable() Table {
 			{Key: "AP75", Label: "AP75", Kind: Float, Digits: 3},
 		},
 	}
-	g := metricGroups(rd.Metrics, segmentationMetric)
+	g := metricGroups(rd.Metrics, segmentationSubject, keys.MeasureAP, keys.MeasureAP50, keys.MeasureAP75)
 	names := sortedKeys(g)
-	sort.SliceStable(names, func(i, j int) bool { return names[i] == "baseline" && names[j] != "baseline" })
+	sort.SliceStable(names, func(i, j int) bool { return names[i] == keys.BaselineSet && names[j] != keys.BaselineSet })
 	for _, name := range names {
 		m := g[name]
-		t.Rows = append(t.Rows, []Cell{Str(name), metricCell(m, "AP"), metricCell(m, "AP50"), metricCell(m, "AP75")})
+		t.Rows = append(t.Rows, []Cell{Str(name), metricCell(m, keys.MeasureAP), metricCell(m, keys.MeasureAP50),
+			metricCell(m, keys.MeasureAP75)})
 	}
 	return t
 }
-
-var fitMetric = regexp.MustCompile(`^fit/([^/]+)/([^/]+)/(success_rate|images|mean_steps)$`)
 
 type styleKey struct{ manipulation, direction string }
 
@@ -225,20 +251,20 @@ func (rd *RunData) styleTable() Table {
 		rows = append(rows, row{k, []Cell{Str(k.manipulation), Str(k.direction), Num(float64(a.images)),
 			Num(float64(a.succeeded)), rate, Num(mean(a.steps)), Num(median(a.losses))}})
 	}
-	for subj, m := range metricGroups(rd.Metrics, fitMetric) {
+	for subj, m := range metricGroups(rd.Metrics, fitSubject, keys.MeasureSuccessRate, keys.MeasureImages, keys.MeasureMeanSteps) {
 		parts := strings.Split(subj, "\x00")
 		k := styleKey{parts[0], parts[1]}
 		if _, ok := groups[k]; ok {
 			continue
 		}
 		succ := Missing()
-		if n, ok := m["images"]; ok {
-			if r, ok := m["success_rate"]; ok {
+		if n, ok := m[keys.MeasureImages]; ok {
+			if r, ok := m[keys.MeasureSuccessRate]; ok {
 				succ = Num(math.Round(n * r))
 			}
 		}
-		rows = append(rows, row{k, []Cell{Str(k.manipulation), Str(k.direction), metricCell(m, "images"),
-			succ, metricCell(m, "success_rate"), metricCell(m, "mean_steps"), Missing()}})
+		rows = append(rows, row{k, []Cell{Str(k.manipulation), Str(k.direction), metricCell(m, keys.MeasureImages),
+			succ, metricCell(m, keys.MeasureSuccessRate), metricCell(m, keys.MeasureMeanSteps), Missing()}})
 	}
 	sort.Slice(rows, func(i, j int) bool {
 		a, b := rows[i].k, rows[j].k

@@ -3,10 +3,11 @@ package reports
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cgx-dev/cgx/internal/keys"
 )
 
 // roundKey names one content search round.
@@ -40,9 +41,9 @@ func (rd *RunData) contentRounds() ([]roundKey, map[roundKey][]StudyData) {
 			groups[k] = append(groups[k], s)
 		}
 	}
-	keys := make([]roundKey, 0, len(groups))
+	rounds := make([]roundKey, 0, len(groups))
 	for k, ss := range groups {
-		keys = append(keys, k)
+		rounds = append(rounds, k)
 		sort.SliceStable(ss, func(i, j int) bool {
 			if ss[i].Sampler != ss[j].Sampler {
 				return lessRanked(samplerOrder, ss[i].Sampler, ss[j].Sampler)
@@ -53,8 +54,8 @@ func (rd *RunData) contentRounds() ([]roundKey, map[roundKey][]StudyData) {
 			return ss[i].ID < ss[j].ID
 		})
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
-	return keys, groups
+	sort.Slice(rounds, func(i, j int) bool { return rounds[i].less(rounds[j]) })
+	return rounds, groups
 }
 
 // seedStats summarises one content study (one sampler, one seed).
@@ -108,8 +109,8 @@ func (rd *RunData) samplerTable() Table {
 			{Key: "success_rate", Label: "success rate", Kind: Percent, Digits: 1},
 		},
 	}
-	keys, groups := rd.contentRounds()
-	for _, k := range keys {
+	rounds, groups := rd.contentRounds()
+	for _, k := range rounds {
 		var samplers []string
 		bySampler := map[string][]StudyData{}
 		for _, s := range groups[k] {
@@ -150,7 +151,12 @@ func (rd *RunData) samplerTable() Table {
 	return t
 }
 
-var searchMetric = regexp.MustCompile(`^search/(.+)/round-([0-9]+)/(best_loss|success_rate|trials)$`)
+// searchRoundSubject is metricGroups' parser for round metrics: the
+// experiment and the round number as text.
+func searchRoundSubject(stage string) ([]string, bool) {
+	e, r, ok := keys.ParseSearchRound(stage)
+	return []string{e, strconv.Itoa(r)}, ok
+}
 
 func (rd *RunData) contentTable() Table {
 	t := Table{
@@ -174,9 +180,9 @@ func (rd *RunData) contentTable() Table {
 		cells []Cell
 	}
 	var rows []row
-	keys, groups := rd.contentRounds()
+	rounds, groups := rd.contentRounds()
 	seen := map[roundKey]bool{}
-	for _, k := range keys {
+	for _, k := range rounds {
 		seen[k] = true
 		var samplers []string
 		trials, succeeded := 0, 0
@@ -201,15 +207,15 @@ func (rd *RunData) contentTable() Table {
 		rows = append(rows, row{k, []Cell{Str(k.search), Num(float64(k.round)), Str(strings.Join(samplers, ", ")),
 			Num(float64(len(groups[k]))), Num(float64(trials)), Num(best), conf, rate, where}})
 	}
-	for subj, m := range metricGroups(rd.Metrics, searchMetric) {
+	for subj, m := range metricGroups(rd.Metrics, searchRoundSubject, keys.MeasureBestLoss, keys.MeasureSuccessRate, keys.MeasureTrials) {
 		parts := strings.Split(subj, "\x00")
 		r, _ := strconv.Atoi(parts[1])
 		k := roundKey{parts[0], r}
 		if seen[k] {
 			continue
 		}
-		rows = append(rows, row{k, []Cell{Str(k.search), Num(float64(r)), Str(""), Missing(), metricCell(m, "trials"),
-			metricCell(m, "best_loss"), Missing(), metricCell(m, "success_rate"), Str("")}})
+		rows = append(rows, row{k, []Cell{Str(k.search), Num(float64(r)), Str(""), Missing(), metricCell(m, keys.MeasureTrials),
+			metricCell(m, keys.MeasureBestLoss), Missing(), metricCell(m, keys.MeasureSuccessRate), Str("")}})
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].k.less(rows[j].k) })
 	for _, r := range rows {

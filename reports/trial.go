@@ -8,22 +8,23 @@ import (
 
 	"github.com/c-bata/goptuna"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
-// Trial attributes (docs/DATA.md).
+// Trial attributes (docs/DATA.md), as package internal/keys defines them.
 const (
-	TrialSuccess    = "success"
-	TrialConfidence = "confidence"
-	TrialSteps      = "steps"
-	TrialSource     = "source"
-	TrialResult     = "result"
-	TrialImage      = "image"
+	TrialSuccess    = keys.TrialSuccess
+	TrialConfidence = keys.TrialConfidence
+	TrialSteps      = keys.TrialSteps
+	TrialSource     = keys.TrialSource
+	TrialResult     = keys.TrialResult
+	TrialImage      = keys.TrialImage
 	// TrialPlanted optionally holds the planted gap of this trial's own image
 	// (JSON name -> value), when it differs per image; see docs/REPORTS.md.
-	TrialPlanted = "cgx.planted"
+	TrialPlanted = keys.TrialPlanted
 	// TrialSlot is the system attribute holding a search trial's slot.
-	TrialSlot = "cgx.slot"
+	TrialSlot = keys.TrialSlot
 )
 
 // Index is the trial's position in its study's sequence from 0: its slot
