@@ -156,3 +156,14 @@ func findMigration(steps []migration, from int) *migration {
 	}
 	return nil
 }
+
+// checkBuckets refuses a file that lacks one of cgx's buckets: a writer
+// would otherwise fail half-way through a run, or recreate it empty.
+func checkBuckets(tx *bolt.Tx, path string) error {
+	for _, b := range allBuckets {
+		if tx.Bucket(b) == nil {
+			return tagf(ErrCorruptDB, "database %s is damaged (bucket %s is missing); nothing was changed; run 'cgx check' for what is damaged and how to recover", path, b)
+		}
+	}
+	return nil
+}

@@ -9,6 +9,7 @@ type options struct {
 	readOnly        bool
 	noSync          bool
 	noServe         bool
+	acceptLoss      bool
 	lockTimeout     time.Duration
 	runningFlush    time.Duration
 	readerWait      time.Duration
@@ -56,3 +57,11 @@ func NoServe() Option { return func(o *options) { o.noServe = true } }
 // ReaderWait bounds how long a ReadOnly store keeps trying to reach a
 // database whose writer holds the lock but is not (yet) serving (default 5s).
 func ReaderWait(d time.Duration) Option { return func(o *options) { o.readerWait = d } }
+
+// AcceptLoss lets a writer open a database whose damage check reported as a
+// loss the user has decided to accept: a file that lost its last commits
+// (its commit record is ahead of it), and a damaged journal, whose intact
+// records are replayed and which is then kept aside as "<journal>.damaged-N"
+// (never deleted). Structural damage is still refused (use Salvage). It is
+// what 'cgx check --accept-loss' does.
+func AcceptLoss() Option { return func(o *options) { o.acceptLoss = true } }

@@ -98,9 +98,12 @@ func (r *reader) withFile(fn func(source) error) (err error) {
 	case fi.IsDir():
 		return tagf(ErrCorruptDB, "database %s is a folder, not a database file; pass the file with --db", path)
 	case fi.Size() == 0:
+		if err := r.s.vetEmpty(); err != nil {
+			return err
+		}
 		return tagf(ErrNotFound, "database %s is empty (no cgx data yet); run a command that records results first", path)
 	}
-	db, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: time.Nanosecond})
+	db, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: time.Nanosecond, OpenFile: r.s.guard(false, 0)})
 	if errors.Is(err, ErrLocked) {
 		return errBusy
 	}

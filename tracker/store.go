@@ -24,15 +24,19 @@ type Store struct {
 	opts    options
 
 	// Writing stores.
-	db     *bolt.DB
-	wmu    sync.Mutex   // serializes every change and commit
-	mu     sync.RWMutex // guards c; readers hold it shared
-	c      *cache
-	timer  *time.Timer // pending running-trial checkpoint, guarded by wmu
-	jr     *journal    // nil with NoSync; guarded by wmu
-	jbuf   []byte      // journal payload buffer, guarded by wmu
-	srv    *server
-	closed atomic.Bool
+	db       *bolt.DB
+	wmu      sync.Mutex   // serializes every change and commit
+	mu       sync.RWMutex // guards c; readers hold it shared
+	c        *cache
+	timer    *time.Timer // pending running-trial checkpoint, guarded by wmu
+	jr       *journal    // nil with NoSync; guarded by wmu
+	jbuf     []byte      // journal payload buffer, guarded by wmu
+	srv      *server
+	closed   atomic.Bool
+	commit   *commitRecord // nil until the file is open; guarded by wmu
+	lastTxid uint64        // the last transaction committed, guarded by wmu
+
+	vetted vetted // the file last validated (guard.go)
 
 	// Read-only stores.
 	rd *reader
@@ -86,6 +90,7 @@ func (s *Store) openWriter() error {
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
 		NoSync:         s.opts.noSync,
+		OpenFile:       s.guard(true, s.opts.lockTimeout),
 	})
 	if err != nil {
 		return err
@@ -96,6 +101,9 @@ func (s *Store) openWriter() error {
 	var next uint64 // the journal epoch this session appends
 	err = s.update(func(tx *bolt.Tx) error {
 		if err := initOrMigrate(tx, s.path, FormatVersion, migrations); err != nil {
+			return err
+		}
+		if err := checkBuckets(tx, s.path); err != nil {
 			return err
 		}
 		// Replay what a process that stopped left in the journal.
@@ -121,10 +129,18 @@ func (s *Store) openWriter() error {
 		return s.c.loadStudies(tx)
 	})
 	if err == nil {
+		// The commit record exists from the first commit that succeeded,
+		// so a refused open leaves nothing behind.
+		s.commit, err = openCommitRecord(s.path, s.opts.noSync)
+	}
+	if err == nil {
+		_ = s.commit.put(s.lastTxid)
 		s.jr, err = openJournal(jpath, next, s.opts.noSync)
 	}
 	if err != nil {
 		db.Close()
+		s.commit.close()
+		s.commit = nil
 		var named *taggedError // already names the file and what to do
 		if errors.As(err, &named) {
 			return err
@@ -146,9 +162,12 @@ func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
 		}
 	}()
 	db, err = bolt.Open(path, 0o644, o)
+	var named *taggedError // from the guard: names the file and what to do
 	switch {
 	case err == nil:
 		return db, nil
+	case errors.As(err, &named):
+		return nil, err
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, tagf(ErrLocked, "database %s is locked by another process; wait for it to finish", path)
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch),
@@ -195,6 +214,7 @@ func (s *Store) shut(flush bool) error {
 			s.jr.close()
 			s.jr = nil
 		}
+		s.commit.close()
 		return s.db.Close()
 	}
 	err := s.checkpointLocked()
@@ -211,18 +231,33 @@ func (s *Store) shut(flush bool) error {
 	if cerr := s.db.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close database %s: %w", s.path, cerr)
 	}
+	if cerr := s.commit.close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close commit record of %s: %w", s.path, cerr)
+	}
 	return err
 }
 
 // update runs fn in one bbolt write transaction, converting a panic inside
-// bbolt (a damaged page) into ErrCorruptDB.
+// bbolt (a damaged page) into ErrCorruptDB, and records the commit in the
+// commit record.
 func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = tagf(ErrCorruptDB, "database %s is damaged (%v); run 'cgx check'", s.path, r)
 		}
 	}()
-	return s.db.Update(fn)
+	var txid int
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		txid = tx.ID()
+		return fn(tx)
+	})
+	if err == nil {
+		s.lastTxid = uint64(txid)
+		if s.commit != nil {
+			_ = s.commit.put(s.lastTxid)
+		}
+	}
+	return err
 }
 
 // view runs fn in one bbolt read transaction with the same panic guard.

@@ -1,0 +1,204 @@
+package tracker
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// The commit record "<db>.commit" keeps, outside the bbolt file, the id of
+// the last transaction a writer committed to it. bbolt keeps two copies of
+// its root (the meta pages) and silently opens the older one when the newer
+// fails its checksum: right after a crash cut a commit short, but a lost
+// commit when an acknowledged page was damaged later. The record tells the
+// two apart: a file whose commit is older than the record has lost commits
+// (or was replaced by an older copy), and is refused until the user decides.
+// The record is written after each commit returns, so it never runs ahead
+// of a commit that survived; it is not synced per commit (a record that
+// lags only weakens the check), but at Close.
+//
+// Layout (32 bytes, little-endian): magic "cgx-commit\n\x00" (12), version
+// u32 = 1, txid u64, zero u32, CRC-32C of bytes 0..27 (u32).
+const (
+	commitMagic   = "cgx-commit\n\x00"
+	commitVersion = 1
+	commitRecSize = 32
+)
+
+func commitPath(dbPath string) string { return dbPath + ".commit" }
+
+func encodeCommitRecord(txid uint64) []byte {
+	b := make([]byte, commitRecSize)
+	copy(b, commitMagic)
+	binary.LittleEndian.PutUint32(b[12:], commitVersion)
+	binary.LittleEndian.PutUint64(b[16:], txid)
+	binary.LittleEndian.PutUint32(b[28:], crc32.Checksum(b[:28], castagnoli))
+	return b
+}
+
+// readCommitRecord returns the recorded txid; ok is false when there is no
+// record, and damaged describes a record that does not decode (it is then
+// ignored: the next commit rewrites it).
+func readCommitRecord(dbPath string) (txid uint64, ok bool, damaged string) {
+	b, err := os.ReadFile(commitPath(dbPath))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return 0, false, ""
+	case err != nil:
+		return 0, false, err.Error()
+	case len(b) != commitRecSize || string(b[:12]) != commitMagic ||
+		binary.LittleEndian.Uint32(b[28:]) != crc32.Checksum(b[:28], castagnoli):
+		return 0, false, fmt.Sprintf("%s is not a valid commit record (%d bytes)", commitPath(dbPath), len(b))
+	case binary.LittleEndian.Uint32(b[12:]) != commitVersion:
+		return 0, false, fmt.Sprintf("%s has version %d", commitPath(dbPath), binary.LittleEndian.Uint32(b[12:]))
+	}
+	return binary.LittleEndian.Uint64(b[16:]), true, ""
+}
+
+// commitRecord is a writer's open commit record.
+type commitRecord struct {
+	f      *os.File
+	noSync bool
+}
+
+func openCommitRecord(dbPath string, noSync bool) (*commitRecord, error) {
+	path := commitPath(dbPath)
+	_, err := os.Stat(path)
+	created := errors.Is(err, fs.ErrNotExist)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open commit record %s: %w; check the folder's permissions", path, err)
+	}
+	if created && !noSync {
+		_ = syncDir(filepath.Dir(path))
+	}
+	return &commitRecord{f: f, noSync: noSync}, nil
+}
+
+// put records txid. A failed write leaves an older record, which only
+// weakens the check, so callers may ignore the error.
+func (c *commitRecord) put(txid uint64) error {
+	_, err := c.f.WriteAt(encodeCommitRecord(txid), 0)
+	return err
+}
+
+func (c *commitRecord) close() error {
+	if c == nil {
+		return nil
+	}
+	var err error
+	if !c.noSync {
+		err = fdatasync(c.f)
+	}
+	if cerr := c.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// vetted remembers the last file a reader validated, so that reads of an
+// unchanged file skip the walk.
+type vetted struct {
+	mu    sync.Mutex
+	fi    os.FileInfo
+	size  int64
+	mtime time.Time
+}
+
+func (v *vetted) same(fi os.FileInfo) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.fi != nil && os.SameFile(v.fi, fi) && v.size == fi.Size() && v.mtime.Equal(fi.ModTime())
+}
+
+func (v *vetted) set(fi os.FileInfo) {
+	v.mu.Lock()
+	v.fi, v.size, v.mtime = fi, fi.Size(), fi.ModTime()
+	v.mu.Unlock()
+}
+
+// guard is bbolt's OpenFile hook: it opens and locks the file as bbolt
+// will, then hands it over only if its structure validates and its commit
+// is not older than the commit record. bbolt never sees a file it would
+// crash on.
+func (s *Store) guard(exclusive bool, timeout time.Duration) func(string, int, os.FileMode) (*os.File, error) {
+	return func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		if err != nil {
+			return nil, err
+		}
+		if err := lockFile(f, exclusive, timeout); err != nil {
+			f.Close()
+			return nil, err
+		}
+		if err := s.vet(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return f, nil
+	}
+}
+
+// vet validates the locked file f (the database at s.path).
+func (s *Store) vet(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", s.path, err)
+	}
+	if fi.Size() == 0 {
+		return s.vetEmpty()
+	}
+	if s.vetted.same(fi) {
+		return nil
+	}
+	rep := validateFile(f, fi.Size(), nil)
+	if !rep.ok() {
+		return damagedError(s.path, &rep)
+	}
+	if err := s.vetCommit(&rep); err != nil {
+		return err
+	}
+	s.vetted.set(fi)
+	return nil
+}
+
+// vetEmpty refuses an empty file that the commit record says held commits
+// (bbolt would make it a new, empty database).
+func (s *Store) vetEmpty() error {
+	if rec, ok, _ := readCommitRecord(s.path); ok && rec > 0 && !s.opts.acceptLoss {
+		return tagf(ErrCorruptDB, "database %s is empty, but %d commits were made to it (%s): it was cut short or replaced; nothing was changed; restore it from a backup, or accept the loss and start anew with 'cgx check --accept-loss'",
+			s.path, rec, commitPath(s.path))
+	}
+	return nil
+}
+
+// vetCommit refuses a file whose commit is older than the commit record.
+func (s *Store) vetCommit(rep *fileReport) error {
+	if s.opts.acceptLoss {
+		return nil
+	}
+	if msg := rollbackProblem(s.path, rep); msg != "" {
+		return tagf(ErrCorruptDB, "database %s %s; nothing was changed; restore it from a backup, or accept the older state with 'cgx check --accept-loss'", s.path, msg)
+	}
+	return nil
+}
+
+// rollbackProblem describes commits the file lost, "" if none.
+func rollbackProblem(path string, rep *fileReport) string {
+	rec, ok, _ := readCommitRecord(path)
+	if !ok || rec <= rep.txid {
+		return ""
+	}
+	why := "the file is older than the one last written (restored from a backup, or copied over?)"
+	if rep.fallback != "" {
+		why = rep.fallback
+	}
+	return fmt.Sprintf("lost its last %d commit(s): it opens at commit %d but commit %d was made (%s): %s",
+		rec-rep.txid, rep.txid, rec, commitPath(path), why)
+}
