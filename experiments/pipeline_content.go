@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/disc"
 	"github.com/cgx-dev/cgx/ml/tensorimg"
 	"github.com/cgx-dev/cgx/study"
@@ -22,7 +23,7 @@ import (
 // (experiment 2.1's generate-and-mix loop).
 func (r *runner) runContent(ctx context.Context) error {
 	c := r.spec.Content
-	cg, real, d, err := r.pairStages(ctx, "round-1")
+	cg, real, d, err := r.pairStages(ctx, keys.Round(1))
 	if err != nil {
 		return err
 	}
@@ -37,7 +38,7 @@ func (r *runner) runContent(ctx context.Context) error {
 		if cg, err = r.mixStage(ctx, round, cg, found); err != nil {
 			return err
 		}
-		if d, err = r.discriminatorStage(ctx, fmt.Sprintf("round-%d", round+1), cg, real); err != nil {
+		if d, err = r.discriminatorStage(ctx, keys.Round(round+1), cg, real); err != nil {
 			return err
 		}
 	}
@@ -76,13 +77,13 @@ func (r *runner) searchRound(ctx context.Context, round int, d *trainedDisc, tar
 	if err != nil {
 		return nil, err
 	}
-	prefix := fmt.Sprintf("search/%s/round-%d", c.Experiment, round)
+	prefix := keys.SearchRound(c.Experiment, round)
 	var all []found
 	var best = math.Inf(1)
 	var succeeded, trials int
 	for _, smp := range c.Samplers {
 		for _, seed := range c.Seeds {
-			stageName := fmt.Sprintf("%s/%s/seed-%d", prefix, smp, seed)
+			stageName := keys.SearchStage(c.Experiment, round, smp, seed)
 			st, err := r.searchStage(ctx, stageName, round, smp, seed, d, space, sspace, dom)
 			if err != nil {
 				return nil, err
@@ -92,22 +93,22 @@ func (r *runner) searchRound(ctx context.Context, round int, d *trainedDisc, tar
 				return nil, err
 			}
 			for _, t := range res {
-				id, err := tracker.ParseID(t.Attrs["result"])
+				id, err := tracker.ParseID(t.Attrs[keys.TrialResult])
 				if err != nil {
 					return nil, fmt.Errorf("%s: trial %d has no result image", stageName, t.Slot)
 				}
 				all = append(all, found{loss: t.Value, image: id})
 				best = math.Min(best, t.Value)
 				trials++
-				if t.Attrs["success"] == "true" {
+				if t.Attrs[keys.TrialSuccess] == "true" {
 					succeeded++
 				}
 			}
 		}
 	}
-	r.metrics[prefix+"/best_loss"] = best
-	r.metrics[prefix+"/success_rate"] = float64(succeeded) / float64(max(1, trials))
-	r.metrics[prefix+"/trials"] = float64(trials)
+	r.metrics[keys.Metric(prefix, keys.MeasureBestLoss)] = best
+	r.metrics[keys.Metric(prefix, keys.MeasureSuccessRate)] = float64(succeeded) / float64(max(1, trials))
+	r.metrics[keys.Metric(prefix, keys.MeasureTrials)] = float64(trials)
 	return all, nil
 }
 
@@ -176,18 +177,18 @@ func (r *runner) searchStage(ctx context.Context, stageName string, round int, s
 			p := float64(probs[0][disc.ClassReal])
 			loss := -math.Log(math.Max(p, 1e-30))
 			return study.Outcome{Value: loss, Attrs: map[string]string{
-				"success":    strconv.FormatBool(p >= c.Threshold),
-				"confidence": strconv.FormatFloat(p, 'g', -1, 64),
-				"result":     id.String(),
+				keys.TrialSuccess:    strconv.FormatBool(p >= c.Threshold),
+				keys.TrialConfidence: strconv.FormatFloat(p, 'g', -1, 64),
+				keys.TrialResult:     id.String(),
 			}}, nil
 		}
 		name := r.studyName(stageName)
 		r.progress.Start(stageName, c.Trials)
 		sum, err := study.Run(ctx, r.st, study.Config{Study: name, Sampler: sampler, Seed: studySeed, Trials: c.Trials,
 			BatchSize: c.BatchSize, Workers: r.workers,
-			UserAttrs: map[string]string{"cgx.run": strconv.Itoa(r.runID), "cgx.stage": stageName, "cgx.kind": "content",
-				"cgx.sampler": sampler, "cgx.seed": strconv.FormatInt(studySeed, 10), "cgx.round": strconv.Itoa(round),
-				"cgx.threshold": strconv.FormatFloat(c.Threshold, 'g', -1, 64), "cgx.experiment": c.Experiment},
+			UserAttrs: map[string]string{keys.AttrRun: strconv.Itoa(r.runID), keys.AttrStage: stageName, keys.AttrKind: keys.KindContent,
+				keys.AttrSampler: sampler, keys.AttrSeed: strconv.FormatInt(studySeed, 10), keys.AttrRound: strconv.Itoa(round),
+				keys.AttrThreshold: strconv.FormatFloat(c.Threshold, 'g', -1, 64), keys.AttrExperiment: c.Experiment},
 			Progress: func(p study.Progress) { r.progress.Set(p.Completed) },
 		}, sspace, obj)
 		if err != nil {
@@ -199,16 +200,16 @@ func (r *runner) searchStage(ctx context.Context, stageName string, round int, s
 		}
 		var succeeded int
 		for _, t := range res {
-			if t.Attrs["success"] == "true" {
+			if t.Attrs[keys.TrialSuccess] == "true" {
 				succeeded++
 			}
 		}
 		r.progress.Finish(fmt.Sprintf("best loss %.4f (confidence %.3f), %d/%d trials reach the threshold",
 			sum.Best.Value, math.Exp(-sum.Best.Value), succeeded, len(res)))
 		s.Studies = []int{sum.StudyID}
-		s.Metrics[stageName+"/best_loss"] = sum.Best.Value
-		s.Metrics[stageName+"/success_rate"] = float64(succeeded) / float64(max(1, len(res)))
-		s.Metrics[stageName+"/trials"] = float64(len(res))
+		s.Metrics[keys.Metric(stageName, keys.MeasureBestLoss)] = sum.Best.Value
+		s.Metrics[keys.Metric(stageName, keys.MeasureSuccessRate)] = float64(succeeded) / float64(max(1, len(res)))
+		s.Metrics[keys.Metric(stageName, keys.MeasureTrials)] = float64(len(res))
 		return nil
 	})
 }
@@ -218,7 +219,7 @@ func (r *runner) searchStage(ctx context.Context, stageName string, round int, s
 // CG images, taken from the end of the set.
 func (r *runner) mixStage(ctx context.Context, round int, cg *dataset, results []found) (*dataset, error) {
 	c := r.spec.Content
-	stageName := fmt.Sprintf("mix/round-%d", round)
+	stageName := keys.MixStage(round)
 	sorted := append([]found(nil), results...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].loss < sorted[j].loss })
 	k := min(c.MixImages, len(sorted), cg.set.n-1)

@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"strconv"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/coco"
 	"github.com/cgx-dev/cgx/ml/seg"
 	"github.com/cgx-dev/cgx/tracker"
@@ -31,7 +32,7 @@ func (r *runner) runSegmentation(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := r.discriminatorStage(ctx, "main", cg, real)
+	d, err := r.discriminatorStage(ctx, keys.DiscriminatorMain, cg, real)
 	if err != nil {
 		return err
 	}
@@ -42,13 +43,13 @@ func (r *runner) runSegmentation(ctx context.Context) error {
 		for i, idx := range order {
 			images[i] = cg.imageIDs[idx]
 		}
-		if set != "baseline" {
-			fo, err := r.fitStage(ctx, set, "cg-to-real", cg, order, d, plantedGap(cg, real))
+		if set != keys.BaselineSet {
+			fo, err := r.fitStage(ctx, set, keys.DirectionCGToReal, cg, order, d, plantedGap(cg, real))
 			if err != nil {
 				return err
 			}
 			if len(fo.results) != len(order) {
-				return fmt.Errorf("fit/%s/cg-to-real holds %d fitted images, want %d", set, len(fo.results), len(order))
+				return fmt.Errorf("%s holds %d fitted images, want %d", keys.FitStage(set, keys.DirectionCGToReal), len(fo.results), len(order))
 			}
 			images = fo.results
 		}
@@ -63,7 +64,7 @@ func (r *runner) runSegmentation(ctx context.Context) error {
 // with the masks of cg's images order, and scores mask AP on eval.
 func (r *runner) segmentationStage(ctx context.Context, set string, cg *dataset, order []int, images []tracker.ID, eval *dataset) error {
 	g := r.spec.Segmentation
-	stageName := "segmentation/" + set
+	stageName := keys.SegmentationStage(set)
 	seed := childSeed(r.spec.Seed, stageName)
 	masks := make([]tracker.ID, len(order))
 	for i, idx := range order {
@@ -156,9 +157,9 @@ func (r *runner) segmentationStage(ctx context.Context, set string, cg *dataset,
 		for i, name := range coco.StatNames {
 			s.Attrs["coco/"+name] = strconv.FormatFloat(ev.Stats[i], 'g', -1, 64)
 		}
-		s.Metrics[stageName+"/AP"] = ev.Stats[0]
-		s.Metrics[stageName+"/AP50"] = ev.Stats[1]
-		s.Metrics[stageName+"/AP75"] = ev.Stats[2]
+		s.Metrics[keys.Metric(stageName, keys.MeasureAP)] = ev.Stats[0]
+		s.Metrics[keys.Metric(stageName, keys.MeasureAP50)] = ev.Stats[1]
+		s.Metrics[keys.Metric(stageName, keys.MeasureAP75)] = ev.Stats[2]
 		s.Attrs["train_images"] = strconv.Itoa(len(images))
 		s.Attrs["eval_images"] = strconv.Itoa(eval.set.n)
 		return nil

@@ -4,18 +4,19 @@ import (
 	"context"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/internal/keys"
 )
 
 // runStyle: datasets, one discriminator, then one fit stage per manipulation
 // and direction (CG images pushed toward real, or real images toward CG).
 func (r *runner) runStyle(ctx context.Context) error {
-	cg, real, d, err := r.pairStages(ctx, "main")
+	cg, real, d, err := r.pairStages(ctx, keys.DiscriminatorMain)
 	if err != nil {
 		return err
 	}
 	for _, dir := range r.spec.Style.Directions {
 		src, sp, planted := cg, d.cg, plantedGap(cg, real)
-		if dir == "real-to-cg" {
+		if dir == keys.DirectionRealToCG {
 			src, sp, planted = real, d.real, plantedGap(real, cg)
 		}
 		order := sp.order()

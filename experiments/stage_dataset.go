@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/tensorimg"
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -36,7 +37,7 @@ func (r *runner) datasetSeed(role string) int64 {
 
 // datasetStage renders (or reuses) the set for role and loads it.
 func (r *runner) datasetStage(ctx context.Context, role string, ds Dataset) (*dataset, error) {
-	stageName := "dataset/" + role
+	stageName := keys.DatasetStage(role)
 	if ds.Source == "folder" {
 		return r.folderStage(ctx, role, ds)
 	}
@@ -117,7 +118,7 @@ func toPixelSet[T image.Image](imgs []T, size int) (*pixelSet, error) {
 // (and hashed) on every run, so the stage key follows its content: a changed
 // folder is a new dataset, an unchanged one a cache hit.
 func (r *runner) folderStage(ctx context.Context, role string, ds Dataset) (*dataset, error) {
-	stageName := "dataset/" + role
+	stageName := keys.DatasetStage(role)
 	dir, masks := r.specRelative(ds.Path), ""
 	if ds.Masks != "" {
 		masks = r.specRelative(ds.Masks)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/disc"
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -48,8 +49,8 @@ func (r *runner) pairStages(ctx context.Context, disc string) (cg, real *dataset
 // real, holding out spec.Discriminator.TestFraction of each for accuracy.
 func (r *runner) discriminatorStage(ctx context.Context, name string, cg, real *dataset) (*trainedDisc, error) {
 	d := r.spec.Discriminator
-	seed := childSeed(r.spec.Seed, "discriminator/"+name)
-	stageName := "discriminator/" + name
+	stageName := keys.DiscriminatorStage(name)
+	seed := childSeed(r.spec.Seed, stageName)
 	out := &trainedDisc{stageName: stageName,
 		cg:   newSplit(cg.set.n, d.TestFraction, childSeed(seed, "split/cg")),
 		real: newSplit(real.set.n, d.TestFraction, childSeed(seed, "split/real"))}
@@ -95,12 +96,12 @@ func (r *runner) discriminatorStage(ctx context.Context, name string, cg, real *
 			return fmt.Errorf("store weights: %w", err)
 		}
 		s.Outputs["weights"] = id
-		s.Metrics[stageName+"/accuracy"] = ev.Accuracy
-		s.Metrics[stageName+"/cg_accuracy"] = ev.CGAccuracy
-		s.Metrics[stageName+"/real_accuracy"] = ev.RealAccuracy
-		s.Metrics[stageName+"/test_loss"] = ev.Loss
+		s.Metrics[keys.Metric(stageName, keys.MeasureAccuracy)] = ev.Accuracy
+		s.Metrics[keys.Metric(stageName, keys.MeasureCGAccuracy)] = ev.CGAccuracy
+		s.Metrics[keys.Metric(stageName, keys.MeasureRealAccuracy)] = ev.RealAccuracy
+		s.Metrics[keys.Metric(stageName, keys.MeasureTestLoss)] = ev.Loss
 		if n := len(rep.Losses); n > 0 {
-			s.Metrics[stageName+"/final_train_loss"] = float64(rep.Losses[n-1])
+			s.Metrics[keys.Metric(stageName, keys.MeasureFinalTrainLoss)] = float64(rep.Losses[n-1])
 		}
 		s.Attrs["train_images"] = strconv.Itoa(len(out.cg.Train) + len(out.real.Train))
 		s.Attrs["test_images"] = strconv.Itoa(ev.CG + ev.Real)
@@ -111,7 +112,7 @@ func (r *runner) discriminatorStage(ctx context.Context, name string, cg, real *
 		return nil, err
 	}
 	out.weights = st.Outputs["weights"]
-	out.accuracy = st.Metrics[stageName+"/accuracy"]
+	out.accuracy = st.Metrics[keys.Metric(stageName, keys.MeasureAccuracy)]
 	blob, _, err := r.st.GetArtifact(ctx, out.weights)
 	if err != nil {
 		return nil, fmt.Errorf("%s: read weights: %w", stageName, err)

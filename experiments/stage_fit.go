@@ -9,6 +9,7 @@ import (
 	"github.com/c-bata/goptuna"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/fit"
 	"github.com/cgx-dev/cgx/ml/manip"
 	"github.com/cgx-dev/cgx/ml/tensorimg"
@@ -29,7 +30,7 @@ type fitOutcome struct {
 // interrupted stage resumes after the last stored chunk.
 func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, order []int, d *trainedDisc, planted map[string]float64) (*fitOutcome, error) {
 	sty := r.spec.Style
-	stageName := fmt.Sprintf("fit/%s/%s", name, dir)
+	stageName := keys.FitStage(name, dir)
 	seed := childSeed(r.spec.Seed, stageName)
 	opts := manip.Options{}
 	if name == "patch-brightness-contrast" {
@@ -75,8 +76,8 @@ func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, o
 		if t.State != goptuna.TrialStateComplete {
 			continue
 		}
-		idx, err1 := strconv.Atoi(t.UserAttrs["image"])
-		id, err2 := tracker.ParseID(t.UserAttrs["result"])
+		idx, err1 := strconv.Atoi(t.UserAttrs[keys.TrialImage])
+		id, err2 := tracker.ParseID(t.UserAttrs[keys.TrialResult])
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("%s: trial %d lacks image/result attributes", stageName, t.Number)
 		}
@@ -89,13 +90,13 @@ func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, o
 func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manipulation, cfg fit.Config,
 	src *dataset, order []int, d *trainedDisc, seed int64, planted map[string]float64) error {
 	studyID, done, err := r.openStudy(s.Name, map[string]string{
-		"cgx.kind":         "style",
-		"cgx.manipulation": m.Name(),
-		"cgx.direction":    string(cfg.Direction),
-		"cgx.seed":         strconv.FormatInt(seed, 10),
-		"cgx.threshold":    strconv.FormatFloat(cfg.Threshold, 'g', -1, 64),
-		"cgx.grid":         fmt.Sprintf("%dx%d", r.spec.Style.Grid[0], r.spec.Style.Grid[1]),
-		"cgx.planted":      plantedJSON(planted, m),
+		keys.AttrKind:         keys.KindStyle,
+		keys.AttrManipulation: m.Name(),
+		keys.AttrDirection:    string(cfg.Direction),
+		keys.AttrSeed:         strconv.FormatInt(seed, 10),
+		keys.AttrThreshold:    strconv.FormatFloat(cfg.Threshold, 'g', -1, 64),
+		keys.AttrGrid:         fmt.Sprintf("%dx%d", r.spec.Style.Grid[0], r.spec.Style.Grid[1]),
+		keys.AttrPlanted:      plantedJSON(planted, m),
 	})
 	if err != nil {
 		return err
@@ -148,16 +149,16 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 			continue
 		}
 		n++
-		if t.UserAttrs["success"] == "true" {
+		if t.UserAttrs[keys.TrialSuccess] == "true" {
 			succeeded++
 		}
-		k, _ := strconv.Atoi(t.UserAttrs["steps"])
+		k, _ := strconv.Atoi(t.UserAttrs[keys.TrialSteps])
 		steps += k
 	}
 	rate := float64(succeeded) / float64(max(1, n))
-	s.Metrics[s.Name+"/success_rate"] = rate
-	s.Metrics[s.Name+"/images"] = float64(n)
-	s.Metrics[s.Name+"/mean_steps"] = float64(steps) / float64(max(1, n))
+	s.Metrics[keys.Metric(s.Name, keys.MeasureSuccessRate)] = rate
+	s.Metrics[keys.Metric(s.Name, keys.MeasureImages)] = float64(n)
+	s.Metrics[keys.Metric(s.Name, keys.MeasureMeanSteps)] = float64(steps) / float64(max(1, n))
 	r.progress.Finish(fmt.Sprintf("%d/%d images succeeded (%.0f%%)", succeeded, n, 100*rate))
 	return nil
 }
@@ -187,12 +188,12 @@ func (r *runner) fitTrial(ctx context.Context, stage string, params []manip.Para
 		InternalParams:     make(map[string]float64, len(params)),
 		Distributions:      make(map[string]interface{}, len(params)),
 		UserAttrs: map[string]string{
-			"success":    strconv.FormatBool(res.Success),
-			"confidence": strconv.FormatFloat(res.Confidence, 'g', -1, 64),
-			"steps":      strconv.Itoa(res.Steps),
-			"source":     src.imageIDs[index].String(),
-			"result":     rid.String(),
-			"image":      strconv.Itoa(index),
+			keys.TrialSuccess:    strconv.FormatBool(res.Success),
+			keys.TrialConfidence: strconv.FormatFloat(res.Confidence, 'g', -1, 64),
+			keys.TrialSteps:      strconv.Itoa(res.Steps),
+			keys.TrialSource:     src.imageIDs[index].String(),
+			keys.TrialResult:     rid.String(),
+			keys.TrialImage:      strconv.Itoa(index),
 		},
 		SystemAttrs:      map[string]string{},
 		DatetimeStart:    r.now(),
@@ -233,7 +234,7 @@ func (r *runner) openStudy(stage string, attrs map[string]string) (id, complete 
 	if err := r.st.SetStudyDirection(id, goptuna.StudyDirectionMinimize); err != nil {
 		return 0, 0, err
 	}
-	all := map[string]string{"cgx.run": strconv.Itoa(r.runID), "cgx.stage": stage}
+	all := map[string]string{keys.AttrRun: strconv.Itoa(r.runID), keys.AttrStage: stage}
 	for k, v := range attrs {
 		if v != "" {
 			all[k] = v
