@@ -35,7 +35,7 @@ func writeImage(t *testing.T, path string, w, h int, rect image.Rectangle) {
 		}
 		return
 	}
-	if err := WritePNG(path, img); err != nil {
+	if err := WritePNG(t.Context(), path, img); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -50,7 +50,7 @@ func writeMask(t *testing.T, path string, w, h int, rects ...image.Rectangle) {
 			}
 		}
 	}
-	if err := WritePNG(path, m); err != nil {
+	if err := WritePNG(t.Context(), path, m); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,11 +2,13 @@ package blender
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/draw"
 	"image/png"
-	"os"
+
+	"github.com/cgx-dev/cgx/internal/atomicfile"
 )
 
 // pngEncoder uses default compression: its output bytes are stable for a
@@ -22,25 +24,15 @@ func EncodePNG(img image.Image) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// WritePNG writes img to path as PNG (via a temporary file and rename).
-func WritePNG(path string, img image.Image) error {
+// WritePNG writes img to path as PNG with atomicfile.WriteFile: a regular
+// file is replaced all at once, a pipe or device is written in place, a
+// missing folder is refused.
+func WritePNG(ctx context.Context, path string, img image.Image) error {
 	b, err := EncodePNG(img)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, b)
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFile(ctx, path, b, 0o644)
 }
 
 // toNRGBA returns img as an opaque *image.NRGBA with bounds starting at

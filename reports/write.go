@@ -3,11 +3,11 @@ package reports
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/cgx-dev/cgx/internal/atomicfile"
 )
 
 // Report file layout under the output folder.
@@ -21,8 +21,9 @@ const (
 // WriteReport writes the static report of run runID into dir and returns the
 // absolute path of its index.html. The folder then holds index.html,
 // spec.toml, figures/NAME.{png,svg} and tables/NAME.{md,csv,tex,json,html}:
-// everything the page shows, nothing fetched from the network. Every file is
-// written atomically (temporary file, fsync, rename), index.html last, so a
+// everything the page shows, nothing fetched from the network. dir is created
+// when missing, but only inside a folder that exists. Every file is written
+// with atomicfile (temporary file, fsync, rename), index.html last, so a
 // reader never sees a half-written file; files a previous report left in
 // figures/ and tables/ that this one does not write are removed. The same
 // database gives the same bytes. A figure that cannot be drawn is named on
@@ -41,7 +42,12 @@ func WriteRunReport(ctx context.Context, src Source, rd *RunData, dir string) (s
 	if err != nil {
 		return "", fmt.Errorf("write report to %s: %w", dir, err)
 	}
-	for _, d := range []string{abs, filepath.Join(abs, FiguresDir), filepath.Join(abs, TablesDir)} {
+	// The report folder is created only inside a folder that exists, as
+	// every cgx output is; its own sub-folders are the report's layout.
+	if err := atomicfile.EnsureDir(abs); err != nil {
+		return "", fmt.Errorf("write report: %w", err)
+	}
+	for _, d := range []string{filepath.Join(abs, FiguresDir), filepath.Join(abs, TablesDir)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return "", fmt.Errorf("write report: create folder %s: %w; choose another folder with -o", d, err)
 		}
@@ -49,7 +55,7 @@ func WriteRunReport(ctx context.Context, src Source, rd *RunData, dir string) (s
 	written := map[string]bool{}
 	put := func(rel string, data []byte) error {
 		written[rel] = true
-		return writeFileAtomic(filepath.Join(abs, filepath.FromSlash(rel)), data)
+		return atomicfile.WriteFile(ctx, filepath.Join(abs, filepath.FromSlash(rel)), data, 0o644)
 	}
 	var entries []FigureEntry
 	for _, f := range rd.Figures() {
@@ -91,7 +97,7 @@ func WriteRunReport(ctx context.Context, src Source, rd *RunData, dir string) (s
 		return "", fmt.Errorf("write report: %w", err)
 	}
 	index := filepath.Join(abs, IndexFile)
-	if err := writeFileAtomic(index, page.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(ctx, index, page.Bytes(), 0o644); err != nil {
 		return "", fmt.Errorf("write report: %w", err)
 	}
 	return index, nil
@@ -119,49 +125,6 @@ func removeStale(root string, written map[string]bool) error {
 				return fmt.Errorf("remove stale report file %s: %w", rel, err)
 			}
 		}
-	}
-	return nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// folder: write, fsync, rename over path, fsync the folder.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	name := tmp.Name()
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync folder of %s: %w", path, err)
-	}
-	defer d.Close()
-	// Some file systems cannot fsync a folder (EINVAL); the rename stands.
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return fmt.Errorf("sync folder of %s: %w", path, err)
 	}
 	return nil
 }

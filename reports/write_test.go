@@ -2,12 +2,14 @@ package reports
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/cgx-dev/cgx/internal/atomicfile"
 	"github.com/cgx-dev/cgx/reports/reporttest"
 )
 
@@ -150,5 +152,31 @@ func TestWriteReportUnknownRun(t *testing.T) {
 	_, err := WriteReport(context.Background(), reporttest.Demo(), 99, t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("err = %v, want not found", err)
+	}
+}
+
+// TestWriteReportOutputFolder checks the rule every cgx output follows: the
+// report folder is made only inside a folder that exists, and a path that is
+// not a folder is refused, untouched.
+func TestWriteReportOutputFolder(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	missing := filepath.Join(base, "no", "report")
+	_, err := WriteReport(ctx, reporttest.Demo(), reporttest.DemoRunID, missing)
+	if !errors.Is(err, atomicfile.ErrNoParent) || !strings.Contains(err.Error(), "mkdir -p") {
+		t.Errorf("missing parent: got %v, want atomicfile.ErrNoParent saying mkdir -p", err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "no")); err == nil {
+		t.Errorf("the missing parent folder was created")
+	}
+	file := filepath.Join(base, "file")
+	if err := os.WriteFile(file, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteReport(ctx, reporttest.Demo(), reporttest.DemoRunID, file); !errors.Is(err, atomicfile.ErrNotDir) {
+		t.Errorf("a file as the report folder: got %v, want atomicfile.ErrNotDir", err)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "keep" {
+		t.Errorf("the file named as the report folder changed")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/cgx-dev/cgx/internal/atomicfile"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -16,7 +17,8 @@ const artifactUsage = `Usage: cgx artifact ls [--kind KIND] [--json]
 
 ls lists stored artifacts: id, kind, media type, size, producing run and stage,
 name. cat writes an artifact's bytes, after checking they still hash to ID, to
-stdout or atomically to FILE. ID may be shortened to any unique prefix of at
+stdout or to FILE (atomically; a link is followed, a pipe or device is written
+in place, the folder must exist). ID may be shortened to any unique prefix of at
 least 8 characters.
 
 Examples:
@@ -67,12 +69,12 @@ func init() {
 		}})
 }
 
-func runArtifactList(ctx context.Context, g *globals, kind string, asJSON bool) error {
+func runArtifactList(ctx context.Context, g *globals, kind string, asJSON bool) (err error) {
 	st, err := openForReading(g)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	list, err := st.ListArtifacts(ctx, kind)
 	if err != nil {
 		return err
@@ -132,12 +134,12 @@ func resolveArtifact(ctx context.Context, st *tracker.Store, ref string) (tracke
 	}
 }
 
-func runArtifactCat(ctx context.Context, g *globals, ref, out string) error {
+func runArtifactCat(ctx context.Context, g *globals, ref, out string) (err error) {
 	st, err := openForReading(g)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	id, err := resolveArtifact(ctx, st, ref)
 	if err != nil {
 		return err
@@ -153,8 +155,8 @@ func runArtifactCat(ctx context.Context, g *globals, ref, out string) error {
 		_, err := g.stdout.Write(data)
 		return err
 	}
-	if err := tracker.WriteFileAtomic(out, data, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w; choose a writable -o path", out, err)
+	if err := atomicfile.WriteFile(ctx, out, data, 0o644); err != nil {
+		return fmt.Errorf("artifact cat %s: %w", id.String()[:16], err)
 	}
 	fmt.Fprintf(g.stderr, "wrote artifact %s (%s) to %s\n", id, byteSize(int64(len(data))), out)
 	return nil

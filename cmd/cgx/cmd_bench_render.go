@@ -63,7 +63,7 @@ func init() {
 			fs.IntVar(&o.cfg.Size, "size", 64, "image side in `pixels`")
 			fs.IntVar(&o.cfg.Scenes, "scenes", 256, "distinct scenes in the embedded batch")
 			fs.IntVar(&o.cfg.Rounds, "rounds", 5, "embedded rounds (the median is reported)")
-			fs.IntVar(&o.cfg.Workers, "workers", 0, "embedded workers (0 = all cores)")
+			fs.IntVar(&o.cfg.Workers, "workers", 0, "embedded workers, 0 (all cores) to 256")
 			fs.IntVar(&o.samples, "samples", 16, "Cycles samples per pixel")
 			fs.IntVar(&o.cfg.BlenderScenes, "blender-scenes", 8, "scenes in Blender's smaller batch (the larger has 3×)")
 			fs.IntVar(&o.cfg.BlenderRounds, "blender-rounds", 3, "pairs of Blender batches (the median cost per image is reported)")
@@ -74,6 +74,9 @@ func init() {
 			}
 			if len(rest) > 0 {
 				return g.usageErrorf("bench render takes no arguments")
+			}
+			if err := checkWorkers(g, o.cfg.Workers); err != nil {
+				return err
 			}
 			if o.cfg.Size < blender.MinResolution || o.cfg.Size > blender.MaxResolution || o.cfg.Scenes < 1 || o.cfg.Rounds < 1 || o.cfg.BlenderScenes < 1 || o.cfg.BlenderRounds < 1 {
 				return g.usageErrorf("bench render: --size must be 32..512 and --scenes, --rounds, --blender-scenes, --blender-rounds at least 1")

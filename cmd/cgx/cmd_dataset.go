@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/internal/atomicfile"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -98,25 +99,28 @@ func init() {
 				fs.BoolVar(&o.spec.Masks, "masks", false, "store instance masks (for segmentation)")
 				fs.StringVar(&o.spec.Renderer, "renderer", "embedded", "renderer: embedded or blender")
 				fs.StringVar(&o.spec.Storage, "storage", blender.StoreArtifacts, "artifacts (store images) or regenerate (store digests only)")
-				fs.IntVar(&o.workers, "workers", 0, "parallel workers (0 = all cores); never changes the bytes")
+				fs.IntVar(&o.workers, "workers", 0, "parallel workers, 0 (all cores) to 256; never changes the bytes")
 				fs.BoolVar(&o.json, "json", false, "print the result as JSON")
 			case "folder":
 				fs.StringVar(&o.folder.Masks, "masks", "", "instance masks: a `DIR` of PNG id maps or a COCO JSON file")
 				fs.IntVar(&o.folder.Size, "size", 64, "image side in `pixels` (32..512)")
 				fs.StringVar(&o.folder.Policy, "policy", blender.PolicyCrop, "resize `policy`: "+strings.Join(blender.Policies, ", "))
 				fs.StringVar(&o.folder.Label, "label", "", "label of the images (default: the folder's name)")
-				fs.IntVar(&o.workers, "workers", 0, "parallel workers (0 = all cores)")
+				fs.IntVar(&o.workers, "workers", 0, "parallel workers, 0 (all cores) to 256")
 				fs.BoolVar(&o.json, "json", false, "print the result as JSON")
 			case "ls", "show":
 				fs.BoolVar(&o.json, "json", false, "print JSON")
 			case "export":
-				fs.StringVar(&o.out, "o", "", "write the PNG files into `DIR` (created if needed)")
+				fs.StringVar(&o.out, "o", "", "write the PNG files into `DIR` (created if its parent folder exists)")
 				fs.BoolVar(&o.masks, "masks", false, "also write the masks (NNNNN-mask.png)")
 			default:
 				return g.usageErrorf("unknown dataset command %q; use generate, folder, ls, show or export", args[0])
 			}
 			rest, err := parseFlags(fs, args[1:])
 			if err != nil {
+				return err
+			}
+			if err := checkWorkers(g, o.workers); err != nil {
 				return err
 			}
 			return runDataset(ctx, g, args[0], o, rest)
@@ -171,7 +175,7 @@ func datasetProgress(g *globals, what string) func(done, total int) {
 	}
 }
 
-func runDatasetGenerate(ctx context.Context, g *globals, o datasetOptions) error {
+func runDatasetGenerate(ctx context.Context, g *globals, o datasetOptions) (err error) {
 	if o.domainJSON != "" {
 		data, err := os.ReadFile(o.domainJSON)
 		if err != nil {
@@ -196,7 +200,7 @@ func runDatasetGenerate(ctx context.Context, g *globals, o datasetOptions) error
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	res, err := blender.Generate(ctx, st, o.spec, blender.GenerateOptions{Workers: o.workers,
 		Progress: datasetProgress(g, "generate "+o.spec.Generator)})
 	if err != nil {
@@ -205,7 +209,7 @@ func runDatasetGenerate(ctx context.Context, g *globals, o datasetOptions) error
 	return printGenerated(g, res, o.json)
 }
 
-func runDatasetFolder(ctx context.Context, g *globals, o datasetOptions) error {
+func runDatasetFolder(ctx context.Context, g *globals, o datasetOptions) (err error) {
 	if err := o.folder.Validate(); err != nil {
 		return err
 	}
@@ -213,7 +217,7 @@ func runDatasetFolder(ctx context.Context, g *globals, o datasetOptions) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	res, err := blender.FromFolder(ctx, st, o.folder, blender.GenerateOptions{Workers: o.workers,
 		Progress: datasetProgress(g, "folder "+o.folder.Dir)})
 	if err != nil {
@@ -263,7 +267,7 @@ func describeManifest(m *blender.Manifest) string {
 		nounCount(len(m.Images), "image"), s.Generator, m.Size, m.Size, s.Seed, s.Domain.Name, s.Renderer, masks)
 }
 
-func runDatasetList(ctx context.Context, g *globals, asJSON bool) error {
+func runDatasetList(ctx context.Context, g *globals, asJSON bool) (err error) {
 	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
 	if errors.Is(err, tracker.ErrNotFound) {
 		if asJSON {
@@ -275,7 +279,7 @@ func runDatasetList(ctx context.Context, g *globals, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	list, err := blender.ListDatasets(ctx, st)
 	if err != nil {
 		return err
@@ -343,12 +347,12 @@ func openDataset(ctx context.Context, g *globals, ref string) (*tracker.Store, *
 	return st, ds, nil
 }
 
-func runDatasetShow(ctx context.Context, g *globals, ref string, asJSON bool) error {
+func runDatasetShow(ctx context.Context, g *globals, ref string, asJSON bool) (err error) {
 	st, ds, err := openDataset(ctx, g, ref)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	m := ds.Manifest()
 	if asJSON {
 		return datasetWriteJSON(g, datasetJSON{ID: ds.ID(), Manifest: m})
@@ -403,13 +407,13 @@ func runDatasetShow(ctx context.Context, g *globals, ref string, asJSON bool) er
 	return w.Flush()
 }
 
-func runDatasetExport(ctx context.Context, g *globals, ref string, o datasetOptions) error {
+func runDatasetExport(ctx context.Context, g *globals, ref string, o datasetOptions) (err error) {
 	st, ds, err := openDataset(ctx, g, ref)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	defer closeInto(&err, st)
+	if err := atomicfile.EnsureDir(o.out); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	progress := datasetProgress(g, "export")
@@ -418,7 +422,7 @@ func runDatasetExport(ctx context.Context, g *globals, ref string, o datasetOpti
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(o.out, fmt.Sprintf("%05d.png", i)), b, 0o644); err != nil {
+		if err := atomicfile.WriteFile(ctx, filepath.Join(o.out, fmt.Sprintf("%05d.png", i)), b, 0o644); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		if o.masks {
@@ -426,7 +430,7 @@ func runDatasetExport(ctx context.Context, g *globals, ref string, o datasetOpti
 			if err != nil {
 				return err
 			}
-			if err := blender.WritePNG(filepath.Join(o.out, fmt.Sprintf("%05d-mask.png", i)), m); err != nil {
+			if err := blender.WritePNG(ctx, filepath.Join(o.out, fmt.Sprintf("%05d-mask.png", i)), m); err != nil {
 				return err
 			}
 		}

@@ -21,7 +21,7 @@ Examples:
 
 func init() {
 	register(&command{name: "diff", summary: "compare two runs: spec, settings and metrics", usage: diffUsage,
-		run: func(ctx context.Context, g *globals, args []string) error {
+		run: func(ctx context.Context, g *globals, args []string) (err error) {
 			var all, asJSON bool
 			fs := g.newFlagSet("diff", diffUsage)
 			fs.BoolVar(&all, "all", false, "show equal rows too")
@@ -45,7 +45,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer closeInto(&err, st)
 			rows, err := experiments.Diff(ctx, st, a, b, all)
 			if err != nil {
 				return err

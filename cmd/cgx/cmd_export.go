@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/c-bata/goptuna"
+	"github.com/cgx-dev/cgx/internal/atomicfile"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -22,8 +23,10 @@ Writes every trial of one study as a table: number, state, value, start, end,
 duration, one column per parameter (params_<name>) and per user attribute
 (user_attrs_<key>). STUDY is a study id or name ('cgx studies' lists them).
 csv and json keep full precision (NaN and infinities spelled out); md and tex
-are for reading and papers (tex is a booktabs tabular). With -o the file is
-replaced all at once or not at all; without it the table goes to stdout.
+are for reading and papers (tex is a booktabs tabular). With -o a file is
+replaced all at once or not at all (a link is followed; a pipe or device such
+as /dev/stdout is written in place; the folder must exist); without it the
+table goes to stdout.
 
 Examples:
   cgx export 3 --format csv -o out/study3.csv
@@ -56,17 +59,19 @@ func init() {
 			default:
 				return g.usageErrorf("unknown format %q; use csv, json, md or tex", o.format)
 			}
-			return runExport(g, o, rest[0])
+			return runExport(ctx, g, o, rest[0])
 		}})
 }
 
-func runExport(g *globals, o exportOptions, ref string) error {
+func runExport(ctx context.Context, g *globals, o exportOptions, ref string) error {
 	st, err := openForReading(g)
 	if err != nil {
 		return err
 	}
 	info, trials, err := loadStudyTrials(st, ref)
-	st.Close()
+	if cerr := st.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close: %w", cerr)
+	}
 	if err != nil {
 		return err
 	}
@@ -92,8 +97,8 @@ func runExport(g *globals, o exportOptions, ref string) error {
 		_, err := g.stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := tracker.WriteFileAtomic(o.out, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w; choose a writable -o path", o.out, err)
+	if err := atomicfile.WriteFile(ctx, o.out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("export study %d: %w", info.ID, err)
 	}
 	fmt.Fprintf(g.stderr, "wrote %d trials of study %d (%s) to %s\n", len(trials), info.ID, info.Name, o.out)
 	return nil

@@ -24,7 +24,18 @@ func TestExportToFile(t *testing.T) {
 	db, _ := makeFixtureDB(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "tables", "study1.csv")
+	// A missing folder is refused, not created, like every -o.
 	code, stdout, errs := cgxCLI(t, db, "export", "1", "--format", "csv", "-o", out)
+	if code != 1 || !strings.Contains(errs, "mkdir -p "+filepath.Dir(out)) {
+		t.Fatalf("missing folder: exit %d, stderr %q; want a refusal saying to create it", code, errs)
+	}
+	if _, err := os.Stat(filepath.Dir(out)); err == nil {
+		t.Fatalf("export created the missing folder %s", filepath.Dir(out))
+	}
+	if err := os.Mkdir(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errs = cgxCLI(t, db, "export", "1", "--format", "csv", "-o", out)
 	if code != 0 || stdout != "" || !strings.Contains(errs, "wrote 5 trials") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, errs)
 	}

@@ -14,7 +14,9 @@ import (
 const renderUsage = `Usage: cgx render SCENE.json -o OUT.png [--mask MASK.png] [--backend embedded|blender]
                   [--size N] [--domain cg|real|identity] [--seed N] [--samples N]
 
-Renders a scene (a file, or - for standard input) to a PNG. --mask also writes
+Renders a scene (a file, or - for standard input) to a PNG. -o and --mask
+replace a file atomically, follow links, write pipes and devices in place,
+and need their folder to exist. --mask also writes
 the instance mask: a grayscale PNG whose value is the object id, 0 for
 background and shelf, objects numbered from 1 in the scene's order.
 
@@ -117,7 +119,7 @@ func runRender(ctx context.Context, g *globals, o renderOptions, path string) er
 			return err
 		}
 	}
-	if err := blender.WritePNG(o.out, img); err != nil {
+	if err := blender.WritePNG(ctx, o.out, img); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "%s: %dx%d, %s, %s backend", o.out, s.Camera.Width, s.Camera.Height, nounCount(len(s.Objects), "object"), r.Name())
@@ -126,7 +128,7 @@ func runRender(ctx context.Context, g *globals, o renderOptions, path string) er
 	}
 	fmt.Fprintln(g.stdout)
 	if o.mask != "" {
-		if err := blender.WritePNG(o.mask, frames[0].Mask); err != nil {
+		if err := blender.WritePNG(ctx, o.mask, frames[0].Mask); err != nil {
 			return err
 		}
 		visible := map[uint8]bool{}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -134,12 +135,12 @@ func loadReportRun(ctx context.Context, g *globals, id int) (*tracker.Store, *re
 	return st, rd, nil
 }
 
-func runReportTable(ctx context.Context, o reportTableOptions, id int, g *globals) error {
+func runReportTable(ctx context.Context, o reportTableOptions, id int, g *globals) (err error) {
 	st, rd, err := loadReportRun(ctx, g, id)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	if o.table != "" {
 		t, err := rd.Table(o.table)
 		if err != nil {
@@ -172,15 +173,20 @@ type reportJSON struct {
 	Warnings []string `json:"warnings"`
 }
 
-func runReport(ctx context.Context, o reportOptions, id int, g *globals) error {
+func runReport(ctx context.Context, o reportOptions, id int, g *globals) (err error) {
 	st, rd, err := loadReportRun(ctx, g, id)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	dir := o.out
 	if dir == "" {
+		// cgx's own folder next to the database: made as needed. A folder
+		// the user names must sit in one that exists, as for every -o.
 		dir = filepath.Join(filepath.Dir(st.Path()), "reports", fmt.Sprintf("run-%d", id))
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return fmt.Errorf("create %s: %w; choose a folder with -o", filepath.Dir(dir), err)
+		}
 	}
 	out := reportJSON{Run: id, Figures: []string{}, Tables: []string{}, Warnings: rd.Warnings}
 	for _, f := range rd.Figures() {

@@ -52,7 +52,7 @@ func init() {
 			fs := g.newFlagSet("run", runUsage)
 			fs.StringVar(&o.profile, "profile", "", "profile `P`: smoke, default or paper (default: the spec's default profile)")
 			fs.StringVar(&o.seed, "seed", "", "override the spec's seed with `N`")
-			fs.IntVar(&o.workers, "workers", 0, "parallel workers (0 = all cores); never changes results")
+			fs.IntVar(&o.workers, "workers", 0, "parallel workers, 0 (all cores) to 256; never changes results")
 			fs.BoolVar(&o.force, "force", false, "recompute stages even when stored")
 			fs.IntVar(&o.resume, "resume", 0, "continue the interrupted run `RUN`")
 			fs.BoolVar(&o.json, "json", false, "print the run summary as JSON")
@@ -61,11 +61,14 @@ func init() {
 			if err != nil {
 				return err
 			}
+			if err := checkWorkers(g, o.workers); err != nil {
+				return err
+			}
 			return runRun(ctx, o, rest, g)
 		}})
 }
 
-func runRun(ctx context.Context, o runOptions, args []string, g *globals) error {
+func runRun(ctx context.Context, o runOptions, args []string, g *globals) (err error) {
 	if (o.resume == 0) != (len(args) == 1) {
 		return g.usageErrorf("run takes one spec (a .toml file or a built-in name), or --resume RUN; see 'cgx run --help'")
 	}
@@ -82,7 +85,7 @@ func runRun(ctx context.Context, o runOptions, args []string, g *globals) error 
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	var f *experiments.File
 	if o.resume > 0 {
 		run, err := st.GetRun(ctx, o.resume)

@@ -36,12 +36,12 @@ func init() {
 		}})
 }
 
-func runRuns(ctx context.Context, asJSON bool, g *globals) error {
+func runRuns(ctx context.Context, asJSON bool, g *globals) (err error) {
 	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	runs, err := st.ListRuns(ctx)
 	if err != nil {
 		return err

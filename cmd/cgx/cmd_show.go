@@ -67,12 +67,12 @@ type showStage struct {
 	StudyNames []string `json:"study_names"`
 }
 
-func runShow(ctx context.Context, o showOptions, id int, g *globals) error {
+func runShow(ctx context.Context, o showOptions, id int, g *globals) (err error) {
 	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	run, err := st.GetRun(ctx, id)
 	if err != nil {
 		return fmt.Errorf("%w; 'cgx runs' lists the runs", err)

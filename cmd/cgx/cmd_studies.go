@@ -84,12 +84,12 @@ func openForReading(g *globals) (*tracker.Store, error) {
 	return tracker.Open(g.dbPath(), tracker.ReadOnly())
 }
 
-func runStudies(g *globals, asJSON bool) error {
+func runStudies(g *globals, asJSON bool) (err error) {
 	st, err := openForReading(g)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	studies, err := st.Studies()
 	if err != nil {
 		return err

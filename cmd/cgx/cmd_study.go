@@ -55,18 +55,20 @@ func init() {
 
 // runFailStale marks stale trials in study ref, or in every study when ref
 // is empty.
-func runFailStale(g *globals, ref string) error {
+func runFailStale(g *globals, ref string) (err error) {
 	// Refuse to create a database just to find nothing in it.
 	probe, err := openForReading(g)
 	if err != nil {
 		return err
 	}
-	probe.Close()
+	if err := probe.Close(); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
 	st, err := tracker.Open(g.dbPath(), tracker.LockTimeout(2*time.Second))
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	if ref == "" {
 		marked, err := st.FailAllStaleTrials()
 		if err != nil {

@@ -59,7 +59,7 @@ func init() {
 		}})
 }
 
-func runTrials(g *globals, o trialsOptions, ref string) error {
+func runTrials(g *globals, o trialsOptions, ref string) (err error) {
 	var want *goptuna.TrialState
 	if o.state != "" {
 		s, ok := parseTrialState(o.state)
@@ -72,7 +72,7 @@ func runTrials(g *globals, o trialsOptions, ref string) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	info, trials, err := loadStudyTrials(st, ref)
 	if err != nil {
 		return err
