@@ -142,15 +142,20 @@ func decodeArtifact(k, raw []byte) (ArtifactMeta, error) {
 
 func listArtifactsTx(tx *bolt.Tx, kind string) ([]ArtifactMeta, error) {
 	var out []ArtifactMeta
+	var bad badRecords
 	err := tx.Bucket(bucketArtifacts).ForEach(func(k, v []byte) error {
 		m, err := decodeArtifact(k, v)
 		if err != nil {
-			return err
+			bad.add(fmt.Sprintf("artifact %x", k), err)
+			return nil
 		}
 		if kind == "" || m.Kind == kind {
 			out = append(out, m)
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	return out, bad.err()
 }

@@ -3,6 +3,7 @@ package tracker
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -30,6 +31,9 @@ type CheckReport struct {
 	ArtifactBytes int64     `json:"artifact_bytes"`
 	Problems      []Problem `json:"problems"`
 	Notes         []string  `json:"notes"`
+	// Recover says, when there are problems, how to get back to a sound
+	// database (restore, salvage, accept a loss), one step per line.
+	Recover []string `json:"recover"`
 }
 
 // Problem is one piece of damage: the object it concerns and what is wrong.
@@ -59,8 +63,10 @@ func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	// Metadata that does not decode, or a missing bucket, is in the report
+	// already: re-hash what can be read.
 	metas, err := src.artifactList("")
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrCorruptDB) {
 		return rep, fmt.Errorf("check %s: %w", s.path, err)
 	}
 	if err := checkObjects(ctx, s.objects, metas, &rep); err != nil {
@@ -69,33 +75,76 @@ func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 	return rep, nil
 }
 
+// checkTx checks the file's structure (as the guard did before bbolt
+// opened it: bbolt's own Tx.Check runs in a goroutine and crashes the
+// process on some damage) and then every record as seen through tx. No
+// commit may run meanwhile.
 func checkTx(tx *bolt.Tx, path string) (CheckReport, error) {
 	rep := CheckReport{Path: path}
-	for err := range tx.Check() {
-		rep.addf("file", "%v", err)
+	f, err := os.Open(path)
+	if err != nil {
+		return rep, fmt.Errorf("check %s: %w", path, err)
 	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return rep, fmt.Errorf("check %s: %w", path, err)
+	}
+	frep := validateFile(f, fi.Size(), nil)
+	f.Close()
+	addFileReport(&rep, path, &frep)
+	if !rep.OK() {
+		return rep, nil
+	}
+	checkRecords(tx, path, &rep)
+	return rep, nil
+}
+
+// addFileReport copies what validateFile found into rep: its problems, a
+// lost commit (commit record ahead of the file) and a meta page fallback.
+func addFileReport(rep *CheckReport, path string, frep *fileReport) {
+	rep.Problems = append(rep.Problems, frep.problems...)
+	if frep.dropped > 0 {
+		rep.addf("file", "%d more problem(s) of the same kind not listed", frep.dropped)
+	}
+	if !frep.ok() {
+		return
+	}
+	if msg := rollbackProblem(path, frep); msg != "" {
+		rep.addf("commits", "%s", msg)
+	} else if frep.fallback != "" {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s; no commit was lost (a commit cut short by a crash, or damage to the unused copy); the next commit rewrites it", frep.fallback))
+	}
+	if _, ok, damaged := readCommitRecord(path); !ok && damaged != "" {
+		rep.Notes = append(rep.Notes, damaged+"; the next commit rewrites it")
+	}
+}
+
+// checkRecords checks every record and index of a structurally sound file.
+func checkRecords(tx *bolt.Tx, path string, rep *CheckReport) {
 	v, err := readFormat(tx, path)
 	if err != nil {
 		rep.addf("format record", "%v", err)
-		return rep, nil
+		return
 	}
 	rep.FormatVersion = v
 	if v != FormatVersion {
 		rep.addf("format record", "version %d, this cgx writes %d", v, FormatVersion)
-		return rep, nil
+		return
 	}
+	missing := false
 	for _, name := range allBuckets {
 		if tx.Bucket(name) == nil {
 			rep.addf("bucket "+string(name), "missing")
+			missing = true
 		}
 	}
-	if !rep.OK() {
-		return rep, nil
+	if missing {
+		return
 	}
-	studies := checkStudies(tx, &rep)
-	checkTrials(tx, studies, &rep)
-	checkRunsStagesArtifacts(tx, studies, &rep)
-	return rep, nil
+	studies := checkStudies(tx, rep)
+	checkTrials(tx, studies, rep)
+	checkRunsStagesArtifacts(tx, studies, rep)
 }
 
 // checkJournal reports on the journal next to the file: damage, and
@@ -183,11 +232,7 @@ func checkTrials(tx *bolt.Tx, studies map[int]StudyInfo, rep *CheckReport) {
 		if !ok {
 			rep.addf(obj, "has trials but no study record")
 		}
-		trials, err := loadTrials(tx, sid, 0)
-		if err != nil {
-			rep.addf(obj, "trials: %v", err)
-			return nil
-		}
+		trials, dense := checkTrialRecords(tx, sid, rep)
 		for i := range trials {
 			t := &trials[i]
 			tobj := fmt.Sprintf("trial %d (study %d number %d)", t.ID, sid, t.Number)
@@ -207,7 +252,7 @@ func checkTrials(tx *bolt.Tx, studies map[int]StudyInfo, rep *CheckReport) {
 			}
 		}
 		rep.Trials += len(trials)
-		if ok {
+		if ok && dense {
 			got := computeStats(rec.Direction, len(trials), func(i int) *goptuna.FrozenTrial { return &trials[i] })
 			if !sameStats(got, rec.Stats) {
 				rep.addf(obj, "stored aggregates %+v do not match its trials %+v", rec.Stats, got)
@@ -230,6 +275,40 @@ func checkTrials(tx *bolt.Tx, studies map[int]StudyInfo, rep *CheckReport) {
 		}
 		return nil
 	})
+}
+
+// checkTrialRecords decodes every trial of a study, reporting each that
+// does not decode or sits under the wrong key; dense is false when any
+// number is missing or misplaced (the aggregates are then not compared).
+func checkTrialRecords(tx *bolt.Tx, sid int, rep *CheckReport) (trials []goptuna.FrozenTrial, dense bool) {
+	dense = true
+	dc := distCache{}
+	_ = tx.Bucket(bucketTrials).Bucket(u64key(sid)).ForEach(func(k, v []byte) error {
+		num, err := keyInt(k)
+		if err != nil || v == nil {
+			rep.addf(fmt.Sprintf("study %d trial key %x", sid, k), "not a trial number")
+			dense = false
+			return nil
+		}
+		obj := fmt.Sprintf("trial number %d of study %d", num, sid)
+		t, err := decodeTrial(v, dc)
+		switch {
+		case err != nil:
+			rep.addf(obj, "%v", err)
+			dense = false
+			return nil
+		case t.Number != num || t.StudyID != sid:
+			rep.addf(obj, "record says study %d number %d", t.StudyID, t.Number)
+			dense = false
+			return nil
+		case num != len(trials) && dense:
+			rep.addf(obj, "numbers %d..%d are missing", len(trials), num-1)
+			dense = false
+		}
+		trials = append(trials, t)
+		return nil
+	})
+	return trials, dense
 }
 
 func sameStats(a, b StudyStats) bool {
@@ -352,4 +431,92 @@ func checkObjects(ctx context.Context, objects string, metas []ArtifactMeta, rep
 		rep.Notes = append(rep.Notes, fmt.Sprintf("file %s %s", p, what))
 	}
 	return nil
+}
+
+// CheckFile checks the database at path like Store.Check, and also a file
+// that Open refuses as damaged: the report then lists what the structural
+// validation, the commit record and the journal found. Either way a report
+// with problems says how to recover in Recover. The error is for failures
+// to check at all (a missing file, a locked one).
+func CheckFile(ctx context.Context, path string) (CheckReport, error) {
+	s, err := Open(path, ReadOnly())
+	if err == nil {
+		defer s.Close()
+		rep, err := s.Check(ctx)
+		if err != nil {
+			return rep, err
+		}
+		addRecovery(&rep, nil)
+		return rep, nil
+	}
+	if !errors.Is(err, ErrCorruptDB) {
+		return CheckReport{}, err
+	}
+	abs, aerr := filepath.Abs(path)
+	if aerr != nil {
+		return CheckReport{}, err
+	}
+	return checkDamaged(abs, err)
+}
+
+// checkDamaged reports on a file that Open refused with openErr, reading it
+// only through the safe page walker.
+func checkDamaged(path string, openErr error) (CheckReport, error) {
+	rep := CheckReport{Path: path}
+	f, err := os.Open(path)
+	if err != nil {
+		return rep, fmt.Errorf("check %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return rep, fmt.Errorf("check %s: %w", path, err)
+	}
+	set := newSalvageSet()
+	frep := validateFile(f, fi.Size(), set.visit)
+	addFileReport(&rep, path, &frep)
+	set.finish(path, &rep)
+	if fi.Size() == 0 {
+		rep.addf("file", "%v", openErr)
+	}
+	if rep.OK() {
+		// The structure holds: the refusal is about records, the format
+		// record or the journal.
+		rep.addf("file", "%v", openErr)
+	}
+	addRecovery(&rep, set)
+	return rep, nil
+}
+
+// addRecovery fills rep.Recover from its problems.
+func addRecovery(rep *CheckReport, set *salvageSet) {
+	if rep.OK() {
+		return
+	}
+	onlyObjects := true
+	lost, journal := false, false
+	for _, p := range rep.Problems {
+		switch {
+		case strings.HasPrefix(p.Object, "artifact "):
+			continue
+		case p.Object == "commits":
+			lost = true
+		case strings.HasPrefix(p.Object, "journal "):
+			journal = true
+		}
+		onlyObjects = false
+	}
+	if onlyObjects {
+		rep.Recover = append(rep.Recover, "restore the damaged or missing object files from a backup, or rerun the runs that made them")
+		return
+	}
+	rep.Recover = append(rep.Recover, fmt.Sprintf("restore %s from a backup (with the %s and %s files next to it, if the backup has them)", rep.Path, filepath.Base(commitPath(rep.Path)), filepath.Base(journalPath(rep.Path))))
+	if lost || journal {
+		rep.Recover = append(rep.Recover, "or accept the loss with 'cgx check --accept-loss': the database continues from what is intact (a damaged journal is kept aside, renamed)")
+	}
+	what := "every record that still decodes"
+	if set != nil {
+		what = set.summary()
+	}
+	rep.Recover = append(rep.Recover, fmt.Sprintf("or copy %s into a new database with 'cgx check --salvage NEW.db', check it, and use it with --db NEW.db", what))
 }

@@ -249,10 +249,10 @@ func (l localSource) artifactList(kind string) ([]ArtifactMeta, error) {
 func (l localSource) checkDB() (CheckReport, error) {
 	// The check reads the file: first move the journal, and buffered
 	// RUNNING trials, into it.
+	// No commit may run while the check reads the file's pages.
 	l.s.wmu.Lock()
-	err := l.s.checkpointLocked()
-	l.s.wmu.Unlock()
-	if err != nil {
+	defer l.s.wmu.Unlock()
+	if err := l.s.checkpointLocked(); err != nil {
 		return CheckReport{}, err
 	}
 	var out CheckReport

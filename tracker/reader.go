@@ -139,7 +139,13 @@ func (r *reader) withFile(fn func(source) error) (err error) {
 			}
 			r.snap = &snapshot{txid: tx.ID(), fi: fi, trials: map[int][]goptuna.FrozenTrial{}, ov: newOverlay(pend)}
 		}
-		return fn(snapshotSource{tx: tx, snap: r.snap, path: path})
+		src := snapshotSource{tx: tx, snap: r.snap, path: path}
+		for _, b := range allBuckets {
+			if tx.Bucket(b) == nil {
+				return fn(brokenSource{src, tagf(ErrCorruptDB, "database %s is damaged (bucket %s is missing); run 'cgx check' for what is damaged and how to recover", path, b)})
+			}
+		}
+		return fn(src)
 	})
 }
 
@@ -201,3 +207,24 @@ func (r *reader) artifactList(kind string) ([]ArtifactMeta, error) {
 func (r *reader) checkDB() (CheckReport, error) {
 	return readVia(r, func(s source) (CheckReport, error) { return s.checkDB() })
 }
+
+// brokenSource answers every read of a file that lacks a bucket with err;
+// only check reads it.
+type brokenSource struct {
+	snapshotSource
+	err error
+}
+
+func (b brokenSource) studyList() ([]StudyInfo, error)             { return nil, b.err }
+func (b brokenSource) studyByID(int) (StudyInfo, error)            { return StudyInfo{}, b.err }
+func (b brokenSource) studyIDByName(string) (int, error)           { return 0, b.err }
+func (b brokenSource) trialsOf(int) ([]goptuna.FrozenTrial, error) { return nil, b.err }
+func (b brokenSource) trialByID(int) (goptuna.FrozenTrial, error) {
+	return goptuna.FrozenTrial{}, b.err
+}
+func (b brokenSource) runList() ([]Run, error)                     { return nil, b.err }
+func (b brokenSource) runByID(int) (Run, error)                    { return Run{}, b.err }
+func (b brokenSource) stageByKey(string) (Stage, error)            { return Stage{}, b.err }
+func (b brokenSource) stageList(int) ([]Stage, error)              { return nil, b.err }
+func (b brokenSource) artifactMeta(ID) (ArtifactMeta, error)       { return ArtifactMeta{}, b.err }
+func (b brokenSource) artifactList(string) ([]ArtifactMeta, error) { return nil, b.err }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -201,17 +202,24 @@ func getRunTx(tx *bolt.Tx, id int) (Run, error) {
 	return r, nil
 }
 
+// listRunsTx returns every run that decodes; the error names every one
+// that does not.
 func listRunsTx(tx *bolt.Tx) ([]Run, error) {
 	var out []Run
+	var bad badRecords
 	err := tx.Bucket(bucketRuns).ForEach(func(k, v []byte) error {
 		r, err := decodeRun(v)
 		if err != nil {
-			return fmt.Errorf("run key %x: %w", k, err)
+			bad.add(fmt.Sprintf("run key %x", k), err)
+			return nil
 		}
 		out = append(out, r)
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	return out, bad.err()
 }
 
 func getStageTx(tx *bolt.Tx, key string) (Stage, error) {
@@ -228,10 +236,12 @@ func getStageTx(tx *bolt.Tx, key string) (Stage, error) {
 
 func listStagesTx(tx *bolt.Tx, runID int) ([]Stage, error) {
 	var out []Stage
+	var bad badRecords
 	err := tx.Bucket(bucketStages).ForEach(func(k, v []byte) error {
 		st, err := decodeStage(v)
 		if err != nil {
-			return fmt.Errorf("stage %s: %w", k, err)
+			bad.add(fmt.Sprintf("stage %q", k), err)
+			return nil
 		}
 		if runID == 0 || st.RunID == runID {
 			out = append(out, st)
@@ -244,5 +254,33 @@ func listStagesTx(tx *bolt.Tx, runID int) ([]Stage, error) {
 		}
 		return out[i].Key < out[j].Key
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	return out, bad.err()
+}
+
+// badRecords gathers the records a listing skipped because they do not
+// decode, so that it lists the rest and then names them all in one error.
+type badRecords struct {
+	first []string
+	n     int
+}
+
+func (b *badRecords) add(object string, err error) {
+	b.n++
+	if len(b.first) < 3 {
+		b.first = append(b.first, object+": "+err.Error())
+	}
+}
+
+func (b *badRecords) err() error {
+	if b.n == 0 {
+		return nil
+	}
+	more := ""
+	if b.n > len(b.first) {
+		more = fmt.Sprintf("; and %d more", b.n-len(b.first))
+	}
+	return tagf(ErrCorruptDB, "%d damaged record(s) left out (%s%s); run 'cgx check' for all damage and how to recover", b.n, strings.Join(b.first, "; "), more)
 }

@@ -81,16 +81,24 @@ type snapshotSource struct {
 func (f snapshotSource) studyList() ([]StudyInfo, error) {
 	if f.snap.studies == nil {
 		var list []StudyInfo
+		var bad badRecords
 		err := f.tx.Bucket(bucketStudies).ForEach(func(k, v []byte) error {
 			rec, err := decodeStudy(v)
 			if err != nil {
-				return fmt.Errorf("database %s: study key %x: %w", f.path, k, err)
+				bad.add(fmt.Sprintf("study key %x", k), err)
+				return nil
 			}
 			list = append(list, rec)
 			return nil
 		})
+		if err == nil {
+			err = bad.err()
+		}
 		if err != nil {
-			return nil, err
+			// List what decodes, and say what does not (not kept, so
+			// every listing says it).
+			sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+			return list, fmt.Errorf("database %s: %w", f.path, err)
 		}
 		if f.snap.ov != nil {
 			for i := range list {

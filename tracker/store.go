@@ -106,6 +106,17 @@ func (s *Store) openWriter() error {
 		if err := checkBuckets(tx, s.path); err != nil {
 			return err
 		}
+		// Refuse what check would call damaged, before writing into it.
+		var rep CheckReport
+		checkRecords(tx, s.path, &rep)
+		if !rep.OK() {
+			p := rep.Problems[0]
+			more := ""
+			if len(rep.Problems) > 1 {
+				more = fmt.Sprintf(" and %d more problem(s)", len(rep.Problems)-1)
+			}
+			return tagf(ErrCorruptDB, "database %s is damaged (%s: %s%s); nothing was changed; run 'cgx check' for what is damaged and how to recover", s.path, p.Object, p.Problem, more)
+		}
 		// Replay what a process that stopped left in the journal.
 		js, err := scanJournal(jpath)
 		if err != nil {
