@@ -30,8 +30,9 @@ func (c AdamConfig) withDefaults() AdamConfig {
 // Adam is the Adam optimiser (Kingma and Ba) with PyTorch's update:
 // m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
 // p ← p − lr·(m/(1−β1ᵗ)) / (√(v/(1−β2ᵗ)) + ε). Element updates are
-// independent and run in index order in float32, so results are
-// deterministic.
+// independent and run in float32 with every product rounded before it is
+// added, so results are the same bits on every machine (math.Pow with an
+// integer exponent and math.Sqrt are exact or correctly rounded in pure Go).
 type Adam struct {
 	cfg  AdamConfig
 	t    int
@@ -74,11 +75,13 @@ func (a *Adam) Step(params, grads [][]float32) error {
 		m, v, g := a.m[i], a.v[i], grads[i]
 		for j := range p {
 			gj := g[j]
-			m[j] = b1*m[j] + (1-b1)*gj
-			v[j] = b2*v[j] + (1-b2)*gj*gj
+			// Every product is rounded before it is added, so no CPU
+			// fuses them (Go may on arm64): the same bits everywhere.
+			m[j] = float32(b1*m[j]) + float32((1-b1)*gj)
+			v[j] = float32(b2*v[j]) + float32(float32((1-b2)*gj)*gj)
 			mh := m[j] / c1
 			vh := v[j] / c2
-			p[j] -= lr * mh / (float32(math.Sqrt(float64(vh))) + eps)
+			p[j] -= float32(lr*mh) / (float32(math.Sqrt(float64(vh))) + eps)
 		}
 	}
 	return nil

@@ -84,7 +84,7 @@ func (op *channelAffineOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 		s, t := a[p], b[p]
 		dst := y[p*plane : (p+1)*plane]
 		for i, v := range x[p*plane : (p+1)*plane] {
-			dst[i] = v*s + t
+			dst[i] = float32(v*s) + t // rounded product: no fusion on any CPU
 		}
 	})
 	return out, nil
@@ -162,7 +162,7 @@ func (op *channelAffineGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) 
 		var sa, sb float64
 		for i, g := range gp {
 			dp[i] = g * s
-			sa += float64(g) * float64(xp[i])
+			sa += float64(float64(g) * float64(xp[i]))
 			sb += float64(g)
 		}
 		da[p], db[p] = float32(sa), float32(sb)

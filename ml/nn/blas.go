@@ -13,7 +13,9 @@ import (
 // Contract: Sgemm runs on the calling goroutine only (no threads of its own),
 // is safe for concurrent use, and is deterministic: the same inputs and sizes
 // give the same bits on every call. The layers rely on all three to split work
-// across cores themselves with a fixed decomposition.
+// across cores themselves with a fixed decomposition. A backend that also
+// gives the same bits on every machine says so with a Portable() bool
+// method (see MachineBound).
 type BLAS interface {
 	// Name says which kernels run, e.g. "openblas 0.3.21, core SkylakeX".
 	Name() string
@@ -25,37 +27,48 @@ type BLAS interface {
 
 // Backend names accepted by CGX_BLAS and LoadBLAS.
 const (
-	BackendAuto     = "auto"     // OpenBLAS when it loads, else pure Go
-	BackendOpenBLAS = "openblas" // OpenBLAS through cgo (dlopen at first use)
-	BackendGo       = "go"       // pure Go (gonum's SGEMM)
+	BackendAuto     = "auto"     // the portable backend (the default)
+	BackendPortable = "portable" // cgx's own SGEMM: same bits on every machine
+	BackendGo       = "go"       // older name of portable, still accepted
+	BackendOpenBLAS = "openblas" // OpenBLAS through cgo (dlopen at first use); machine-bound
 )
 
 // EnvBLAS names the environment variable that picks the backend
-// (auto, openblas or go); empty means auto.
+// (auto, portable, go or openblas); empty means auto.
 const EnvBLAS = "CGX_BLAS"
 
-// LoadBLAS returns the backend called name (see the Backend constants). With
-// auto it returns OpenBLAS when the library loads and the pure-Go backend
-// otherwise; note then says why OpenBLAS was not used.
+// LoadBLAS returns the backend called name (see the Backend constants):
+// the portable backend unless name is openblas. note says why the backend
+// is not the usual one, or is "".
 func LoadBLAS(name string) (b BLAS, note string, err error) {
+	if simd.envErr != nil {
+		return nil, "", fmt.Errorf("load blas backend: %w", simd.envErr)
+	}
 	switch strings.ToLower(strings.TrimSpace(name)) {
-	case BackendGo:
-		return GoBLAS(), "pure Go requested by " + EnvBLAS + "=go", nil
+	case "", BackendAuto, BackendPortable, BackendGo:
+		if !simd.on {
+			note = "SIMD kernels off (" + EnvSIMD + "=off): same results, slower"
+		}
+		return PortableBLAS(), note, nil
 	case BackendOpenBLAS:
 		ob, err := OpenBLAS()
 		if err != nil {
-			return nil, "", fmt.Errorf("load blas backend %q: %w; install libopenblas-dev (or libopenblas0) or set %s=go", name, err, EnvBLAS)
+			return nil, "", fmt.Errorf("load blas backend %q: %w; install libopenblas-dev (or libopenblas0), or unset %s to use the portable backend", name, err, EnvBLAS)
 		}
-		return ob, "", nil
-	case "", BackendAuto:
-		ob, err := OpenBLAS()
-		if err != nil {
-			return GoBLAS(), "openblas unavailable (" + err.Error() + "), using pure Go", nil
-		}
-		return ob, "", nil
+		return ob, "OpenBLAS chosen by " + EnvBLAS + "=openblas: results are bound to this machine's OpenBLAS kernels", nil
 	default:
-		return nil, "", fmt.Errorf("load blas backend %q: %w (want auto, openblas or go in %s)", name, ErrUnknownBackend, EnvBLAS)
+		return nil, "", fmt.Errorf("load blas backend %q: %w (want auto, portable or openblas in %s)", name, ErrUnknownBackend, EnvBLAS)
 	}
+}
+
+// MachineBound reports whether results computed with b may differ, in the
+// last bits, on another machine: true for OpenBLAS (its kernels depend on
+// the CPU and library version) and for any backend that does not declare
+// itself portable with a Portable() bool method. Run records mark such runs
+// so that a failed rerun elsewhere is explained.
+func MachineBound(b BLAS) bool {
+	p, ok := b.(interface{ Portable() bool })
+	return !ok || !p.Portable()
 }
 
 var defaultBLAS struct {
@@ -65,9 +78,10 @@ var defaultBLAS struct {
 	err  error
 }
 
-// DefaultBLAS returns the backend selected by $CGX_BLAS (auto when unset),
-// chosen once per process. It fails only when CGX_BLAS names an unknown
-// backend or asks for OpenBLAS and it cannot be loaded.
+// DefaultBLAS returns the backend selected by $CGX_BLAS (the portable one
+// when unset), chosen once per process. It fails when CGX_BLAS names an
+// unknown backend or asks for OpenBLAS and it cannot be loaded, or when
+// CGX_SIMD holds an unknown value.
 func DefaultBLAS() (BLAS, error) {
 	defaultBLAS.once.Do(func() {
 		defaultBLAS.b, defaultBLAS.note, defaultBLAS.err = LoadBLAS(os.Getenv(EnvBLAS))
@@ -75,16 +89,16 @@ func DefaultBLAS() (BLAS, error) {
 	return defaultBLAS.b, defaultBLAS.err
 }
 
-// DefaultBLASNote says why DefaultBLAS chose what it chose when that was not
-// the fastest backend ("" otherwise).
+// DefaultBLASNote says what is unusual about DefaultBLAS's choice (SIMD
+// switched off, OpenBLAS chosen), or is "".
 func DefaultBLASNote() string {
 	_, _ = DefaultBLAS()
 	return defaultBLAS.note
 }
 
 // ModelOption adjusts how a model built on this package's layers (disc.Model,
-// seg.Model) computes: never what it computes, beyond the last bits of
-// floating point.
+// seg.Model) computes: never what it computes (beyond the last bits, with a
+// machine-bound backend such as OpenBLAS).
 type ModelOption func(*modelOptions)
 
 type modelOptions struct{ blas BLAS }
@@ -116,7 +130,8 @@ func resolveBLAS(b BLAS) (BLAS, error) {
 
 // checkGemm panics when the slices are too short for the product; the layers
 // size every buffer from validated shapes, so a failure here is a bug in this
-// package, and catching it keeps OpenBLAS from writing out of bounds.
+// package, and catching it keeps OpenBLAS and the assembly kernels from
+// writing out of bounds.
 func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	ar, ac := m, k
 	if transA {

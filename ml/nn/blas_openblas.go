@@ -132,6 +132,10 @@ func describeOpenBLAS(config, core string, choice coreTypeChoice) string {
 
 func (o *openBLAS) Name() string { return o.name }
 
+// Portable is false: OpenBLAS's kernels, and hence the last bits of its
+// results, depend on the CPU and the library version.
+func (o *openBLAS) Portable() bool { return false }
+
 func (o *openBLAS) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {

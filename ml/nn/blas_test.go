@@ -86,19 +86,27 @@ func TestSgemmMatchesReference(t *testing.T) {
 func TestLoadBLAS(t *testing.T) {
 	cases := []struct {
 		name    string
-		want    string // "go", "openblas-or-go", "error"
+		want    string // "portable", "openblas", "error"
 		wantErr error
 	}{
-		{"go", "go", nil},
-		{" GO ", "go", nil},
-		{"", "openblas-or-go", nil},
-		{"auto", "openblas-or-go", nil},
+		{"", "portable", nil},
+		{"auto", "portable", nil},
+		{"portable", "portable", nil},
+		{"go", "portable", nil},
+		{" GO ", "portable", nil},
+		{"openblas", "openblas", nil},
 		{"mkl", "error", ErrUnknownBackend},
 	}
 	_, obErr := OpenBLAS()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			b, note, err := LoadBLAS(c.name)
+			if c.want == "openblas" && obErr != nil {
+				if !errors.Is(err, ErrNoOpenBLAS) {
+					t.Fatalf("LoadBLAS(openblas) without the library: %v, want ErrNoOpenBLAS", err)
+				}
+				return
+			}
 			if c.wantErr != nil {
 				if !errors.Is(err, c.wantErr) {
 					t.Fatalf("LoadBLAS(%q) error %v, want %v", c.name, err, c.wantErr)
@@ -108,24 +116,27 @@ func TestLoadBLAS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, isGo := b.(goBLAS)
+			_, isPortable := b.(portableBLAS)
 			switch {
-			case c.want == "go" && !isGo:
-				t.Fatalf("LoadBLAS(%q) = %s, want pure Go", c.name, b.Name())
-			case c.want == "openblas-or-go" && obErr == nil && isGo:
-				t.Fatalf("LoadBLAS(%q) chose pure Go although OpenBLAS loads", c.name)
-			case c.want == "openblas-or-go" && obErr != nil && (!isGo || note == ""):
-				t.Fatalf("LoadBLAS(%q) = %s, note %q; want pure Go with a note", c.name, b.Name(), note)
+			case c.want == "portable" && (!isPortable || MachineBound(b)):
+				t.Fatalf("LoadBLAS(%q) = %s, want the portable backend", c.name, b.Name())
+			case c.want == "openblas" && (isPortable || !MachineBound(b) || note == ""):
+				t.Fatalf("LoadBLAS(openblas) = %s (machine-bound %v, note %q), want OpenBLAS, machine-bound, with a note", b.Name(), MachineBound(b), note)
 			}
 		})
 	}
-	if obErr == nil {
-		b, _, err := LoadBLAS("openblas")
-		if err != nil || b.Name() == GoBLAS().Name() {
-			t.Fatalf("LoadBLAS(openblas) = %v, %v", b, err)
+}
+
+func TestParseSIMD(t *testing.T) {
+	for _, c := range []struct {
+		v      string
+		on     bool
+		errors bool
+	}{{"", true, false}, {"on", true, false}, {" Auto", true, false}, {"off", false, false}, {"OFF", false, false}, {"0", false, false}, {"avx", false, true}} {
+		on, err := parseSIMD(c.v)
+		if on != c.on || (err != nil) != c.errors || (err != nil && !errors.Is(err, ErrUnknownSIMD)) {
+			t.Errorf("parseSIMD(%q) = %v, %v; want %v, error %v", c.v, on, err, c.on, c.errors)
 		}
-	} else if _, _, err := LoadBLAS("openblas"); !errors.Is(err, ErrNoOpenBLAS) {
-		t.Fatalf("LoadBLAS(openblas) without the library: %v, want ErrNoOpenBLAS", err)
 	}
 }
 
@@ -176,7 +187,7 @@ func TestOrderKey(t *testing.T) {
 
 // BenchmarkSgemm times the matrix products of one image of the reference
 // discriminator's training step, plus a large square product, on each
-// backend, in GFLOP/s. Set OPENBLAS_CORETYPE to compare OpenBLAS kernels.
+// backend (the portable one with and without SIMD), in GFLOP/s. Set OPENBLAS_CORETYPE to compare OpenBLAS kernels.
 func BenchmarkSgemm(b *testing.B) {
 	shapes := []struct {
 		name    string
@@ -193,13 +204,21 @@ func BenchmarkSgemm(b *testing.B) {
 		{"conv3-weight-grad", false, true, 576, 64, 256},
 		{"square-1024", false, false, 1024, 1024, 1024},
 	}
-	bs := []BLAS{GoBLAS()}
-	if ob, err := OpenBLAS(); err == nil {
-		bs = append(bs, ob)
+	type backend struct {
+		name string
+		bl   BLAS
+		simd bool
 	}
-	for _, bl := range bs {
+	bs := []backend{{"portable", PortableBLAS(), true}, {"portable-nosimd", PortableBLAS(), false}}
+	if ob, err := OpenBLAS(); err == nil {
+		bs = append(bs, backend{"openblas", ob, true})
+	}
+	defer setSIMD(simd.on)
+	for _, be := range bs {
+		bl := be.bl
 		for _, s := range shapes {
-			b.Run(backendName(bl)+"/"+s.name, func(b *testing.B) {
+			b.Run(be.name+"/"+s.name, func(b *testing.B) {
+				setSIMD(be.simd)
 				a, bm, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
 				for i := range a {
 					a[i] = float32(i%7) - 3

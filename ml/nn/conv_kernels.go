@@ -174,7 +174,9 @@ func (g convGeom) col2im(col, dx []float32, r0, r1 int) {
 // values that would land in the padding are zeroed in col, after which each
 // kernel offset is one addition of all its valid rows, the zeros falling on
 // row edges harmlessly.
-func (g convGeom) col2imSame(col, dx []float32, r0, r1 int) { kern.col2imSame(g, col, dx, r0, r1) }
+func (g convGeom) col2imSame(col, dx []float32, r0, r1 int) {
+	simd.planes.col2imSame(g, col, dx, r0, r1)
+}
 
 // gemmForward computes one image's convolution without bias, y = W·im2col(x)
 // ([cout, oh·ow]), band by band. col is scratch of colSize floats (unused

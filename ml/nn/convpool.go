@@ -214,7 +214,7 @@ func (op *convPoolOp) preGrad(i int, out, dout, dpre []float32, db []float64) {
 		plane := dpre[co*ohw : (co+1)*ohw]
 		var sum float32
 		if k == 2 {
-			sum = kern.preGrad2(po, pd, pa, plane, g.oh, g.ow, op.ph, op.pw)
+			sum = simd.planes.preGrad2(po, pd, pa, plane, g.oh, g.ow, op.ph, op.pw)
 		} else {
 			for oy := 0; oy < op.ph; oy++ {
 				for ox := 0; ox < op.pw; ox++ {

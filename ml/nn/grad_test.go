@@ -28,8 +28,8 @@ func backends(t *testing.T) []BLAS {
 }
 
 func backendName(b BLAS) string {
-	if _, ok := b.(goBLAS); ok {
-		return "go"
+	if _, ok := b.(portableBLAS); ok {
+		return "portable"
 	}
 	return "openblas"
 }

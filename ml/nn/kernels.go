@@ -2,7 +2,7 @@ package nn
 
 // planeKernels are the loops that dominate a training step outside the
 // matrix products. Each has a Go implementation; cgo builds on CPUs with
-// AVX2 replace them with C/AVX2 versions (kernels_cgo.go) that compute the
+// AVX2 replace them (unless CGX_SIMD=off) with C/AVX2 versions (kernels_cgo.go) that compute the
 // same bits: they only compare, select, copy and add elementwise, and sum in
 // the same order.
 type planeKernels struct {
@@ -24,12 +24,8 @@ type planeKernels struct {
 var goKernels = planeKernels{name: "Go", pool2: pool2Go, preGrad2: preGrad2Go, col2imSame: col2imSameGo}
 
 // PlaneKernels names the implementation of the non-BLAS loops in use:
-// "C/AVX2" (cgo build on a CPU with AVX2) or "Go".
-func PlaneKernels() string { return kern.name }
-
-// kern is goKernels unless kernels_cgo.go's init found AVX2; set once at
-// init and never written again.
-var kern = goKernels
+// "C/AVX2" (cgo build on a CPU with AVX2, CGX_SIMD not off) or "Go".
+func PlaneKernels() string { return simd.planes.name }
 
 func pool2Go(x, y []float32, arg []uint8, w, ph, pw int) {
 	// Branch-free: each candidate becomes a key whose high bits order like

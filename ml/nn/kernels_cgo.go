@@ -4,6 +4,8 @@ package nn
 
 /*
 #cgo CFLAGS: -O2
+// No contraction of a*b+c into an FMA (cgo does not accept -ffp-contract).
+#pragma GCC optimize("fp-contract=off")
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
@@ -171,10 +173,15 @@ import (
 // to the Go ones (TestKernelsAgree).
 var cKernels = planeKernels{name: "C/AVX2", pool2: pool2C, preGrad2: preGrad2C, col2imSame: col2imSameC}
 
-func init() {
+// archPlaneKernels returns the C/AVX2 kernels on CPUs with AVX2. They only
+// compare, select, copy and add (no multiply-add to contract, and C is
+// compiled with -ffp-contract=off besides), summing in the Go kernels'
+// order, so they give the same bits.
+func archPlaneKernels() planeKernels {
 	if cpu.X86.HasAVX2 {
-		kern = cKernels
+		return cKernels
 	}
+	return goKernels
 }
 
 func f32p(v []float32) *C.float { return (*C.float)(unsafe.Pointer(unsafe.SliceData(v))) }

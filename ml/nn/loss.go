@@ -20,7 +20,7 @@ import (
 // give the sum, whose gradient with respect to each image's inputs is that
 // image's own loss gradient (per-image fitting); a zero row drops an image
 // (one that already reached its target). The softmax is computed stably in
-// float64.
+// float64, with portable exp and log (expP, logP).
 func WeightedCrossEntropy(logits, targets *gorgonia.Node) (*gorgonia.Node, error) {
 	ls, err := shapeOf(logits, 2, "cross-entropy logits")
 	if err != nil {
@@ -57,9 +57,9 @@ func logSoftmaxRow(z []float32, out []float64) {
 	}
 	var s float64
 	for _, v := range z {
-		s += math.Exp(float64(v) - m)
+		s += expP(float64(v) - m)
 	}
-	lse := m + math.Log(s)
+	lse := m + logP(s)
 	for j, v := range z {
 		out[j] = float64(v) - lse
 	}
@@ -103,7 +103,7 @@ func (op *crossEntropyOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 		logSoftmaxRow(z[i*k:(i+1)*k], ls)
 		for j, w := range t[i*k : (i+1)*k] {
 			if w != 0 {
-				loss -= float64(w) * ls[j]
+				loss -= float64(float64(w) * ls[j])
 			}
 		}
 	}
@@ -162,7 +162,7 @@ func (op *crossEntropyGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 			tsum += float64(w)
 		}
 		for j := range tr {
-			dz[i*k+j] = float32(float64(g) * (math.Exp(ls[j])*tsum - float64(tr[j])))
+			dz[i*k+j] = float32(float64(g) * (float64(expP(ls[j])*tsum) - float64(tr[j])))
 		}
 	}
 	return out, nil

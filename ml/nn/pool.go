@@ -96,7 +96,7 @@ func (op *maxPoolOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 // the row-major offset within its window of each first maximum.
 func maxPoolPlane(x, y []float32, arg []uint8, w, oh, ow, k int) {
 	if k == 2 && arg != nil {
-		kern.pool2(x, y, arg, w, oh, ow)
+		simd.planes.pool2(x, y, arg, w, oh, ow)
 		return
 	}
 	for oy := 0; oy < oh; oy++ {

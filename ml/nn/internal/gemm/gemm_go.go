@@ -1,0 +1,48 @@
+package gemm
+
+// Go returns the pure-Go micro-kernel, used on every CPU when SIMD is off.
+func Go() Kernel { return goKernel }
+
+// goKernel is the pure-Go micro-kernel: a 4×4 tile held in 16 variables.
+// Each product is converted to float32 before it is added, which forbids the
+// compiler from fusing the multiply and the add (Go may otherwise fuse
+// x*y+z on arm64, and on amd64 from GOAMD64=v3).
+var goKernel = Kernel{Name: "Go", mr: 4, nr: 4, fn: kernelGo4x4}
+
+func kernelGo4x4(kc int, ap, bp, c []float32, ldc int) {
+	r0 := c[0:4:4]
+	r1 := c[ldc : ldc+4 : ldc+4]
+	r2 := c[2*ldc : 2*ldc+4 : 2*ldc+4]
+	r3 := c[3*ldc : 3*ldc+4 : 3*ldc+4]
+	c00, c01, c02, c03 := r0[0], r0[1], r0[2], r0[3]
+	c10, c11, c12, c13 := r1[0], r1[1], r1[2], r1[3]
+	c20, c21, c22, c23 := r2[0], r2[1], r2[2], r2[3]
+	c30, c31, c32, c33 := r3[0], r3[1], r3[2], r3[3]
+	ap, bp = ap[:4*kc], bp[:4*kc]
+	for p := 0; p+4 <= len(ap); p += 4 {
+		a := ap[p : p+4 : p+4]
+		b := bp[p : p+4 : p+4]
+		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
+		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+		c00 += float32(a0 * b0)
+		c01 += float32(a0 * b1)
+		c02 += float32(a0 * b2)
+		c03 += float32(a0 * b3)
+		c10 += float32(a1 * b0)
+		c11 += float32(a1 * b1)
+		c12 += float32(a1 * b2)
+		c13 += float32(a1 * b3)
+		c20 += float32(a2 * b0)
+		c21 += float32(a2 * b1)
+		c22 += float32(a2 * b2)
+		c23 += float32(a2 * b3)
+		c30 += float32(a3 * b0)
+		c31 += float32(a3 * b1)
+		c32 += float32(a3 * b2)
+		c33 += float32(a3 * b3)
+	}
+	r0[0], r0[1], r0[2], r0[3] = c00, c01, c02, c03
+	r1[0], r1[1], r1[2], r1[3] = c10, c11, c12, c13
+	r2[0], r2[1], r2[2], r2[3] = c20, c21, c22, c23
+	r3[0], r3[1], r3[2], r3[3] = c30, c31, c32, c33
+}

@@ -1,0 +1,123 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// reference computes C = alpha·op(A)·op(B) + beta·C exactly as the package
+// comment defines it, one element at a time.
+func reference(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float32
+			switch beta {
+			case 0:
+			case 1:
+				s = c[i*ldc+j]
+			default:
+				s = float32(beta * c[i*ldc+j])
+			}
+			for p := 0; p < k; p++ {
+				ai, bi := i*lda+p, p*ldb+j
+				if transA {
+					ai = p*lda + i
+				}
+				if transB {
+					bi = j*ldb + p
+				}
+				av, bv := a[ai], b[bi]
+				if alpha != 1 {
+					av = float32(alpha * av)
+				}
+				s += float32(av * bv)
+			}
+			c[i*ldc+j] = s
+		}
+	}
+}
+
+// kernels lists every kernel this CPU can run.
+func kernels() []Kernel {
+	ks := []Kernel{Go()}
+	if b := Best(); b.Name != Go().Name {
+		ks = append(ks, b)
+	}
+	return append(ks, extraKernels()...)
+}
+
+// randMat fills r×ld values with a mix of magnitudes so that roundings
+// depend on the order of operations.
+func randMat(rng *rand.Rand, r, ld int) []float32 {
+	v := make([]float32, max(r, 1)*ld)
+	for i := range v {
+		v[i] = float32((rng.Float64()*2 - 1) * math.Pow(2, float64(rng.IntN(16)-8)))
+	}
+	return v
+}
+
+// TestKernelsMatchDefinition: every kernel gives the bits of the defining
+// loop, for shapes on and off every tile and block edge, all transpositions
+// and alpha/beta cases, with padded strides left untouched.
+func TestKernelsMatchDefinition(t *testing.T) {
+	sizes := [][3]int{
+		{1, 1, 1}, {1, 17, 3}, {6, 16, 1}, {7, 17, 5}, {5, 31, 33}, {13, 15, 2},
+		{12, 32, 64}, {97, 33, 9}, {31, 513, 7}, {40, 70, 257}, {100, 600, 300}, {4, 4, 0},
+	}
+	rng := rand.New(rand.NewPCG(13, 1))
+	for _, mk := range kernels() {
+		for _, d := range sizes {
+			m, n, k := d[0], d[1], d[2]
+			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+				for _, ab := range [][2]float32{{1, 0}, {1, 1}, {0.7, -1.3}} {
+					name := fmt.Sprintf("%s/%dx%dx%d/trans%v/alpha%v-beta%v", mk.Name, m, n, k, tr, ab[0], ab[1])
+					lda, ldb, ldc := k+1, n+2, n+3
+					ar, br := m, k
+					if tr[0] {
+						lda, ar = m+1, k
+					}
+					if tr[1] {
+						ldb, br = k+2, n
+					}
+					a, b, c := randMat(rng, ar, lda), randMat(rng, br, ldb), randMat(rng, m, ldc)
+					want := append([]float32(nil), c...)
+					reference(tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], want, ldc)
+					got := append([]float32(nil), c...)
+					Sgemm(mk, tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], got, ldc)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s: c[%d,%d] = %v (%#x), want %v (%#x)", name, i/ldc, i%ldc, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBetaZeroClearsNaN: beta 0 overwrites C whatever it held, as BLAS does.
+func TestBetaZeroClearsNaN(t *testing.T) {
+	for _, mk := range kernels() {
+		c := []float32{float32(math.NaN()), float32(math.Inf(1))}
+		Sgemm(mk, false, false, 1, 2, 1, 1, []float32{2}, 1, []float32{3, 4}, 2, 0, c, 2)
+		if c[0] != 6 || c[1] != 8 {
+			t.Fatalf("%s: got %v, want [6 8]", mk.Name, c)
+		}
+	}
+}
+
+func BenchmarkKernels(b *testing.B) {
+	const m, n, k = 192, 512, 256
+	rng := rand.New(rand.NewPCG(1, 2))
+	a, bm, c := randMat(rng, m, k), randMat(rng, k, n), make([]float32, m*n)
+	for _, mk := range kernels() {
+		b.Run(mk.Name, func(b *testing.B) {
+			for b.Loop() {
+				Sgemm(mk, false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+			}
+			b.ReportMetric(float64(2*m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
