@@ -3,7 +3,8 @@ package experiments
 import "strings"
 
 // keyLines maps each dotted key path of a TOML document ("style.steps",
-// "profiles.smoke.datasets.cg.count") to the 1-based line that defines it, so
+// "profiles.smoke.datasets.cg.count") to the 1-based line that first defines
+// it (for a table, its first header or dotted key, parents included), so
 // errors found after decoding can point at file:line. It understands table
 // headers, dotted and quoted keys and multi-line strings; keys inside inline
 // tables map to the line of the inline table's key.
@@ -34,9 +35,12 @@ func keyLines(text string) map[string]int {
 			inner := strings.TrimPrefix(strings.TrimPrefix(t, "["), "[")
 			end := closingBracket(inner)
 			table = splitKey(inner[:end])
-			full := strings.Join(table, ".")
-			if _, ok := lines[full]; !ok {
-				lines[full] = n
+			// The header defines its parent tables too, where nothing did before.
+			for j := range table {
+				p := strings.Join(table[:j+1], ".")
+				if _, ok := lines[p]; !ok {
+					lines[p] = n
+				}
 			}
 			continue
 		}

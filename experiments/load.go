@@ -3,6 +3,7 @@ package experiments
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -23,19 +24,58 @@ type File struct {
 	lines map[string]int
 }
 
-// LoadFile reads and decodes the spec at path.
+// LoadFile reads and decodes the spec at path, a regular file of at most
+// MaxSpecBytes: a device, pipe or folder is refused before it is read (a
+// pipe with no writer would wait forever).
 func LoadFile(path string) (*File, error) {
-	b, err := os.ReadFile(path)
+	// Stat before opening: opening a named pipe waits for a writer.
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read spec %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, notRegular(path, st.Mode())
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read spec %s: %w", path, err)
+	}
+	defer fh.Close()
+	if st, err = fh.Stat(); err != nil {
+		return nil, fmt.Errorf("read spec %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() { // replaced since the first look
+		return nil, notRegular(path, st.Mode())
+	}
+	if st.Size() > MaxSpecBytes {
+		return nil, tooLarge(path, st.Size())
+	}
+	b, err := io.ReadAll(io.LimitReader(fh, MaxSpecBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read spec %s: %w", path, err)
 	}
 	return Parse(path, b)
 }
 
+func notRegular(path string, mode os.FileMode) error {
+	what := "a folder"
+	if !mode.IsDir() {
+		what = "a special file (" + mode.Type().String() + ")"
+	}
+	return specErrorf("%s: is not a regular file but %s; give the path of a .toml spec file", path, what)
+}
+
+func tooLarge(path string, size int64) error {
+	return specErrorf("%s: the spec is %d bytes; the limit is %d (1 MiB): a spec holds settings, not data", path, size, MaxSpecBytes)
+}
+
 // Parse decodes spec text strictly: unknown keys, wrong types, sections that
 // do not belong to the spec's kind and invalid values (in the base and in every
 // profile) are errors naming path:line and the key.
 func Parse(path string, text []byte) (*File, error) {
+	if len(text) > MaxSpecBytes {
+		return nil, tooLarge(path, int64(len(text)))
+	}
 	f := &File{Path: path, Text: string(text), lines: keyLines(string(text))}
 	var head struct {
 		Format int    `toml:"format"`
@@ -77,6 +117,10 @@ func Parse(path string, text []byte) (*File, error) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
+		if len(name) > MaxProfileNameBytes || !profileRE.MatchString(name) {
+			return nil, f.errorf("profiles."+name, "profile name %q must be 1 to %d of a-z, 0-9, '_' and '-'",
+				clip(name), MaxProfileNameBytes)
+		}
 		if _, err := f.Resolve(name); err != nil {
 			return nil, err
 		}
@@ -161,7 +205,7 @@ func (f *File) checkKeys(prefix string, undecoded []toml.Key) error {
 		if len(rel) > 1 {
 			where = "in [" + strings.Join(rel[:len(rel)-1], ".") + "]"
 		}
-		return f.errorf(path, "unknown key %q %s; allowed keys: %s", rel[len(rel)-1], where, quoteList(allowed))
+		return f.errorf(path, "unknown key %q %s; allowed keys: %s", clip(rel[len(rel)-1]), clip(where), quoteList(allowed))
 	}
 	return nil
 }
@@ -220,7 +264,7 @@ func (f *File) errorf(key, format string, a ...any) error {
 		}
 		k = k[:i]
 	}
-	return specErrorf("%s: %s: %s", loc, key, fmt.Sprintf(format, a...))
+	return specErrorf("%s: %s: %s", loc, clip(key), fmt.Sprintf(format, a...))
 }
 
 func quoteList(items []string) string {

@@ -4,11 +4,28 @@ import (
 	"slices"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/internal/keys"
+	"github.com/cgx-dev/cgx/ml/manip"
+	"github.com/cgx-dev/cgx/study"
 )
 
 // FormatVersion is the spec format this build reads. A spec's `format` key must
 // equal it; specs written for a newer cgx are refused with a clear error.
 const FormatVersion = 1
+
+// Size limits of a spec (docs/SPEC.md). A spec holds settings, not data: the
+// limits are far above any real spec and keep a mistaken or hostile file from
+// being stored in every run record and printed whole in every message.
+const (
+	MaxSpecBytes        = 1 << 20 // the spec file
+	MaxNameBytes        = 128     // name
+	MaxDescriptionBytes = 4096    // description
+	MaxPathBytes        = 4096    // datasets.*.path and datasets.*.masks
+	MaxProfileNameBytes = 64      // the name of a [profiles.NAME] table
+	MaxSeeds            = 1000    // content.seeds entries
+)
 
 // Kind names what an experiment does.
 type Kind string
@@ -113,18 +130,21 @@ type Segmentation struct {
 	LearningRate float64  `toml:"learning_rate"`
 }
 
-// Allowed values, used by validation and documented in docs/SPEC.md.
+// Allowed values, used by validation and documented in docs/SPEC.md. The
+// lists of things other packages define are taken from those packages'
+// registries, so a manipulation, sampler, generator or policy added there is
+// accepted here at once; registry_test.go checks the rest (experiments,
+// domains, directions) against the packages that implement them.
 var (
-	Manipulations = []string{"brightness-contrast", "patch-brightness-contrast", "hsv", "blur",
-		"channel-blur", "noise", "exposure"}
-	Directions   = []string{"cg-to-real", "real-to-cg"}
-	Samplers     = []string{"tpe", "cmaes", "random"}
-	Experiments  = []string{"exp1", "exp2"}
-	Sources      = []string{"generate", "folder"}
-	Policies     = []string{"crop", "pad", "stretch"}
-	Domains      = []string{"cg", "real"}
-	Generators   = []string{"products", "exp1-lying", "exp1-standing", "exp2-random", "exp2-shelf"}
-	ProfileNames = []string{"smoke", "default", "paper"}
+	Manipulations = manip.Names()                    // ml/manip's registry
+	Directions    = keys.Directions()                // the fitting directions ml/fit implements
+	Samplers      = study.Samplers()                 // package study's samplers
+	Experiments   = []string{"exp1", "exp2"}         // blender.NewContentSpace's experiments
+	Sources       = []string{"generate", "folder"}   // how the runner makes a dataset
+	Policies      = slices.Clone(blender.Policies)   // blender's resize policies
+	Domains       = []string{"cg", "real"}           // blender's style domains a generated set may use
+	Generators    = slices.Clone(blender.Generators) // blender's scene generators
+	ProfileNames  = []string{"smoke", "default", "paper"}
 )
 
 // defaults returns a spec holding every default for kind; decoding a spec file

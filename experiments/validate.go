@@ -1,12 +1,44 @@
 package experiments
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
+var (
+	nameRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
+	profileRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+)
+
+// clip shortens s for an error message: at most 60 bytes of it (cut at a
+// rune boundary) and its length, so a huge value is never printed whole.
+func clip(s string) string {
+	const keep = 60
+	if len(s) <= keep {
+		return s
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", s[:cut], len(s))
+}
+
+// controlChar returns the first control character of s other than newline
+// and tab, and whether there is one.
+func controlChar(s string) (rune, bool) {
+	i := strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' })
+	if i < 0 {
+		return 0, false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return r, true
+}
 
 // validate checks every value of s; prefix is "" for the base spec or
 // "profiles.NAME" so that errors point at the key that set the value (the
@@ -14,7 +46,14 @@ var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*$`)
 func (f *File) validate(s Spec, prefix string) error {
 	v := validator{f: f, prefix: prefix}
 	v.check("name", s.Name != "", "missing; give the experiment a name such as \"style/blur\"")
-	v.check("name", s.Name == "" || nameRE.MatchString(s.Name), "%q may use only a-z, 0-9, '.', '_', '-' and '/'", s.Name)
+	v.check("name", len(s.Name) <= MaxNameBytes, "is %d bytes long; the limit is %d: give a short name such as \"style/blur\"",
+		len(s.Name), MaxNameBytes)
+	v.check("name", s.Name == "" || nameRE.MatchString(s.Name), "%q may use only a-z, 0-9, '.', '_', '-' and '/'", clip(s.Name))
+	v.check("description", len(s.Description) <= MaxDescriptionBytes,
+		"is %d bytes long; the limit is %d: keep it to a paragraph and put the rest in a comment", len(s.Description), MaxDescriptionBytes)
+	if r, bad := controlChar(s.Description); bad {
+		v.check("description", false, "holds the control character %U; only text, newlines and tabs are allowed", r)
+	}
 	v.check("workers", s.Workers >= 0 && s.Workers <= 256, "%d is out of range; use 0 (all cores) to 256", s.Workers)
 
 	v.dataset("datasets.cg", s.Datasets.CG)
@@ -54,7 +93,7 @@ func (v *validator) check(key string, ok bool, format string, a ...any) {
 }
 
 func (v *validator) oneOf(key, value string, allowed []string) {
-	v.check(key, slices.Contains(allowed, value), "%q is not allowed; use one of %s", value, quoteList(allowed))
+	v.check(key, slices.Contains(allowed, value), "%q is not allowed; use one of %s", clip(value), quoteList(allowed))
 }
 
 func (v *validator) subset(key string, values, allowed []string) {
@@ -62,7 +101,7 @@ func (v *validator) subset(key string, values, allowed []string) {
 	seen := map[string]bool{}
 	for _, x := range values {
 		v.oneOf(key, x, allowed)
-		v.check(key, !seen[x], "%q is listed twice", x)
+		v.check(key, !seen[x], "%q is listed twice", clip(x))
 		seen[x] = true
 	}
 }
@@ -92,9 +131,22 @@ func (v *validator) dataset(key string, d Dataset) {
 		v.check(key+".policy", d.Policy == "", "is only for source = \"folder\"")
 	case "folder":
 		v.check(key+".path", d.Path != "", "missing; name the directory of PNG/JPEG images")
+		v.path(key+".path", d.Path)
+		v.path(key+".masks", d.Masks)
 		if d.Policy != "" {
 			v.oneOf(key+".policy", d.Policy, Policies)
 		}
+	}
+}
+
+// path checks a folder path's size and that it holds no control character.
+func (v *validator) path(key, p string) {
+	v.check(key, len(p) <= MaxPathBytes, "is %d bytes long; the limit is %d", len(p), MaxPathBytes)
+	if r, bad := controlChar(p); bad || strings.ContainsAny(p, "\n\t") {
+		if !bad {
+			r, _ = utf8.DecodeRuneInString(p[strings.IndexAny(p, "\n\t"):])
+		}
+		v.check(key, false, "holds the control character %U; rename the folder or fix the path", r)
 	}
 }
 
@@ -141,6 +193,8 @@ func (v *validator) content(s Spec) {
 	v.oneOf("content.experiment", c.Experiment, Experiments)
 	v.subset("content.samplers", c.Samplers, Samplers)
 	v.check("content.seeds", len(c.Seeds) > 0, "is empty; list at least one sampler seed")
+	v.check("content.seeds", len(c.Seeds) <= MaxSeeds, "lists %d seeds; the limit is %d (each seed is one study per sampler)",
+		len(c.Seeds), MaxSeeds)
 	seen := map[int64]bool{}
 	for _, x := range c.Seeds {
 		v.check("content.seeds", !seen[x], "%d is listed twice", x)
