@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/c-bata/goptuna"
 	bolt "go.etcd.io/bbolt"
@@ -161,6 +162,10 @@ func checkJournal(rep *CheckReport, dbPath string, tx *bolt.Tx) {
 		rep.addf("journal "+jpath, "%v", err)
 		return
 	}
+	loss := js.loss(absorbedEpoch(tx), ackOf(dbPath))
+	if loss != "" {
+		rep.addf("journal "+jpath, "acknowledged commits are lost: %s", loss)
+	}
 	if len(pend) == 0 {
 		return
 	}
@@ -180,7 +185,7 @@ func checkJournal(rep *CheckReport, dbPath string, tx *bolt.Tx) {
 		}
 	}
 	rep.Notes = append(rep.Notes, fmt.Sprintf("journal %s holds %d trial records in %d commits that are not in the file yet (its writing process stopped); the next cgx command that writes to the database replays them", jpath, js.trials(), len(pend)))
-	if js.stop != "" {
+	if js.stop != "" && loss == "" {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("journal %s ends with a %s: a commit cut short before it was acknowledged, ignored", jpath, js.stop))
 	}
 }
@@ -456,12 +461,14 @@ func CheckFile(ctx context.Context, path string) (CheckReport, error) {
 	if aerr != nil {
 		return CheckReport{}, err
 	}
-	return checkDamaged(abs, err)
+	return checkDamaged(ctx, abs, err)
 }
 
-// checkDamaged reports on a file that Open refused with openErr, reading it
-// only through the safe page walker.
-func checkDamaged(path string, openErr error) (CheckReport, error) {
+// checkDamaged reports on a file that Open refused with openErr. A file
+// whose structure is sound (the refusal was about lost commits, records or
+// the journal) is checked in full through a read-only bbolt handle; any
+// other is read only through the safe page walker.
+func checkDamaged(ctx context.Context, path string, openErr error) (CheckReport, error) {
 	rep := CheckReport{Path: path}
 	f, err := os.Open(path)
 	if err != nil {
@@ -474,14 +481,40 @@ func checkDamaged(path string, openErr error) (CheckReport, error) {
 	}
 	set := newSalvageSet()
 	frep := validateFile(f, fi.Size(), set.visit)
-	addFileReport(&rep, path, &frep)
-	set.finish(path, &rep)
-	if fi.Size() == 0 {
-		rep.addf("file", "%v", openErr)
+	if frep.ok() && fi.Size() > 0 {
+		// Sound structure: bbolt may read it (the guard checks again).
+		tmp := &Store{path: path, objects: filepath.Join(filepath.Dir(path), "objects"), opts: defaultOptions()}
+		tmp.opts.acceptLoss = true // report lost commits, do not refuse them
+		db, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: time.Nanosecond, OpenFile: tmp.guard(false, 0)})
+		if err != nil {
+			return rep, err
+		}
+		var metas []ArtifactMeta
+		err = db.View(func(tx *bolt.Tx) error {
+			var err error
+			if rep, err = checkTx(tx, path); err != nil {
+				return err
+			}
+			checkJournal(&rep, path, tx)
+			if tx.Bucket(bucketArtifacts) != nil {
+				metas, _ = listArtifactsTx(tx, "")
+			}
+			return nil
+		})
+		db.Close()
+		if err != nil {
+			return rep, err
+		}
+		if err := checkObjects(ctx, tmp.objects, metas, &rep); err != nil {
+			return rep, err
+		}
+		set = nil
+	} else {
+		addFileReport(&rep, path, &frep)
+		set.finish(path, &rep)
 	}
 	if rep.OK() {
-		// The structure holds: the refusal is about records, the format
-		// record or the journal.
+		// Nothing found, yet Open refused: say why.
 		rep.addf("file", "%v", openErr)
 	}
 	addRecovery(&rep, set)

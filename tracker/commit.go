@@ -150,7 +150,12 @@ func (s *Store) appendJournalLocked(write map[*trialEntry]*goptuna.FrozenTrial, 
 		return err
 	}
 	s.jbuf = payload
-	return s.jr.append(payload)
+	if err := s.jr.append(payload); err != nil {
+		return err
+	}
+	// Lets a damaged last record be told from a torn one (guard.go).
+	_ = s.commit.putJournal(s.jr.epoch, s.jr.seq)
+	return nil
 }
 
 // commitFileLocked writes a commit to the bbolt file in one transaction,

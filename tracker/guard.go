@@ -23,48 +23,70 @@ import (
 // of a commit that survived; it is not synced per commit (a record that
 // lags only weakens the check), but at Close.
 //
-// Layout (32 bytes, little-endian): magic "cgx-commit\n\x00" (12), version
-// u32 = 1, txid u64, zero u32, CRC-32C of bytes 0..27 (u32).
+// It also keeps the journal's last acknowledged record (epoch and seq),
+// written after each journal append, so that a damaged last record of the
+// journal is told from one torn by a crash.
+//
+// Layout (48 bytes, little-endian): magic "cgx-commit\n\x00" (12), version
+// u32 = 1, txid u64, journal epoch u64, journal seq u64, zero u32, CRC-32C
+// of bytes 0..43 (u32).
 const (
 	commitMagic   = "cgx-commit\n\x00"
 	commitVersion = 1
-	commitRecSize = 32
+	commitRecSize = 48
 )
 
 func commitPath(dbPath string) string { return dbPath + ".commit" }
 
-func encodeCommitRecord(txid uint64) []byte {
+// commitInfo is the content of a commit record.
+type commitInfo struct {
+	txid uint64
+	ack  journalAck
+}
+
+func encodeCommitRecord(c commitInfo) []byte {
 	b := make([]byte, commitRecSize)
 	copy(b, commitMagic)
 	binary.LittleEndian.PutUint32(b[12:], commitVersion)
-	binary.LittleEndian.PutUint64(b[16:], txid)
-	binary.LittleEndian.PutUint32(b[28:], crc32.Checksum(b[:28], castagnoli))
+	binary.LittleEndian.PutUint64(b[16:], c.txid)
+	binary.LittleEndian.PutUint64(b[24:], c.ack.epoch)
+	binary.LittleEndian.PutUint64(b[32:], c.ack.seq)
+	binary.LittleEndian.PutUint32(b[44:], crc32.Checksum(b[:44], castagnoli))
 	return b
 }
 
-// readCommitRecord returns the recorded txid; ok is false when there is no
-// record, and damaged describes a record that does not decode (it is then
-// ignored: the next commit rewrites it).
-func readCommitRecord(dbPath string) (txid uint64, ok bool, damaged string) {
+// readCommitRecord returns the record; ok is false when there is none, and
+// damaged describes a record that does not decode (it is then ignored: the
+// next commit rewrites it).
+func readCommitRecord(dbPath string) (c commitInfo, ok bool, damaged string) {
 	b, err := os.ReadFile(commitPath(dbPath))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return 0, false, ""
+		return c, false, ""
 	case err != nil:
-		return 0, false, err.Error()
+		return c, false, err.Error()
 	case len(b) != commitRecSize || string(b[:12]) != commitMagic ||
-		binary.LittleEndian.Uint32(b[28:]) != crc32.Checksum(b[:28], castagnoli):
-		return 0, false, fmt.Sprintf("%s is not a valid commit record (%d bytes)", commitPath(dbPath), len(b))
+		binary.LittleEndian.Uint32(b[44:]) != crc32.Checksum(b[:44], castagnoli):
+		return c, false, fmt.Sprintf("%s is not a valid commit record (%d bytes)", commitPath(dbPath), len(b))
 	case binary.LittleEndian.Uint32(b[12:]) != commitVersion:
-		return 0, false, fmt.Sprintf("%s has version %d", commitPath(dbPath), binary.LittleEndian.Uint32(b[12:]))
+		return c, false, fmt.Sprintf("%s has version %d", commitPath(dbPath), binary.LittleEndian.Uint32(b[12:]))
 	}
-	return binary.LittleEndian.Uint64(b[16:]), true, ""
+	c.txid = binary.LittleEndian.Uint64(b[16:])
+	c.ack = journalAck{epoch: binary.LittleEndian.Uint64(b[24:]), seq: binary.LittleEndian.Uint64(b[32:])}
+	return c, true, ""
+}
+
+// ackOf returns the journal acknowledgement the commit record holds.
+func ackOf(dbPath string) journalAck {
+	c, _, _ := readCommitRecord(dbPath)
+	return c.ack
 }
 
 // commitRecord is a writer's open commit record.
 type commitRecord struct {
 	f      *os.File
 	noSync bool
+	cur    commitInfo
 }
 
 func openCommitRecord(dbPath string, noSync bool) (*commitRecord, error) {
@@ -78,13 +100,26 @@ func openCommitRecord(dbPath string, noSync bool) (*commitRecord, error) {
 	if created && !noSync {
 		_ = syncDir(filepath.Dir(path))
 	}
-	return &commitRecord{f: f, noSync: noSync}, nil
+	c := &commitRecord{f: f, noSync: noSync}
+	c.cur, _, _ = readCommitRecord(dbPath)
+	return c, nil
 }
 
-// put records txid. A failed write leaves an older record, which only
-// weakens the check, so callers may ignore the error.
+// put records a commit to the file. A failed write leaves an older record,
+// which only weakens the checks, so callers may ignore the error.
 func (c *commitRecord) put(txid uint64) error {
-	_, err := c.f.WriteAt(encodeCommitRecord(txid), 0)
+	c.cur.txid = txid
+	_, err := c.f.WriteAt(encodeCommitRecord(c.cur), 0)
+	return err
+}
+
+// putJournal records an acknowledged journal record.
+func (c *commitRecord) putJournal(epoch, seq uint64) error {
+	if c == nil {
+		return nil
+	}
+	c.cur.ack = journalAck{epoch: epoch, seq: seq}
+	_, err := c.f.WriteAt(encodeCommitRecord(c.cur), 0)
 	return err
 }
 
@@ -171,9 +206,9 @@ func (s *Store) vet(f *os.File) error {
 // vetEmpty refuses an empty file that the commit record says held commits
 // (bbolt would make it a new, empty database).
 func (s *Store) vetEmpty() error {
-	if rec, ok, _ := readCommitRecord(s.path); ok && rec > 0 && !s.opts.acceptLoss {
+	if rec, ok, _ := readCommitRecord(s.path); ok && rec.txid > 0 && !s.opts.acceptLoss {
 		return tagf(ErrCorruptDB, "database %s is empty, but %d commits were made to it (%s): it was cut short or replaced; nothing was changed; restore it from a backup, or accept the loss and start anew with 'cgx check --accept-loss'",
-			s.path, rec, commitPath(s.path))
+			s.path, rec.txid, commitPath(s.path))
 	}
 	return nil
 }
@@ -191,7 +226,8 @@ func (s *Store) vetCommit(rep *fileReport) error {
 
 // rollbackProblem describes commits the file lost, "" if none.
 func rollbackProblem(path string, rep *fileReport) string {
-	rec, ok, _ := readCommitRecord(path)
+	c, ok, _ := readCommitRecord(path)
+	rec := c.txid
 	if !ok || rec <= rep.txid {
 		return ""
 	}

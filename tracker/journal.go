@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/c-bata/goptuna"
 	bolt "go.etcd.io/bbolt"
@@ -84,6 +86,22 @@ type journalScan struct {
 	entries []journalEntry
 	end     int64  // offset after the last intact record
 	stop    string // why the scan stopped before a zero-filled area, "" if it did not
+	// bad is the record the scan stopped at (torn, failing its CRC, or not
+	// decoding), nil when it ended on zeros or an older epoch; ahead holds
+	// the intact records of the same epoch found after it, which prove
+	// that it was acknowledged (records are written one after another,
+	// each synced before the next).
+	bad   *journalBad
+	ahead []journalEntry
+}
+
+// journalBad is the record a journal scan stopped at.
+type journalBad struct {
+	off   int64
+	seq   uint64 // the seq it should have
+	epoch uint64 // its epoch, 0 if unknown
+	why   string
+	whole bool // its checksum holds: it was written whole, so acknowledged
 }
 
 // trials counts the trials the scanned records carry.
@@ -134,23 +152,34 @@ func scanJournal(path string) (journalScan, error) {
 		sum := binary.LittleEndian.Uint32(rest[4:8])
 		epoch := binary.LittleEndian.Uint64(rest[8:16])
 		seq := binary.LittleEndian.Uint64(rest[16:24])
+		want := uint64(len(js.entries)) + 1
+		known := js.epoch // the epoch a bad record belongs to, if known
+		if known == 0 && seq == want {
+			known = epoch
+		}
 		if n > journalMaxRecord || int64(len(rest)) < journalRecHeader+n {
 			js.stop = fmt.Sprintf("torn record at offset %d", off)
+			js.stopAt(raw, off, want, known, "cut short", dc)
 			break
 		}
 		if crc32.Checksum(rest[8:journalRecHeader+n], castagnoli) != sum {
 			js.stop = fmt.Sprintf("torn or damaged record at offset %d", off)
+			js.stopAt(raw, off, want, known, "fails its checksum", dc)
 			break
 		}
 		if js.epoch == 0 {
 			js.epoch = epoch
 		}
-		if epoch != js.epoch || seq != uint64(len(js.entries))+1 {
+		if epoch != js.epoch || seq != want {
 			break // an older epoch's record behind the tail
 		}
 		e, err := decodeJournalPayload(rest[journalRecHeader:journalRecHeader+n], dc)
 		if err != nil {
-			return js, tagf(ErrCorruptDB, "journal %s: record %d of epoch %d at offset %d: %v; move the journal aside to drop its trials", path, seq, epoch, off, err)
+			// Written whole (its checksum holds), so acknowledged: damage.
+			js.stop = fmt.Sprintf("record %d of epoch %d at offset %d does not decode (%v)", seq, epoch, off, err)
+			js.bad = &journalBad{off: off, seq: seq, epoch: epoch, why: fmt.Sprintf("does not decode (%v)", err), whole: true}
+			js.ahead = scanAhead(raw, off+journalRecHeader+n, seq, epoch, dc)
+			break
 		}
 		e.seq = seq
 		js.entries = append(js.entries, e)
@@ -158,6 +187,124 @@ func scanJournal(path string) (journalScan, error) {
 		js.end = off
 	}
 	return js, nil
+}
+
+// stopAt records the record the scan stopped at and looks past it.
+func (js *journalScan) stopAt(raw []byte, off int64, seq, epoch uint64, why string, dc distCache) {
+	js.bad = &journalBad{off: off, seq: seq, epoch: epoch, why: why}
+	if epoch != 0 {
+		js.ahead = scanAhead(raw, off+1, seq, epoch, dc)
+	}
+}
+
+// scanAhead finds, from offset from on, the intact records of epoch with a
+// seq above after, in order: commits acknowledged after a damaged one. A
+// record's length may be damaged, so every offset is tried (cheap filters
+// on epoch and seq come before the checksum).
+func scanAhead(raw []byte, from int64, after, epoch uint64, dc distCache) []journalEntry {
+	var out []journalEntry
+	next := after + 1
+	for o := from; o+journalRecHeader <= int64(len(raw)); o++ {
+		h := raw[o:]
+		if binary.LittleEndian.Uint64(h[8:16]) != epoch {
+			continue
+		}
+		seq := binary.LittleEndian.Uint64(h[16:24])
+		if seq < next || seq > next+journalMaxRecords {
+			continue
+		}
+		n := int64(binary.LittleEndian.Uint32(h[0:4]))
+		if n > journalMaxRecord || int64(len(h)) < journalRecHeader+n ||
+			crc32.Checksum(h[8:journalRecHeader+n], castagnoli) != binary.LittleEndian.Uint32(h[4:8]) {
+			continue
+		}
+		e, err := decodeJournalPayload(h[journalRecHeader:journalRecHeader+n], dc)
+		if err != nil {
+			continue
+		}
+		e.seq = seq
+		out = append(out, e)
+		next = seq + 1
+		o += journalRecHeader + n - 1
+	}
+	return out
+}
+
+// journalAck is what the commit record says the journal acknowledged last.
+type journalAck struct{ epoch, seq uint64 }
+
+// loss describes acknowledged journal records the scan could not read, ""
+// when there are none: the scan stopped at a record that later intact
+// records of its epoch, or the commit record, show was acknowledged, in an
+// epoch the file has not absorbed. A record torn by a crash is no loss: it
+// was never acknowledged.
+func (js *journalScan) loss(absorbed uint64, ack journalAck) string {
+	b := js.bad
+	if b == nil {
+		return ""
+	}
+	epoch := b.epoch
+	if epoch == 0 && ack.epoch > absorbed {
+		epoch = ack.epoch
+	}
+	if epoch == 0 || epoch <= absorbed {
+		return ""
+	}
+	last := uint64(0)
+	if ack.epoch == epoch {
+		last = ack.seq
+	}
+	if b.whole {
+		last = max(last, b.seq)
+	}
+	if n := len(js.ahead); n > 0 {
+		last = max(last, js.ahead[n-1].seq)
+	}
+	if last < b.seq {
+		return ""
+	}
+	lost := fmt.Sprintf("records %d..%d are lost", b.seq, last)
+	if last == b.seq {
+		lost = fmt.Sprintf("record %d is lost", b.seq)
+	}
+	msg := fmt.Sprintf("record %d of epoch %d at offset %d %s, but commits up to record %d were acknowledged: %s",
+		b.seq, epoch, b.off, b.why, last, lost)
+	if len(js.ahead) > 0 {
+		trials := map[int][]int{}
+		n := 0
+		for _, e := range js.ahead {
+			for _, t := range e.trials {
+				trials[t.StudyID] = append(trials[t.StudyID], t.Number)
+				n++
+			}
+		}
+		var parts []string
+		for _, sid := range sortedIntKeys(trials) {
+			parts = append(parts, fmt.Sprintf("study %d numbers %s", sid, numberRanges(trials[sid])))
+		}
+		msg += fmt.Sprintf(" (%d of them still readable, holding %d trial record(s): %s; the rest unknown)", len(js.ahead), n, strings.Join(parts, ", "))
+	}
+	return msg
+}
+
+// numberRanges renders trial numbers as "3-5, 9".
+func numberRanges(nums []int) string {
+	slices.Sort(nums)
+	nums = slices.Compact(nums)
+	var parts []string
+	for i := 0; i < len(nums); {
+		j := i
+		for j+1 < len(nums) && nums[j+1] == nums[j]+1 {
+			j++
+		}
+		if i == j {
+			parts = append(parts, itoa(nums[i]))
+		} else {
+			parts = append(parts, itoa(nums[i])+"-"+itoa(nums[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
 }
 
 func isZero(b []byte) bool { return len(bytes.TrimLeft(b, "\x00")) == 0 }
@@ -431,3 +578,33 @@ func (j *journal) restart() {
 }
 
 func (j *journal) close() error { return j.f.Close() }
+
+// journalLossError is the one-line refusal of a journal that lost
+// acknowledged records.
+func journalLossError(jpath, loss string) error {
+	return tagf(ErrCorruptDB, "journal %s is damaged: %s; nothing was changed; restore the journal from a backup, or continue without the lost commits with 'cgx check --accept-loss' (the journal is kept aside)", jpath, loss)
+}
+
+// keepAside copies a damaged journal to "<journal>.damaged-N" (the first N
+// free) and makes the copy durable, before the journal is overwritten. The
+// journal itself is never deleted here.
+func keepAside(jpath string) (string, error) {
+	raw, err := os.ReadFile(jpath)
+	if err != nil {
+		return "", fmt.Errorf("keep journal %s aside: %w", jpath, err)
+	}
+	for n := 1; ; n++ {
+		dst := fmt.Sprintf("%s.damaged-%d", jpath, n)
+		if _, err := os.Lstat(dst); err == nil {
+			continue
+		}
+		if err := writeFileAtomic(dst, raw, 0o444); err != nil {
+			return "", fmt.Errorf("keep journal %s aside: %w", jpath, err)
+		}
+		return dst, nil
+	}
+}
+
+// KeptAside returns where Open with AcceptLoss copied a damaged journal,
+// "" if it did not.
+func (s *Store) KeptAside() string { return s.keptAside }

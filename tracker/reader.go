@@ -137,6 +137,9 @@ func (r *reader) withFile(fn func(source) error) (err error) {
 			if err != nil {
 				return err
 			}
+			if loss := js.loss(absorbedEpoch(tx), ackOf(path)); loss != "" {
+				return journalLossError(journalPath(path), loss)
+			}
 			r.snap = &snapshot{txid: tx.ID(), fi: fi, trials: map[int][]goptuna.FrozenTrial{}, ov: newOverlay(pend)}
 		}
 		src := snapshotSource{tx: tx, snap: r.snap, path: path}

@@ -36,7 +36,8 @@ type Store struct {
 	commit   *commitRecord // nil until the file is open; guarded by wmu
 	lastTxid uint64        // the last transaction committed, guarded by wmu
 
-	vetted vetted // the file last validated (guard.go)
+	vetted    vetted // the file last validated (guard.go)
+	keptAside string // a damaged journal copied aside at Open (AcceptLoss)
 
 	// Read-only stores.
 	rd *reader
@@ -98,7 +99,8 @@ func (s *Store) openWriter() error {
 	s.db = db
 	s.c = newCache()
 	jpath := journalPath(s.path)
-	var next uint64 // the journal epoch this session appends
+	var next uint64  // the journal epoch this session appends
+	var aside string // where a damaged journal was copied (AcceptLoss)
 	err = s.update(func(tx *bolt.Tx) error {
 		if err := initOrMigrate(tx, s.path, FormatVersion, migrations); err != nil {
 			return err
@@ -127,11 +129,29 @@ func (s *Store) openWriter() error {
 		if err != nil {
 			return err
 		}
+		lostEpoch := uint64(0) // the damaged epoch whose loss is accepted
+		if loss := js.loss(absorbed, ackOf(s.path)); loss != "" {
+			if !s.opts.acceptLoss {
+				return journalLossError(jpath, loss)
+			}
+			if aside, err = keepAside(jpath); err != nil {
+				return err
+			}
+			lostEpoch = max(js.bad.epoch, js.epoch, ackOf(s.path).epoch, absorbed+1)
+		}
 		if len(pend) > 0 {
 			if err := applyJournalTx(tx, pend); err != nil {
 				return fmt.Errorf("replay journal %s: %w", jpath, err)
 			}
 			absorbed = js.epoch
+			if err := putAbsorbedEpoch(tx, absorbed); err != nil {
+				return err
+			}
+		}
+		if lostEpoch > absorbed {
+			// The damaged epoch counts as absorbed: its unreadable
+			// remains are never read again.
+			absorbed = lostEpoch
 			if err := putAbsorbedEpoch(tx, absorbed); err != nil {
 				return err
 			}
@@ -148,6 +168,7 @@ func (s *Store) openWriter() error {
 		_ = s.commit.put(s.lastTxid)
 		s.jr, err = openJournal(jpath, next, s.opts.noSync)
 	}
+	s.keptAside = aside
 	if err != nil {
 		db.Close()
 		s.commit.close()
