@@ -20,7 +20,8 @@ import (
 )
 
 // FolderSpec describes a dataset read from a directory of PNG and JPEG
-// images (not recursive, hidden files skipped, sorted by name).
+// images (not recursive, hidden files skipped, sorted by name; only regular
+// files and links to them are read).
 //
 // Masks is optional: a directory holding, for image NAME.ext, an instance
 // id map NAME.png (8- or 16-bit grey, or paletted; value = instance id,
@@ -78,11 +79,15 @@ type folderFile struct {
 }
 
 // listFolder returns the folder's images in name order with their masks,
-// and the digest of everything that determines the dataset.
-func listFolder(f FolderSpec) ([]folderFile, string, error) {
+// and the digest of everything that determines the dataset. Only regular
+// files (or links to them) are read: a pipe, socket or device with an image
+// name is skipped with a note, so it can neither hang the import nor feed it
+// endless bytes. Every image header is checked against the pixel limit
+// before anything is decoded.
+func listFolder(ctx context.Context, f FolderSpec, cfg folderConfig) ([]folderFile, string, error) {
 	entries, err := os.ReadDir(f.Dir)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w %s: %v", ErrFolder, f.Dir, err)
+		return nil, "", fmt.Errorf("%w %s: %w", ErrFolder, f.Dir, err)
 	}
 	var coco map[string]*cocoImage
 	maskDir := ""
@@ -94,41 +99,54 @@ func listFolder(f FolderSpec) ([]folderFile, string, error) {
 	if f.Masks != "" {
 		fi, err := os.Stat(f.Masks)
 		if err != nil {
-			return nil, "", fmt.Errorf("%w: masks %s: %v", ErrFolder, f.Masks, err)
+			return nil, "", fmt.Errorf("%w: masks %s: %w", ErrFolder, f.Masks, err)
 		}
 		if fi.IsDir() {
 			maskDir = f.Masks
 		} else {
-			data, err := os.ReadFile(f.Masks)
+			data, err := readRegular(f.Masks, maxCOCOBytes)
 			if err != nil {
-				return nil, "", fmt.Errorf("%w: %v", ErrFolder, err)
+				return nil, "", fmt.Errorf("%w: masks: %w", ErrFolder, err)
 			}
 			if coco, err = parseCOCO(data); err != nil {
-				return nil, "", fmt.Errorf("%w: %s: %v", ErrFolder, f.Masks, err)
+				return nil, "", fmt.Errorf("%w: %s: %w", ErrFolder, f.Masks, err)
 			}
 			fmt.Fprintf(h, "coco %x\n", sha256.Sum256(data))
 		}
 	}
 	var files []folderFile
 	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return nil, "", fmt.Errorf("read folder %s: %w", f.Dir, err)
+		}
 		name := e.Name()
 		ext := strings.ToLower(filepath.Ext(name))
 		if e.IsDir() || strings.HasPrefix(name, ".") || (ext != ".png" && ext != ".jpg" && ext != ".jpeg") {
 			continue
 		}
 		path := filepath.Join(f.Dir, name)
-		data, err := os.ReadFile(path)
+		if kind, ok := regularFile(path, e); !ok {
+			cfg.note(fmt.Sprintf("skipped %s: a %s, not an image file", path, kind))
+			continue
+		}
+		data, err := readRegular(path, cfg.maxBytes())
 		if err != nil {
-			return nil, "", fmt.Errorf("%w: %v", ErrFolder, err)
+			return nil, "", fmt.Errorf("%w: %w", ErrFolder, err)
+		}
+		if err := cfg.checkHeader(path, data); err != nil {
+			return nil, "", err
 		}
 		ff := folderFile{name: name, data: data}
 		fmt.Fprintf(h, "image %s %x\n", name, sha256.Sum256(data))
 		switch {
 		case maskDir != "":
 			ff.maskPath = filepath.Join(maskDir, strings.TrimSuffix(name, filepath.Ext(name))+".png")
-			md, err := os.ReadFile(ff.maskPath)
+			md, err := readRegular(ff.maskPath, cfg.maxBytes())
 			if err != nil {
-				return nil, "", fmt.Errorf("%w: mask for %s: %v", ErrFolder, path, err)
+				return nil, "", fmt.Errorf("%w: mask for %s: %w", ErrFolder, path, err)
+			}
+			if err := cfg.checkHeader(ff.maskPath, md); err != nil {
+				return nil, "", err
 			}
 			fmt.Fprintf(h, "mask %x\n", sha256.Sum256(md))
 		case coco != nil:
@@ -152,11 +170,11 @@ type folderItem struct {
 	objects   int
 }
 
-func convertFolderFile(f FolderSpec, ff folderFile) (folderItem, error) {
+func convertFolderFile(f FolderSpec, cfg folderConfig, ff folderFile) (folderItem, error) {
 	path := filepath.Join(f.Dir, ff.name)
 	img, _, err := image.Decode(bytes.NewReader(ff.data))
 	if err != nil {
-		return folderItem{}, fmt.Errorf("%w: %s: unreadable image: %v", ErrFolder, path, err)
+		return folderItem{}, fmt.Errorf("%w: %s: unreadable image: %w", ErrFolder, path, err)
 	}
 	src := toNRGBA(img)
 	w, h := src.Rect.Dx(), src.Rect.Dy()
@@ -167,23 +185,28 @@ func convertFolderFile(f FolderSpec, ff folderFile) (folderItem, error) {
 	var mask *image.Gray
 	switch {
 	case ff.maskPath != "":
-		md, err := os.ReadFile(ff.maskPath)
+		// The mask's header was checked against the pixel limit when the
+		// folder was listed; a mask of another size is refused undecoded.
+		md, err := readRegular(ff.maskPath, cfg.maxBytes())
 		if err != nil {
-			return folderItem{}, fmt.Errorf("%w: %v", ErrFolder, err)
+			return folderItem{}, fmt.Errorf("%w: %w", ErrFolder, err)
+		}
+		if cfg, err := png.DecodeConfig(bytes.NewReader(md)); err == nil && (cfg.Width != w || cfg.Height != h) {
+			return folderItem{}, fmt.Errorf("%w: mask %s is %dx%d but image %s is %dx%d", ErrFolder, ff.maskPath, cfg.Width, cfg.Height, path, w, h)
 		}
 		mi, err := png.Decode(bytes.NewReader(md))
 		if err != nil {
-			return folderItem{}, fmt.Errorf("%w: %s: unreadable mask: %v", ErrFolder, ff.maskPath, err)
+			return folderItem{}, fmt.Errorf("%w: %s: unreadable mask: %w", ErrFolder, ff.maskPath, err)
 		}
 		if mask, err = maskFromImage(mi); err != nil {
-			return folderItem{}, fmt.Errorf("%w: %s: %v", ErrFolder, ff.maskPath, err)
+			return folderItem{}, fmt.Errorf("%w: %s: %w", ErrFolder, ff.maskPath, err)
 		}
 	case ff.coco != nil:
 		if ff.coco.width != w || ff.coco.height != h {
 			return folderItem{}, fmt.Errorf("%w: %s is %dx%d but %s declares %dx%d", ErrFolder, path, w, h, f.Masks, ff.coco.width, ff.coco.height)
 		}
 		if mask, err = ff.coco.mask(); err != nil {
-			return folderItem{}, fmt.Errorf("%w: %s: %s: %v", ErrFolder, f.Masks, ff.name, err)
+			return folderItem{}, fmt.Errorf("%w: %s: %s: %w", ErrFolder, f.Masks, ff.name, err)
 		}
 	}
 	if mask != nil {
@@ -203,13 +226,18 @@ func convertFolderFile(f FolderSpec, ff folderFile) (folderItem, error) {
 // resized by the spec's policy, stored as PNG artifacts with its mask, and a
 // manifest. The spec digest covers the file names and bytes (not the
 // folder's path), so the same folder read twice, or moved, is a cache hit.
-// Errors name the file at fault.
-func FromFolder(ctx context.Context, store ArtifactStore, spec FolderSpec, opt GenerateOptions) (GenerateResult, error) {
+// Errors name the file at fault. Options bound what one image may cost
+// (WithMaxPixels) and receive notes about skipped files (WithNotes).
+func FromFolder(ctx context.Context, store ArtifactStore, spec FolderSpec, opt GenerateOptions, opts ...FolderOption) (GenerateResult, error) {
 	if err := spec.Validate(); err != nil {
 		return GenerateResult{}, err
 	}
 	spec = spec.normalize()
-	files, digest, err := listFolder(spec)
+	cfg, err := newFolderConfig(opts)
+	if err != nil {
+		return GenerateResult{}, err
+	}
+	files, digest, err := listFolder(ctx, spec, cfg)
 	if err != nil {
 		return GenerateResult{}, err
 	}
@@ -224,7 +252,7 @@ func FromFolder(ctx context.Context, store ArtifactStore, spec FolderSpec, opt G
 	}
 	items := make([]folderItem, len(files))
 	err = forEach(ctx, len(files), workers, func(i int) (err error) {
-		items[i], err = convertFolderFile(spec, files[i])
+		items[i], err = convertFolderFile(spec, cfg, files[i])
 		return err
 	})
 	if cerr := ctx.Err(); cerr != nil {

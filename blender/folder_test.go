@@ -249,7 +249,7 @@ func TestFolderCOCO(t *testing.T) {
   {"id": 3, "image_id": 3, "segmentation": {"size": [5, 6], "counts": "6230009"}},
   {"id": 4, "image_id": 3, "segmentation": [[0, 0, 1, 0, 1, 1, 0, 1]]}
  ]}`), 0o644)
-	files, _, err := listFolder(FolderSpec{Dir: dir, Masks: gt, Size: 32}.normalize())
+	files, _, err := listFolder(ctx, FolderSpec{Dir: dir, Masks: gt, Size: 32}.normalize(), folderConfig{maxPixels: DefaultMaxPixels})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,6 +298,7 @@ func maskString(m *image.Gray) string {
 func TestCOCOErrors(t *testing.T) {
 	tests := []struct{ name, json, want string }{
 		{"not json", `{`, "decode COCO JSON"},
+		{"json position", "{\"images\": [\n  {\"id\": 1,\n   \"width\": \"wide\"}]}", "line 3 column 19"},
 		{"unknown image", `{"images":[],"annotations":[{"id":9,"image_id":5,"segmentation":[]}]}`, "annotation 9: image_id 5"},
 		{"bad size", `{"images":[{"id":1,"file_name":"a","width":0,"height":3}]}`, "size 0x3"},
 		{"duplicate", `{"images":[{"id":1,"file_name":"a","width":1,"height":1},{"id":2,"file_name":"x/a","width":1,"height":1}]}`, "listed twice"},
@@ -308,15 +309,16 @@ func TestCOCOErrors(t *testing.T) {
 		}
 	}
 	segs := []struct{ name, seg, want string }{
-		{"odd polygon", `[[1,2,3]]`, "polygon with 3 coordinates"},
+		{"empty polygon", `[[]]`, "invalid polygon"},
+		{"no polygons", `[]`, "empty polygon list"},
 		{"rle size", `{"size":[2,2],"counts":[4]}`, "does not match"},
-		{"rle overrun", `{"size":[5,6],"counts":[40]}`, "run past"},
-		{"rle string", `{"size":[5,6],"counts":"\u007f"}`, "out of range"},
+		{"rle overrun", `{"size":[5,6],"counts":[40]}`, "add up to 40"},
+		{"rle string", `{"size":[5,6],"counts":"\u007f"}`, "outside '0'..'o'"},
 		{"neither", `"x"`, "polygon list or an RLE object"},
 	}
 	for _, tt := range segs {
-		ci := &cocoImage{width: 6, height: 5, segs: []json.RawMessage{json.RawMessage(tt.seg)}}
-		if _, err := ci.mask(); err == nil || !strings.Contains(err.Error(), tt.want) {
+		ci := &cocoImage{width: 6, height: 5, ids: []int64{7}, segs: []json.RawMessage{json.RawMessage(tt.seg)}}
+		if _, err := ci.mask(); err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "annotation id 7") {
 			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
 		}
 	}

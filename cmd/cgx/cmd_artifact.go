@@ -97,7 +97,7 @@ func runArtifactList(ctx context.Context, g *globals, kind string, asJSON bool) 
 		if m.RunID != 0 {
 			run = fmt.Sprint(m.RunID)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID.String()[:16], m.Kind, m.MediaType, byteSize(m.Size), run, m.Stage, m.Name)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID.String()[:16], safeText(m.Kind), safeText(m.MediaType), byteSize(m.Size), run, safeText(m.Stage), safeText(m.Name))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -158,6 +158,6 @@ func runArtifactCat(ctx context.Context, g *globals, ref, out string) (err error
 	if err := atomicfile.WriteFile(ctx, out, data, 0o644); err != nil {
 		return fmt.Errorf("artifact cat %s: %w", id.String()[:16], err)
 	}
-	fmt.Fprintf(g.stderr, "wrote artifact %s (%s) to %s\n", id, byteSize(int64(len(data))), out)
+	fmt.Fprintf(g.stderr, "wrote artifact %s (%s) to %s\n", id, byteSize(int64(len(data))), safeText(out))
 	return nil
 }

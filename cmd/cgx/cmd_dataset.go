@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,7 +20,8 @@ import (
 const datasetUsage = `Usage: cgx dataset generate --generator G [--count N] [--size N] [--seed N] [--domain D]
                           [--domain-json FILE] [--masks] [--renderer R] [--storage S]
                           [--workers N] [--json]
-       cgx dataset folder DIR [--masks DIR|COCO.json] [--size N] [--policy P] [--label L] [--json]
+       cgx dataset folder DIR [--masks DIR|COCO.json] [--size N] [--policy P] [--label L]
+                          [--max-pixels N] [--json]
        cgx dataset ls [--json]
        cgx dataset show ID [--json]
        cgx dataset export ID -o DIR [--masks]
@@ -48,7 +50,10 @@ instance masks: a directory of PNG id maps named like the images (NAME.png,
 value = instance id, 0 = background) or a COCO instances JSON file (polygon or
 RLE). Images of mixed sizes are brought to --size by --policy: crop (default;
 scale the shorter side, crop the centre), pad (scale the longer side, pad with
-black) or stretch. Errors name the file at fault.
+black) or stretch. Errors name the file at fault. Only regular files (and links
+to them) are read: a pipe or device named like an image is skipped with a note.
+An image or mask whose header declares more than --max-pixels pixels (default
+$CGX_MAX_PIXELS, else 67108864 = 8192x8192) is refused before it is decoded.
 
 ls lists stored datasets; show prints one (ID: a manifest id or spec digest,
 or a unique prefix of 8 or more characters); export writes its images (and
@@ -70,7 +75,8 @@ type datasetOptions struct {
 	workers    int
 	json       bool
 	// folder
-	folder blender.FolderSpec
+	folder    blender.FolderSpec
+	maxPixels int
 	// export
 	out   string
 	masks bool
@@ -106,6 +112,7 @@ func init() {
 				fs.IntVar(&o.folder.Size, "size", 64, "image side in `pixels` (32..512)")
 				fs.StringVar(&o.folder.Policy, "policy", blender.PolicyCrop, "resize `policy`: "+strings.Join(blender.Policies, ", "))
 				fs.StringVar(&o.folder.Label, "label", "", "label of the images (default: the folder's name)")
+				fs.IntVar(&o.maxPixels, "max-pixels", 0, "refuse an image or mask of more than `N` pixels (0 = $"+blender.MaxPixelsEnv+", else "+strconv.Itoa(blender.DefaultMaxPixels)+")")
 				fs.IntVar(&o.workers, "workers", 0, "parallel workers, 0 (all cores) to 256")
 				fs.BoolVar(&o.json, "json", false, "print the result as JSON")
 			case "ls", "show":
@@ -141,6 +148,9 @@ func runDataset(ctx context.Context, g *globals, sub string, o datasetOptions, a
 		if len(args) != 1 {
 			return g.usageErrorf("dataset folder takes one directory")
 		}
+		if o.maxPixels < 0 {
+			return g.usageErrorf("--max-pixels %d: want a positive number of pixels (0 = the default)", o.maxPixels)
+		}
 		o.folder.Dir = args[0]
 		return runDatasetFolder(ctx, g, o)
 	case "ls":
@@ -166,6 +176,7 @@ func runDataset(ctx context.Context, g *globals, sub string, o datasetOptions, a
 func datasetProgress(g *globals, what string) func(done, total int) {
 	var last time.Time
 	start := time.Now()
+	what = safeText(what)
 	return func(done, total int) {
 		if done < total && time.Since(last) < 2*time.Second {
 			return
@@ -219,7 +230,9 @@ func runDatasetFolder(ctx context.Context, g *globals, o datasetOptions) (err er
 	}
 	defer closeInto(&err, st)
 	res, err := blender.FromFolder(ctx, st, o.folder, blender.GenerateOptions{Workers: o.workers,
-		Progress: datasetProgress(g, "folder "+o.folder.Dir)})
+		Progress: datasetProgress(g, "folder "+o.folder.Dir)},
+		blender.WithMaxPixels(o.maxPixels),
+		blender.WithNotes(func(note string) { fmt.Fprintf(g.stderr, "cgx dataset folder: note: %s\n", safeText(note)) }))
 	if err != nil {
 		return err
 	}
@@ -260,7 +273,7 @@ func describeManifest(m *blender.Manifest) string {
 	}
 	if m.Source == "folder" {
 		return fmt.Sprintf("%s from folder %s, %dx%d (%s), label %q, %s",
-			nounCount(len(m.Images), "image"), m.Folder.Dir, m.Size, m.Size, m.Folder.Policy, m.Folder.Label, masks)
+			nounCount(len(m.Images), "image"), safeText(m.Folder.Dir), m.Size, m.Size, m.Folder.Policy, m.Folder.Label, masks)
 	}
 	s := m.Spec
 	return fmt.Sprintf("%s %s, %dx%d, seed %d, domain %s, %s renderer, %s",
@@ -298,7 +311,7 @@ func runDatasetList(ctx context.Context, g *globals, asJSON bool) (err error) {
 		if d.RunID != 0 {
 			run = fmt.Sprint(d.RunID)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.ID.String()[:12], d.SpecDigest[:min(12, len(d.SpecDigest))], run, d.Summary)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.ID.String()[:12], d.SpecDigest[:min(12, len(d.SpecDigest))], run, safeText(d.Summary))
 	}
 	return tw.Flush()
 }
@@ -374,7 +387,7 @@ func runDatasetShow(ctx context.Context, g *globals, ref string, asJSON bool) (e
 		if masks == "" {
 			masks = "none"
 		}
-		fmt.Fprintf(w, "folder\t%s, masks %s, %dpx, policy %s\n", f.Dir, masks, f.Size, f.Policy)
+		fmt.Fprintf(w, "folder\t%s, masks %s, %dpx, policy %s\n", safeText(f.Dir), safeText(masks), f.Size, f.Policy)
 	}
 	counts := map[string]int{}
 	objects := 0
@@ -384,7 +397,7 @@ func runDatasetShow(ctx context.Context, g *globals, ref string, asJSON bool) (e
 	}
 	var labels []string
 	for _, l := range m.Labels() {
-		labels = append(labels, fmt.Sprintf("%s (%d)", l, counts[l]))
+		labels = append(labels, fmt.Sprintf("%s (%d)", safeText(l), counts[l]))
 	}
 	fmt.Fprintf(w, "labels\t%s\n", strings.Join(labels, ", "))
 	if n := len(m.Images); n > 0 {
@@ -399,7 +412,7 @@ func runDatasetShow(ctx context.Context, g *globals, ref string, asJSON bool) (e
 		if src == "" {
 			src = "scene " + e.Scene[:min(12, len(e.Scene))]
 		}
-		fmt.Fprintf(w, "image %d\t%s mask %s %s %s\n", i, e.Image.String()[:12], mask, e.Label, src)
+		fmt.Fprintf(w, "image %d\t%s mask %s %s %s\n", i, e.Image.String()[:12], mask, safeText(e.Label), safeText(src))
 	}
 	if len(m.Images) > 3 {
 		fmt.Fprintf(w, "\t... %d more ('--json' lists all; 'cgx dataset export' writes them)\n", len(m.Images)-3)
@@ -436,6 +449,6 @@ func runDatasetExport(ctx context.Context, g *globals, ref string, o datasetOpti
 		}
 		progress(i+1, ds.Len())
 	}
-	fmt.Fprintf(g.stdout, "wrote %s to %s\n", nounCount(ds.Len(), "image"), o.out)
+	fmt.Fprintf(g.stdout, "wrote %s to %s\n", nounCount(ds.Len(), "image"), safeText(o.out))
 	return nil
 }

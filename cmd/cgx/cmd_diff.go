@@ -62,7 +62,7 @@ func init() {
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "SECTION\tKEY\tRUN %d\tRUN %d\n", a, b)
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Section, r.Key, r.A, r.B)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Section, safeText(r.Key), safeText(r.A), safeText(r.B))
 			}
 			return tw.Flush()
 		}})

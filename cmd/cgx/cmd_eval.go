@@ -102,11 +102,15 @@ type evalAPReport struct {
 func runEvalAP(_ context.Context, o evalAPOptions, g *globals) error {
 	gt, err := coco.LoadDataset(o.gt)
 	if err != nil {
-		return err
+		return jsonErrorAt(o.gt, err)
+	}
+	if len(gt.Categories) == 0 {
+		// pycocotools' COCOeval raises on it; an AP over no category means nothing.
+		return fmt.Errorf("read ground truth %s: %w: no \"categories\"; list every category the annotations use, e.g. \"categories\": [{\"id\": 1, \"name\": \"object\"}]", o.gt, coco.ErrBadDataset)
 	}
 	dt, err := coco.LoadResults(o.dt)
 	if err != nil {
-		return err
+		return jsonErrorAt(o.dt, err)
 	}
 	ev, err := coco.Evaluate(gt, dt)
 	if err != nil {

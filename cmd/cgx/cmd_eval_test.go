@@ -97,6 +97,9 @@ func TestEvalAPErrorsNameTheFile(t *testing.T) {
 	badJSON := write("broken.json", `{"images": [`)
 	results := write("res.json", "[{\"image_id\":9,\"category_id\":1,\"segmentation\":{\"size\":[4,4],\"counts\":\"`0\"},\"score\":0.5}]")
 	missing := filepath.Join(dir, "nope.json")
+	syntax := write("syntax.json", "{\"images\": [\n  {\"id\": 1,, \"width\": 4}]}")
+	typed := write("typed.json", "[\n {\"image_id\": \"one\"}]")
+	noCats := write("nocats.json", `{"images":[{"id":1,"width":4,"height":4}],"annotations":[]}`)
 	tests := []struct {
 		name     string
 		args     []string
@@ -108,6 +111,10 @@ func TestEvalAPErrorsNameTheFile(t *testing.T) {
 		{"malformed results", []string{"--gt", gt, "--dt", badJSON}, 1, []string{badJSON, "invalid COCO results"}},
 		{"image not in gt", []string{"--gt", gt, "--dt", results}, 1, []string{results, gt, "image_id 9"}},
 		{"no --dt", []string{"--gt", gt}, 2, []string{"needs both --gt"}},
+		{"syntax error position", []string{"--gt", syntax, "--dt", results}, 1, []string{syntax + ":2:12:", "invalid character ','"}},
+		{"type error position", []string{"--gt", gt, "--dt", typed}, 1, []string{typed + ":2:20:", "image_id"}},
+		{"cut short position", []string{"--gt", badJSON, "--dt", results}, 1, []string{badJSON + ":1:13:"}},
+		{"no categories", []string{"--gt", noCats, "--dt", results}, 1, []string{noCats, `no "categories"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -100,7 +100,7 @@ func runExport(ctx context.Context, g *globals, o exportOptions, ref string) err
 	if err := atomicfile.WriteFile(ctx, o.out, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("export study %d: %w", info.ID, err)
 	}
-	fmt.Fprintf(g.stderr, "wrote %d trials of study %d (%s) to %s\n", len(trials), info.ID, info.Name, o.out)
+	fmt.Fprintf(g.stderr, "wrote %d trials of study %d (%s) to %s\n", len(trials), info.ID, safeText(info.Name), safeText(o.out))
 	return nil
 }
 

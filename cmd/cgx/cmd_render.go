@@ -122,7 +122,7 @@ func runRender(ctx context.Context, g *globals, o renderOptions, path string) er
 	if err := blender.WritePNG(ctx, o.out, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stdout, "%s: %dx%d, %s, %s backend", o.out, s.Camera.Width, s.Camera.Height, nounCount(len(s.Objects), "object"), r.Name())
+	fmt.Fprintf(g.stdout, "%s: %dx%d, %s, %s backend", safeText(o.out), s.Camera.Width, s.Camera.Height, nounCount(len(s.Objects), "object"), r.Name())
 	if dom != nil {
 		fmt.Fprintf(g.stdout, ", %s domain", dom.Name)
 	}
@@ -137,7 +137,7 @@ func runRender(ctx context.Context, g *globals, o renderOptions, path string) er
 				visible[id] = true
 			}
 		}
-		fmt.Fprintf(g.stdout, "%s: instance mask, %d of %d objects visible\n", o.mask, len(visible), len(s.Objects))
+		fmt.Fprintf(g.stdout, "%s: instance mask, %d of %d objects visible\n", safeText(o.mask), len(visible), len(s.Objects))
 	}
 	return nil
 }

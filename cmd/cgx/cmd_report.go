@@ -195,20 +195,20 @@ func runReport(ctx context.Context, o reportOptions, id int, g *globals) (err er
 	for _, t := range rd.Tables() {
 		out.Tables = append(out.Tables, t.Name)
 	}
-	fmt.Fprintf(g.stderr, "cgx report: run %d: drawing %d figures and writing %d tables into %s\n", id, len(out.Figures), len(out.Tables), dir)
+	fmt.Fprintf(g.stderr, "cgx report: run %d: drawing %d figures and writing %d tables into %s\n", id, len(out.Figures), len(out.Tables), safeText(dir))
 	index, err := reports.WriteRunReport(ctx, st, rd, dir)
 	if err != nil {
 		return err
 	}
 	out.Index = index
 	for _, w := range rd.Warnings {
-		fmt.Fprintf(g.stderr, "cgx report: warning: %s\n", w)
+		fmt.Fprintf(g.stderr, "cgx report: warning: %s\n", safeText(w))
 	}
 	if o.json {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	fmt.Fprintln(g.stdout, index)
+	fmt.Fprintln(g.stdout, safeText(index))
 	return nil
 }

@@ -128,7 +128,7 @@ func runRun(ctx context.Context, o runOptions, args []string, g *globals) (err e
 }
 
 func printRunResult(g *globals, res experiments.Result) error {
-	fmt.Fprintf(g.stdout, "run %d  %s  profile %s  seed %d  %s\n\n", res.RunID, res.Name, res.Profile, res.Seed, res.Status)
+	fmt.Fprintf(g.stdout, "run %d  %s  profile %s  seed %d  %s\n\n", res.RunID, safeText(res.Name), res.Profile, res.Seed, res.Status)
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STAGE\tCACHED\tSTUDIES")
 	for _, s := range res.Stages {

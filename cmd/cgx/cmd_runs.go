@@ -61,7 +61,7 @@ func runRuns(ctx context.Context, asJSON bool, g *globals) (err error) {
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tNAME\tPROFILE\tSEED\tSTATUS\tSTARTED\tDURATION")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.Name, r.Profile, r.Seed, r.Status,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, safeText(r.Name), r.Profile, r.Seed, r.Status,
 			r.Started.Local().Format("2006-01-02 15:04:05"), runDuration(r))
 	}
 	return tw.Flush()

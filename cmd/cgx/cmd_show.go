@@ -106,10 +106,10 @@ func runShow(ctx context.Context, o showOptions, id int, g *globals) (err error)
 		}{run, stages})
 	}
 	w := g.stdout
-	fmt.Fprintf(w, "run %d: %s\n", run.ID, run.Name)
+	fmt.Fprintf(w, "run %d: %s\n", run.ID, safeText(run.Name))
 	fmt.Fprintf(w, "  status   %s", run.Status)
 	if run.Error != "" {
-		fmt.Fprintf(w, " (%s)", run.Error)
+		fmt.Fprintf(w, " (%s)", safeText(oneLine(run.Error)))
 	}
 	fmt.Fprintf(w, "\n  profile  %s\n  seed     %d\n  workers  %d\n", run.Profile, run.Seed, run.Workers)
 	fmt.Fprintf(w, "  started  %s\n  duration %s\n", run.Started.Local().Format("2006-01-02 15:04:05"), runDuration(run))
@@ -137,7 +137,7 @@ func runShow(ctx context.Context, o showOptions, id int, g *globals) (err error)
 	if len(studies) > 0 {
 		fmt.Fprintln(w, "\nSTUDIES ('cgx trials NAME')")
 		for _, n := range studies {
-			fmt.Fprintf(w, "  %s\n", n)
+			fmt.Fprintf(w, "  %s\n", safeText(n))
 		}
 	}
 	printMetrics(g, run.Metrics)

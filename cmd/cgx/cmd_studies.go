@@ -117,7 +117,7 @@ func runStudies(g *globals, asJSON bool) (err error) {
 		if !s.Stats.FirstStart.IsZero() {
 			started = s.Stats.FirstStart.Local().Format("2006-01-02 15:04:05")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.ID, s.Name, s.Direction, s.Stats.Trials,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.ID, safeText(s.Name), s.Direction, s.Stats.Trials,
 			s.Stats.Complete, s.Stats.Running, s.Stats.Pruned, s.Stats.Fail, best, started)
 	}
 	if err := tw.Flush(); err != nil {

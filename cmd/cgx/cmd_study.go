@@ -93,6 +93,6 @@ func runFailStale(g *globals, ref string) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stdout, "study %d (%s): marked %d stale trial(s) FAIL\n", info.ID, info.Name, n)
+	fmt.Fprintf(g.stdout, "study %d (%s): marked %d stale trial(s) FAIL\n", info.ID, safeText(info.Name), n)
 	return nil
 }

@@ -137,7 +137,7 @@ func printTrialsTable(w io.Writer, trials []goptuna.FrozenTrial) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprint(tw, "#\tSTATE\tVALUE\tDURATION")
 	for _, n := range shown {
-		fmt.Fprint(tw, "\t", n)
+		fmt.Fprint(tw, "\t", safeText(n))
 	}
 	fmt.Fprintln(tw, "\tATTRIBUTES")
 	var line strings.Builder
@@ -154,13 +154,13 @@ func printTrialsTable(w io.Writer, trials []goptuna.FrozenTrial) error {
 		for _, n := range shown {
 			line.WriteString("\t")
 			if v, ok := t.Params[n]; ok {
-				line.WriteString(formatParam(v))
+				line.WriteString(safeText(formatParam(v)))
 			} else {
 				line.WriteString("-")
 			}
 		}
 		line.WriteString("\t")
-		line.WriteString(formatAttrs(t.UserAttrs))
+		line.WriteString(safeText(formatAttrs(t.UserAttrs)))
 		line.WriteString("\n")
 		io.WriteString(tw, line.String())
 	}

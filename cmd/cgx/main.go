@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errSilentFailure):
 		return 1
 	default:
-		fmt.Fprintf(stderr, "cgx %s: %s\n", name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "cgx %s: %s\n", name, safeText(oneLine(err.Error())))
 		return 1
 	}
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -79,4 +83,33 @@ func needsEscape(s string) bool {
 // the text around them (marks, embeddings, overrides, isolates).
 func isBidi(r rune) bool {
 	return r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// jsonErrorAt adds the line and column (from 1) of a JSON syntax or type
+// error, or of a file cut short, in the file at path to err, which goes on wrapping the cause. Other
+// errors are returned as they are.
+func jsonErrorAt(path string, err error) error {
+	var off int64
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		off = syn.Offset - 1 // Offset counts the offending byte
+	case errors.As(err, &typ):
+		off = typ.Offset
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		off = -1 // the end of the file
+	default:
+		return err
+	}
+	data, rerr := os.ReadFile(path)
+	if off == -1 {
+		off = int64(len(data))
+	}
+	if rerr != nil || off < 0 || off > int64(len(data)) {
+		return err
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
+	return fmt.Errorf("%s:%d:%d: %w", path, line, col, err)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"image"
 	"image/png"
 	"io"
 	"io/fs"
@@ -231,4 +232,57 @@ func TestSafeText(t *testing.T) {
 			t.Errorf("safeText(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// TestUserTextEscaped imports a folder whose name carries terminal escapes
+// and a newline, next to a named pipe called like an image: the import
+// finishes, notes the pipe, and no verb prints the raw control characters.
+func TestUserTextEscaped(t *testing.T) {
+	base := t.TempDir()
+	db := filepath.Join(base, "cgx.db")
+	dir := filepath.Join(base, "ph\x1b]0;owned\x07\nfake line\u202e")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewNRGBA(image.Rect(0, 0, 40, 30))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.png"), b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "b.png"), 0o644); err != nil {
+		t.Skip(err)
+	}
+	clean := func(what, s string) {
+		t.Helper()
+		if strings.ContainsAny(s, "\x1b\x07\u202e") || strings.Contains(s, "\nfake line") {
+			t.Errorf("%s prints raw control characters: %q", what, s)
+		}
+	}
+	code, out, errs := cgxCLI(t, db, "dataset", "folder", dir, "--size", "32", "--label", "l\x1b[31mabel\n")
+	if code != 0 {
+		t.Fatalf("dataset folder: exit %d: %s", code, errs)
+	}
+	clean("dataset folder", out+errs)
+	if !strings.Contains(errs, "note: skipped") || !strings.Contains(errs, "named pipe") {
+		t.Errorf("no note about the skipped pipe in %q", errs)
+	}
+	id := regexp.MustCompile(`dataset ([0-9a-f]{64})`).FindStringSubmatch(out)
+	if id == nil {
+		t.Fatalf("no dataset id in %q", out)
+	}
+	for _, args := range [][]string{{"dataset", "show", id[1]}, {"dataset", "ls"}, {"artifact", "ls"}} {
+		code, out, errs := cgxCLI(t, db, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		clean(strings.Join(args, " "), out+errs)
+	}
+	// Errors quoting the path are escaped too.
+	code, _, errs = cgxCLI(t, db, "dataset", "folder", filepath.Join(dir, "missing\x1b[2J"), "--size", "32")
+	if code != 1 {
+		t.Fatalf("missing folder: exit %d", code)
+	}
+	clean("an error", errs)
 }
