@@ -14,4 +14,11 @@ var (
 	ErrUnknownRun = errors.New("unknown run")
 	// ErrVerifyMismatch marks a verification whose recomputed results differ.
 	ErrVerifyMismatch = errors.New("verification found differences")
+	// ErrBundleDamaged marks a bundle file that is not one, or is cut short
+	// or changed since it was written.
+	ErrBundleDamaged = errors.New("damaged bundle")
+	// ErrBundleVersion marks a bundle this cgx cannot verify: a newer bundle
+	// or database format, or results computed by another code version. The
+	// message names the version needed.
+	ErrBundleVersion = errors.New("bundle needs another cgx version")
 )

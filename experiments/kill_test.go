@@ -98,7 +98,7 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range rep.Differences {
-		t.Errorf("%s %s:\n%s", d.Stage, d.What, d.Diff)
+		t.Errorf("%s %s:\n%s", d.Stage, d.What, d)
 	}
 	if rep.Trials < 400 {
 		t.Errorf("compared %d trials, want the 400 of the search", rep.Trials)

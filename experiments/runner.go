@@ -4,10 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"time"
@@ -27,7 +27,11 @@ type Options struct {
 	Workers      int    // parallelism; 0 uses the spec's workers, then GOMAXPROCS
 	Force        bool   // recompute stages even when their key is stored
 	Resume       int    // continue this run id instead of starting a new run
-	Progress     *Progress
+	// SpecDir is the folder that relative folder paths in the spec resolve
+	// against; "" means the spec file's folder, or on resume the one the run
+	// recorded (attribute spec_dir).
+	SpecDir  string
+	Progress *Progress
 	// Now stamps run and stage records; nil uses time.Now. Times never enter results.
 	Now func() time.Time
 }
@@ -96,8 +100,9 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 	if r.now == nil {
 		r.now = time.Now
 	}
-	if fileExists(f.Path) {
-		r.specDir = filepath.Dir(f.Path)
+	r.specDir = opts.SpecDir
+	if r.specDir == "" && fileExists(f.Path) {
+		r.specDir = absDir(f.Path)
 	}
 	r.workers = opts.Workers
 	if r.workers <= 0 {
@@ -109,6 +114,9 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 	if opts.Resume > 0 {
 		r.runID = opts.Resume
 		if err := st.UpdateRun(ctx, r.runID, func(run *tracker.Run) error {
+			if r.specDir == "" {
+				r.specDir = StoredSpecDir(*run)
+			}
 			run.Status, run.Error, run.Ended = tracker.RunRunning, "", time.Time{}
 			return nil
 		}); err != nil {
@@ -121,7 +129,7 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 			Name: spec.Name, Spec: f.Text, SpecSHA256: hex.EncodeToString(sum[:]), Seed: spec.Seed,
 			Profile: spec.Profile, Workers: r.workers, Status: tracker.RunRunning, Started: r.now(),
 			GoVersion: goVer, ModuleVersion: modVer, VCSRevision: rev, CPUModel: cpu,
-			Attrs: map[string]string{"kind": string(spec.Kind), "source": f.Path, "blas": r.backend, "code_digest": codeDigest()},
+			Attrs: runAttrs(spec, f.Path, r.specDir, blas),
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("record run: %w", err)
@@ -210,6 +218,9 @@ func (r *runner) stage(ctx context.Context, name string, inputs any, compute fun
 		Outputs: map[string]tracker.ID{}, Metrics: map[string]float64{}, Attrs: map[string]string{}}
 	if err := compute(ctx, &s); err != nil {
 		return tracker.Stage{}, fmt.Errorf("stage %s: %w", name, err)
+	}
+	if in, err := json.Marshal(inputs); err == nil {
+		s.Attrs[attrStageInputs] = string(in) // what verify shows where results start to differ
 	}
 	s.Status, s.Ended = "done", r.now()
 	if err := r.st.PutStage(context.WithoutCancel(ctx), s); err != nil {
