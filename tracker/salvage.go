@@ -29,6 +29,7 @@ type salvageSet struct {
 	stages  map[string]Stage
 	arts    map[ID]ArtifactMeta
 	seq     map[string]uint64 // top-level bucket sequences
+	format  int               // the format record's version, 0 if unread
 	bad     []Problem         // records that do not decode
 	dc      distCache
 }
@@ -78,6 +79,11 @@ func (s *salvageSet) visit(path [][]byte, k, v []byte, bucket bool) {
 
 func (s *salvageSet) visitTop(bucket string, k, v []byte) {
 	switch bucket {
+	case string(bucketMeta):
+		var f formatRecord
+		if bytes.Equal(k, keyFormat) && json.Unmarshal(v, &f) == nil && f.Magic == formatMagic {
+			s.format = f.Version
+		}
 	case string(bucketStudies):
 		id, err := keyInt(k)
 		st, derr := decodeStudy(v)
@@ -158,6 +164,7 @@ func (s *salvageSet) finish(path string, rep *CheckReport) {
 		}
 		rep.Problems = append(rep.Problems, p)
 	}
+	rep.FormatVersion = s.format
 	rep.Studies, rep.Runs, rep.Stages, rep.Artifacts = len(s.studies), len(s.runs), len(s.stages), len(s.arts)
 	rep.Trials = 0
 	for _, ts := range s.trials {
@@ -224,13 +231,23 @@ func Salvage(ctx context.Context, from, to string) (SalvageReport, error) {
 	if err := ctx.Err(); err != nil {
 		return rep, err
 	}
-	dst, err := Open(to, NoServe())
+	// Written without a sync per commit; the finished file is synced once.
+	dst, err := Open(to, NoServe(), NoSync())
 	if err != nil {
 		return rep, err
 	}
 	err = dst.update(func(tx *bolt.Tx) error { return set.write(tx, &rep) })
 	if cerr := dst.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = syncFile(dst.path)
+	}
+	if err == nil {
+		err = syncFile(commitPath(dst.path))
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(dst.path))
 	}
 	if err != nil {
 		return rep, fmt.Errorf("salvage into %s: %w", to, err)
@@ -307,6 +324,34 @@ func (s *salvageSet) write(tx *bolt.Tx, rep *SalvageReport) error {
 	maxStudy, maxRun := 0, 0
 	for id := range s.studies {
 		maxStudy = max(maxStudy, id)
+	}
+	// References to records that were lost are dropped (and said), so the
+	// new database checks clean.
+	for _, id := range sortedIntKeys(s.runs) {
+		r := s.runs[id]
+		kept := r.Artifacts[:0:0]
+		for _, a := range r.Artifacts {
+			if _, ok := s.arts[a]; ok {
+				kept = append(kept, a)
+			} else {
+				rep.Lost = append(rep.Lost, Problem{Object: "run " + itoa(id), Problem: "listed artifact " + a.String() + ", whose metadata was lost; the reference was dropped"})
+			}
+		}
+		r.Artifacts = kept
+		s.runs[id] = r
+	}
+	for key, st := range s.stages {
+		for role, a := range st.Outputs {
+			if _, ok := s.arts[a]; !ok {
+				delete(st.Outputs, role)
+				rep.Lost = append(rep.Lost, Problem{Object: "stage " + key, Problem: fmt.Sprintf("output %q was artifact %s, whose metadata was lost; the output was dropped", role, a)})
+			}
+		}
+		if _, ok := s.runs[st.RunID]; st.RunID != 0 && !ok {
+			rep.Lost = append(rep.Lost, Problem{Object: "stage " + key, Problem: fmt.Sprintf("named run %d, which was lost; it now names none", st.RunID)})
+			st.RunID = 0
+		}
+		s.stages[key] = st
 	}
 	for _, id := range sortedIntKeys(s.runs) {
 		raw, err := encodeRun(s.runs[id])
@@ -389,4 +434,13 @@ func copyObject(from, to string, id ID) (bool, error) {
 		return false, fmt.Errorf("copy object %s: %w", id, err)
 	}
 	return true, nil
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }

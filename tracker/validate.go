@@ -124,22 +124,24 @@ func validateFile(r io.ReaderAt, size int64, visit func(path [][]byte, k, v []by
 		return rep
 	}
 	rep.txid, rep.rootSeq = m.txid, m.rootSeq
-	if m.hwm < 3 || m.hwm > uint64(size)/ps {
-		if m.hwm > uint64(size)/ps {
-			rep.addf("file", "%d bytes, but its pages need %d (%d pages of %d bytes): the file was cut short", size, m.hwm*ps, m.hwm, ps)
-		} else {
-			rep.addf("meta page", "high-water mark %d is below the first data page", m.hwm)
-		}
+	hwm := m.hwm
+	if hwm < 3 {
+		rep.addf("meta page", "high-water mark %d is below the first data page", m.hwm)
 		return rep
 	}
-	if m.root < 2 || m.root >= m.hwm {
-		rep.addf("meta page", "root page %d is outside the file's pages 2..%d", m.root, m.hwm-1)
+	if hwm > uint64(size)/ps {
+		// Walk what the file still holds, to name what was cut off.
+		rep.addf("file", "%d bytes, but its pages need %d (%d pages of %d bytes): the file was cut short", size, m.hwm*ps, m.hwm, ps)
+		hwm = uint64(size) / ps
+	}
+	if m.root < 2 || m.root >= hwm {
+		rep.addf("meta page", "root page %d is outside the file's pages 2..%d", m.root, hwm-1)
 		return rep
 	}
-	w := &pageWalker{r: r, pageSize: ps, hwm: m.hwm, seen: make([]uint64, (m.hwm+63)/64), visit: visit}
+	w := &pageWalker{r: r, pageSize: ps, hwm: hwm, seen: make([]uint64, (hwm+63)/64), visit: visit}
 	w.mark(0, 2)
 	var fl []byte
-	if m.freelist != noFreelist {
+	if m.freelist != noFreelist && m.freelist < hwm {
 		var ok bool
 		if fl, ok = w.readPage(m.freelist, "free list"); !ok {
 			fl = nil

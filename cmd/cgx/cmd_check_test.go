@@ -48,3 +48,55 @@ func TestCheckVerb(t *testing.T) {
 		t.Errorf("missing artifact: exit %d\n%s", code, out)
 	}
 }
+
+// TestDamagedDatabaseCommands: on a damaged file every command says so in
+// one line and leaves the file as it was; check lists the damage and how to
+// recover, and --salvage makes a new database that checks clean.
+func TestDamagedDatabaseCommands(t *testing.T) {
+	db, _ := makeFixtureDB(t)
+	raw, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Flip the type of every data page's header: each one is damage.
+	damaged := append([]byte(nil), raw...)
+	for off := 2 * 4096; off+8 < len(damaged); off += 4096 {
+		damaged[off+8] ^= 0xff
+	}
+	if err := os.WriteFile(db, damaged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"runs"}, {"studies"}, {"trials", "1"}, {"artifact", "ls"}, {"study", "fail-stale", "--all"}} {
+		code, out, errs := cgxCLI(t, db, args...)
+		if code == 0 || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "damaged") {
+			t.Errorf("%v: exit %d\nstdout: %s\nstderr: %s; want one line saying the database is damaged", args, code, out, errs)
+		}
+	}
+	code, out, errs := cgxCLI(t, db, "check")
+	if code != 1 || !strings.Contains(out, "DAMAGED") || !strings.Contains(out, "to recover:") || !strings.Contains(out, "--salvage") {
+		t.Errorf("check: exit %d\n%s%s", code, out, errs)
+	}
+	if now, _ := os.ReadFile(db); string(now) != string(damaged) {
+		t.Fatal("a command changed the damaged file")
+	}
+
+	// Salvage a file whose structure holds but one trial record is gone.
+	if err := os.WriteFile(db, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out2 := filepath.Join(filepath.Dir(db), "salvaged.db")
+	code, out, errs = cgxCLI(t, db, "check", "--salvage", out2)
+	if code != 0 || !strings.Contains(out, "2 studies, 6 trials") {
+		t.Errorf("salvage of a clean file: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = cgxCLI(t, out2, "check")
+	if code != 0 || !strings.Contains(out, "2 studies, 6 trials") {
+		t.Errorf("check of the salvaged file: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := cgxCLI(t, db, "check", "--salvage", out2); code == 0 || !strings.Contains(errs, "exists") {
+		t.Errorf("salvage over an existing file: exit %d, %s", code, errs)
+	}
+	if code, _, errs := cgxCLI(t, db, "check", "--accept-loss"); code == 0 || !strings.Contains(errs, "nothing to accept") {
+		t.Errorf("accept-loss without a loss: exit %d, %s", code, errs)
+	}
+}
