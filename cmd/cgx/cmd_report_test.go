@@ -171,6 +171,20 @@ func TestServe(t *testing.T) {
 			t.Errorf("GET /%s: %d, want %d\n%.300s", path, resp.StatusCode, status, body)
 		}
 	}
+	// DNS rebinding: the same listener under a foreign name is refused.
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "attacker.example" + strings.TrimPrefix(strings.TrimSuffix(url, "/"), "http://127.0.0.1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("GET / with Host %s: %d, want 403", req.Host, resp.StatusCode)
+	}
 	cancel()
 	select {
 	case code := <-done:

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cgx-dev/cgx/reports"
@@ -15,7 +16,7 @@ import (
 	"github.com/cgx-dev/cgx/tracker"
 )
 
-const serveUsage = `Usage: cgx serve [--addr 127.0.0.1:8080]
+const serveUsage = `Usage: cgx serve [--addr 127.0.0.1:8080] [--allow-host NAME,...]
 
 Serves the database as web pages until interrupted (Ctrl-C): the runs (front
 page), every study, a study's figures and its trials (click a column to sort),
@@ -25,7 +26,11 @@ so it works while 'cgx run' writes: reload to see new trials.
 
 It listens on the loopback address unless --addr names another; the dashboard
 has no login, so only expose it on networks you trust. --addr 127.0.0.1:0
-picks a free port. The URL is printed on stdout.
+picks a free port. The URL is printed on stdout. Requests must name the
+address served (localhost, a loopback address or the listening address, with
+its port) in their Host header: pages of other sites that point their own DNS
+names at this machine are refused (DNS rebinding). --allow-host adds DNS
+names the dashboard may be reached by.
 
 Examples:
   cgx serve                       # then open http://127.0.0.1:8080/
@@ -33,7 +38,8 @@ Examples:
   cgx --db other/cgx.db serve`
 
 type serveOptions struct {
-	addr string
+	addr       string
+	allowHosts string
 }
 
 func init() {
@@ -42,6 +48,7 @@ func init() {
 			o := serveOptions{addr: "127.0.0.1:8080"}
 			fs := g.newFlagSet("serve", serveUsage)
 			fs.StringVar(&o.addr, "addr", o.addr, "listen `address` host:port")
+			fs.StringVar(&o.allowHosts, "allow-host", "", "also serve requests for these host `names` (comma-separated, NAME or NAME:PORT)")
 			rest, err := parseFlags(fs, args)
 			if err != nil {
 				return err
@@ -77,7 +84,8 @@ func runServe(ctx context.Context, o serveOptions, g *globals) error {
 		return fmt.Errorf("listen on %s: %w; choose another address with --addr", o.addr, err)
 	}
 	srv := &http.Server{
-		Handler:           dashboard.New(open, dashboard.WithLogger(log.New(g.stderr, "cgx serve: ", 0))),
+		Handler: dashboard.New(open, dashboard.WithLogger(log.New(g.stderr, "cgx serve: ", 0)),
+			dashboard.WithAddr(ln.Addr().String()), dashboard.WithAllowedHosts(strings.Split(o.allowHosts, ",")...)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute, // large figures render per request

@@ -16,6 +16,11 @@
 //     a bad sort key a 400 page; a database that cannot be opened a 503 page.
 //     A panic in a handler is recovered into a 500 page.
 //   - Only GET and HEAD are served.
+//   - With WithAddr, only requests whose Host header names the served port
+//     and localhost, a loopback address, the listening address (any IP
+//     address when listening on all interfaces) or a WithAllowedHosts name
+//     are served; others get a 403 page. This stops DNS rebinding: a page
+//     from another site reaching the dashboard under its own DNS name.
 //
 // # Routes
 //

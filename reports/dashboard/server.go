@@ -23,6 +23,10 @@ type Server struct {
 	open Opener
 	mux  *http.ServeMux
 	log  *log.Logger
+	// Host header check (WithAddr, WithAllowedHosts; host.go).
+	hostCheck          bool
+	bindHost, bindPort string
+	allowHosts         []string
 }
 
 // Option configures New.
@@ -71,6 +75,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store") // the database changes while runs write
+	if !s.hostAllowed(r) {
+		s.logf("refused request for host %q (not the address served; DNS rebinding protection)", r.Host)
+		s.fail(w, r, statusError(http.StatusForbidden, "This dashboard does not serve the host %q: open it at the address 'cgx serve' printed, or add the name with --allow-host.", r.Host))
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		s.fail(w, r, statusError(http.StatusMethodNotAllowed, "The dashboard only reads: use GET."))
