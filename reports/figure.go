@@ -119,7 +119,6 @@ var (
 	}
 	okColor   = color.NRGBA{R: 0, G: 128, B: 60, A: 255}
 	failColor = color.NRGBA{R: 190, G: 30, B: 30, A: 255}
-	greyColor = color.NRGBA{R: 120, G: 120, B: 120, A: 255}
 )
 
 func seriesColor(i int) color.NRGBA { return seriesColors[i%len(seriesColors)] }

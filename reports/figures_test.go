@@ -220,7 +220,7 @@ func studyFromValues(vals []float64) []StudyData {
 // panic, no endless tick search, an image out.
 func FuzzFigures(f *testing.F) {
 	f.Add(1.0, 1.0, 1.0)
-	f.Add(0.0, -0.0, 1e-300)
+	f.Add(0.0, math.Copysign(0, -1), 1e-300) // a negative zero: the literal -0.0 is +0
 	f.Add(1e300, -1e300, 3.0)
 	f.Add(math.NaN(), math.Inf(1), 0.5)
 	f.Fuzz(func(t *testing.T, a, b, c float64) {

@@ -19,7 +19,7 @@ func FuzzStudyAttributes(f *testing.F) {
 	f.Add("0.5", "8x8", `{"brightness_g":-0.1}`, "3", "2", "true", "0.7", "12", `{"brightness_g":-0.2}`, 0.4)
 	f.Add("abc", "x", `{`, "-1", "0", "maybe", "2", "-3", `[1]`, math.Inf(1))
 	f.Add("1", "0x0", `{"a":1e999}`, "99999999999999999999", "round", "", "NaN", "1e3", `{"a":"b"}`, math.NaN())
-	f.Add("0.0001", "1024x1024", `{}`, "", "", "false", "0", "0", "", -0.0)
+	f.Add("0.0001", "1024x1024", `{}`, "", "", "false", "0", "0", "", math.Copysign(0, -1))
 	f.Fuzz(func(t *testing.T, threshold, grid, planted, seed, round, success, confidence, steps, trialPlanted string, value float64) {
 		var w warnings
 		sd := newStudyData(1, "run-1/search/x/round-1/tpe/seed-1", map[string]string{
