@@ -135,7 +135,7 @@ func getArtifactTx(tx *bolt.Tx, id ID) (ArtifactMeta, error) {
 func decodeArtifact(k, raw []byte) (ArtifactMeta, error) {
 	var m ArtifactMeta
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return m, fmt.Errorf("artifact %x: %v: %w", k, err, ErrCorruptDB)
+		return m, fmt.Errorf("artifact %x: %w: %w", k, err, ErrCorruptDB)
 	}
 	return m, nil
 }

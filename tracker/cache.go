@@ -90,7 +90,8 @@ func loadTrials(tx *bolt.Tx, studyID, hint int) ([]goptuna.FrozenTrial, error) {
 		return nil, nil
 	}
 	dc := distCache{}
-	out := make([]goptuna.FrozenTrial, 0, hint)
+	// hint comes from a stored study record, which may be damaged.
+	out := make([]goptuna.FrozenTrial, 0, min(max(hint, 0), 1<<12))
 	err := b.ForEach(func(k, v []byte) error {
 		num, err := keyInt(k)
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 )
 
 // finishTrials adds n COMPLETE trials to study sid, one journal commit each.
-func finishTrials(t *testing.T, s *Store, sid, n int) {
+func finishTrials(t testing.TB, s *Store, sid, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
 		id, err := s.CreateNewTrial(sid)
@@ -35,7 +35,7 @@ func finishTrials(t *testing.T, s *Store, sid, n int) {
 	}
 }
 
-func openStudy(t *testing.T, opts ...Option) (*Store, string, int) {
+func openStudy(t testing.TB, opts ...Option) (*Store, string, int) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "cgx.db")
 	s, err := Open(path, append([]Option{RunningCheckpoint(0)}, opts...)...)

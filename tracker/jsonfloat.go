@@ -45,7 +45,7 @@ func (f *JSONFloat) UnmarshalJSON(b []byte) error {
 	}
 	v, err := strconv.ParseFloat(string(b), 64)
 	if err != nil {
-		return fmt.Errorf("float %s: %v", b, err)
+		return fmt.Errorf("float %s: %w", b, err)
 	}
 	*f = JSONFloat(v)
 	return nil

@@ -95,7 +95,7 @@ func decodeStudy(b []byte) (StudyInfo, error) {
 	st.FirstStart = d.time()
 	st.LastComplete = d.time()
 	if err := d.end(); err != nil {
-		return StudyInfo{}, fmt.Errorf("decode study: %v: %w", err, ErrCorruptDB)
+		return StudyInfo{}, fmt.Errorf("decode study: %w: %w", err, ErrCorruptDB)
 	}
 	return s, nil
 }
@@ -149,7 +149,7 @@ func (c distCache) get(js string) (interface{}, error) {
 	}
 	d, err := goptuna.JSONToDistribution([]byte(js))
 	if err != nil {
-		return nil, fmt.Errorf("distribution %s: %v", js, err)
+		return nil, fmt.Errorf("distribution %s: %w", js, err)
 	}
 	c[js] = d
 	return d, nil
@@ -189,7 +189,7 @@ func decodeTrial(b []byte, dc distCache) (goptuna.FrozenTrial, error) {
 		}
 		xr, err := externalValue(dist, ir)
 		if err != nil {
-			d.fail(fmt.Errorf("parameter %q: %v", name, err))
+			d.fail(fmt.Errorf("parameter %q: %w", name, err))
 			break
 		}
 		t.InternalParams[name] = ir
@@ -205,7 +205,7 @@ func decodeTrial(b []byte, dc distCache) (goptuna.FrozenTrial, error) {
 	t.UserAttrs = d.strMap()
 	t.SystemAttrs = d.strMap()
 	if err := d.end(); err != nil {
-		return goptuna.FrozenTrial{}, fmt.Errorf("decode trial: %v: %w", err, ErrCorruptDB)
+		return goptuna.FrozenTrial{}, fmt.Errorf("decode trial: %w: %w", err, ErrCorruptDB)
 	}
 	return t, nil
 }

@@ -30,7 +30,7 @@ func encodeRun(r Run) ([]byte, error) {
 func decodeRun(b []byte) (Run, error) {
 	var j runJSON
 	if err := json.Unmarshal(b, &j); err != nil {
-		return Run{}, fmt.Errorf("decode run: %v: %w", err, ErrCorruptDB)
+		return Run{}, fmt.Errorf("decode run: %w: %w", err, ErrCorruptDB)
 	}
 	j.Run.Metrics = fromJMap(j.Metrics)
 	return j.Run, nil
@@ -43,7 +43,7 @@ func encodeStage(st Stage) ([]byte, error) {
 func decodeStage(b []byte) (Stage, error) {
 	var j stageJSON
 	if err := json.Unmarshal(b, &j); err != nil {
-		return Stage{}, fmt.Errorf("decode stage: %v: %w", err, ErrCorruptDB)
+		return Stage{}, fmt.Errorf("decode stage: %w: %w", err, ErrCorruptDB)
 	}
 	j.Stage.Metrics = fromJMap(j.Metrics)
 	return j.Stage, nil

@@ -287,7 +287,11 @@ func (s *salvageSet) write(tx *bolt.Tx, rep *SalvageReport) error {
 		}
 		byNum := s.trials[sid]
 		n := 0
-		for num := range byNum {
+		for num, t := range byNum {
+			if num >= len(byNum)+1<<16 { // a number no gap-filling should reach
+				rep.Lost = append(rep.Lost, Problem{Object: fmt.Sprintf("trial %d of study %d", t.ID, sid), Problem: fmt.Sprintf("number %d is far past the study's %d trials; not copied", num, len(byNum))})
+				continue
+			}
 			n = max(n, num+1)
 		}
 		list := make([]goptuna.FrozenTrial, n)

@@ -277,8 +277,11 @@ func (rs remoteSource) trialByID(id int) (goptuna.FrozenTrial, error) {
 		return goptuna.FrozenTrial{}, err
 	}
 	ts, err := rs.decodeTrials(resp.Trials)
-	if err != nil || len(ts) != 1 {
-		return goptuna.FrozenTrial{}, &connError{fmt.Errorf("bad trial reply: %v", err)}
+	if err != nil {
+		return goptuna.FrozenTrial{}, err // a connError already
+	}
+	if len(ts) != 1 {
+		return goptuna.FrozenTrial{}, &connError{fmt.Errorf("bad trial reply: %d trials, want 1", len(ts))}
 	}
 	return ts[0], nil
 }

@@ -119,7 +119,7 @@ func normalizeTrial(t *goptuna.FrozenTrial) (goptuna.FrozenTrial, error) {
 			return goptuna.FrozenTrial{}, fmt.Errorf("parameter %q has no distribution: %w", name, ErrInvalidTrial)
 		}
 		if _, err := goptuna.DistributionToJSON(d); err != nil {
-			return goptuna.FrozenTrial{}, fmt.Errorf("parameter %q: %v: %w", name, err, ErrInvalidTrial)
+			return goptuna.FrozenTrial{}, fmt.Errorf("parameter %q: %w: %w", name, err, ErrInvalidTrial)
 		}
 		xr, err := externalValue(d, ir)
 		if err != nil {
