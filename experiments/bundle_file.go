@@ -204,7 +204,7 @@ func checkBundle(b *Bundle) error {
 	for _, s := range b.Record.Stages {
 		for _, sd := range s.Studies {
 			for _, t := range sd.Trials {
-				if t.Digest != trialDigest(t) {
+				if t.Digest != t.ContentDigest() {
 					return fmt.Errorf("stage %s, study %s, trial %d: digest does not match its contents", s.Name, sd.Name, t.Number)
 				}
 			}

@@ -27,7 +27,7 @@ func testBundle(t testing.TB) (*Bundle, map[tracker.ID][]byte) {
 		{Number: 1, Value: tracker.JSONFloat(math.NaN()), Params: map[string]tracker.JSONFloat{"sigma": 0.5}},
 	}
 	for i := range trials {
-		trials[i].Digest = trialDigest(trials[i])
+		trials[i].Digest = trials[i].ContentDigest()
 	}
 	spec, _ := BuiltinText("style/blur")
 	b := &Bundle{Format: BundleFormat,

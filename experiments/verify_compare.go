@@ -161,6 +161,9 @@ func compareStudy(a, b StudyRecord) (Difference, bool) {
 		}
 		if parts := trialDiff(x, y); len(parts) > 0 {
 			differ++
+			if len(parts) > 4 {
+				parts = append(parts[:4:4], fmt.Sprintf("%d more", len(parts)-4))
+			}
 			lines = append(lines, fmt.Sprintf("trial %d: %s", x.Number, strings.Join(parts, "; ")))
 		}
 	}

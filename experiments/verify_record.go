@@ -54,16 +54,17 @@ type TrialRecord struct {
 	Intermediate map[int]tracker.JSONFloat    `json:"intermediate,omitempty"`
 	Attrs        map[string]string            `json:"attrs,omitempty"`
 	// Digest is the SHA-256 of the trial's canonical JSON without Digest
-	// (trialDigest); a bundle reader refuses a trial that does not match it.
+	// (ContentDigest); a bundle reader refuses a trial that does not match it.
 	Digest string `json:"digest"`
 }
 
-// trialDigest is the hex SHA-256 of t's canonical JSON with Digest empty:
-// encoding/json writes struct fields in order and map keys sorted.
-func trialDigest(t TrialRecord) string {
+// ContentDigest is the hex SHA-256 of t's canonical JSON with Digest empty
+// (encoding/json writes struct fields in order and map keys sorted): what
+// Digest must hold.
+func (t TrialRecord) ContentDigest() string {
 	t.Digest = ""
 	b, err := json.Marshal(t)
-	if err != nil { // only NaN-free JSONFloat and strings: cannot fail
+	if err != nil { // JSONFloat writes NaN and ±Inf as strings: cannot fail
 		return ""
 	}
 	sum := sha256.Sum256(b)
@@ -133,7 +134,7 @@ func recordStudy(s goptuna.Storage, studyID int) (StudyRecord, error) {
 				tr.Intermediate[k] = tracker.JSONFloat(v)
 			}
 		}
-		tr.Digest = trialDigest(tr)
+		tr.Digest = tr.ContentDigest()
 		out.Trials = append(out.Trials, tr)
 	}
 	sort.SliceStable(out.Trials, func(i, j int) bool { return out.Trials[i].Number < out.Trials[j].Number })

@@ -263,8 +263,10 @@ func writeVerifyReport(w io.Writer, rep experiments.VerifyReport, what string) {
 		fmt.Fprintln(w)
 	}
 	verdict := "identical"
-	if !rep.OK() {
-		verdict = fmt.Sprintf("%d differences", len(rep.Differences))
+	if n := len(rep.Differences); n == 1 {
+		verdict = "1 difference"
+	} else if n > 1 {
+		verdict = fmt.Sprintf("%d differences", n)
 	}
 	fmt.Fprintf(w, "%s (%s, profile %s, seed %d) verified against a fresh re-execution: %d stages, %d artifacts, %d trials compared: %s\n",
 		what, rep.Name, orDash(rep.Profile), rep.Seed, rep.Stages, rep.Artifacts, rep.Trials, verdict)
