@@ -90,7 +90,9 @@ func args(profile string, extra ...string) []string {
 
 func run(t testing.TB, browser string, a []string) []byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	// A bound against a hung browser, not a speed check: a loaded two-core CI
+	// machine can take a minute to start Chromium and render a page.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, browser, a...)
 	var stdout, stderr bytes.Buffer
