@@ -1,5 +1,7 @@
 package tracker
 
+import "os"
+
 // Crash stops a writing store the way kill -9 would as far as the database
 // is concerned: buffered trials are dropped, nothing is checkpointed, the
 // journal stays as it is, and the file lock is released.
@@ -8,3 +10,19 @@ func Crash(s *Store) { s.shut(false) }
 // SetJournalCheckpointEvery makes stores checkpoint their journal every n
 // records (tests and test helper processes only).
 func SetJournalCheckpointEvery(n uint64) { journalMaxRecords = n }
+
+// ValidateFile runs the structural validation on the file at path and
+// returns the pages it read and the problems it found.
+func ValidateFile(path string) (pages, problems int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, 0, err
+	}
+	rep := validateFile(f, fi.Size(), nil)
+	return rep.pages, len(rep.problems), nil
+}
