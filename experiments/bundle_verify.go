@@ -80,9 +80,11 @@ func VerifyBundle(ctx context.Context, b *Bundle, st Store, opts Options) (Verif
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("read the re-executed run: %w", err)
 	}
+	env := RunEnvironment(run)
 	rep := VerifyReport{RunID: b.Run.ID, Name: b.Run.Name, Profile: b.Run.Profile, Seed: b.Run.Seed, ScratchRunID: res.RunID,
-		Environment: CompareEnvironments(b.Environment, RunEnvironment(run))}
+		Environment: CompareEnvironments(b.Environment, env)}
 	compareRecords(b.Record, again, &rep)
+	refineOrigin(rep.FirstDifference, b.Environment, env)
 	return rep, nil
 }
 

@@ -71,9 +71,11 @@ func CompareRuns(ctx context.Context, st Store, runID int, other Store, otherID 
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("read recomputed run: %w", err)
 	}
+	envA, envB := RunEnvironment(run), RunEnvironment(again)
 	rep := VerifyReport{RunID: runID, Name: run.Name, Profile: run.Profile, Seed: run.Seed, ScratchRunID: otherID,
-		Environment: CompareEnvironments(RunEnvironment(run), RunEnvironment(again))}
+		Environment: CompareEnvironments(envA, envB)}
 	compareRecords(a, b, &rep)
+	refineOrigin(rep.FirstDifference, envA, envB)
 	return rep, nil
 }
 

@@ -290,6 +290,26 @@ func origin(a, b StageRecord, found bool) *Origin {
 	return o
 }
 
+// refineOrigin sharpens the origin's note with the environments: when only
+// the backend's name differs and neither backend is machine-bound, the
+// backends promise the same bits, so the difference is a cgx bug, not the
+// expected cost of a machine-bound run.
+func refineOrigin(o *Origin, stored, again Environment) {
+	if o == nil || o.InputsSame || len(o.Inputs) == 0 {
+		return
+	}
+	for _, in := range o.Inputs {
+		if !in.Same && in.Name != "Backend" {
+			return
+		}
+	}
+	if stored.MachineBound || again.MachineBound || stored.CodeVersion == "" {
+		o.Note = "its inputs differ only in the backend (Backend), and a machine-bound backend gives other bits on other kernels: rerun with the same backend (CGX_BLAS), or make the run with the portable default"
+		return
+	}
+	o.Note = "its inputs differ only in the name of the backend (Backend), and both backends are portable and promise the same bits: this is a cgx bug, please report it with this output"
+}
+
 // inputValues flattens a stage's recorded inputs one level: strings and
 // numbers as written, anything else as "sha256:" and the first 16 hex digits
 // of the SHA-256 of its JSON.

@@ -110,6 +110,33 @@ func TestOriginNamesChangedInputs(t *testing.T) {
 	}
 }
 
+// TestRefineOrigin: a difference whose only changed input is the backend is
+// blamed on a machine-bound backend, or called a bug between portable ones.
+func TestRefineOrigin(t *testing.T) {
+	mk := func() *Origin {
+		return &Origin{Stage: "discriminator/main", Note: "its inputs differ (Backend)", Inputs: []InputValue{
+			{Name: "Backend", Stored: "a", Recomputed: "b"}, {Name: "Seed", Stored: "1", Recomputed: "1", Same: true}}}
+	}
+	portable := Environment{CodeVersion: CodeVersion, BLAS: "portable SGEMM, AVX2 kernel"}
+	bound := Environment{CodeVersion: CodeVersion, BLAS: "openblas 0.3.21", MachineBound: true}
+	o := mk()
+	refineOrigin(o, bound, portable)
+	if !strings.Contains(o.Note, "machine-bound") {
+		t.Errorf("machine-bound: %s", o.Note)
+	}
+	o = mk()
+	refineOrigin(o, portable, portable)
+	if !strings.Contains(o.Note, "cgx bug") {
+		t.Errorf("portable: %s", o.Note)
+	}
+	o = mk()
+	o.Inputs[1].Same = false
+	refineOrigin(o, portable, portable)
+	if o.Note != "its inputs differ (Backend)" {
+		t.Errorf("another input differs too, note changed: %s", o.Note)
+	}
+}
+
 func details(rep VerifyReport) []string {
 	var out []string
 	for _, d := range rep.Differences {
