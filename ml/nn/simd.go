@@ -12,7 +12,8 @@ import (
 // CGX_SIMD=off runs the pure-Go SGEMM kernel and the Go plane kernels on
 // every CPU. Results are the same bits either way (that is the point of the
 // switch: a user who suspects a kernel, and the test that checks they
-// agree, can compare). Empty, "on" or "auto" use SIMD where the CPU has it.
+// agree, can compare). Empty, "on" or "auto" use SIMD where the CPU has it;
+// "avx2" or "avx512" choose the SGEMM kernel (an error if the CPU lacks it).
 const EnvSIMD = "CGX_SIMD"
 
 // simd is the kernel choice, fixed at init from $CGX_SIMD and the CPU;
@@ -33,7 +34,13 @@ var simdKernels struct {
 
 func init() {
 	simdKernels.gemm, simdKernels.planes = gemm.Best(), archPlaneKernels()
-	on, err := parseSIMD(os.Getenv(EnvSIMD))
+	v := os.Getenv(EnvSIMD)
+	on, err := parseSIMD(v)
+	if err != nil {
+		if k, ok := gemm.Named(v); ok {
+			simdKernels.gemm, on, err = k, true, nil
+		}
+	}
 	simd.envErr = err
 	setSIMD(on)
 }
@@ -46,7 +53,7 @@ func parseSIMD(v string) (bool, error) {
 	case "off", "0", "false", "go":
 		return false, nil
 	default:
-		return false, fmt.Errorf("%s=%q: %w (want on or off); running without SIMD", EnvSIMD, v, ErrUnknownSIMD)
+		return false, fmt.Errorf("%s=%q: %w (want on, off, or a kernel this CPU runs: avx2, avx512); running without SIMD", EnvSIMD, v, ErrUnknownSIMD)
 	}
 }
 

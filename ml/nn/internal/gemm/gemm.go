@@ -1,17 +1,3 @@
-// Package gemm is cgx's portable single-precision matrix multiply: one
-// blocked driver (packing, cache blocking) and micro-kernels in Go and in
-// Go assembly, chosen by the caller. Its result is defined element by
-// element, independently of tiling, vector width and CPU:
-//
-//	c ← 0 if beta == 0, c if beta == 1, float32(beta·c) otherwise
-//	for p = 0, 1, …, k−1 in that order:
-//	    c ← c + float32(a'[i,p]·b[p,j])
-//
-// where a' = a when alpha == 1 and float32(alpha·a) otherwise. Every
-// product is rounded to float32 before it is added (no fused multiply-add
-// on any path), so every kernel, which vectorises across j and never splits
-// the sum over p, gives the same bits. It is a separate package from nn
-// because Go assembly cannot live in a package that uses cgo.
 package gemm
 
 import "sync"
@@ -27,17 +13,17 @@ const (
 )
 
 // Kernel is a micro-kernel: it computes one mr×nr tile, for p in [0, kc),
-// c[i,j] ← c[i,j] + float32(ap[p·mr+i]·bp[p·nr+j]), c having row stride
-// ldc; ap and bp are packed strips (see packA, packB).
+// c[i,j] ← c[i,j] + float32(A[i,p]·B[p,j]), c having row stride ldc, A and
+// B the strips a and b (see strip).
 type Kernel struct {
 	Name   string // "Go", "AVX2", …
 	mr, nr int
-	fn     func(kc int, ap, bp, c []float32, ldc int)
+	fn     func(kc int, a, b strip, c []float32, ldc int)
 }
 
 var bufs = sync.Pool{New: func() any { return new(scratch) }}
 
-type scratch struct{ a, b, tile []float32 }
+type scratch struct{ a, b, atail, tile []float32 }
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C with kernel mk, in the
 // order the package comment defines. The caller has checked the operand
@@ -53,14 +39,32 @@ func Sgemm(mk Kernel, transA, transB bool, m, n, k int, alpha float32, a []float
 	gemmWith(mk, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
 }
 
+// strip is a kernel operand: an mr×kc strip of A, element (i, p) at
+// v[i·rs + p·ps], or a kc×nr strip of B, element (p, j) at v[p·ps + j]
+// (rs 1).
+type strip struct {
+	v      []float32
+	rs, ps int
+}
+
+// gemmWith adds alpha·op(A)·op(B) to C. B is packed (kc×nc at a time, in
+// strips of nr columns), so that the strip a kernel walks is contiguous
+// whatever B's row stride (reading B in place was slower: rows 1 or 4 KB
+// apart fall into the same cache sets). The kernels read A where it lies,
+// mr rows (or, transposed, mr consecutive values) per step; only a scaled
+// A (alpha ≠ 1) and a strip cut short by the matrix edge are packed.
 func gemmWith(mk Kernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	s := bufs.Get().(*scratch)
 	defer bufs.Put(s)
 	mr, nr := mk.mr, mk.nr
 	mc := blockM / mr * mr
 	nc := blockN / nr * nr
-	s.a = grow(s.a, mc*blockK)
+	packAll := alpha != 1
+	if packAll {
+		s.a = grow(s.a, mc*blockK)
+	}
 	s.b = grow(s.b, nc*blockK)
+	s.atail = grow(s.atail, mr*blockK)
 	s.tile = grow(s.tile, mr*nr)
 	for j0 := 0; j0 < n; j0 += nc {
 		nj := min(nc, n-j0)
@@ -69,19 +73,35 @@ func gemmWith(mk Kernel, transA, transB bool, m, n, k int, alpha float32, a []fl
 			packB(transB, b, ldb, p0, kc, j0, nj, nr, s.b)
 			for i0 := 0; i0 < m; i0 += mc {
 				mi := min(mc, m-i0)
-				packA(transA, a, lda, i0, mi, p0, kc, mr, alpha, s.a)
+				if packAll {
+					packA(transA, a, lda, i0, mi, p0, kc, mr, alpha, s.a)
+				} else if t := mi % mr; t != 0 {
+					packA(transA, a, lda, i0+mi-t, t, p0, kc, mr, 1, s.atail)
+				}
 				for jr := 0; jr < nj; jr += nr {
-					bp := s.b[jr*kc : (jr+nr)*kc]
 					w := min(nr, nj-jr)
+					bs := strip{v: s.b[jr*kc : (jr+nr)*kc], rs: 1, ps: nr}
 					for ir := 0; ir < mi; ir += mr {
-						ap := s.a[ir*kc : (ir+mr)*kc]
 						h := min(mr, mi-ir)
+						var as strip
+						switch {
+						case packAll:
+							as = strip{v: s.a[ir*kc : (ir+mr)*kc], rs: 1, ps: mr}
+						case h < mr:
+							as = strip{v: s.atail[:kc*mr], rs: 1, ps: mr}
+						case transA:
+							o := p0*lda + i0 + ir
+							as = strip{v: a[o : o+(kc-1)*lda+mr], rs: 1, ps: lda}
+						default:
+							o := (i0+ir)*lda + p0
+							as = strip{v: a[o : o+(mr-1)*lda+kc], rs: lda, ps: 1}
+						}
 						off := (i0+ir)*ldc + j0 + jr
 						if h == mr && w == nr {
-							mk.fn(kc, ap, bp, c[off:], ldc)
+							mk.fn(kc, as, bs, c[off:], ldc)
 							continue
 						}
-						edgeTile(mk, kc, ap, bp, c[off:], ldc, h, w, s.tile)
+						edgeTile(mk, kc, as, bs, c[off:], ldc, h, w, s.tile)
 					}
 				}
 			}
@@ -91,12 +111,12 @@ func gemmWith(mk Kernel, transA, transB bool, m, n, k int, alpha float32, a []fl
 
 // edgeTile runs the kernel on a full tile copied from the h×w corner of C
 // (zeros elsewhere) and copies the h×w part back.
-func edgeTile(mk Kernel, kc int, ap, bp, c []float32, ldc, h, w int, tile []float32) {
+func edgeTile(mk Kernel, kc int, as, bs strip, c []float32, ldc, h, w int, tile []float32) {
 	clear(tile)
 	for i := 0; i < h; i++ {
 		copy(tile[i*mk.nr:i*mk.nr+w], c[i*ldc:i*ldc+w])
 	}
-	mk.fn(kc, ap, bp, tile, mk.nr)
+	mk.fn(kc, as, bs, tile, mk.nr)
 	for i := 0; i < h; i++ {
 		copy(c[i*ldc:i*ldc+w], tile[i*mk.nr:i*mk.nr+w])
 	}
@@ -105,25 +125,47 @@ func edgeTile(mk Kernel, kc int, ap, bp, c []float32, ldc, h, w int, tile []floa
 // packA copies rows i0..i0+mi of op(A), columns p0..p0+kc, into strips of
 // mr rows: strip s holds dst[s·mr·kc + p·mr + i] = alpha·op(A)[i0+s·mr+i,
 // p0+p] (rounded to float32; exactly op(A) when alpha is 1), zero past the
-// last row.
+// last row. Writes are sequential; reads walk mr rows (or one row of the
+// transposed matrix) at a time.
 func packA(trans bool, a []float32, lda, i0, mi, p0, kc, mr int, alpha float32, dst []float32) {
 	for s := 0; s < mi; s += mr {
 		strip := dst[s*kc : (s+mr)*kc]
 		h := min(mr, mi-s)
-		for i := 0; i < mr; i++ {
-			if i >= h {
-				for p := 0; p < kc; p++ {
-					strip[p*mr+i] = 0
-				}
-				continue
+		r0 := i0 + s
+		switch {
+		case trans:
+			for p := 0; p < kc; p++ {
+				d := strip[p*mr : (p+1)*mr]
+				src := a[(p0+p)*lda+r0 : (p0+p)*lda+r0+h]
+				copySmall(d, src)
+				clear(d[h:])
 			}
-			r := i0 + s + i
-			if trans {
-				for p := 0; p < kc; p++ {
-					strip[p*mr+i] = a[(p0+p)*lda+r]
+		case h == 6 && mr == 6:
+			base := r0*lda + p0
+			x0, x1, x2 := a[base:base+kc], a[base+lda:base+lda+kc], a[base+2*lda:base+2*lda+kc]
+			x3, x4, x5 := a[base+3*lda:base+3*lda+kc], a[base+4*lda:base+4*lda+kc], a[base+5*lda:base+5*lda+kc]
+			for p := range x0 {
+				d := strip[p*6 : p*6+6 : p*6+6]
+				d[0], d[1], d[2], d[3], d[4], d[5] = x0[p], x1[p], x2[p], x3[p], x4[p], x5[p]
+			}
+		case h == 8 && mr == 8:
+			base := r0*lda + p0
+			x0, x1, x2 := a[base:base+kc], a[base+lda:base+lda+kc], a[base+2*lda:base+2*lda+kc]
+			x3, x4, x5 := a[base+3*lda:base+3*lda+kc], a[base+4*lda:base+4*lda+kc], a[base+5*lda:base+5*lda+kc]
+			x6, x7 := a[base+6*lda:base+6*lda+kc], a[base+7*lda:base+7*lda+kc]
+			for p := range x0 {
+				d := strip[p*8 : p*8+8 : p*8+8]
+				d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = x0[p], x1[p], x2[p], x3[p], x4[p], x5[p], x6[p], x7[p]
+			}
+		default:
+			for i := 0; i < mr; i++ {
+				if i >= h {
+					for p := 0; p < kc; p++ {
+						strip[p*mr+i] = 0
+					}
+					continue
 				}
-			} else {
-				row := a[r*lda+p0 : r*lda+p0+kc]
+				row := a[(r0+i)*lda+p0 : (r0+i)*lda+p0+kc]
 				for p, v := range row {
 					strip[p*mr+i] = v
 				}
@@ -137,6 +179,15 @@ func packA(trans bool, a []float32, lda, i0, mi, p0, kc, mr int, alpha float32, 
 	}
 }
 
+// copySmall copies src into dst (len(dst) ≥ len(src)) without calling
+// memmove, which costs more than the copy for a few floats.
+func copySmall(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = v
+	}
+}
+
 // packB copies rows p0..p0+kc of op(B), columns j0..j0+nj, into strips of
 // nr columns: strip s holds dst[s·nr·kc + p·nr + j] = op(B)[p0+p, j0+s·nr+j],
 // zero past the last column.
@@ -144,25 +195,46 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nj, nr int, dst []float32) 
 	for s := 0; s < nj; s += nr {
 		strip := dst[s*kc : (s+nr)*kc]
 		w := min(nr, nj-s)
-		if !trans {
+		switch {
+		case !trans && w == 16 && nr == 16:
+			for p := 0; p < kc; p++ {
+				o := (p0+p)*ldb + j0 + s
+				*(*[16]float32)(strip[p*16 : p*16+16]) = *(*[16]float32)(b[o : o+16])
+			}
+		case !trans && w == 32 && nr == 32:
+			for p := 0; p < kc; p++ {
+				o := (p0+p)*ldb + j0 + s
+				*(*[32]float32)(strip[p*32 : p*32+32]) = *(*[32]float32)(b[o : o+32])
+			}
+		case !trans:
 			for p := 0; p < kc; p++ {
 				row := b[(p0+p)*ldb+j0+s : (p0+p)*ldb+j0+s+w]
 				d := strip[p*nr : (p+1)*nr]
-				copy(d, row)
+				copySmall(d, row)
 				clear(d[w:])
 			}
-			continue
-		}
-		for j := 0; j < nr; j++ {
-			if j >= w {
+		default:
+			// op(B)[p, j] = b[j·ldb + p]: read up to four columns of the
+			// strip together, writing each strip row's entries.
+			j := 0
+			for ; j+4 <= w; j += 4 {
+				o := (j0+s+j)*ldb + p0
+				c0, c1, c2, c3 := b[o:o+kc], b[o+ldb:o+ldb+kc], b[o+2*ldb:o+2*ldb+kc], b[o+3*ldb:o+3*ldb+kc]
+				for p := range c0 {
+					d := strip[p*nr+j : p*nr+j+4 : p*nr+j+4]
+					d[0], d[1], d[2], d[3] = c0[p], c1[p], c2[p], c3[p]
+				}
+			}
+			for ; j < w; j++ {
+				col := b[(j0+s+j)*ldb+p0 : (j0+s+j)*ldb+p0+kc]
+				for p, v := range col {
+					strip[p*nr+j] = v
+				}
+			}
+			for ; j < nr; j++ {
 				for p := 0; p < kc; p++ {
 					strip[p*nr+j] = 0
 				}
-				continue
-			}
-			col := b[(j0+s+j)*ldb+p0 : (j0+s+j)*ldb+p0+kc]
-			for p, v := range col {
-				strip[p*nr+j] = v
 			}
 		}
 	}

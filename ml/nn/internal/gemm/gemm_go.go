@@ -1,5 +1,12 @@
 package gemm
 
+import "strings"
+
+// normName lower-cases a kernel name and drops dashes.
+func normName(s string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "-", "")
+}
+
 // Go returns the pure-Go micro-kernel, used on every CPU when SIMD is off.
 func Go() Kernel { return goKernel }
 
@@ -9,7 +16,7 @@ func Go() Kernel { return goKernel }
 // x*y+z on arm64, and on amd64 from GOAMD64=v3).
 var goKernel = Kernel{Name: "Go", mr: 4, nr: 4, fn: kernelGo4x4}
 
-func kernelGo4x4(kc int, ap, bp, c []float32, ldc int) {
+func kernelGo4x4(kc int, as, bs strip, c []float32, ldc int) {
 	r0 := c[0:4:4]
 	r1 := c[ldc : ldc+4 : ldc+4]
 	r2 := c[2*ldc : 2*ldc+4 : 2*ldc+4]
@@ -18,11 +25,13 @@ func kernelGo4x4(kc int, ap, bp, c []float32, ldc int) {
 	c10, c11, c12, c13 := r1[0], r1[1], r1[2], r1[3]
 	c20, c21, c22, c23 := r2[0], r2[1], r2[2], r2[3]
 	c30, c31, c32, c33 := r3[0], r3[1], r3[2], r3[3]
-	ap, bp = ap[:4*kc], bp[:4*kc]
-	for p := 0; p+4 <= len(ap); p += 4 {
-		a := ap[p : p+4 : p+4]
-		b := bp[p : p+4 : p+4]
-		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
+	av, ars, aps := as.v, as.rs, as.ps
+	bv, bps := bs.v, bs.ps
+	_, _ = av[3*ars+(kc-1)*aps], bv[(kc-1)*bps+3]
+	for p := 0; p < kc; p++ {
+		ao, bo := p*aps, p*bps
+		a0, a1, a2, a3 := av[ao], av[ao+ars], av[ao+2*ars], av[ao+3*ars]
+		b := bv[bo : bo+4 : bo+4]
 		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
 		c00 += float32(a0 * b0)
 		c01 += float32(a0 * b1)

@@ -5,3 +5,11 @@ package gemm
 // Best: other architectures run the pure-Go kernel (the same bits;
 // arm64 NEON kernels could be added the same way).
 func Best() Kernel { return goKernel }
+
+// Named returns the kernel called name if this CPU runs it: only "Go" here.
+func Named(name string) (Kernel, bool) {
+	if normName(name) == "go" {
+		return goKernel, true
+	}
+	return Kernel{}, false
+}

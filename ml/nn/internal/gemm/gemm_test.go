@@ -4,8 +4,18 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"syscall"
 	"testing"
 )
+
+// cpuSeconds is the user CPU time this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec) + float64(ru.Utime.Usec)/1e6
+}
 
 // reference computes C = alpha·op(A)·op(B) + beta·C exactly as the package
 // comment defines it, one element at a time.
@@ -111,13 +121,37 @@ func TestBetaZeroClearsNaN(t *testing.T) {
 func BenchmarkKernels(b *testing.B) {
 	const m, n, k = 192, 512, 256
 	rng := rand.New(rand.NewPCG(1, 2))
-	a, bm, c := randMat(rng, m, k), randMat(rng, k, n), make([]float32, m*n)
-	for _, mk := range kernels() {
-		b.Run(mk.Name, func(b *testing.B) {
-			for b.Loop() {
-				Sgemm(mk, false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
-			}
-			b.ReportMetric(float64(2*m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+	shapes := []struct {
+		name    string
+		ta, tb  bool
+		m, n, k int
+	}{
+		{"nn", false, false, m, n, k},
+		{"conv2-forward", false, false, 64, 1024, 288},
+		{"conv2-weight-grad", false, true, 288, 64, 1024},
+		{"conv2-input-grad", true, false, 288, 1024, 64},
+	}
+	for _, sh := range shapes {
+		a, bm, c := randMat(rng, sh.m, sh.k), randMat(rng, sh.k, sh.n), make([]float32, sh.m*sh.n)
+		lda, ldb := sh.k, sh.n
+		if sh.ta {
+			lda = sh.m
+		}
+		if sh.tb {
+			ldb = sh.k
+		}
+		for _, mk := range kernels() {
+			b.Run(sh.name+"/"+mk.Name, func(b *testing.B) {
+				cpu0 := cpuSeconds()
+				for b.Loop() {
+					Sgemm(mk, sh.ta, sh.tb, sh.m, sh.n, sh.k, 1, a, lda, bm, ldb, 0, c, sh.n)
+				}
+				flop := float64(2*sh.m*sh.n*sh.k) * float64(b.N)
+				b.ReportMetric(flop/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				// On a shared machine the CPU time this process got is a
+				// steadier measure than wall time.
+				b.ReportMetric(flop/(cpuSeconds()-cpu0)/1e9, "cpu-GFLOP/s")
+			})
+		}
 	}
 }

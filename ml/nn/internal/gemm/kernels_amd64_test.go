@@ -10,5 +10,8 @@ func extraKernels() []Kernel {
 	if cpu.X86.HasAVX2 && Best().Name != avx2Kernel.Name {
 		ks = append(ks, avx2Kernel)
 	}
+	if cpu.X86.HasAVX512F && Best().Name != avx512Kernel.Name {
+		ks = append(ks, avx512Kernel)
+	}
 	return ks
 }
