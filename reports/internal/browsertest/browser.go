@@ -23,10 +23,13 @@ import (
 // Candidates are the browser commands looked for, in order.
 var Candidates = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
 
-// Find returns the path of a Chromium-like browser, or skips the test with a
-// message saying how to install one.
+// Find returns the path of a Chromium-like browser, or skips the test: under
+// -short (the quick lane), or with a message saying how to install one.
 func Find(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("headless browser test skipped under -short (it starts Chromium); go test without -short runs it")
+	}
 	for _, c := range Candidates {
 		if p, err := exec.LookPath(c); err == nil {
 			return p
