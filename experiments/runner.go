@@ -158,8 +158,14 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 		run.Stages = r.stageKeys()
 		run.Studies = r.studies()
 		return nil
-	}); err != nil && runErr == nil {
-		runErr = fmt.Errorf("record run %d outcome: %w", r.runID, err)
+	}); err != nil {
+		if runErr == nil {
+			runErr = fmt.Errorf("record run %d outcome: %w", r.runID, err)
+		} else {
+			// Say it: the error names where the outcome was saved, or that
+			// the run will show as running.
+			runErr = fmt.Errorf("%w; recording that outcome failed too: %v", runErr, err)
+		}
 	}
 	res := Result{RunID: r.runID, Name: spec.Name, Profile: spec.Profile, Seed: spec.Seed, Status: status,
 		Stages: r.stages, Metrics: r.metrics}

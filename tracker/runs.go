@@ -94,6 +94,7 @@ func (s *Store) UpdateRun(ctx context.Context, id int, fn func(*Run) error) erro
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	var want *Run // the run as fn left it
 	err := s.commitLocked(&change{extra: func(tx *bolt.Tx) error {
 		r, err := getRunTx(tx, id)
 		if err != nil {
@@ -107,10 +108,17 @@ func (s *Store) UpdateRun(ctx context.Context, id int, fn func(*Run) error) erro
 		if err != nil {
 			return err
 		}
+		want = &r
 		return tx.Bucket(bucketRuns).Put(u64key(id), raw)
 	}})
 	if err != nil {
-		return fmt.Errorf("update run %d: %w", id, err)
+		err = fmt.Errorf("update run %d: %w", id, err)
+		if want != nil && want.Status != RunRunning && want.Status != "" {
+			// The run's outcome could not be committed (a full disk):
+			// keep it for the next writer rather than leave it running.
+			return s.deferOutcome(*want, err)
+		}
+		return err
 	}
 	return nil
 }

@@ -99,8 +99,9 @@ func (s *Store) openWriter() error {
 	s.db = db
 	s.c = newCache()
 	jpath := journalPath(s.path)
-	var next uint64  // the journal epoch this session appends
-	var aside string // where a damaged journal was copied (AcceptLoss)
+	var next uint64       // the journal epoch this session appends
+	var aside string      // where a damaged journal was copied (AcceptLoss)
+	var outcomes []string // run outcome files recorded at open
 	err = s.update(func(tx *bolt.Tx) error {
 		if err := initOrMigrate(tx, s.path, FormatVersion, migrations); err != nil {
 			return err
@@ -157,8 +158,16 @@ func (s *Store) openWriter() error {
 			}
 		}
 		next = max(absorbed, js.epoch) + 1
+		if outcomes, err = applyOutcomes(tx, s.path); err != nil {
+			return err
+		}
 		return s.c.loadStudies(tx)
 	})
+	if err == nil {
+		for _, f := range outcomes {
+			os.Remove(f) // recorded in the file now
+		}
+	}
 	if err == nil {
 		// The commit record exists from the first commit that succeeded,
 		// so a refused open leaves nothing behind.
@@ -269,6 +278,10 @@ func (s *Store) shut(flush bool) error {
 	return err
 }
 
+// commitFault, when set (by tests), fails commits to the file the way a
+// full disk does.
+var commitFault func() error
+
 // update runs fn in one bbolt write transaction, converting a panic inside
 // bbolt (a damaged page) into ErrCorruptDB, and records the commit in the
 // commit record.
@@ -281,7 +294,13 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
 	var txid int
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		txid = tx.ID()
-		return fn(tx)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if commitFault != nil {
+			return commitFault()
+		}
+		return nil
 	})
 	if err == nil {
 		s.lastTxid = uint64(txid)
