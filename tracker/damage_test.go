@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/c-bata/goptuna"
 	"github.com/cgx-dev/cgx/tracker"
 	bolt "go.etcd.io/bbolt"
 )
@@ -252,5 +253,61 @@ func TestDeletedBucketIsRefused(t *testing.T) {
 				t.Errorf("check: %+v; want the missing bucket named and how to recover", rep)
 			}
 		})
+	}
+}
+
+// TestDamagedLargerFile damages a database of a few hundred KiB at the
+// lengths and offsets a user reported (and in each page's header and first
+// element), with the same requirements as TestDamagedFileNeverCrashes.
+func TestDamagedLargerFile(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "cgx.db")
+	fillDB(t, src)
+	s, err := tracker.Open(src, tracker.NoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		sid, err := s.CreateNewStudy("big-" + fmt.Sprint(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		trials := make([]goptuna.FrozenTrial, 600)
+		for k := range trials {
+			trials[k] = goptuna.FrozenTrial{State: goptuna.TrialStateComplete, Value: float64(k),
+				InternalParams: map[string]float64{"x": float64(k%10) / 10}, Distributions: map[string]interface{}{"x": goptuna.UniformDistribution{Low: 0, High: 1}},
+				UserAttrs: map[string]string{"note": strings.Repeat("n", k%50)}}
+		}
+		if _, err := s.AddFinishedTrials(sid, trials); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := os.ReadFile(src)
+	rec, _ := os.ReadFile(src + ".commit")
+	if len(orig) < 262200+1 {
+		t.Fatalf("file of %d bytes, want one past 256 KiB", len(orig))
+	}
+	ds := []damage{truncateTo(65536), truncateTo(131072), truncateTo(200000), truncateTo(262144)}
+	for _, off := range []int{8200, 65552, 262200} {
+		ds = append(ds, flipAt(off, 0xff), flipAt(off, 0x01))
+	}
+	step := 3 // every third page: each page type is met many times
+	if testing.Short() {
+		step = 11
+	}
+	for p := 0; p*4096 < len(orig); p += step {
+		for _, o := range []int{8, 10, 16, 20} {
+			ds = append(ds, flipAt(p*4096+o, 0xff))
+		}
+	}
+	for i, d := range ds {
+		damaged := d.fn(bytes.Clone(orig))
+		dir := t.TempDir()
+		path := filepath.Join(dir, "cgx.db")
+		os.WriteFile(path, damaged, 0o644)
+		os.WriteFile(path+".commit", rec, 0o644)
+		exerciseDamaged(t, d.name, path, damaged, i%8 == 0)
 	}
 }
