@@ -127,7 +127,7 @@ func BenchRender(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 			return res, fmt.Errorf("bench blender: %d scenes took %.2fs, %d took %.2fs: machine too busy to measure; rerun", n1, times[0], n2, times[1])
 		}
 		costs = append(costs, perImage)
-		startups = append(startups, times[0]-float64(n1)*perImage)
+		startups = append(startups, times[0]-float64(float64(n1)*perImage))
 		res.BlenderRounds = append(res.BlenderRounds, 1/perImage)
 	}
 	res.BlenderImgPerS = 1 / median(costs)

@@ -1,6 +1,10 @@
 package blender
 
-import "math"
+import (
+	"math"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
+)
 
 // nearClip is the distance in metres below which geometry is clipped; the
 // Blender backend sets the same clip_start.
@@ -27,12 +31,12 @@ func newCameraModel(c Camera) cameraModel {
 	right := fwd.cross(worldUp).unit()
 	up := right.cross(fwd)
 	if c.Roll != 0 {
-		s, co := math.Sincos(c.Roll * math.Pi / 180)
+		s, co := fmath.Sincos(c.Roll * math.Pi / 180)
 		right, up = right.scale(co).add(up.scale(s)), up.scale(co).sub(right.scale(s))
 	}
 	return cameraModel{
 		pos: c.Position, right: right, up: up, fwd: fwd,
-		focal: float64(c.Height) / 2 / math.Tan(c.FOV*math.Pi/360),
+		focal: float64(c.Height) / 2 / fmath.Tan(c.FOV*math.Pi/360),
 		cx:    float64(c.Width) / 2, cy: float64(c.Height) / 2,
 		width: c.Width, height: c.Height,
 	}

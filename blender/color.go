@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // Color is an sRGB colour written "#rrggbb" in JSON. The zero Color is
@@ -111,7 +113,7 @@ func srgbToLinear(v uint8) float64 {
 	if x <= 0.04045 {
 		return x / 12.92
 	}
-	return math.Pow((x+0.055)/1.055, 2.4)
+	return fmath.Pow((x+0.055)/1.055, 2.4)
 }
 
 // linearToSRGB encodes linear light in [0, 1] (clamped) as sRGB in [0, 1].
@@ -124,7 +126,7 @@ func linearToSRGB(x float64) float64 {
 	case x <= 0.0031308:
 		return 12.92 * x
 	}
-	return 1.055*math.Pow(x, 1/2.4) - 0.055
+	return float64(1.055*fmath.Pow(x, 1/2.4)) - 0.055
 }
 
 // srgbLUTBits is the resolution of the linear-to-sRGB table the rasteriser
@@ -149,5 +151,5 @@ func encodeSRGB8(x float32) uint8 {
 	if x >= 1 {
 		return 255
 	}
-	return srgbLUT[int(x*float32(len(srgbLUT)-1)+0.5)]
+	return srgbLUT[int(float32(x*float32(len(srgbLUT)-1))+0.5)]
 }

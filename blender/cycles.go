@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 //go:embed cycles.py
@@ -195,7 +197,7 @@ func (c *Cycles) batch(scenes []Scene, prepared []*preparedScene, dir string) *c
 		n := scenes[i].Normalize()
 		fr := cyclesFrame{
 			Width: ps.cam.width, Height: ps.cam.height,
-			Lens:       12 / math.Tan(n.Camera.FOV*math.Pi/360),
+			Lens:       12 / fmath.Tan(n.Camera.FOV*math.Pi/360),
 			Camera:     flatten(ps.cam.blenderMatrix()),
 			Background: ps.bg, Ambient: ps.ambient,
 			Lights: []cyclesLight{}, Parts: []cyclesPart{},

@@ -77,7 +77,7 @@ func ExampleScene(kind string, size int) (Scene, error) {
 func shelfSlots(s Shelf, n int) []float64 {
 	xs := make([]float64, n)
 	for i := range xs {
-		xs[i] = s.Position[0] - s.Width/2 + s.Width*(float64(i)+0.5)/float64(n)
+		xs[i] = s.Position[0] - float64(s.Width/2) + s.Width*(float64(i)+0.5)/float64(n)
 	}
 	return xs
 }

@@ -21,9 +21,9 @@ func Gap(from, to Domain) map[string]float64 {
 	for c, ch := range []string{"r", "g", "b"} {
 		k := to.Gain[c] / from.Gain[c]
 		out["contrast_"+ch] = k - 1
-		out["brightness_"+ch] = to.Offset[c] - from.Offset[c]*k
+		out["brightness_"+ch] = to.Offset[c] - float64(from.Offset[c]*k)
 	}
-	sigma := math.Sqrt(math.Max(0, to.BlurSigma*to.BlurSigma-from.BlurSigma*from.BlurSigma))
+	sigma := math.Sqrt(math.Max(0, float64(to.BlurSigma*to.BlurSigma)-float64(from.BlurSigma*from.BlurSigma)))
 	out["sigma"] = sigma
 	for _, ch := range []string{"r", "g", "b"} {
 		out["sigma_"+ch] = sigma

@@ -55,7 +55,7 @@ func rngFor(seed int64, name string, index int) *rand.Rand {
 	return rand.New(seeds.PCG(uint64(seed), fmt.Sprintf("%s/%d", name, index)))
 }
 
-func randIn(r *rand.Rand, lo, hi float64) float64 { return lo + (hi-lo)*r.Float64() }
+func randIn(r *rand.Rand, lo, hi float64) float64 { return lo + float64((hi-lo)*r.Float64()) }
 
 // palette holds the colours random products draw from.
 var palette = []Color{
@@ -109,7 +109,7 @@ func productsScene(seed int64, index, size int) Scene {
 			default:
 				o.Rotation = Vec3{90, 0, randIn(r, -20, 20)} // lying, top towards the camera
 			}
-			o.Position = Vec3{slotX(*s.Shelf, k, n) + randIn(r, -0.2, 0.2)*(slot-0.12), randIn(r, -0.05, 0.05), 0}
+			o.Position = Vec3{slotX(*s.Shelf, k, n) + float64(randIn(r, -0.2, 0.2)*(slot-0.12)), randIn(r, -0.05, 0.05), 0}
 			o.Position[2] = restingZ(o, s.Shelf.LevelZ(level))
 			s.Objects = append(s.Objects, o)
 		}

@@ -3,6 +3,8 @@ package blender
 import (
 	"fmt"
 	"math"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // Triangle materials. Product meshes use body, cap and label; the shelf uses
@@ -24,7 +26,7 @@ var lodSegments = [...]int{8, 12, 16, 24}
 // radius rPx pixels.
 func lodFor(rPx float64) int {
 	for i, n := range lodSegments {
-		if rPx*(1-math.Cos(math.Pi/float64(n))) <= 0.25 {
+		if rPx*(1-fmath.Cos(math.Pi/float64(n))) <= 0.25 {
 			return i
 		}
 	}
@@ -92,7 +94,7 @@ func (m *mesh) lathe(prof []profilePoint, c Vec3) {
 	segN := make([][2]float64, len(prof)-1) // outward normal of each segment in (r, z)
 	for i := range segN {
 		dr, dz := prof[i+1].r-prof[i].r, prof[i+1].z-prof[i].z
-		l := math.Hypot(dr, dz)
+		l := fmath.Hypot(dr, dz)
 		segN[i] = [2]float64{dz / l, -dr / l}
 	}
 	ring := func(i int, n [2]float64) []int32 {
@@ -102,8 +104,8 @@ func (m *mesh) lathe(prof []profilePoint, c Vec3) {
 		}
 		idx := make([]int32, m.segs)
 		for j := range idx {
-			s, co := math.Sincos(2 * math.Pi * float64(j) / float64(m.segs))
-			idx[j] = m.vertex(c.add(Vec3{p.r * co, p.r * s, p.z}), Vec3{n[0] * co, n[0] * s, n[1]})
+			s, co := fmath.Sincos(2 * math.Pi * float64(j) / float64(m.segs))
+			idx[j] = m.vertex(c.add(Vec3{float64(p.r * co), float64(p.r * s), p.z}), Vec3{float64(n[0] * co), float64(n[0] * s), n[1]})
 		}
 		return idx
 	}
@@ -115,7 +117,7 @@ func (m *mesh) lathe(prof []profilePoint, c Vec3) {
 		var above []int32
 		if i+1 < len(segN) && !prof[i+1].crease {
 			n := [2]float64{segN[i][0] + segN[i+1][0], segN[i][1] + segN[i+1][1]}
-			l := math.Hypot(n[0], n[1])
+			l := fmath.Hypot(n[0], n[1])
 			above = ring(i+1, [2]float64{n[0] / l, n[1] / l})
 		} else {
 			above = ring(i+1, segN[i])
@@ -139,7 +141,7 @@ func (m *mesh) lathe(prof []profilePoint, c Vec3) {
 
 // bandMat returns the body or label material for a segment starting at z.
 func bandMat(p ProductKind, z float64) uint8 {
-	if z >= p.LabelLow*p.Height-1e-9 && z < p.LabelHigh*p.Height-1e-9 {
+	if z >= float64(p.LabelLow*p.Height)-1e-9 && z < float64(p.LabelHigh*p.Height)-1e-9 {
 		return matLabel
 	}
 	return matBody
@@ -147,14 +149,14 @@ func bandMat(p ProductKind, z float64) uint8 {
 
 func bottleMesh(p ProductKind, segs int) *mesh {
 	const capR, capH, neckR, neckH = 0.0150, 0.020, 0.0125, 0.012
-	R, H := p.Width/2, p.Height
-	hs := 1.1 * R
+	R, H := float64(p.Width/2), p.Height
+	hs := float64(1.1 * R)
 	hb := H - capH - neckH - hs // top of the straight body
-	pts := []profilePoint{{r: 0, z: 0}, {r: 0.9 * R, z: 0, crease: true}, {r: R, z: 0.008, crease: true},
-		{r: R, z: p.LabelLow * H}, {r: R, z: p.LabelHigh * H}, {r: R, z: hb}}
+	pts := []profilePoint{{r: 0, z: 0}, {r: float64(0.9 * R), z: 0, crease: true}, {r: R, z: 0.008, crease: true},
+		{r: R, z: float64(p.LabelLow * H)}, {r: R, z: float64(p.LabelHigh * H)}, {r: R, z: hb}}
 	for t := 1; t <= 4; t++ {
-		phi := float64(t) / 4 * math.Pi / 2
-		pts = append(pts, profilePoint{r: neckR + (R-neckR)*math.Cos(phi), z: hb + hs*math.Sin(phi), crease: t == 4})
+		phi := float64(float64(t) / 4 * math.Pi / 2)
+		pts = append(pts, profilePoint{r: neckR + float64((R-neckR)*fmath.Cos(phi)), z: hb + float64(hs*fmath.Sin(phi)), crease: t == 4})
 	}
 	pts = append(pts,
 		profilePoint{r: neckR, z: H - capH, crease: true, mat: matCap},
@@ -172,10 +174,10 @@ func bottleMesh(p ProductKind, segs int) *mesh {
 }
 
 func canMesh(p ProductKind, segs int) *mesh {
-	R, H := p.Width/2, p.Height
-	pts := []profilePoint{{r: 0, z: 0}, {r: 0.85 * R, z: 0, crease: true}, {r: R, z: 0.008, crease: true},
-		{r: R, z: p.LabelLow * H}, {r: R, z: p.LabelHigh * H}, {r: R, z: H - 0.012, crease: true},
-		{r: 0.88 * R, z: H - 0.002, crease: true}, {r: 0.88 * R, z: H, crease: true, mat: matCap}, {r: 0, z: H}}
+	R, H := float64(p.Width/2), p.Height
+	pts := []profilePoint{{r: 0, z: 0}, {r: float64(0.85 * R), z: 0, crease: true}, {r: R, z: 0.008, crease: true},
+		{r: R, z: float64(p.LabelLow * H)}, {r: R, z: float64(p.LabelHigh * H)}, {r: R, z: H - 0.012, crease: true},
+		{r: float64(0.88 * R), z: H - 0.002, crease: true}, {r: float64(0.88 * R), z: H, crease: true, mat: matCap}, {r: 0, z: H}}
 	for i := range pts[:len(pts)-2] {
 		pts[i].mat = bandMat(p, pts[i].z)
 	}
@@ -185,13 +187,13 @@ func canMesh(p ProductKind, segs int) *mesh {
 }
 
 func cartonMesh(p ProductKind, segs int) *mesh {
-	w := p.Width / 2
-	hg := 0.5 * p.Width // gable height
+	w := float64(p.Width / 2)
+	hg := float64(0.5 * p.Width) // gable height
 	hb := p.Height - hg
 	m := &mesh{segs: segs}
 	m.quad(Vec3{-w, -w, 0}, Vec3{-w, w, 0}, Vec3{w, w, 0}, Vec3{w, -w, 0}, matBody) // bottom
 	// Four walls in three bands each: body, label, body.
-	zs := []float64{0, p.LabelLow * p.Height, p.LabelHigh * p.Height, hb}
+	zs := []float64{0, float64(p.LabelLow * p.Height), float64(p.LabelHigh * p.Height), hb}
 	corners := []Vec3{{-w, -w}, {w, -w}, {w, w}, {-w, w}}
 	for side := range 4 {
 		a, b := corners[side], corners[(side+1)%4]
@@ -218,10 +220,10 @@ func cartonMesh(p ProductKind, segs int) *mesh {
 	}
 	// Screw spout on the front slope, sunk into it so no gap shows.
 	const spoutR, spoutH = 0.012, 0.014
-	base := hb + hg/2 - spoutR
+	base := hb + float64(hg/2) - spoutR
 	m.lathe([]profilePoint{{r: 0, z: base, mat: matCap}, {r: spoutR, z: base, crease: true, mat: matCap},
-		{r: spoutR, z: hb + hg/2 + spoutH, crease: true, mat: matCap}, {r: 0, z: hb + hg/2 + spoutH}},
-		Vec3{0, -w / 2, 0})
+		{r: spoutR, z: hb + float64(hg/2) + spoutH, crease: true, mat: matCap}, {r: 0, z: hb + float64(hg/2) + spoutH}},
+		Vec3{0, float64(-w / 2), 0})
 	return m
 }
 
@@ -288,11 +290,11 @@ func productMeshLOD(kind string, lod int) (*mesh, error) {
 // shelfMesh returns the shelf's boards and panels in world coordinates.
 func shelfMesh(s Shelf) *mesh {
 	m := &mesh{segs: lodSegments[0]}
-	x0, x1 := s.Position[0]-s.Width/2, s.Position[0]+s.Width/2
-	y0, y1 := s.Position[1]-s.Depth/2, s.Position[1]+s.Depth/2
+	x0, x1 := s.Position[0]-float64(s.Width/2), s.Position[0]+float64(s.Width/2)
+	y0, y1 := s.Position[1]-float64(s.Depth/2), s.Position[1]+float64(s.Depth/2)
 	z0, top := s.Position[2], s.Top()
 	for k := 0; k <= s.Levels; k++ {
-		z := z0 + float64(k)*(s.Board+s.LevelHeight)
+		z := z0 + float64(float64(k)*(s.Board+s.LevelHeight))
 		m.box(Vec3{x0, y0, z}, Vec3{x1, y1, z + s.Board}, matShelf)
 	}
 	m.box(Vec3{x0 - s.Board, y0, z0}, Vec3{x0, y1 + s.Board, top}, matShelf)

@@ -2,6 +2,8 @@ package blender
 
 import (
 	"math"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // Counter-based random numbers: the value for (seed, stream, index) is a
@@ -28,5 +30,5 @@ func counterUniform(seed, stream, i uint64) float64 {
 func counterNormal(seed, stream, i uint64) float64 {
 	u1 := counterUniform(seed, stream, 2*i)
 	u2 := counterUniform(seed, stream, 2*i+1)
-	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
+	return math.Sqrt(-2*fmath.Log(u1)) * fmath.Cos(2*math.Pi*u2)
 }

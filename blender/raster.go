@@ -88,7 +88,9 @@ func (r *raster) maskIDs() []uint8 {
 // clipPlane keeps camera-space points with a·x + b·y + c·z + d >= 0.
 type clipPlane [4]float64
 
-func (p clipPlane) dist(v Vec3) float64 { return p[0]*v[0] + p[1]*v[1] + p[2]*v[2] + p[3] }
+func (p clipPlane) dist(v Vec3) float64 {
+	return float64(p[0]*v[0]) + float64(p[1]*v[1]) + float64(p[2]*v[2]) + p[3]
+}
 
 // drawPart transforms, lights and rasterises one mesh instance.
 func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
@@ -97,7 +99,7 @@ func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 	mv := cr.mul(part.rot)
 	tv := cr.apply(part.trans.sub(ps.cam.pos))
 	scale := float64(r.ss)
-	f, cx, cy := ps.cam.focal*scale, ps.cam.cx*scale, ps.cam.cy*scale
+	f, cx, cy := float64(ps.cam.focal*scale), float64(ps.cam.cx*scale), float64(ps.cam.cy*scale)
 	guard := float64(r.sw + r.sh)
 	planes := r.planes(f, cx, cy, guard)
 
@@ -125,7 +127,7 @@ func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 		oks[i] = false
 		if c[2] > nearClip {
 			iz := 1 / c[2]
-			sx, sy := cx+f*c[0]*iz, cy-f*c[1]*iz
+			sx, sy := cx+float64(f*c[0]*iz), cy-float64(f*c[1]*iz)
 			if sx > -guard && sx < float64(r.sw)+guard && sy > -guard && sy < float64(r.sh)+guard {
 				v.x, v.y = toFixed(sx), toFixed(sy)
 				v.iz = float32(iz)
@@ -136,9 +138,9 @@ func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 		lit := ps.ambient
 		for _, l := range lights {
 			if d := n.dot(l.dir); d > 0 {
-				lit[0] += d * l.rgb[0]
-				lit[1] += d * l.rgb[1]
-				lit[2] += d * l.rgb[2]
+				lit[0] += float64(d * l.rgb[0])
+				lit[1] += float64(d * l.rgb[1])
+				lit[2] += float64(d * l.rgb[2])
 			}
 		}
 		v.lit = [3]float32{float32(lit[0]), float32(lit[1]), float32(lit[2])}
@@ -196,7 +198,7 @@ func (r *raster) clipFill(planes [5]clipPlane, f, cx, cy float64, p [3]Vec3, lit
 				t := da / (da - db)
 				var l [3]float32
 				for k := range 3 {
-					l[k] = a.lit[k] + float32(t)*(b.lit[k]-a.lit[k])
+					l[k] = a.lit[k] + float32(float32(t)*(b.lit[k]-a.lit[k]))
 				}
 				out = append(out, cv{a.p.add(b.p.sub(a.p).scale(t)), l})
 			}
@@ -210,7 +212,7 @@ func (r *raster) clipFill(planes [5]clipPlane, f, cx, cy float64, p [3]Vec3, lit
 	for i, c := range poly {
 		z := math.Max(c.p[2], nearClip)
 		iz := 1 / z
-		vs[i] = vert{x: toFixed(cx + f*c.p[0]*iz), y: toFixed(cy - f*c.p[1]*iz), iz: float32(iz), lit: c.lit}
+		vs[i] = vert{x: toFixed(cx + float64(f*c.p[0]*iz)), y: toFixed(cy - float64(f*c.p[1]*iz)), iz: float32(iz), lit: c.lit}
 	}
 	for i := 1; i+1 < len(vs); i++ {
 		r.fill(&vs[0], &vs[i], &vs[i+1], id, alb)
@@ -232,7 +234,7 @@ func (r *raster) fill(v0, v1, v2 *vert, id uint8, alb *[3]float32) {
 	minY, maxY := min(v0.y, v1.y, v2.y), max(v0.y, v1.y, v2.y)
 	e0, e1, e2 := newEdge(v1, v2), newEdge(v2, v0), newEdge(v0, v1)
 	inv := 1 / float32(area)
-	iz0, iz1, iz2 := v0.iz*inv, v1.iz*inv, v2.iz*inv
+	iz0, iz1, iz2 := float32(v0.iz*inv), float32(v1.iz*inv), float32(v2.iz*inv)
 	if r.ss > 1 {
 		// Mask pass: pixel centres sit at sample coordinate ss·i + ss/2.
 		step := int64(r.ss) * subOne
@@ -256,7 +258,7 @@ func (r *raster) fill(v0, v1, v2 *vert, id uint8, alb *[3]float32) {
 	e0, e1, e2 = e0.at(px, py), e1.at(px, py), e2.at(px, py)
 	var l0, l1, l2 [3]float32
 	for k := range 3 {
-		l0[k], l1[k], l2[k] = v0.lit[k]*alb[k]*inv, v1.lit[k]*alb[k]*inv, v2.lit[k]*alb[k]*inv
+		l0[k], l1[k], l2[k] = float32(v0.lit[k]*alb[k]*inv), float32(v1.lit[k]*alb[k]*inv), float32(v2.lit[k]*alb[k]*inv)
 	}
 	n := int(i1 - i0 + 1)
 	for j := j0; j <= j1; j++ {
@@ -269,13 +271,13 @@ func (r *raster) fill(v0, v1, v2 *vert, id uint8, alb *[3]float32) {
 			if w0|w1|w2 >= 0 {
 				// Remove the tie-break bias before weighting.
 				f0, f1, f2 := float32(w0-e0.bias), float32(w1-e1.bias), float32(w2-e2.bias)
-				if iz := f0*iz0 + f1*iz1 + f2*iz2; iz > invz[k] {
+				if iz := float32(f0*iz0) + float32(f1*iz1) + float32(f2*iz2); iz > invz[k] {
 					invz[k] = iz
 					ids[k] = id
 					c := rgb[3*k : 3*k+3 : 3*k+3]
-					c[0] = f0*l0[0] + f1*l1[0] + f2*l2[0]
-					c[1] = f0*l0[1] + f1*l1[1] + f2*l2[1]
-					c[2] = f0*l0[2] + f1*l1[2] + f2*l2[2]
+					c[0] = float32(f0*l0[0]) + float32(f1*l1[0]) + float32(f2*l2[0])
+					c[1] = float32(f0*l0[1]) + float32(f1*l1[1]) + float32(f2*l2[1])
+					c[2] = float32(f0*l0[2]) + float32(f1*l1[2]) + float32(f2*l2[2])
 				}
 			}
 			w0 -= e0.dy * subOne
@@ -322,7 +324,7 @@ func (r *raster) maskPass(e0, e1, e2 edge, step int64, i0, i1, j0, j1 int, iz0, 
 		for k := range invz {
 			if w0|w1|w2 >= 0 {
 				f0, f1, f2 := float32(w0-e0.bias), float32(w1-e1.bias), float32(w2-e2.bias)
-				if iz := f0*iz0 + f1*iz1 + f2*iz2; iz > invz[k] {
+				if iz := float32(f0*iz0) + float32(f1*iz1) + float32(f2*iz2); iz > invz[k] {
 					invz[k] = iz
 					ids[k] = id
 				}
@@ -340,7 +342,7 @@ func (r *raster) maskPass(e0, e1, e2 edge, step int64, i0, i1, j0, j1 int, iz0, 
 // toFixed converts a sample coordinate to fixed point, rounding half away
 // from zero (as math.Round, without its cost).
 func toFixed(v float64) int64 {
-	v *= subOne
+	v = float64(v * subOne) // rounded: v ± 0.5 below must not fuse with it
 	if v < 0 {
 		return int64(v - 0.5)
 	}

@@ -52,7 +52,7 @@ func axisTaps(n int, x0, span float64, srcLen int) [][]tap {
 	radius := math.Max(1, scale)
 	out := make([][]tap, n)
 	for i := range out {
-		c := x0 + (float64(i)+0.5)*scale // source coordinate of the target centre
+		c := x0 + float64((float64(i)+0.5)*scale) // source coordinate of the target centre
 		lo, hi := int(math.Floor(c-radius)), int(math.Ceil(c+radius))
 		var taps []tap
 		sum := 0.0
@@ -91,7 +91,7 @@ func resizeRGB(img *image.NRGBA, size int, policy string) *image.NRGBA {
 			for _, t := range taps {
 				if t.src >= 0 {
 					for c := range 3 {
-						acc[c] += t.w * float64(row[4*t.src+c])
+						acc[c] += float64(t.w * float64(row[4*t.src+c]))
 					}
 				}
 			}
@@ -105,7 +105,7 @@ func resizeRGB(img *image.NRGBA, size int, policy string) *image.NRGBA {
 			for _, t := range taps {
 				if t.src >= 0 {
 					for c := range 3 {
-						acc[c] += t.w * tmp[3*(t.src*size+x)+c]
+						acc[c] += float64(t.w * tmp[3*(t.src*size+x)+c])
 					}
 				}
 			}

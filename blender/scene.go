@@ -67,12 +67,12 @@ type Shelf struct {
 
 // LevelZ returns the height of the surface that level k (0 = bottom) stands on.
 func (s Shelf) LevelZ(k int) float64 {
-	return s.Position[2] + s.Board + float64(k)*(s.Board+s.LevelHeight)
+	return s.Position[2] + s.Board + float64(float64(k)*(s.Board+s.LevelHeight))
 }
 
 // Top returns the height of the top of the shelf.
 func (s Shelf) Top() float64 {
-	return s.Position[2] + float64(s.Levels+1)*s.Board + float64(s.Levels)*s.LevelHeight
+	return s.Position[2] + float64(float64(s.Levels+1)*s.Board) + float64(float64(s.Levels)*s.LevelHeight)
 }
 
 // Object is one product instance. Position is the centre of the product's

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/internal/seeds"
 )
 
@@ -155,7 +156,7 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 		}
 	}
 	if d.Exposure != 0 {
-		k := float32(math.Exp2(d.Exposure))
+		k := float32(fmath.Exp2(d.Exposure))
 		for c := range 3 {
 			for i := range p.ch[c] {
 				p.ch[c][i] *= k
@@ -175,11 +176,11 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 	}
 	if d.ShotNoise > 0 || d.ReadNoise > 0 {
 		s := seeds.Child(seed, "sensor-noise")
-		read2 := d.ReadNoise * d.ReadNoise
+		read2 := float64(d.ReadNoise * d.ReadNoise)
 		for c := range 3 {
 			for i, v := range p.ch[c] {
 				x := math.Max(float64(v), 0)
-				p.ch[c][i] = v + float32(math.Sqrt(d.ShotNoise*x+read2)*counterNormal(s, uint64(c), uint64(i)))
+				p.ch[c][i] = v + float32(math.Sqrt(float64(d.ShotNoise*x)+read2)*counterNormal(s, uint64(c), uint64(i)))
 			}
 		}
 	}
@@ -189,9 +190,9 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 		for i, v := range p.ch[c] {
 			e := linearToSRGB(float64(v))
 			if d.Gamma != 1 {
-				e = math.Pow(e, invGamma)
+				e = fmath.Pow(e, invGamma)
 			}
-			p.ch[c][i] = float32(min(max(e*g+o, 0), 1))
+			p.ch[c][i] = float32(min(max(float64(e*g)+o, 0), 1))
 		}
 	}
 	if d.JPEGQuality > 0 {

@@ -1,10 +1,14 @@
 package blender
 
-import "math"
+import (
+	"math"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
+)
 
 // cornerRadius is the distance in pixels from the image centre to a corner.
 func (p *planes) cornerRadius() float64 {
-	return math.Hypot(float64(p.w)/2, float64(p.h)/2)
+	return fmath.Hypot(float64(p.w)/2, float64(p.h)/2)
 }
 
 // chromatic resamples red radially outwards and blue inwards so that, at
@@ -19,11 +23,11 @@ func (p *planes) chromatic(px float64) {
 // bilinear, clamped at the borders.
 func (p *planes) radialResample(q []float32, scale float64) []float32 {
 	out := make([]float32, len(q))
-	cx, cy := float64(p.w)/2, float64(p.h)/2
+	cx, cy := float64(float64(p.w)/2), float64(float64(p.h)/2)
 	for y := range p.h {
-		sy := cy + (float64(y)+0.5-cy)*scale - 0.5
+		sy := cy + float64((float64(y)+0.5-cy)*scale) - 0.5
 		for x := range p.w {
-			sx := cx + (float64(x)+0.5-cx)*scale - 0.5
+			sx := cx + float64((float64(x)+0.5-cx)*scale) - 0.5
 			out[y*p.w+x] = p.bilinear(q, sx, sy)
 		}
 	}
@@ -36,9 +40,9 @@ func (p *planes) bilinear(q []float32, x, y float64) float32 {
 	x0, y0 := int(x), int(y)
 	x1, y1 := min(x0+1, p.w-1), min(y0+1, p.h-1)
 	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
-	a := q[y0*p.w+x0]*(1-fx) + q[y0*p.w+x1]*fx
-	b := q[y1*p.w+x0]*(1-fx) + q[y1*p.w+x1]*fx
-	return a*(1-fy) + b*fy
+	a := float32(q[y0*p.w+x0]*(1-fx)) + float32(q[y0*p.w+x1]*fx)
+	b := float32(q[y1*p.w+x0]*(1-fx)) + float32(q[y1*p.w+x1]*fx)
+	return float32(a*(1-fy)) + float32(b*fy)
 }
 
 // gaussKernel returns normalised weights for offsets -r..r, r = ceil(3σ).
@@ -48,7 +52,7 @@ func gaussKernel(sigma float64) []float32 {
 	sum := 0.0
 	for i := range k {
 		d := float64(i - r)
-		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
+		k[i] = fmath.Exp(-d * d / (2 * sigma * sigma))
 		sum += k[i]
 	}
 	out := make([]float32, len(k))
@@ -70,7 +74,7 @@ func (p *planes) blur(c int, sigma float64) {
 		for x := range p.w {
 			var s float32
 			for i, wt := range k {
-				s += wt * row[min(max(x+i-r, 0), p.w-1)]
+				s += float32(wt * row[min(max(x+i-r, 0), p.w-1)])
 			}
 			tmp[y*p.w+x] = s
 		}
@@ -79,7 +83,7 @@ func (p *planes) blur(c int, sigma float64) {
 		for x := range p.w {
 			var s float32
 			for i, wt := range k {
-				s += wt * tmp[min(max(y+i-r, 0), p.h-1)*p.w+x]
+				s += float32(wt * tmp[min(max(y+i-r, 0), p.h-1)*p.w+x])
 			}
 			q[y*p.w+x] = s
 		}
@@ -89,11 +93,11 @@ func (p *planes) blur(c int, sigma float64) {
 // vignette darkens by 1 - v·ρ², ρ the distance from the centre relative to
 // the corner.
 func (p *planes) vignette(v float64) {
-	cx, cy, rc := float64(p.w)/2, float64(p.h)/2, p.cornerRadius()
+	cx, cy, rc := float64(float64(p.w)/2), float64(float64(p.h)/2), p.cornerRadius()
 	for y := range p.h {
 		for x := range p.w {
-			rho := math.Hypot(float64(x)+0.5-cx, float64(y)+0.5-cy) / rc
-			f := float32(1 - v*rho*rho)
+			rho := fmath.Hypot(float64(x)+0.5-cx, float64(y)+0.5-cy) / rc
+			f := float32(1 - float64(v*rho*rho))
 			i := y*p.w + x
 			for c := range 3 {
 				p.ch[c][i] *= f
@@ -119,13 +123,13 @@ var jpegChroma = [64]float64{
 
 // jpegTable scales a base table to quality q (1..100) as libjpeg does.
 func jpegTable(base *[64]float64, q int) [64]float64 {
-	scale := 200 - 2*float64(q)
+	scale := 200 - float64(2*float64(q))
 	if q < 50 {
 		scale = 5000 / float64(q)
 	}
 	var t [64]float64
 	for i, b := range base {
-		t[i] = min(max(math.Floor((b*scale+50)/100), 1), 255)
+		t[i] = min(max(math.Floor((float64(b*scale)+50)/100), 1), 255)
 	}
 	return t
 }
@@ -139,7 +143,7 @@ var dctCos = func() [8][8]float64 {
 			cu = 1 / math.Sqrt2
 		}
 		for x := range 8 {
-			t[u][x] = cu / 2 * math.Cos(float64(2*x+1)*float64(u)*math.Pi/16)
+			t[u][x] = float64(cu / 2 * fmath.Cos(float64(2*x+1)*float64(u)*math.Pi/16))
 		}
 	}
 	return t
@@ -156,10 +160,10 @@ func (p *planes) jpeg(q int) {
 		ycc[c] = make([]float64, n)
 	}
 	for i := range n {
-		r, g, b := 255*float64(p.ch[0][i]), 255*float64(p.ch[1][i]), 255*float64(p.ch[2][i])
-		ycc[0][i] = 0.299*r + 0.587*g + 0.114*b - 128
-		ycc[1][i] = -0.168736*r - 0.331264*g + 0.5*b
-		ycc[2][i] = 0.5*r - 0.418688*g - 0.081312*b
+		r, g, b := float64(255*float64(p.ch[0][i])), float64(255*float64(p.ch[1][i])), float64(255*float64(p.ch[2][i]))
+		ycc[0][i] = float64(0.299*r) + float64(0.587*g) + float64(0.114*b) - 128
+		ycc[1][i] = float64(-0.168736*r) - float64(0.331264*g) + float64(0.5*b)
+		ycc[2][i] = float64(0.5*r) - float64(0.418688*g) - float64(0.081312*b)
 	}
 	var blk, coef [64]float64
 	for c := range 3 {
@@ -172,7 +176,7 @@ func (p *planes) jpeg(q int) {
 				}
 				dct8x8(&blk, &coef)
 				for k := range coef {
-					coef[k] = math.Round(coef[k]/tabs[c][k]) * tabs[c][k]
+					coef[k] = float64(math.Round(coef[k]/tabs[c][k]) * tabs[c][k])
 				}
 				idct8x8(&coef, &blk)
 				for y := 0; y < 8 && by+y < p.h; y++ {
@@ -185,9 +189,9 @@ func (p *planes) jpeg(q int) {
 	}
 	for i := range n {
 		y, cb, cr := ycc[0][i]+128, ycc[1][i], ycc[2][i]
-		p.ch[0][i] = float32((y + 1.402*cr) / 255)
-		p.ch[1][i] = float32((y - 0.344136*cb - 0.714136*cr) / 255)
-		p.ch[2][i] = float32((y + 1.772*cb) / 255)
+		p.ch[0][i] = float32((y + float64(1.402*cr)) / 255)
+		p.ch[1][i] = float32((y - float64(0.344136*cb) - float64(0.714136*cr)) / 255)
+		p.ch[2][i] = float32((y + float64(1.772*cb)) / 255)
 	}
 }
 
@@ -197,7 +201,7 @@ func dct8x8(in, out *[64]float64) {
 		for u := range 8 {
 			s := 0.0
 			for x := range 8 {
-				s += dctCos[u][x] * in[y*8+x]
+				s += float64(dctCos[u][x] * in[y*8+x])
 			}
 			tmp[y*8+u] = s
 		}
@@ -206,7 +210,7 @@ func dct8x8(in, out *[64]float64) {
 		for v := range 8 {
 			s := 0.0
 			for y := range 8 {
-				s += dctCos[v][y] * tmp[y*8+u]
+				s += float64(dctCos[v][y] * tmp[y*8+u])
 			}
 			out[v*8+u] = s
 		}
@@ -219,7 +223,7 @@ func idct8x8(in, out *[64]float64) {
 		for x := range 8 {
 			s := 0.0
 			for u := range 8 {
-				s += dctCos[u][x] * in[v*8+u]
+				s += float64(dctCos[u][x] * in[v*8+u])
 			}
 			tmp[v*8+x] = s
 		}
@@ -228,7 +232,7 @@ func idct8x8(in, out *[64]float64) {
 		for y := range 8 {
 			s := 0.0
 			for v := range 8 {
-				s += dctCos[v][y] * tmp[v*8+x]
+				s += float64(dctCos[v][y] * tmp[v*8+x])
 			}
 			out[y*8+x] = s
 		}

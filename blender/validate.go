@@ -137,8 +137,8 @@ func (s Shelf) validInner() bool {
 // outside explains why the point p is not inside the shelf's inner volume,
 // or returns "".
 func (s Shelf) outside(p Vec3) string {
-	x0, x1 := s.Position[0]-s.Width/2, s.Position[0]+s.Width/2
-	y0, y1 := s.Position[1]-s.Depth/2, s.Position[1]+s.Depth/2
+	x0, x1 := s.Position[0]-float64(s.Width/2), s.Position[0]+float64(s.Width/2)
+	y0, y1 := s.Position[1]-float64(s.Depth/2), s.Position[1]+float64(s.Depth/2)
 	z0, z1 := s.LevelZ(0), s.Top()-s.Board
 	switch {
 	case p[0] < x0 || p[0] > x1:

@@ -7,6 +7,8 @@ import (
 
 	"github.com/c-bata/goptuna/cmaes"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // attrGeneration is the trial system attribute holding the CMA-ES generation
@@ -50,7 +52,7 @@ func newCMASampler(space Space) *cmaSampler {
 func cmaBounds(p Param) (lo, hi float64) {
 	switch {
 	case p.Log:
-		return math.Log(p.Low), math.Log(p.High)
+		return fmath.Log(p.Low), fmath.Log(p.High)
 	case p.Kind == KindInt:
 		return p.Low - 0.5, p.High + 0.5
 	}
@@ -59,14 +61,14 @@ func cmaBounds(p Param) (lo, hi float64) {
 
 func toCMA(p Param, internal float64) float64 {
 	if p.Log {
-		return math.Log(internal)
+		return fmath.Log(internal)
 	}
 	return internal
 }
 
 func fromCMA(p Param, x float64) float64 {
 	if p.Log {
-		x = math.Exp(x)
+		x = fmath.Exp(x)
 	}
 	return p.clampInternal(x)
 }
@@ -148,5 +150,5 @@ func CMAESPopulation(space Space) int {
 	if d < 2 {
 		return 0
 	}
-	return 4 + int(math.Floor(3*math.Log(float64(d))))
+	return 4 + int(math.Floor(3*fmath.Log(float64(d))))
 }

@@ -10,12 +10,14 @@ import (
 	"strconv"
 
 	"github.com/c-bata/goptuna"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // LossAtConfidence is the cross-entropy loss of a target-class probability
 // p: -ln p. LossAtConfidence(0.5) = ln 2 ≈ 0.693 is the usual success
 // threshold (the discriminator is fooled at 50 % confidence).
-func LossAtConfidence(p float64) float64 { return -math.Log(p) }
+func LossAtConfidence(p float64) float64 { return -fmath.Log(p) }
 
 // CompareConfig describes a sampler comparison: the same objective searched
 // by every sampler with every seed, each pair its own study named

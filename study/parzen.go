@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand"
 	"sort"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // parzen is the truncated Gaussian mixture TPE fits to one group of
@@ -102,9 +104,9 @@ func newParzen(obs []float64, low, high float64) parzen {
 	sigmas[priorPos] = priorSigma
 	p := parzen{weights: weights, mus: mus, sigmas: sigmas, low: low, high: high, logCoef: make([]float64, len(mus))}
 	for i, w := range weights {
-		p.logCoef[i] = math.Log(w) - math.Log(math.Sqrt(2*math.Pi)*math.Max(sigmas[i], parzenEps))
+		p.logCoef[i] = fmath.Log(w) - fmath.Log(math.Sqrt(2*math.Pi)*math.Max(sigmas[i], parzenEps))
 	}
-	p.logAccept = math.Log(p.acceptance())
+	p.logAccept = fmath.Log(p.acceptance())
 	return p
 }
 
@@ -127,7 +129,7 @@ func (p parzen) draw(rng *rand.Rand, n int) []float64 {
 				break
 			}
 		}
-		x := p.mus[k] + p.sigmas[k]*rng.NormFloat64()
+		x := p.mus[k] + float64(p.sigmas[k]*rng.NormFloat64())
 		if (p.low <= x && x < p.high) || attempts >= maxDrawAttempts {
 			out = append(out, math.Min(math.Max(x, p.low), p.high))
 		}
@@ -136,14 +138,14 @@ func (p parzen) draw(rng *rand.Rand, n int) []float64 {
 }
 
 func normalCDF(x, mu, sigma float64) float64 {
-	return 0.5 * (1 + math.Erf((x-mu)/(math.Max(sigma, parzenEps)*math.Sqrt2)))
+	return 0.5 * (1 + fmath.Erf((x-mu)/(math.Max(sigma, parzenEps)*math.Sqrt2)))
 }
 
 // acceptance is the mixture's mass inside [low, high].
 func (p parzen) acceptance() float64 {
 	var s float64
 	for i, w := range p.weights {
-		s += w * (normalCDF(p.high, p.mus[i], p.sigmas[i]) - normalCDF(p.low, p.mus[i], p.sigmas[i]))
+		s += float64(w * (normalCDF(p.high, p.mus[i], p.sigmas[i]) - normalCDF(p.low, p.mus[i], p.sigmas[i])))
 	}
 	return s
 }
@@ -154,7 +156,7 @@ func (p parzen) logPDF(x float64, scratch []float64) float64 {
 	terms := scratch[:0]
 	for i := range p.weights {
 		z := (x - p.mus[i]) / math.Max(p.sigmas[i], parzenEps)
-		terms = append(terms, p.logCoef[i]-0.5*z*z)
+		terms = append(terms, p.logCoef[i]-float64(0.5*z*z))
 	}
 	return logSumExp(terms) - p.logAccept
 }
@@ -165,9 +167,9 @@ func (p parzen) logMass(lo, hi float64) float64 {
 	lo, hi = math.Max(lo, p.low), math.Min(hi, p.high)
 	var s float64
 	for i, w := range p.weights {
-		s += w * (normalCDF(hi, p.mus[i], p.sigmas[i]) - normalCDF(lo, p.mus[i], p.sigmas[i]))
+		s += float64(w * (normalCDF(hi, p.mus[i], p.sigmas[i]) - normalCDF(lo, p.mus[i], p.sigmas[i])))
 	}
-	return math.Log(s+parzenEps) - math.Log(math.Exp(p.logAccept)+parzenEps)
+	return fmath.Log(s+parzenEps) - fmath.Log(fmath.Exp(p.logAccept)+parzenEps)
 }
 
 func logSumExp(xs []float64) float64 {
@@ -180,7 +182,7 @@ func logSumExp(xs []float64) float64 {
 	}
 	var s float64
 	for _, x := range xs {
-		s += math.Exp(x - m)
+		s += fmath.Exp(x - m)
 	}
-	return m + math.Log(s)
+	return m + fmath.Log(s)
 }

@@ -1,8 +1,9 @@
 package study
 
 import (
-	"math"
 	"math/rand"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // randomSampler draws every parameter independently and uniformly (ints
@@ -36,8 +37,8 @@ func drawUniform(p Param, rng *rand.Rand) float64 {
 		return float64(rng.Intn(len(p.Choices)))
 	}
 	if p.Log {
-		lo, hi := math.Log(p.Low), math.Log(p.High)
-		return p.clampInternal(math.Exp(lo + rng.Float64()*(hi-lo)))
+		lo, hi := fmath.Log(p.Low), fmath.Log(p.High)
+		return p.clampInternal(fmath.Exp(lo + float64(rng.Float64()*(hi-lo))))
 	}
-	return p.clampInternal(p.Low + rng.Float64()*(p.High-p.Low))
+	return p.clampInternal(p.Low + float64(rng.Float64()*(p.High-p.Low)))
 }

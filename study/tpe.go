@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand"
 	"sort"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // TPE settings, goptuna's and Optuna's defaults.
@@ -92,7 +94,7 @@ func column(history []observation, idx []int, name string) []float64 {
 // log floats, unchanged otherwise.
 func toTPEModel(p Param, v float64) float64 {
 	if p.Log {
-		return math.Log(v)
+		return fmath.Log(v)
 	}
 	return v
 }
@@ -110,7 +112,7 @@ func (s *tpeSampler) numerical(p Param, below, above []float64) tpeModel {
 	fromModel := func(x float64) float64 { return x }
 	switch {
 	case p.Log:
-		low, high = math.Log(low), math.Log(high)
+		low, high = fmath.Log(low), fmath.Log(high)
 		fromModel = math.Exp
 	case p.Kind == KindInt:
 		low, high = low-0.5, high+0.5
@@ -160,7 +162,7 @@ func (s *tpeSampler) categorical(p Param, below, above []float64) tpeModel {
 		best, bestScore := 0, math.Inf(-1)
 		for i := 0; i < s.candidates; i++ {
 			c := drawCategorical(l, rng)
-			score := math.Log(l[c]) - math.Log(g[c])
+			score := fmath.Log(l[c]) - fmath.Log(g[c])
 			if i == 0 || score > bestScore {
 				best, bestScore = c, score
 			}

@@ -273,8 +273,8 @@ func boxIoU(d, g [4]float64, crowd bool) float64 {
 	if h <= 0 {
 		return 0
 	}
-	i := w * h
-	da, ga := d[2]*d[3], g[2]*g[3]
+	i := float64(w * h)
+	da, ga := float64(d[2]*d[3]), float64(g[2]*g[3])
 	u := da + ga - i
 	if crowd {
 		u = da

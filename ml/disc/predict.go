@@ -3,8 +3,8 @@ package disc
 import (
 	"context"
 	"fmt"
-	"math"
 
+	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/ml/nn"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -88,7 +88,7 @@ func softmax2(logits []float32) [][Classes]float32 {
 	ls := nn.LogSoftmax(logits, n, Classes)
 	for i := range out {
 		for k := 0; k < Classes; k++ {
-			out[i][k] = float32(math.Exp(ls[i*Classes+k]))
+			out[i][k] = float32(fmath.Exp(ls[i*Classes+k]))
 		}
 	}
 	return out
@@ -146,7 +146,7 @@ func (m *Model) Evaluate(ctx context.Context, cg, real Images) (Evaluation, erro
 		for i, s := range batch {
 			lp := ls[i*Classes+s.class]
 			loss -= lp
-			if lp > math.Log(0.5) {
+			if lp > fmath.Log(0.5) {
 				correct[s.class]++
 			}
 		}

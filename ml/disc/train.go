@@ -120,7 +120,7 @@ func (m *Model) Train(ctx context.Context, tc TrainConfig, cg, real Images) (Rep
 				return rep, fmt.Errorf("train discriminator: epoch %d step %d: %w", e, s+1, err)
 			}
 			rep.Losses = append(rep.Losses, res.loss)
-			lossSum += float64(res.loss) * float64(len(b))
+			lossSum += float64(float64(res.loss) * float64(len(b)))
 			correct += res.correct
 			if tc.Progress != nil {
 				tc.Progress(Progress{Epoch: e, Epochs: tc.Epochs, Step: s + 1, Steps: steps, Loss: res.loss})

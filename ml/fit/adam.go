@@ -1,6 +1,10 @@
 package fit
 
-import "math"
+import (
+	"math"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
+)
 
 // adam holds Adam's moment estimates for every raw variable of a batch, in
 // float64. Each image's variables are updated on their own, so an image
@@ -22,13 +26,13 @@ func (a *adam) grads(i, k int) []float64 { return a.g[i*k : (i+1)*k] }
 // step applies update t (from 1) to image i's raw variables and projects
 // them onto [lo,hi].
 func (a *adam) step(i, k int, raw, lo, hi []float64, t int) {
-	c1 := 1 - math.Pow(a.beta1, float64(t))
-	c2 := 1 - math.Pow(a.beta2, float64(t))
+	c1 := 1 - fmath.Pow(a.beta1, float64(t))
+	c2 := 1 - fmath.Pow(a.beta2, float64(t))
 	for j := range k {
 		x := i*k + j
 		g := a.g[x]
-		a.m[x] = a.beta1*a.m[x] + (1-a.beta1)*g
-		a.v[x] = a.beta2*a.v[x] + (1-a.beta2)*g*g
+		a.m[x] = float64(a.beta1*a.m[x]) + float64((1-a.beta1)*g)
+		a.v[x] = float64(a.beta2*a.v[x]) + float64((1-a.beta2)*g*g)
 		r := raw[x] - a.lr*(a.m[x]/c1)/(math.Sqrt(a.v[x]/c2)+a.eps)
 		raw[x] = math.Min(math.Max(r, lo[j]), hi[j])
 	}

@@ -8,6 +8,7 @@ import (
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/ml/manip"
 )
 
@@ -286,7 +287,7 @@ func rawBounds(p manip.Param) (lo, hi float64) {
 func penaltyGrad(p manip.Param, raw, value, weight float64) float64 {
 	d := 2 * weight * (value - p.Identity)
 	if p.Softplus {
-		d *= 1 / (1 + math.Exp(-raw))
+		d *= 1 / (1 + fmath.Exp(-raw))
 	}
 	return d
 }

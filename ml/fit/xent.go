@@ -9,6 +9,8 @@ import (
 	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // crossEntropy returns the per-image cross-entropy of two logits against
@@ -21,8 +23,8 @@ func crossEntropy(l0, l1 float64, target int) (ce, prob float64) {
 	}
 	// -log(e^lt / (e^lt + e^lo)) = log(1 + e^(lo-lt)) = softplus(lo-lt).
 	d := lo - lt
-	ce = math.Max(d, 0) + math.Log1p(math.Exp(-math.Abs(d)))
-	return ce, math.Exp(-ce)
+	ce = math.Max(d, 0) + fmath.Log1p(fmath.Exp(-math.Abs(d)))
+	return ce, fmath.Exp(-ce)
 }
 
 // xentOp sums the per-image cross-entropies of logits [N,2] against one

@@ -3,6 +3,8 @@ package manip
 import (
 	"fmt"
 	"math"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // blurIdentity is the sigma the blurs start from. Sigma 0 would be the exact
@@ -118,25 +120,25 @@ func blurWeights(sigma float64, radius int, w, dw []float64) (reach int) {
 		return 0
 	}
 	const invSqrt2 = 1 / math.Sqrt2
-	phi := func(t float64) float64 { return math.Exp(-t*t/2) / math.Sqrt(2*math.Pi) }
+	phi := func(t float64) float64 { return fmath.Exp(-t*t/2) / math.Sqrt(2*math.Pi) }
 	// Centre tap: Phi(1/(2s)) - Phi(-1/(2s)) = erf(1/(2s*sqrt2)).
 	b := 0.5 / sigma
-	w[radius] = math.Erf(b * invSqrt2)
+	w[radius] = fmath.Erf(b * invSqrt2)
 	dw[radius] = -2 * b * phi(b) / sigma
 	sum, dsum := w[radius], dw[radius]
 	for k := 1; k <= radius; k++ {
 		a, b := (float64(k)-0.5)/sigma, (float64(k)+0.5)/sigma
 		// Phi(b) - Phi(a) through erfc keeps the far tail accurate.
-		v := 0.5 * (math.Erfc(a*invSqrt2) - math.Erfc(b*invSqrt2))
-		dv := (a*phi(a) - b*phi(b)) / sigma
+		v := float64(0.5 * (fmath.Erfc(a*invSqrt2) - fmath.Erfc(b*invSqrt2)))
+		dv := (float64(a*phi(a)) - float64(b*phi(b))) / sigma
 		w[radius+k], w[radius-k] = v, v
 		dw[radius+k], dw[radius-k] = dv, dv
-		sum += 2 * v
-		dsum += 2 * dv
+		sum += float64(2 * v)
+		dsum += float64(2 * dv)
 	}
 	for i := range w {
 		wn := w[i] / sum
-		dw[i] = (dw[i] - wn*dsum) / sum
+		dw[i] = (dw[i] - float64(wn*dsum)) / sum
 		w[i] = wn
 		if d := i - radius; d > reach && (w[i] != 0 || dw[i] != 0) {
 			reach = d
@@ -188,7 +190,7 @@ func convolveRow(out, pad, taps []float64) {
 	for t, v := range taps {
 		in := pad[t : t+len(out)]
 		for x := range out {
-			out[x] += v * in[x]
+			out[x] += float64(v * in[x])
 		}
 	}
 }
@@ -203,7 +205,7 @@ func vpass[D float](dst []D, src, wt []float64, h, w, radius, reach int, acc []f
 			v, yy := wt[t], reflect(y+t-radius, h)
 			in := src[yy*w : (yy+1)*w]
 			for x := range acc {
-				acc[x] += v * in[x]
+				acc[x] += float64(v * in[x])
 			}
 		}
 		out := dst[y*w : (y+1)*w]
@@ -224,12 +226,12 @@ func vdot[T float](g []T, s1, w1, s2, w2 []float64, h, w, radius, reach int, acc
 			v1, v2, yy := w1[t], w2[t], reflect(y+t-radius, h)
 			in1, in2 := s1[yy*w:(yy+1)*w], s2[yy*w:(yy+1)*w]
 			for x := range acc {
-				acc[x] += v1*in1[x] + v2*in2[x]
+				acc[x] += float64(v1*in1[x]) + float64(v2*in2[x])
 			}
 		}
 		gr := g[y*w : (y+1)*w]
 		for x, v := range acc {
-			total += float64(gr[x]) * v
+			total += float64(float64(gr[x]) * v)
 		}
 	}
 	return total

@@ -34,7 +34,7 @@ func (brightnessContrast[T]) forward(dst, src []T, im *imageArgs) {
 		b, f := im.p[c], 1+im.p[3+c]
 		s, d := src[c*n:(c+1)*n], dst[c*n:(c+1)*n]
 		for i, x := range s {
-			d[i] = T(clamp01(float64(x)*f + b))
+			d[i] = T(clamp01(float64(float64(x)*f) + b))
 		}
 	}
 }
@@ -47,10 +47,10 @@ func (brightnessContrast[T]) backward(gv []float64, src, g []T, im *imageArgs) {
 		gs = gs[:len(s)]
 		var gb, gc float64
 		for i, x := range s {
-			if x := float64(x); inside01(x*f + b) {
+			if x := float64(x); inside01(float64(x*f) + b) {
 				gi := float64(gs[i])
 				gb += gi
-				gc += gi * x
+				gc += float64(gi * x)
 			}
 		}
 		gv[c], gv[3+c] = gb, gc
@@ -106,7 +106,7 @@ func (k patchBrightnessContrast[T]) forward(dst, src []T, im *imageArgs) {
 				for y := y0; y < y1; y++ {
 					row := plane + y*w
 					for x := x0; x < x1; x++ {
-						dst[row+x] = T(clamp01(float64(src[row+x])*f + b))
+						dst[row+x] = T(clamp01(float64(float64(src[row+x])*f) + b))
 					}
 				}
 			}
@@ -128,10 +128,10 @@ func (k patchBrightnessContrast[T]) backward(gv []float64, src, g []T, im *image
 				for y := y0; y < y1; y++ {
 					row := plane + y*w
 					for x := x0; x < x1; x++ {
-						if v := float64(src[row+x]); inside01(v*f + b) {
+						if v := float64(src[row+x]); inside01(float64(v*f) + b) {
 							gi := float64(g[row+x])
 							gb += gi
-							gc += gi * v
+							gc += float64(gi * v)
 						}
 					}
 				}

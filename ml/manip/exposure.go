@@ -1,6 +1,10 @@
 package manip
 
-import "math"
+import (
+	"math"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
+)
 
 func newExposure(Options) *manipulation {
 	return &manipulation{
@@ -26,21 +30,21 @@ type exposureShift[T float] struct{}
 func (exposureShift[T]) check(h, w int) error { return nil }
 
 func (exposureShift[T]) forward(dst, src []T, im *imageArgs) {
-	k := math.Exp2(im.p[0])
+	k := fmath.Exp2(im.p[0])
 	dst = dst[:len(src)]
 	for i, x := range src {
 		x := float64(x)
-		dst[i] = T(k * x / (1 + (k-1)*x))
+		dst[i] = T(k * x / (1 + float64((k-1)*x)))
 	}
 }
 
 func (exposureShift[T]) backward(gv []float64, src, g []T, im *imageArgs) {
-	k := math.Exp2(im.p[0])
+	k := fmath.Exp2(im.p[0])
 	g = g[:len(src)]
 	var gk float64
 	for i, x := range src {
 		x := float64(x)
-		den := 1 + (k-1)*x
+		den := 1 + float64((k-1)*x)
 		gk += float64(g[i]) * x * (1 - x) / (den * den)
 	}
 	gv[0] = gk * k * math.Ln2

@@ -1,6 +1,10 @@
 package manip
 
-import "math"
+import (
+	"math"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
+)
 
 func newHSV(Options) *manipulation {
 	return &manipulation{
@@ -35,7 +39,7 @@ func (hsvShift[T]) check(h, w int) error { return nil }
 func hsvCoefficients(p []float64) (theta, a, s, f float64) {
 	theta = 2 * math.Pi * p[0]
 	sat := 1 + p[1]
-	return theta, sat*math.Cos(theta) - 1, sat * math.Sin(theta), 1 + p[2]
+	return theta, float64(sat*fmath.Cos(theta)) - 1, sat * fmath.Sin(theta), 1 + p[2]
 }
 
 func (hsvShift[T]) forward(dst, src []T, im *imageArgs) {
@@ -47,9 +51,9 @@ func (hsvShift[T]) forward(dst, src []T, im *imageArgs) {
 		r, g, b := float64(rs[i]), float64(gs[i]), float64(bs[i])
 		m := (r + g + b) / 3
 		qr, qg, qb := (b-g)*invSqrt3, (r-b)*invSqrt3, (g-r)*invSqrt3
-		dr[i] = T(clamp01(f * (r + a*(r-m) + s*qr)))
-		dg[i] = T(clamp01(f * (g + a*(g-m) + s*qg)))
-		db[i] = T(clamp01(f * (b + a*(b-m) + s*qb)))
+		dr[i] = T(clamp01(f * (r + float64(a*(r-m)) + float64(s*qr))))
+		dg[i] = T(clamp01(f * (g + float64(a*(g-m)) + float64(s*qg))))
+		db[i] = T(clamp01(f * (b + float64(a*(b-m)) + float64(s*qb))))
 	}
 }
 
@@ -57,7 +61,7 @@ func (hsvShift[T]) backward(gv []float64, src, gr []T, im *imageArgs) {
 	n := im.h * im.w
 	theta, a, s, f := hsvCoefficients(im.p)
 	sat := 1 + im.p[1]
-	cos, sin := math.Cos(theta), math.Sin(theta)
+	cos, sin := fmath.Cos(theta), fmath.Sin(theta)
 	rs, gs, bs := src[:n], src[n:2*n], src[2*n:3*n]
 	var gHue, gSat, gVal float64
 	for i := range n {
@@ -67,15 +71,15 @@ func (hsvShift[T]) backward(gv []float64, src, gr []T, im *imageArgs) {
 		q := [3]float64{(b - g) * invSqrt3, (r - b) * invSqrt3, (g - r) * invSqrt3}
 		for c := range 3 {
 			d := x[c] - m
-			u := x[c] + a*d + s*q[c]
+			u := x[c] + float64(a*d) + float64(s*q[c])
 			if !inside01(f * u) {
 				continue
 			}
 			gc := float64(gr[c*n+i])
 			// du/dtheta = sat*(-sin*d + cos*q); du/dsat = cos*d + sin*q.
-			gHue += gc * f * sat * (-sin*d + cos*q[c])
-			gSat += gc * f * (cos*d + sin*q[c])
-			gVal += gc * u
+			gHue += float64(gc * f * sat * (float64(-sin*d) + float64(cos*q[c])))
+			gSat += float64(gc * f * (float64(cos*d) + float64(sin*q[c])))
+			gVal += float64(gc * u)
 		}
 	}
 	gv[0], gv[1], gv[2] = 2*math.Pi*gHue, gSat, gVal

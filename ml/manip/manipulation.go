@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gorgonia.org/gorgonia"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // Manipulation is one interpretable, differentiable image manipulation with k
@@ -70,7 +72,7 @@ func (p Param) Raw(value float64) float64 {
 		return math.Inf(-1)
 	}
 	// softplus^-1(v) = log(e^v - 1) = v + log(1 - e^-v), stable for large v.
-	return value + math.Log(-math.Expm1(-value))
+	return value + fmath.Log(-fmath.Expm1(-value))
 }
 
 // Options configures the manipulations that have options. The zero value

@@ -3,6 +3,7 @@ package manip
 import (
 	"math"
 
+	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/internal/seeds"
 )
 
@@ -33,7 +34,7 @@ func (gaussianNoise[T]) forward(dst, src []T, im *imageArgs) {
 	mean, std := im.p[0], im.p[1]
 	dst, z := dst[:len(src)], im.noise[:len(src)]
 	for i, x := range src {
-		dst[i] = T(clamp01(float64(x) + mean + std*z[i]))
+		dst[i] = T(clamp01(float64(x) + mean + float64(std*z[i])))
 	}
 }
 
@@ -43,10 +44,10 @@ func (gaussianNoise[T]) backward(gv []float64, src, g []T, im *imageArgs) {
 	var gm, gs float64
 	for i, x := range src {
 		z := noise[i]
-		if inside01(float64(x) + mean + std*z) {
+		if inside01(float64(x) + mean + float64(std*z)) {
 			gi := float64(g[i])
 			gm += gi
-			gs += gi * z
+			gs += float64(gi * z)
 		}
 	}
 	gv[0], gv[1] = gm, gs
@@ -67,10 +68,10 @@ func noiseSample(seed int64, n int) []float64 {
 		// log never sees 0.
 		u1 := (float64(src.Uint64()>>11) + 0.5) / (1 << 53)
 		u2 := (float64(src.Uint64()>>11) + 0.5) / (1 << 53)
-		r := math.Sqrt(-2 * math.Log(u1))
-		z[i] = r * math.Cos(2*math.Pi*u2)
+		r := math.Sqrt(-2 * fmath.Log(u1))
+		z[i] = r * fmath.Cos(2*math.Pi*u2)
 		if i+1 < n {
-			z[i+1] = r * math.Sin(2*math.Pi*u2)
+			z[i+1] = r * fmath.Sin(2*math.Pi*u2)
 		}
 	}
 	return z

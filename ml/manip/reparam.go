@@ -9,19 +9,21 @@ import (
 	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
 // softplus(r) = log(1+e^r), computed without overflow.
 func softplus(r float64) float64 {
-	return math.Max(r, 0) + math.Log1p(math.Exp(-math.Abs(r)))
+	return math.Max(r, 0) + fmath.Log1p(fmath.Exp(-math.Abs(r)))
 }
 
 // sigmoid(r) = 1/(1+e^-r), the derivative of softplus.
 func sigmoid(r float64) float64 {
 	if r >= 0 {
-		return 1 / (1 + math.Exp(-r))
+		return 1 / (1 + fmath.Exp(-r))
 	}
-	e := math.Exp(r)
+	e := fmath.Exp(r)
 	return e / (1 + e)
 }
 

@@ -26,7 +26,7 @@ func Uniform01(r *rand.Rand) float64 {
 // FillUniform sets v[i] = U(-bound, bound), one Uint64 per element in order.
 func FillUniform(v []float32, bound float64, r *rand.Rand) {
 	for i := range v {
-		v[i] = float32((2*Uniform01(r) - 1) * bound)
+		v[i] = float32((float64(2*Uniform01(r)) - 1) * bound)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/ml/nn"
 )
 
@@ -72,7 +73,7 @@ func (op *bceOp) inputs(in []gorgonia.Value) (z, t, w []float32, err error) {
 // bceTerm is one pixel's unweighted loss, in float64.
 func bceTerm(z, t float32) float64 {
 	zf := float64(z)
-	return math.Max(zf, 0) - zf*float64(t) + math.Log1p(math.Exp(-math.Abs(zf)))
+	return math.Max(zf, 0) - float64(zf*float64(t)) + fmath.Log1p(fmath.Exp(-math.Abs(zf)))
 }
 
 func (op *bceOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
@@ -83,7 +84,7 @@ func (op *bceOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	var loss float64
 	for i := range z {
 		if w[i] != 0 {
-			loss += float64(w[i]) * bceTerm(z[i], t[i])
+			loss += float64(float64(w[i]) * bceTerm(z[i], t[i]))
 		}
 	}
 	return gorgonia.NewF32(float32(loss)), nil
@@ -143,9 +144,9 @@ func (op *bceGradOp) String() string        { return "SigmoidBCEGrad" }
 // sigmoid is 1/(1+exp(−z)), computed without overflow.
 func sigmoid(z float64) float64 {
 	if z >= 0 {
-		return 1 / (1 + math.Exp(-z))
+		return 1 / (1 + fmath.Exp(-z))
 	}
-	e := math.Exp(z)
+	e := fmath.Exp(z)
 	return e / (1 + e)
 }
 

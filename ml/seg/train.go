@@ -66,7 +66,7 @@ func (m *Model) Train(ctx context.Context, tc TrainConfig, images Images, masks 
 				return rep, fmt.Errorf("train segmentation: epoch %d step %d: %w", e, s+1, err)
 			}
 			rep.Losses = append(rep.Losses, loss)
-			lossSum += float64(loss) * float64(len(idx))
+			lossSum += float64(float64(loss) * float64(len(idx)))
 			if tc.Progress != nil {
 				tc.Progress(Progress{Epoch: e, Epochs: tc.Epochs, Step: s + 1, Steps: steps, Loss: loss})
 			}
