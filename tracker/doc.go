@@ -10,7 +10,9 @@
 //     conformance suite that proves it against goptuna.InMemoryStorage.
 //   - Runs (one execution of a spec), stages (cached steps keyed by a digest)
 //     and artifacts (bytes named by their SHA-256), see api.go.
-//   - Check, which validates every invariant and re-hashes every object.
+//   - Check, which validates every invariant and re-hashes every object;
+//     CheckFile, which also reports on a file Open refuses, with how to
+//     recover; Salvage, which copies what still decodes into a new file.
 //
 // # Vocabulary
 //
@@ -26,6 +28,12 @@
 //     exclusive lock). reader: a Store opened with ReadOnly.
 //   - object: an artifact's bytes, stored at objects/ab/cdef... where abcdef...
 //     is the hex SHA-256.
+//   - commit record: "<db>.commit", the last transaction committed to the
+//     file and the last journal record acknowledged, kept outside bbolt's
+//     meta pages (guard.go).
+//   - damage: anything check reports as a problem. A loss is damage of
+//     acknowledged data that the user may accept (lost commits, damaged
+//     journal records); other damage needs a backup or Salvage.
 //
 // # Durability
 //
@@ -43,6 +51,26 @@
 // fsync (the default, unless NoSync) power loss. Artifact bytes are written
 // atomically (temporary file, fsync, rename, fsync of the folder) before
 // their metadata is committed.
+//
+// # Damage
+//
+// bbolt trusts the bytes it maps and answers damage with SIGSEGV, SIGBUS or
+// a panic in its own goroutine, none of which can be recovered. Every open
+// therefore takes bbolt's file lock itself and validates the file with a
+// bounds-checked reader of bbolt's layout (pages.go, validate.go) before
+// bbolt sees it: meta pages, size against the high-water mark, and every
+// page of every bucket (bounds, types, key order, no page reached twice).
+// A file that fails, or whose commit is older than its commit record (bbolt
+// silently fell back to the previous meta page, or an older copy replaced
+// the file), is refused in one line with ErrCorruptDB, and nothing is
+// written. A writer also checks every record at open and refuses a
+// database check would call damaged. A journal record the scan cannot read
+// is a torn write when nothing shows it was acknowledged, and otherwise a
+// reported loss (journal.go). Listings and Check go past bad records and
+// name them all. Recovery: a backup, AcceptLoss (lost commits, damaged
+// journal: the journal is copied aside, never deleted) or Salvage. When the
+// commit that records a run's end fails (a full disk), the outcome is kept
+// in "<db>.run-<id>.outcome" and the next writer records it (outcome.go).
 //
 // # Reading while another process writes
 //
@@ -76,4 +104,13 @@
 //   - Two databases in one folder share its objects folder; Check then notes
 //     the other database's objects as unreferenced.
 //   - Power loss during a NoSync commit can damage the file.
+//   - Opening validates the whole file: 0.2-0.4 s per 100 MiB; a writer's
+//     open, which also decodes every record, about 1 s per 100 MiB. A
+//     reader re-validates only when the file changed.
+//   - bbolt keeps no checksums of data pages: a flipped byte inside a value
+//     that still decodes (a digit of a run's name) is not detected; one that
+//     breaks a record, an index or an aggregate is.
+//   - Copying the database file alone (without "<db>.commit") disables the
+//     lost-commit check for the copy; restoring an older copy next to a
+//     newer commit record is refused until --accept-loss.
 package tracker
