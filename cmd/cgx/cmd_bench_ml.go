@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 
@@ -26,9 +27,12 @@ Measures the speed of cgx's ML hot paths on the reference discriminator
                    weights: forward, backward to c and b, Adam on them
 
 Each figure is the median over --rounds rounds of --steps steps. The output
-names the BLAS kernels that ran (OpenBLAS and its core type, or pure Go) and
-GOMAXPROCS. CGX_BLAS=go|openblas|auto chooses the backend; OPENBLAS_CORETYPE,
-when set, is passed to OpenBLAS unchanged.
+names the kernels that ran (the portable SGEMM's AVX2 or pure-Go kernel, or
+OpenBLAS and its core type), GOMAXPROCS and the machine's load average
+before and after. The default backend is the portable one (same bits on
+every machine); CGX_SIMD=off forces its pure-Go kernels; CGX_BLAS=openblas
+opts into OpenBLAS (results then bound to the machine), and
+OPENBLAS_CORETYPE, when set, is passed to OpenBLAS unchanged.
 
 --peer runs a PyTorch script measuring the same steps (bench/torch_disc.py,
 needs python3-torch) right after cgx's own figures and prints both with
@@ -39,7 +43,8 @@ Examples:
   cgx bench ml
   cgx bench ml --json
   cgx bench ml --peer bench/torch_disc.py
-  CGX_BLAS=go cgx bench ml --rounds 3`
+  CGX_SIMD=off cgx bench ml --rounds 3
+  CGX_BLAS=openblas cgx bench ml --peer bench/torch_disc.py`
 
 type benchMLOptions struct {
 	json   bool
@@ -60,7 +65,10 @@ type benchMLReport struct {
 	Steps        int             `json:"steps"`
 	Rounds       int             `json:"rounds"`
 	Kernels      string          `json:"kernels"`
+	MachineBound bool            `json:"machine_bound"`
 	BLASNote     string          `json:"blas_note,omitempty"`
+	LoadBefore   string          `json:"load_before,omitempty"`
+	LoadAfter    string          `json:"load_after,omitempty"`
 	GOMAXPROCS   int             `json:"gomaxprocs"`
 	CPU          string          `json:"cpu"`
 	GoVersion    string          `json:"go_version"`
@@ -115,9 +123,11 @@ func init() {
 }
 
 func runBenchML(ctx context.Context, g *globals, o benchMLOptions) error {
-	if _, err := nn.DefaultBLAS(); err != nil {
+	bl, err := nn.DefaultBLAS()
+	if err != nil {
 		return err
 	}
+	loadBefore := benchMLLoad()
 	fmt.Fprintf(g.stderr, "bench ml: %d rounds of %d steps, batch %d ...\n", o.cfg.Rounds, o.cfg.Steps, o.cfg.Batch)
 	res, err := disc.Benchmark(ctx, o.cfg)
 	if err != nil {
@@ -128,8 +138,8 @@ func runBenchML(ctx context.Context, g *globals, o benchMLOptions) error {
 		Subject: "ml", TrainImgPerS: res.TrainImgPerS, ManipImgPerS: res.ManipImgPerS,
 		TrainRounds: res.TrainRounds, ManipRounds: res.ManipRounds,
 		Batch: res.Batch, Size: res.Size, Steps: o.cfg.Steps, Rounds: o.cfg.Rounds,
-		Kernels: res.Kernels, BLASNote: nn.DefaultBLASNote(), GOMAXPROCS: res.GOMAXPROCS,
-		CPU: cpu, GoVersion: goV,
+		Kernels: res.Kernels, MachineBound: nn.MachineBound(bl), BLASNote: nn.DefaultBLASNote(), GOMAXPROCS: res.GOMAXPROCS,
+		CPU: cpu, GoVersion: goV, LoadBefore: loadBefore,
 	}
 	var peer *torchPeer
 	if o.peer != "" {
@@ -143,6 +153,7 @@ func runBenchML(ctx context.Context, g *globals, o benchMLOptions) error {
 			rep.Ratio = &benchMLRatio{Train: rep.TrainImgPerS / p.TrainImgPerS, Manip: rep.ManipImgPerS / p.ManipImgPerS}
 		}
 	}
+	rep.LoadAfter = benchMLLoad()
 	if o.json {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
@@ -154,6 +165,9 @@ func runBenchML(ctx context.Context, g *globals, o benchMLOptions) error {
 	fmt.Fprintf(w, "kernels    %s\n", rep.Kernels)
 	if rep.BLASNote != "" {
 		fmt.Fprintf(w, "note       %s\n", rep.BLASNote)
+	}
+	if rep.LoadBefore != "" {
+		fmt.Fprintf(w, "load       %s before, %s after (1, 5, 15-minute averages)\n", rep.LoadBefore, rep.LoadAfter)
 	}
 	fmt.Fprintf(w, "train_img_per_s  %8.1f   rounds %s\n", rep.TrainImgPerS, benchMLRates(rep.TrainRounds))
 	fmt.Fprintf(w, "manip_img_per_s  %8.1f   rounds %s\n", rep.ManipImgPerS, benchMLRates(rep.ManipRounds))
@@ -191,6 +205,21 @@ func runTorchPeer(ctx context.Context, o benchMLOptions) (json.RawMessage, *torc
 		return nil, nil, fmt.Errorf("read peer %s output: missing train_img_per_s or manip_img_per_s", o.peer)
 	}
 	return json.RawMessage(bytes.TrimSpace(stdout.Bytes())), &p, nil
+}
+
+// benchMLLoad returns the 1, 5 and 15-minute load averages from
+// /proc/loadavg ("" where there is none): figures taken on a busy machine
+// say so.
+func benchMLLoad() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func benchMLRates(v []float64) string {
