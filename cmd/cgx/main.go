@@ -16,13 +16,39 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go watchSignals(sigs, cancel, forceExitAfter, os.Stderr, os.Exit)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
 	os.Exit(code)
+}
+
+// forceExitAfter is how long cgx may take to stop cleanly after SIGINT or
+// SIGTERM before it exits anyway.
+const forceExitAfter = 15 * time.Second
+
+// watchSignals cancels the verb's context on the first signal, so it stops
+// cleanly (runs can be resumed, the database is closed). A verb blocked where
+// no context reaches (a read from a pipe or terminal nobody writes to) must
+// still stop: a second signal, or forceExitAfter without returning, exits
+// with status 130. The database survives that: it is crash-safe.
+func watchSignals(sigs <-chan os.Signal, cancel context.CancelFunc, grace time.Duration, stderr io.Writer, exit func(int)) {
+	sig := <-sigs
+	cancel()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-sigs:
+		fmt.Fprintln(stderr, "cgx: second signal: stopping now")
+	case <-t.C:
+		fmt.Fprintf(stderr, "cgx: not stopped %s after %v: stopping now\n", grace, sig)
+	}
+	exit(130)
 }
 
 // run executes one cgx invocation and returns the process exit code:

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestOutputTargets runs 'cgx render -o' and 'cgx export -o' against every
@@ -285,4 +286,37 @@ func TestUserTextEscaped(t *testing.T) {
 		t.Fatalf("missing folder: exit %d", code)
 	}
 	clean("an error", errs)
+}
+
+// TestWatchSignals checks that a verb that does not return after a signal is
+// stopped anyway: at once on a second signal, or after the grace period.
+func TestWatchSignals(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		signals int
+		grace   time.Duration
+		says    string
+	}{
+		{"second signal", 2, time.Hour, "second signal"},
+		{"grace period", 1, time.Millisecond, "not stopped"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sigs := make(chan os.Signal, 2)
+			cancelled := make(chan struct{})
+			exited := make(chan int, 1)
+			var stderr bytes.Buffer
+			go watchSignals(sigs, func() { close(cancelled) }, tc.grace, &stderr, func(code int) { exited <- code })
+			sigs <- os.Interrupt
+			<-cancelled // the first signal cancels the verb's context
+			for range tc.signals - 1 {
+				sigs <- os.Interrupt
+			}
+			if code := <-exited; code != 130 {
+				t.Errorf("exit %d, want 130", code)
+			}
+			if !strings.Contains(stderr.String(), tc.says) {
+				t.Errorf("stderr %q does not say %q", stderr.String(), tc.says)
+			}
+		})
+	}
 }
