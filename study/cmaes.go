@@ -5,9 +5,6 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/c-bata/goptuna/cmaes"
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
@@ -15,8 +12,8 @@ import (
 // a trial was asked in.
 const attrGeneration = "cgx.cmaes.generation"
 
-// cmaSampler samples the float and int parameters jointly with goptuna's
-// cmaes.Optimizer and every other parameter (categoricals) independently at
+// cmaSampler samples the float and int parameters jointly with CMA-ES
+// (cmaOptimizer, goptuna's algorithm on portable arithmetic) and every other parameter (categoricals) independently at
 // random, like goptuna's CMA-ES sampler with its default independent sampler.
 // As in goptuna, the first batch (no finished trial yet to define the search
 // space) and spaces with fewer than two numerical parameters are sampled at
@@ -75,19 +72,16 @@ func fromCMA(p Param, x float64) float64 {
 
 // newOptimizer starts CMA-ES at the centre of the space with sigma0 a sixth
 // of the narrowest range, as goptuna does.
-func (s *cmaSampler) newOptimizer() (*cmaes.Optimizer, error) {
+func (s *cmaSampler) newOptimizer() (*cmaOptimizer, error) {
 	dim := len(s.numeric)
-	mean := make([]float64, dim)
-	bounds := mat.NewDense(dim, 2, nil)
+	mean, lo, hi := make([]float64, dim), make([]float64, dim), make([]float64, dim)
 	sigma0 := math.Inf(1)
 	for i, p := range s.numeric {
-		lo, hi := cmaBounds(p)
-		mean[i] = (lo + hi) / 2
-		bounds.Set(i, 0, lo)
-		bounds.Set(i, 1, hi)
-		sigma0 = math.Min(sigma0, (hi-lo)/6)
+		lo[i], hi[i] = cmaBounds(p)
+		mean[i] = (lo[i] + hi[i]) / 2
+		sigma0 = math.Min(sigma0, (hi[i]-lo[i])/6)
 	}
-	return cmaes.NewOptimizer(mean, sigma0, cmaes.OptimizerOptionBounds(bounds))
+	return newCMAOptimizer(mean, sigma0, lo, hi)
 }
 
 func (s *cmaSampler) batch(history []observation) (func(int64) (proposal, error), error) {
@@ -99,8 +93,8 @@ func (s *cmaSampler) batch(history []observation) (func(int64) (proposal, error)
 		return nil, fmt.Errorf("start cma-es: %w", err)
 	}
 	for {
-		gen := opt.Generation()
-		solutions := make([]*cmaes.Solution, 0, opt.PopulationSize())
+		gen := opt.g
+		solutions := make([]cmaSolution, 0, opt.popsize)
 		for _, o := range history {
 			if o.generation != gen {
 				continue
@@ -109,25 +103,21 @@ func (s *cmaSampler) batch(history []observation) (func(int64) (proposal, error)
 			for i, p := range s.numeric {
 				x[i] = toCMA(p, o.params[p.Name])
 			}
-			solutions = append(solutions, &cmaes.Solution{Params: x, Value: o.value})
-			if len(solutions) == opt.PopulationSize() {
+			solutions = append(solutions, cmaSolution{params: x, value: o.value})
+			if len(solutions) == opt.popsize {
 				break
 			}
 		}
-		if len(solutions) < opt.PopulationSize() {
+		if len(solutions) < opt.popsize {
 			break
 		}
-		if err := opt.Tell(solutions); err != nil {
+		if err := opt.tell(solutions); err != nil {
 			return nil, fmt.Errorf("replay cma-es generation %d: %w", gen, err)
 		}
 	}
-	generation := strconv.Itoa(opt.Generation())
+	generation := strconv.Itoa(opt.g)
 	return func(trialSeed int64) (proposal, error) {
-		cmaes.OptimizerOptionSeed(DeriveSeed(trialSeed, "sampler/cmaes"))(opt)
-		x, err := opt.Ask()
-		if err != nil {
-			return proposal{}, fmt.Errorf("ask cma-es: %w", err)
-		}
+		x := opt.ask(newRand(trialSeed, "sampler/cmaes"))
 		params := make(map[string]float64, s.space.Len())
 		for i, p := range s.numeric {
 			params[p.Name] = fromCMA(p, x[i])

@@ -17,7 +17,7 @@
 //   - Batch: slots [b*BatchSize, (b+1)*BatchSize). Every slot of batch b is
 //     sampled from the COMPLETE trials of the slots before b*BatchSize only, so
 //     the batch size is part of the result and the worker count is not.
-//   - Trial seed: DeriveSeed(study seed, "trial/<k>"), stored as "cgx.seed".
+//   - Trial seed: DeriveSeed(study seed, "trial/<k>") (internal/seeds), stored as "cgx.seed".
 //     The sampler's draws and the objective's seed are named children of it.
 //   - Sampler: "tpe", "cmaes" or "random" (see Samplers). A proposal is a pure
 //     function of the space, the history of earlier batches and the trial
@@ -45,8 +45,15 @@
 //   - goptuna's own TPE and random samplers draw from the global math/rand
 //     generator (which Go no longer lets a program seed) and its Parzen
 //     estimator reorders its mixture centres, so the TPE here is a port of
-//     Optuna's algorithm with explicit generators; CMA-ES uses goptuna's
-//     cmaes.Optimizer, rebuilt from the stored history for every batch.
+//     Optuna's algorithm with explicit generators; CMA-ES is goptuna's
+//     cmaes.Optimizer rewritten on plain slices (cmaOptimizer: fixed-order
+//     sums, a Jacobi eigensolver, fmath, Box-Muller normals) because gonum's
+//     assembly and LAPACK differ by architecture, rebuilt from the stored
+//     history for every batch.
+//   - Same bits everywhere: every float computation here uses fmath for
+//     exp, log, pow and erf, rounds every product before adding it (no
+//     fused multiply-add on arm64 or GOAMD64=v3) and sums in a fixed order
+//     (docs/DETERMINISM.md).
 //   - The objective is minimised; values must be finite.
 //   - docs/SEARCH.md explains the design, with figures for batch size vs
 //     sampler quality and the goptuna bugs that rule out its TPE.
