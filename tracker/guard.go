@@ -137,25 +137,37 @@ func (c *commitRecord) close() error {
 	return err
 }
 
-// vetted remembers the last file a reader validated, so that reads of an
-// unchanged file skip the walk.
-type vetted struct {
-	mu    sync.Mutex
+// vetted remembers, for the whole process, the files that validated (by
+// path, identity, size and modification time), so that readers opened again
+// and again on an unchanged file (one per dashboard request) skip the walk.
+// Writers always validate.
+var vetted sync.Map // absolute path -> vettedFile
+
+type vettedFile struct {
 	fi    os.FileInfo
 	size  int64
 	mtime time.Time
 }
 
-func (v *vetted) same(fi os.FileInfo) bool {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.fi != nil && os.SameFile(v.fi, fi) && v.size == fi.Size() && v.mtime.Equal(fi.ModTime())
+func vettedBefore(path string, fi os.FileInfo) bool {
+	v, ok := vetted.Load(path)
+	if !ok {
+		return false
+	}
+	vf := v.(vettedFile)
+	return os.SameFile(vf.fi, fi) && vf.size == fi.Size() && vf.mtime.Equal(fi.ModTime())
 }
 
-func (v *vetted) set(fi os.FileInfo) {
-	v.mu.Lock()
-	v.fi, v.size, v.mtime = fi, fi.Size(), fi.ModTime()
-	v.mu.Unlock()
+// setVetted remembers a file validated from time start on. Only a file
+// last modified well before start is remembered: file times advance in
+// coarse steps, and a change made just after the validation must not carry
+// the same time as the version validated.
+func setVetted(path string, fi os.FileInfo, start time.Time) {
+	if start.Sub(fi.ModTime()) < 2*time.Second {
+		vetted.Delete(path)
+		return
+	}
+	vetted.Store(path, vettedFile{fi: fi, size: fi.Size(), mtime: fi.ModTime()})
 }
 
 // guard is bbolt's OpenFile hook: it opens and locks the file as bbolt
@@ -172,7 +184,7 @@ func (s *Store) guard(exclusive bool, timeout time.Duration) func(string, int, o
 			f.Close()
 			return nil, err
 		}
-		if err := s.vet(f); err != nil {
+		if err := s.vet(f, exclusive); err != nil {
 			f.Close()
 			return nil, err
 		}
@@ -180,8 +192,10 @@ func (s *Store) guard(exclusive bool, timeout time.Duration) func(string, int, o
 	}
 }
 
-// vet validates the locked file f (the database at s.path).
-func (s *Store) vet(f *os.File) error {
+// vet validates the locked file f (the database at s.path); a reader skips
+// the walk of a file that validated unchanged before.
+func (s *Store) vet(f *os.File, writer bool) error {
+	start := time.Now()
 	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", s.path, err)
@@ -189,8 +203,8 @@ func (s *Store) vet(f *os.File) error {
 	if fi.Size() == 0 {
 		return s.vetEmpty()
 	}
-	if s.vetted.same(fi) {
-		return nil
+	if !writer && vettedBefore(s.path, fi) {
+		return s.vetCommitQuick(f, fi.Size())
 	}
 	rep := validateFile(f, fi.Size(), nil)
 	if !rep.ok() {
@@ -199,8 +213,19 @@ func (s *Store) vet(f *os.File) error {
 	if err := s.vetCommit(&rep); err != nil {
 		return err
 	}
-	s.vetted.set(fi)
+	setVetted(s.path, fi, start)
 	return nil
+}
+
+// vetCommitQuick compares a file validated before with the commit record,
+// which may have changed since (a restore, a later commit elsewhere): only
+// the meta pages are read.
+func (s *Store) vetCommitQuick(f *os.File, size int64) error {
+	rep := validateMeta(f, size)
+	if !rep.ok() {
+		return damagedError(s.path, &rep)
+	}
+	return s.vetCommit(&rep)
 }
 
 // vetEmpty refuses an empty file that the commit record says held commits

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // metaTxids returns the txid of each meta page of a closed file.
@@ -138,4 +139,30 @@ func TestRollback(t *testing.T) {
 			t.Error("the refused writer left a journal")
 		}
 	})
+}
+
+// TestValidatedFileChangedLater: a reader remembers a file that validated,
+// but a later change (a new modification time) is validated again.
+func TestValidatedFileChangedLater(t *testing.T) {
+	path, raw := closedDB(t)
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // the second open uses what the first remembered
+		r, err := Open(path, ReadOnly())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+	}
+	for p := 2 * 4096; p < len(raw); p += 4096 {
+		raw[p+8] ^= 0xff // every page's type
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, ReadOnly()); !errors.Is(err, ErrCorruptDB) {
+		t.Errorf("reader after the file changed: %v; want ErrCorruptDB", err)
+	}
 }

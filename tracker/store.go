@@ -36,7 +36,6 @@ type Store struct {
 	commit   *commitRecord // nil until the file is open; guarded by wmu
 	lastTxid uint64        // the last transaction committed, guarded by wmu
 
-	vetted    vetted // the file last validated (guard.go)
 	keptAside string // a damaged journal copied aside at Open (AcceptLoss)
 
 	// Read-only stores.

@@ -52,6 +52,15 @@ func (r *fileReport) summary() string {
 // list. It reads each page once. visit, if set, sees every readable
 // key/value (see pageWalker).
 func validateFile(r io.ReaderAt, size int64, visit func(path [][]byte, k, v []byte, bucket bool)) fileReport {
+	return validate(r, size, visit, true)
+}
+
+// validateMeta checks the meta pages and the file's size only.
+func validateMeta(r io.ReaderAt, size int64) fileReport {
+	return validate(r, size, nil, false)
+}
+
+func validate(r io.ReaderAt, size int64, visit func(path [][]byte, k, v []byte, bucket bool), walk bool) fileReport {
 	rep := fileReport{size: size}
 	if size == 0 {
 		return rep
@@ -136,6 +145,9 @@ func validateFile(r io.ReaderAt, size int64, visit func(path [][]byte, k, v []by
 	}
 	if m.root < 2 || m.root >= hwm {
 		rep.addf("meta page", "root page %d is outside the file's pages 2..%d", m.root, hwm-1)
+		return rep
+	}
+	if !walk {
 		return rep
 	}
 	w := &pageWalker{r: r, pageSize: ps, hwm: hwm, seen: make([]uint64, (hwm+63)/64), visit: visit}
