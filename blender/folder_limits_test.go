@@ -23,12 +23,9 @@ import (
 
 // bombPNG returns a valid 1x1 grey PNG whose header claims w x h pixels: a
 // few dozen bytes that a decoder would allocate w*h bytes for.
-func bombPNG(t *testing.T, w, h uint32) []byte {
-	t.Helper()
+func bombPNG(w, h uint32) []byte {
 	var b bytes.Buffer
-	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
-		t.Fatal(err)
-	}
+	png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1))) // cannot fail into a Buffer
 	data := b.Bytes()
 	// Signature (8), IHDR length (4), "IHDR" (4), width, height, ..., CRC.
 	binary.BigEndian.PutUint32(data[16:], w)
@@ -63,7 +60,7 @@ func TestFolderPixelLimit(t *testing.T) {
 	ctx := context.Background()
 	bomb := t.TempDir()
 	writeImage(t, filepath.Join(bomb, "a.png"), 40, 30, image.Rect(0, 0, 4, 4))
-	if err := os.WriteFile(filepath.Join(bomb, "b.png"), bombPNG(t, 30000, 30000), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(bomb, "b.png"), bombPNG(30000, 30000), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err := fromFolderOrHang(t, ctx, FolderSpec{Dir: bomb, Size: 32})
@@ -99,7 +96,7 @@ func TestFolderPixelLimit(t *testing.T) {
 
 	// A mask is held to the same limit, before it is decoded.
 	masks := t.TempDir()
-	if err := os.WriteFile(filepath.Join(masks, "a.png"), bombPNG(t, 1<<20, 1<<20), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(masks, "a.png"), bombPNG(1<<20, 1<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err = fromFolderOrHang(t, ctx, FolderSpec{Dir: small, Masks: masks, Size: 32})
@@ -209,4 +206,35 @@ func TestCOCOMaskMatchesScorer(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzFolderImage feeds arbitrary bytes as an image file: the import gives a
+// dataset or an error naming the file, never a panic, and never decodes an
+// image over the pixel limit.
+func FuzzFolderImage(f *testing.F) {
+	var b bytes.Buffer
+	png.Encode(&b, image.NewNRGBA(image.Rect(0, 0, 5, 3)))
+	f.Add(b.Bytes())
+	f.Add(bombPNG(1<<15, 1<<15))
+	f.Add([]byte("\xff\xd8\xff\xc0\x00\x11\x08\x7f\xff\x7f\xff\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "a.png"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		const limit = 1 << 16
+		res, err := FromFolder(context.Background(), newMemStore(), FolderSpec{Dir: dir, Size: 32}, GenerateOptions{Workers: 1}, WithMaxPixels(limit))
+		if err != nil {
+			if !strings.Contains(err.Error(), filepath.Join(dir, "a.png")) {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > limit {
+			t.Fatalf("imported an image whose header is %v (%v), over the limit", cfg, err)
+		}
+		if len(res.Manifest.Images) != 1 {
+			t.Fatalf("%d images", len(res.Manifest.Images))
+		}
+	})
 }
