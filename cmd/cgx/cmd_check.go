@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/cgx-dev/cgx/tracker"
@@ -73,6 +74,12 @@ func runCheck(ctx context.Context, g *globals, opts checkOptions) error {
 			return err
 		}
 	}
+	if _, serr := os.Stat(path); serr != nil {
+		if _, err := tracker.CheckFile(ctx, path); err != nil {
+			return err // says what is wrong with the path, and what to do
+		}
+		return fmt.Errorf("check %s: %w", path, serr)
+	}
 	fmt.Fprintf(g.stderr, "checking %s and re-hashing the objects next to it ...\n", path)
 	rep, err := tracker.CheckFile(ctx, path)
 	if err != nil {
@@ -111,7 +118,8 @@ func runCheck(ctx context.Context, g *globals, opts checkOptions) error {
 		}
 	}
 	if !rep.OK() {
-		fmt.Fprintf(g.stderr, "cgx check: %d problem(s) in %s; see above for how to recover\n", len(rep.Problems), rep.Path)
+		p := rep.Problems[0]
+		fmt.Fprintf(g.stderr, "cgx check: %d problem(s) in %s (first: %s: %s); see above for how to recover\n", len(rep.Problems), rep.Path, p.Object, p.Problem)
 		return errSilentFailure
 	}
 	return nil
