@@ -30,7 +30,7 @@ func writeInPlace(ctx context.Context, path string, data []byte, fifo bool) erro
 			break
 		}
 		if !fifo || !errors.Is(err, syscall.ENXIO) {
-			return fmt.Errorf("write %s: %w", path, err)
+			return fmt.Errorf("write %s: %w", path, cause(err))
 		}
 		t := time.NewTimer(pipeRetry)
 		select {
@@ -50,10 +50,20 @@ func writeInPlace(ctx context.Context, path string, data []byte, fifo bool) erro
 		if errors.Is(werr, os.ErrDeadlineExceeded) && ctx.Err() != nil {
 			werr = ctx.Err()
 		}
-		return fmt.Errorf("write %s: %w", path, werr)
+		return fmt.Errorf("write %s: %w", path, cause(werr))
 	}
 	if cerr != nil {
 		return fmt.Errorf("write %s: close: %w", path, cerr)
 	}
 	return nil
+}
+
+// cause drops the *os.PathError around err: messages here name the path
+// already.
+func cause(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -34,7 +34,7 @@ func WriteFile(ctx context.Context, path string, data []byte, perm os.FileMode) 
 		return replace(path, target, data, perm)
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, cause(err))
 	}
 	mode := fi.Mode()
 	switch {
