@@ -70,6 +70,10 @@ func (f FolderSpec) Validate() error {
 	return nil
 }
 
+// cocoRaster names how COCO segmentations become masks (ml/coco, as
+// pycocotools); it enters the digest of folder datasets with COCO masks.
+const cocoRaster = "raster=pycocotools"
+
 // folderFile is one source image and, if any, its mask.
 type folderFile struct {
 	name     string // base name
@@ -111,7 +115,9 @@ func listFolder(ctx context.Context, f FolderSpec, cfg folderConfig) ([]folderFi
 			if coco, err = parseCOCO(data); err != nil {
 				return nil, "", fmt.Errorf("%w: %s: %w", ErrFolder, f.Masks, err)
 			}
-			fmt.Fprintf(h, "coco %x\n", sha256.Sum256(data))
+			// The rasteriser is part of what the masks are: datasets made
+			// with the earlier even-odd fill must not be reused.
+			fmt.Fprintf(h, "coco %x %s\n", sha256.Sum256(data), cocoRaster)
 		}
 	}
 	var files []folderFile
