@@ -470,7 +470,7 @@ func CheckFile(ctx context.Context, path string) (CheckReport, error) {
 // other is read only through the safe page walker.
 func checkDamaged(ctx context.Context, path string, openErr error) (CheckReport, error) {
 	rep := CheckReport{Path: path}
-	f, err := os.Open(path)
+	f, err := openLocked(path)
 	if err != nil {
 		return rep, fmt.Errorf("check %s: %w", path, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // SalvageAttr is the system attribute of the FAIL placeholder trials Salvage
@@ -209,7 +210,7 @@ func Salvage(ctx context.Context, from, to string) (SalvageReport, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return rep, fmt.Errorf("salvage into %s: %w", to, err)
 	}
-	f, err := os.Open(from)
+	f, err := openLocked(from)
 	if err != nil {
 		return rep, fmt.Errorf("salvage %s: %w", from, err)
 	}
@@ -447,4 +448,21 @@ func syncFile(path string) error {
 	}
 	defer f.Close()
 	return f.Sync()
+}
+
+// openLocked opens a database file for reading under a shared lock, so that
+// no writer changes it while it is read page by page.
+func openLocked(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockFile(f, false, 0); err != nil {
+		f.Close()
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, tagf(ErrLocked, "database %s is open for writing by another process; wait for it to finish", path)
+		}
+		return nil, err
+	}
+	return f, nil
 }
