@@ -21,6 +21,9 @@
 //   - Planted gap: the parameter values a generated "real" domain was built
 //     with (study attribute cgx.planted); the recovery tables score the fit
 //     against them.
+//   - Names: every attribute key, stage and study name and metric key read
+//     here comes from package internal/keys, which the runner writes with;
+//     parsing is keys' parsers, never a pattern of this package's own.
 //
 // # Determinism
 //
