@@ -81,7 +81,7 @@ func newCMAOptimizer(mean []float64, sigma float64, lo, hi []float64) (*cmaOptim
 	const alphaCov = 2.0
 	n := float64(dim)
 	c1 := alphaCov / (float64((n+1.3)*(n+1.3)) + muEff)
-	cmu := math.Min(1-c1, float64(alphaCov*(muEff-2+1/muEff))/(float64((n+2)*(n+2))+float64(alphaCov*muEff)/2))
+	cmu := math.Min(1-c1, float64(alphaCov*(muEff-2+1/muEff))/(float64((n+2)*(n+2))+float64(float64(alphaCov*muEff)/2)))
 	if c1+cmu > 1 {
 		return nil, errors.New("invalid learning rate for the rank-one and rank-μ update")
 	}
@@ -91,9 +91,9 @@ func newCMAOptimizer(mean []float64, sigma float64, lo, hi []float64) (*cmaOptim
 	weights := make([]float64, popsize)
 	for i, w := range wp {
 		if w > 0 {
-			weights[i] = float64(1/posSum) * w
+			weights[i] = float64(float64(1/posSum) * w)
 		} else {
-			weights[i] = float64(alphaMin/negSum) * w
+			weights[i] = float64(float64(alphaMin/negSum) * w)
 		}
 	}
 	cSigma := (muEff + 2) / (n + muEff + 5)
@@ -105,7 +105,7 @@ func newCMAOptimizer(mean []float64, sigma float64, lo, hi []float64) (*cmaOptim
 	if cc > 1 {
 		return nil, errors.New("invalid learning rate for cumulation for the rank-one update")
 	}
-	chiN := math.Sqrt(n) * (1.0 - (1.0 / float64(4.0*n)) + 1.0/float64(21.0*float64(n*n)))
+	chiN := float64(math.Sqrt(n) * (1.0 - (1.0 / float64(4.0*n)) + 1.0/float64(21.0*float64(n*n))))
 
 	o := &cmaOptimizer{
 		dim: dim, mu: mu, popsize: popsize,
@@ -185,7 +185,7 @@ func (o *cmaOptimizer) tell(solutions []cmaSolution) error {
 	for i, s := range sols {
 		yk[i] = make([]float64, dim)
 		for j := range dim {
-			yk[i][j] = float64(s.params[j]-o.mean[j]) * inv
+			yk[i][j] = float64(float64(s.params[j]-o.mean[j]) * inv)
 		}
 	}
 	yw := make([]float64, dim) // Σ_{i<μ} w_i y_i
@@ -222,7 +222,7 @@ func (o *cmaOptimizer) tell(solutions []cmaSolution) error {
 	o.sigma *= fmath.Exp(float64((o.cSigma / o.dSigma) * (normPSigma/o.chiN - 1)))
 
 	left := normPSigma / math.Sqrt(1-fmath.Pow(1-o.cSigma, float64(2*(o.g+1))))
-	right := (1.4 + 2/float64(dim+1)) * o.chiN
+	right := float64((1.4 + 2/float64(dim+1)) * o.chiN)
 	hSigma := 0.0
 	if left < right {
 		hSigma = 1
@@ -245,7 +245,7 @@ func (o *cmaOptimizer) tell(solutions []cmaSolution) error {
 			}
 		}
 		n := norm2(v)
-		wio[i] = w * (float64(dim) / float64(n*n))
+		wio[i] = float64(w * (float64(dim) / float64(n*n)))
 	}
 	deltaHSigma := float64(float64((1-hSigma)*o.cc) * (2 - o.cc))
 	if deltaHSigma > 1 {

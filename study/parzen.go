@@ -54,7 +54,7 @@ func tpeWeights(n int) []float64 {
 // newParzen fits the mixture to obs (in history order, which the weights
 // follow) on [low, high]. obs is not modified.
 func newParzen(obs []float64, low, high float64) parzen {
-	priorMu, priorSigma := 0.5*(low+high), high-low
+	priorMu, priorSigma := float64(0.5*(low+high)), high-low
 	n := len(obs)
 	unsorted := tpeWeights(n)
 	order := make([]int, n)
@@ -141,13 +141,13 @@ func (p parzen) draw(rng *rand.Rand, n int) []float64 {
 // (Box-Muller with fmath), not math/rand's NormFloat64, whose ziggurat calls
 // math.Exp (assembly) and is compiled with fused multiply-adds on arm64.
 func normal(rng *rand.Rand) float64 {
-	u1 := (float64(rng.Uint64()>>11) + 0.5) / (1 << 53) // in (0, 1): Log never sees 0
-	u2 := float64(rng.Uint64()>>11) / (1 << 53)
-	return math.Sqrt(-2*fmath.Log(u1)) * fmath.Cos(float64(2*math.Pi*u2))
+	u1 := float64((float64(rng.Uint64()>>11) + 0.5) / (1 << 53)) // in (0, 1): Log never sees 0
+	u2 := float64(float64(rng.Uint64()>>11) / (1 << 53))
+	return float64(math.Sqrt(-2*fmath.Log(u1)) * fmath.Cos(float64(2*math.Pi*u2)))
 }
 
 func normalCDF(x, mu, sigma float64) float64 {
-	return 0.5 * (1 + fmath.Erf((x-mu)/(math.Max(sigma, parzenEps)*math.Sqrt2)))
+	return float64(0.5 * (1 + fmath.Erf((x-mu)/(math.Max(sigma, parzenEps)*math.Sqrt2))))
 }
 
 // acceptance is the mixture's mass inside [low, high].

@@ -20,7 +20,7 @@ func NewRand(seed uint64) *rand.Rand {
 
 // Uniform01 returns a float64 in [0, 1) from the top 53 bits of one Uint64.
 func Uniform01(r *rand.Rand) float64 {
-	return float64(r.Uint64()>>11) / (1 << 53)
+	return float64(float64(r.Uint64()>>11) / (1 << 53)) // rounded (exactly): 2*u may not fuse
 }
 
 // FillUniform sets v[i] = U(-bound, bound), one Uint64 per element in order.
