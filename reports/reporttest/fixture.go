@@ -13,6 +13,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -67,7 +68,7 @@ func Demo() *Store {
 	const seed = 42
 	b := &builder{s: s, seed: seed, run: DemoRunID}
 	bc := b.styleStudy("fit/brightness-contrast/cg-to-real", "brightness-contrast", "cg-to-real", 60, map[string]string{
-		"cgx.planted": mustJSON(Planted),
+		keys.AttrPlanted: mustJSON(Planted),
 	})
 	rc := b.styleStudy("fit/brightness-contrast/real-to-cg", "brightness-contrast", "real-to-cg", 20, nil)
 	patch := b.patchStudy("fit/patch-brightness-contrast/cg-to-real", 8, 8, 10)
@@ -91,21 +92,21 @@ func Demo() *Store {
 		"search/exp2.1/round-1", "search/exp2.1/round-2", "segmentation/baseline",
 		"segmentation/proposal-1", "segmentation/proposal-2", "report",
 	}
-	var keys []string
+	var stageKeys []string
 	for i, name := range stageNames {
 		st := tracker.Stage{
 			Key: stageKey(name), Name: name, RunID: DemoRunID, Status: "done",
 			Started: epoch.Add(time.Duration(i) * time.Minute), Ended: epoch.Add(time.Duration(i+1) * time.Minute),
 		}
 		for _, id := range studies {
-			if sum := s.studies[id-1]; sum.UserAttrs["cgx.stage"] == name || strings.HasPrefix(sum.UserAttrs["cgx.stage"], name+"/") {
+			if sum := s.studies[id-1]; sum.UserAttrs[keys.AttrStage] == name || strings.HasPrefix(sum.UserAttrs[keys.AttrStage], name+"/") {
 				st.Studies = append(st.Studies, id)
 			}
 		}
 		if name == "discriminator/style" {
 			st.Metrics = map[string]float64{"accuracy": 0.997} // relative key, merged as discriminator/style/accuracy
 		}
-		keys = append(keys, st.Key)
+		stageKeys = append(stageKeys, st.Key)
 		s.AddStage(st)
 	}
 	s.AddRun(tracker.Run{
@@ -113,7 +114,7 @@ func Demo() *Store {
 		Status: tracker.RunSucceeded, Started: epoch, Ended: epoch.Add(time.Duration(len(stageNames)) * time.Minute),
 		GoVersion: "go1.26.8", ModuleVersion: "v0.1.0", VCSRevision: "0123456789abcdef0123456789abcdef01234567",
 		CPUModel: "Test CPU @ 2.0GHz", Studies: studies[:len(studies)-1], // the last study is found by its attributes
-		Stages: keys,
+		Stages: stageKeys,
 		Metrics: map[string]float64{
 			"discriminator/content/accuracy":       1,
 			"fit/hsv/cg-to-real/success_rate":      0.2,
@@ -140,15 +141,15 @@ func Demo() *Store {
 
 func addHostileRun(s *Store) {
 	id := s.AddStudy("run-2/fit/"+Hostile, map[string]string{
-		"cgx.run": "2", "cgx.kind": "style", "cgx.manipulation": Hostile, "cgx.direction": "cg-to-real",
-		"cgx.threshold": "not-a-number", "cgx.seed": "7",
+		keys.AttrRun: "2", keys.AttrKind: "style", keys.AttrManipulation: Hostile, keys.AttrDirection: "cg-to-real",
+		keys.AttrThreshold: "not-a-number", keys.AttrSeed: "7",
 	})
 	s.AddTrial(id, goptuna.FrozenTrial{
 		State: goptuna.TrialStateComplete, Value: 0.5,
 		InternalParams: map[string]float64{"blur<i>": 0.3},
 		Params:         map[string]any{"blur<i>": 0.3},
 		Distributions:  map[string]any{"blur<i>": goptuna.UniformDistribution{Low: 0, High: 1}},
-		UserAttrs:      map[string]string{"success": "true", "note": Hostile, "source": "zz"},
+		UserAttrs:      map[string]string{keys.TrialSuccess: "true", "note": Hostile, keys.TrialSource: "zz"},
 		DatetimeStart:  epoch, DatetimeComplete: epoch.Add(time.Second),
 	})
 	s.AddRun(tracker.Run{
@@ -180,7 +181,7 @@ type builder struct {
 }
 
 func (b *builder) attrs(stage string, extra map[string]string) map[string]string {
-	m := map[string]string{"cgx.run": strconv.Itoa(b.run), "cgx.stage": stage}
+	m := map[string]string{keys.AttrRun: strconv.Itoa(b.run), keys.AttrStage: stage}
 	for k, v := range extra {
 		m[k] = v
 	}
@@ -216,7 +217,7 @@ func (b *builder) styleTrial(study int, params map[string]float64, ranges map[st
 		State: goptuna.TrialStateComplete, Value: value, IntermediateValues: iv,
 		InternalParams: map[string]float64{}, Params: map[string]any{}, Distributions: map[string]any{},
 		UserAttrs: map[string]string{
-			"success": strconv.FormatBool(conf >= threshold), "confidence": f(conf), "steps": strconv.Itoa(steps),
+			keys.TrialSuccess: strconv.FormatBool(conf >= threshold), keys.TrialConfidence: f(conf), keys.TrialSteps: strconv.Itoa(steps),
 		},
 		DatetimeStart: epoch, DatetimeComplete: epoch.Add(time.Second),
 	}
@@ -238,8 +239,8 @@ var channels = []string{"r", "g", "b"}
 func (b *builder) styleStudy(stage, manipulation, direction string, images int, extra map[string]string) int {
 	r := newRNG(b.seed, stage)
 	id := b.s.AddStudy(fmt.Sprintf("run-%d/%s", b.run, stage), b.attrs(stage, merge(map[string]string{
-		"cgx.kind": "style", "cgx.manipulation": manipulation, "cgx.direction": direction,
-		"cgx.seed": strconv.FormatUint(b.seed+uint64(len(stage)), 10), "cgx.threshold": "0.5",
+		keys.AttrKind: "style", keys.AttrManipulation: manipulation, keys.AttrDirection: direction,
+		keys.AttrSeed: strconv.FormatUint(b.seed+uint64(len(stage)), 10), keys.AttrThreshold: "0.5",
 	}, extra)))
 	ranges := map[string][2]float64{}
 	for _, c := range channels {
@@ -248,7 +249,7 @@ func (b *builder) styleStudy(stage, manipulation, direction string, images int, 
 	}
 	for i := range images {
 		params := map[string]float64{}
-		attrs := map[string]string{"image": strconv.Itoa(i)}
+		attrs := map[string]string{keys.TrialImage: strconv.Itoa(i)}
 		var bv, cv [3]float64
 		perImage := map[string]float64{}
 		for ci, c := range channels {
@@ -263,7 +264,7 @@ func (b *builder) styleStudy(stage, manipulation, direction string, images int, 
 			params["brightness_"+c], params["contrast_"+c] = bv[ci], cv[ci]
 		}
 		if direction == "real-to-cg" {
-			attrs["cgx.planted"] = mustJSON(perImage)
+			attrs[keys.AttrPlanted] = mustJSON(perImage)
 		}
 		conf := 0.5 + 0.45*r.float()
 		if r.float() < 0.15 {
@@ -272,8 +273,8 @@ func (b *builder) styleStudy(stage, manipulation, direction string, images int, 
 		bottle := color.RGBA{uint8(60 + r.intn(150)), uint8(60 + r.intn(150)), uint8(60 + r.intn(150)), 255}
 		src := scene(r.float()-0.5, r.float()-0.5, 0.3*r.norm(), bottle, [3]float64{0, 0.08, 0})
 		out := brightnessContrast(src, bv, cv)
-		attrs["source"] = b.image(encodePNG(src), stage, fmt.Sprintf("cg %d", i))
-		attrs["result"] = b.image(encodePNG(out), stage, fmt.Sprintf("cg %d manipulated", i))
+		attrs[keys.TrialSource] = b.image(encodePNG(src), stage, fmt.Sprintf("cg %d", i))
+		attrs[keys.TrialResult] = b.image(encodePNG(out), stage, fmt.Sprintf("cg %d manipulated", i))
 		b.styleTrial(id, params, ranges, r, conf, 0.5, attrs)
 	}
 	return id
@@ -284,8 +285,8 @@ func (b *builder) styleStudy(stage, manipulation, direction string, images int, 
 func (b *builder) patchStudy(stage string, rows, cols, images int) int {
 	r := newRNG(b.seed, stage)
 	id := b.s.AddStudy(fmt.Sprintf("run-%d/%s", b.run, stage), b.attrs(stage, map[string]string{
-		"cgx.kind": "style", "cgx.manipulation": "patch-brightness-contrast", "cgx.direction": "cg-to-real",
-		"cgx.seed": "11", "cgx.grid": fmt.Sprintf("%dx%d", rows, cols),
+		keys.AttrKind: "style", keys.AttrManipulation: "patch-brightness-contrast", keys.AttrDirection: "cg-to-real",
+		keys.AttrSeed: "11", keys.AttrGrid: fmt.Sprintf("%dx%d", rows, cols),
 	}))
 	ranges := map[string][2]float64{}
 	for i := range images {
@@ -300,7 +301,7 @@ func (b *builder) patchStudy(stage string, rows, cols, images int) int {
 			}
 		}
 		conf := 0.45 + 0.5*r.float()
-		b.styleTrial(id, params, ranges, r, conf, 0.5, map[string]string{"image": strconv.Itoa(i)})
+		b.styleTrial(id, params, ranges, r, conf, 0.5, map[string]string{keys.TrialImage: strconv.Itoa(i)})
 	}
 	return id
 }
@@ -308,14 +309,14 @@ func (b *builder) patchStudy(stage string, rows, cols, images int) int {
 func (b *builder) blurStudy(stage string, images int) int {
 	r := newRNG(b.seed, stage)
 	id := b.s.AddStudy(fmt.Sprintf("run-%d/%s", b.run, stage), b.attrs(stage, map[string]string{
-		"cgx.kind": "style", "cgx.manipulation": "blur", "cgx.direction": "cg-to-real", "cgx.seed": "12",
-		"cgx.threshold": "0.6",
+		keys.AttrKind: "style", keys.AttrManipulation: "blur", keys.AttrDirection: "cg-to-real", keys.AttrSeed: "12",
+		keys.AttrThreshold: "0.6",
 	}))
 	ranges := map[string][2]float64{"sigma": {0, 3}}
 	for i := range images {
 		conf := 0.55 + 0.4*r.float()
 		b.styleTrial(id, map[string]float64{"sigma": math.Abs(0.8 + 0.3*r.norm())}, ranges, r, conf, 0.6,
-			map[string]string{"image": strconv.Itoa(i)})
+			map[string]string{keys.TrialImage: strconv.Itoa(i)})
 	}
 	return id
 }
@@ -331,8 +332,8 @@ func (b *builder) contentStudy(search string, round int, sampler string, seed, t
 	name := fmt.Sprintf("run-%d/%s/%s/seed-%d", b.run, stage, sampler, seed)
 	r := newRNG(b.seed, name)
 	id := b.s.AddStudy(name, b.attrs(stage+"/"+sampler+"/seed-"+strconv.Itoa(seed), map[string]string{
-		"cgx.kind": "content", "cgx.sampler": sampler, "cgx.seed": strconv.Itoa(seed),
-		"cgx.round": strconv.Itoa(round), "cgx.threshold": "0.5",
+		keys.AttrKind: "content", keys.AttrSampler: sampler, keys.AttrSeed: strconv.Itoa(seed),
+		keys.AttrRound: strconv.Itoa(round), keys.AttrThreshold: "0.5",
 	}))
 	floor := samplerFloor[sampler] + 0.05*float64(round-1)
 	for n := range trials {
@@ -347,9 +348,9 @@ func (b *builder) contentStudy(search string, round int, sampler string, seed, t
 			Distributions: map[string]any{"pos_x": uniform(-0.5, 0.5), "pos_y": uniform(-0.5, 0.5),
 				"rot_z": uniform(-180, 180), "product": goptuna.CategoricalDistribution{Choices: append([]string(nil), products...)}},
 			UserAttrs: map[string]string{
-				"success": strconv.FormatBool(conf >= 0.5), "confidence": f(conf),
+				keys.TrialSuccess: strconv.FormatBool(conf >= 0.5), keys.TrialConfidence: f(conf),
 			},
-			SystemAttrs:   map[string]string{"cgx.slot": strconv.Itoa(n)},
+			SystemAttrs:   map[string]string{keys.TrialSlot: strconv.Itoa(n)},
 			DatetimeStart: epoch, DatetimeComplete: epoch.Add(time.Second),
 		}
 		if sampler == "random" && seed == 2 && n == 3 {
@@ -357,7 +358,7 @@ func (b *builder) contentStudy(search string, round int, sampler string, seed, t
 		} else {
 			bottle := []color.RGBA{{40, 120, 200, 255}, {200, 60, 40, 255}, {180, 180, 40, 255}}[prod]
 			img := scene(x, y, rot*math.Pi/180, bottle, [3]float64{})
-			t.UserAttrs["result"] = b.image(encodePNG(img), stage, fmt.Sprintf("%s seed %d trial %d", sampler, seed, n))
+			t.UserAttrs[keys.TrialResult] = b.image(encodePNG(img), stage, fmt.Sprintf("%s seed %d trial %d", sampler, seed, n))
 		}
 		b.s.AddTrial(id, t)
 	}
