@@ -264,7 +264,7 @@ func (b *builder) styleStudy(stage, manipulation, direction string, images int, 
 			params["brightness_"+c], params["contrast_"+c] = bv[ci], cv[ci]
 		}
 		if direction == "real-to-cg" {
-			attrs[keys.AttrPlanted] = mustJSON(perImage)
+			attrs[keys.TrialPlanted] = mustJSON(perImage)
 		}
 		conf := 0.5 + 0.45*r.float()
 		if r.float() < 0.15 {
