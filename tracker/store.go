@@ -37,6 +37,8 @@ type Store struct {
 	lastTxid uint64        // the last transaction committed, guarded by wmu
 
 	keptAside string // a damaged journal copied aside at Open (AcceptLoss)
+	lastMu    sync.Mutex
+	lastVet   lastVet // the file this store validated last (guard.go)
 
 	// Read-only stores.
 	rd *reader
