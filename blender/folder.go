@@ -74,11 +74,15 @@ func (f FolderSpec) Validate() error {
 // pycocotools); it enters the digest of folder datasets with COCO masks.
 const cocoRaster = "raster=pycocotools"
 
-// folderFile is one source image and, if any, its mask.
+// folderFile is one source image and, if any, its mask. Bytes are not
+// kept: a folder may hold more than memory does. Conversion reads the files
+// again and checks them against the digests taken when listing.
 type folderFile struct {
-	name     string // base name
-	data     []byte
-	maskPath string     // PNG mask file, or ""
+	name     string   // base name
+	sum      [32]byte // SHA-256 of the image file
+	pixels   int64    // width × height from its header (0 if unreadable)
+	maskPath string   // PNG mask file, or ""
+	maskSum  [32]byte
 	coco     *cocoImage // COCO instances, or nil
 }
 
@@ -139,11 +143,12 @@ func listFolder(ctx context.Context, f FolderSpec, cfg folderConfig) ([]folderFi
 		if err != nil {
 			return nil, "", fmt.Errorf("%w: %w", ErrFolder, err)
 		}
-		if err := cfg.checkHeader(path, data); err != nil {
+		px, err := cfg.checkHeader(path, data)
+		if err != nil {
 			return nil, "", err
 		}
-		ff := folderFile{name: name, data: data}
-		fmt.Fprintf(h, "image %s %x\n", name, sha256.Sum256(data))
+		ff := folderFile{name: name, sum: sha256.Sum256(data), pixels: px}
+		fmt.Fprintf(h, "image %s %x\n", name, ff.sum)
 		switch {
 		case maskDir != "":
 			ff.maskPath = filepath.Join(maskDir, strings.TrimSuffix(name, filepath.Ext(name))+".png")
@@ -151,10 +156,11 @@ func listFolder(ctx context.Context, f FolderSpec, cfg folderConfig) ([]folderFi
 			if err != nil {
 				return nil, "", fmt.Errorf("%w: mask for %s: %w", ErrFolder, path, err)
 			}
-			if err := cfg.checkHeader(ff.maskPath, md); err != nil {
+			if _, err := cfg.checkHeader(ff.maskPath, md); err != nil {
 				return nil, "", err
 			}
-			fmt.Fprintf(h, "mask %x\n", sha256.Sum256(md))
+			ff.maskSum = sha256.Sum256(md)
+			fmt.Fprintf(h, "mask %x\n", ff.maskSum)
 		case coco != nil:
 			ci, ok := coco[name]
 			if !ok {
@@ -178,7 +184,11 @@ type folderItem struct {
 
 func convertFolderFile(f FolderSpec, cfg folderConfig, ff folderFile) (folderItem, error) {
 	path := filepath.Join(f.Dir, ff.name)
-	img, _, err := image.Decode(bytes.NewReader(ff.data))
+	data, err := readListed(path, ff.sum, cfg.maxBytes())
+	if err != nil {
+		return folderItem{}, err
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return folderItem{}, fmt.Errorf("%w: %s: unreadable image: %w", ErrFolder, path, err)
 	}
@@ -193,9 +203,9 @@ func convertFolderFile(f FolderSpec, cfg folderConfig, ff folderFile) (folderIte
 	case ff.maskPath != "":
 		// The mask's header was checked against the pixel limit when the
 		// folder was listed; a mask of another size is refused undecoded.
-		md, err := readRegular(ff.maskPath, cfg.maxBytes())
+		md, err := readListed(ff.maskPath, ff.maskSum, cfg.maxBytes())
 		if err != nil {
-			return folderItem{}, fmt.Errorf("%w: %w", ErrFolder, err)
+			return folderItem{}, err
 		}
 		if cfg, err := png.DecodeConfig(bytes.NewReader(md)); err == nil && (cfg.Width != w || cfg.Height != h) {
 			return folderItem{}, fmt.Errorf("%w: mask %s is %dx%d but image %s is %dx%d", ErrFolder, ff.maskPath, cfg.Width, cfg.Height, path, w, h)
@@ -256,8 +266,17 @@ func FromFolder(ctx context.Context, store ArtifactStore, spec FolderSpec, opt G
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// Decoded images cost memory by their pixels, not their file size: at
+	// most two images of the largest allowed size are decoded at once,
+	// whatever the number of workers; small ones run side by side.
+	budget := newPixelBudget(2 * int64(cfg.maxPixels))
 	items := make([]folderItem, len(files))
 	err = forEach(ctx, len(files), workers, func(i int) (err error) {
+		n := max(files[i].pixels, 1)
+		if err := budget.acquire(ctx, n); err != nil {
+			return err
+		}
+		defer budget.release(n)
 		items[i], err = convertFolderFile(spec, cfg, files[i])
 		return err
 	})

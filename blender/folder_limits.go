@@ -2,13 +2,17 @@ package blender
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"image"
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
+	"sync"
 	"syscall"
 )
 
@@ -29,6 +33,9 @@ var (
 	ErrTooLarge = errors.New("over the size limit")
 	// ErrNotRegular marks a pipe, socket or device where a file was expected.
 	ErrNotRegular = errors.New("not a regular file")
+	// ErrChanged marks a file whose bytes changed between the listing of
+	// the folder (which fixed the dataset's digest) and its conversion.
+	ErrChanged = errors.New("file changed during the import")
 )
 
 // maxCOCOBytes bounds the COCO instances file read into memory.
@@ -85,18 +92,19 @@ func (c folderConfig) note(s string) {
 func (c folderConfig) maxBytes() int64 { return 8*int64(c.maxPixels) + 1<<20 }
 
 // checkHeader refuses an image whose header declares more pixels than the
-// limit, before it is decoded. A header that cannot be read is left to the
-// decoder, whose message names the file.
-func (c folderConfig) checkHeader(path string, data []byte) error {
+// limit, before it is decoded, and returns its pixels. A header that cannot
+// be read is left to the decoder, whose message names the file (0 pixels).
+func (c folderConfig) checkHeader(path string, data []byte) (int64, error) {
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil
+		return 0, nil
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > int64(c.maxPixels) {
-		return fmt.Errorf("%w: %w: %s is %dx%d = %d pixels, over the limit of %d: shrink it, or raise the limit with --max-pixels or %s",
+	px := int64(cfg.Width) * int64(cfg.Height)
+	if px > int64(c.maxPixels) {
+		return 0, fmt.Errorf("%w: %w: %s is %dx%d = %d pixels, over the limit of %d: shrink it, or raise the limit with --max-pixels or %s",
 			ErrFolder, ErrTooLarge, path, cfg.Width, cfg.Height, px, c.maxPixels, MaxPixelsEnv)
 	}
-	return nil
+	return px, nil
 }
 
 // regularFile reports whether the directory entry at path is a regular file
@@ -159,4 +167,85 @@ func readRegular(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w: grew past %d bytes while read", path, ErrTooLarge, limit)
 	}
 	return data, nil
+}
+
+// readListed reads a file again for conversion and checks that it still
+// hashes to sum, the digest taken when the folder was listed: the dataset's
+// digest must describe the bytes converted.
+func readListed(path string, sum [32]byte, limit int64) ([]byte, error) {
+	data, err := readRegular(path, limit)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFolder, err)
+	}
+	if sha256.Sum256(data) != sum {
+		return nil, fmt.Errorf("%w: %w: %s changed while it was read; run the import again", ErrFolder, ErrChanged, path)
+	}
+	return data, nil
+}
+
+// pixelBudget bounds the pixels of the images being decoded at once. Waiters
+// are served in arrival order, so a large image is not starved by small
+// ones; a wait ends when its context does.
+type pixelBudget struct {
+	mu      sync.Mutex
+	total   int64
+	free    int64
+	waiters []*budgetWaiter
+}
+
+type budgetWaiter struct {
+	n     int64
+	ready chan struct{}
+}
+
+func newPixelBudget(total int64) *pixelBudget {
+	return &pixelBudget{total: total, free: total}
+}
+
+// acquire takes n pixels (at most the whole budget), waiting for them.
+func (b *pixelBudget) acquire(ctx context.Context, n int64) error {
+	n = min(n, b.total)
+	b.mu.Lock()
+	if len(b.waiters) == 0 && b.free >= n {
+		b.free -= n
+		b.mu.Unlock()
+		return nil
+	}
+	w := &budgetWaiter{n: n, ready: make(chan struct{})}
+	b.waiters = append(b.waiters, w)
+	b.mu.Unlock()
+	select {
+	case <-w.ready:
+		return nil
+	case <-ctx.Done():
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	select {
+	case <-w.ready: // granted meanwhile: give it back
+		b.free += n
+	default:
+		b.waiters = slices.DeleteFunc(b.waiters, func(x *budgetWaiter) bool { return x == w })
+	}
+	b.grant()
+	return ctx.Err()
+}
+
+// release returns n pixels taken by acquire.
+func (b *pixelBudget) release(n int64) {
+	n = min(n, b.total)
+	b.mu.Lock()
+	b.free += n
+	b.grant()
+	b.mu.Unlock()
+}
+
+// grant wakes waiters in order while the budget covers them.
+func (b *pixelBudget) grant() {
+	for len(b.waiters) > 0 && b.free >= b.waiters[0].n {
+		w := b.waiters[0]
+		b.free -= w.n
+		close(w.ready)
+		b.waiters = b.waiters[1:]
+	}
 }

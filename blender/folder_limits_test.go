@@ -238,3 +238,50 @@ func FuzzFolderImage(f *testing.F) {
 		}
 	})
 }
+
+func TestPixelBudget(t *testing.T) {
+	b := newPixelBudget(100)
+	bg := context.Background()
+	if err := b.acquire(bg, 60); err != nil {
+		t.Fatal(err)
+	}
+	// 50 more do not fit: the wait ends with its context.
+	done, cancel := context.WithCancel(bg)
+	cancel()
+	if err := b.acquire(done, 50); !errors.Is(err, context.Canceled) {
+		t.Fatalf("over the budget with a cancelled context: %v, want context.Canceled", err)
+	}
+	// A waiter is woken by a release, in order: a request larger than the
+	// budget waits for all of it.
+	got := make(chan int64, 2)
+	go func() {
+		b.acquire(bg, 1e9) // capped at 100
+		got <- 100
+	}()
+	b.release(60)
+	if n := <-got; n != 100 {
+		t.Fatal(n)
+	}
+	b.release(1e9)
+	if err := b.acquire(bg, 100); err != nil {
+		t.Fatalf("the whole budget after every release: %v", err)
+	}
+	if b.free != 0 || len(b.waiters) != 0 {
+		t.Errorf("free %d, %d waiters; want 0 and 0", b.free, len(b.waiters))
+	}
+}
+
+func TestFolderFileChangedWhileRead(t *testing.T) {
+	dir := t.TempDir()
+	writeImage(t, filepath.Join(dir, "a.png"), 40, 30, image.Rect(0, 0, 4, 4))
+	spec := FolderSpec{Dir: dir, Size: 32}.normalize()
+	cfg := folderConfig{maxPixels: DefaultMaxPixels}
+	files, _, err := listFolder(context.Background(), spec, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeImage(t, filepath.Join(dir, "a.png"), 40, 30, image.Rect(1, 1, 5, 5))
+	if _, err := convertFolderFile(spec, cfg, files[0]); !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), filepath.Join(dir, "a.png")) {
+		t.Errorf("image changed after listing: got %v, want ErrChanged naming it", err)
+	}
+}
