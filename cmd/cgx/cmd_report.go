@@ -22,8 +22,9 @@ table and figure of the run, its spec, seeds and code version, next to
 figures/ (each figure as PNG and SVG) and tables/ (each table in every format)
 and spec.toml. The folder needs no network: open index.html in a browser or
 copy the folder anywhere. DIR defaults to reports/run-RUN next to the database
-(.cgx/reports/run-RUN). It prints the path of index.html. Rewriting a folder
-replaces the report atomically, file by file.
+(.cgx/reports/run-RUN). A DIR you name is created if its parent folder exists
+(a missing parent is refused). It prints the path of index.html. Rewriting a
+folder replaces the report atomically, file by file.
 
 'cgx report table RUN' prints the run's tables from the database; without
 --table it prints every table that has rows (CSV holds one table: name it).
