@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"text/tabwriter"
@@ -80,6 +81,13 @@ func runRun(ctx context.Context, o runOptions, args []string, g *globals) (err e
 			return g.usageErrorf("--seed %q is not an integer", o.seed)
 		}
 		opts.Seed = &s
+	}
+	if o.report != "" {
+		// Refuse now what the report would refuse after hours of running.
+		parent := filepath.Dir(filepath.Clean(o.report))
+		if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
+			return g.usageErrorf("--report %s: folder %s does not exist; create it first (mkdir -p %s)", safeText(o.report), safeText(parent), safeText(parent))
+		}
 	}
 	st, err := tracker.Open(g.dbPath())
 	if err != nil {

@@ -320,3 +320,15 @@ func TestWatchSignals(t *testing.T) {
 		})
 	}
 }
+
+func TestRunReportFolderCheckedFirst(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cgx.db")
+	out := filepath.Join(t.TempDir(), "no", "report")
+	code, _, errs := cgxCLI(t, db, "run", "style/blur", "--profile", "smoke", "--report", out)
+	if code != 2 || !strings.Contains(errs, "mkdir -p "+filepath.Dir(out)) {
+		t.Errorf("exit %d, stderr %q; want a usage error before the run", code, errs)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("the run started although its report folder cannot be made")
+	}
+}
