@@ -97,7 +97,7 @@ type EnvDifference struct {
 // differ, in a fixed order. Fields the stored run did not record (runs made
 // before cgx recorded them) are skipped: only recorded differences are named.
 func CompareEnvironments(stored, again Environment) []EnvDifference {
-	var out []EnvDifference
+	out := []EnvDifference{} // [] in JSON, not null
 	add := func(key, a, b, note string) {
 		if a == b || a == "" {
 			return

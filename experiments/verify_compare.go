@@ -56,6 +56,9 @@ type InputValue struct {
 // compareRecords compares two run records stage by stage (matched by name,
 // in the stored run's order) and fills rep's counts, differences and origin.
 func compareRecords(stored, again RunRecord, rep *VerifyReport) {
+	if rep.Differences == nil {
+		rep.Differences = []Difference{} // [] in JSON, not null
+	}
 	byName := map[string]StageRecord{}
 	for _, s := range again.Stages {
 		byName[s.Name] = s

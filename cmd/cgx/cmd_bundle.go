@@ -81,12 +81,12 @@ func init() {
 		}})
 }
 
-func runBundle(ctx context.Context, o bundleOptions, id int, g *globals) error {
+func runBundle(ctx context.Context, o bundleOptions, id int, g *globals) (err error) {
 	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	b, err := experiments.MakeBundle(ctx, st, id, o.withArtifacts)
 	if err != nil {
 		return err

@@ -87,7 +87,7 @@ func runVerify(ctx context.Context, o verifyOptions, id int, g *globals) (err er
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeInto(&err, st)
 	scratch, closeScratch, err := openScratch(o.keep)
 	if err != nil {
 		return err
@@ -116,11 +116,7 @@ func runVerifyBundle(ctx context.Context, o verifyOptions, g *globals) (err erro
 		if st, err = tracker.Open(g.db); err != nil {
 			return err
 		}
-		defer func() {
-			if cerr := st.Close(); cerr != nil && err == nil {
-				err = fmt.Errorf("close %s: %w", g.db, cerr)
-			}
-		}()
+		defer closeInto(&err, st)
 	} else {
 		var closeScratch func(*error)
 		if st, closeScratch, err = openScratch(o.keep); err != nil {
