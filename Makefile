@@ -5,7 +5,7 @@ BIN := bin/cgx
 DEMO_SPEC ?= style/all
 DEMO_REPORT ?= out/demo-report
 
-.PHONY: build test demo bench bench-ml vet
+.PHONY: build test test-short test-race test-cross demo bench bench-ml vet
 
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/cgx
@@ -13,6 +13,21 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -timeout 30m ./...
+
+# The quick lane: skips the heavy built-in runs and the browser tests.
+test-short:
+	$(GO) vet ./...
+	$(GO) test -short -timeout 15m ./...
+
+# The race detector over the packages that run work concurrently.
+test-race:
+	$(GO) test -race -short -timeout 30m ./tracker/... ./study/... ./reports/dashboard/... ./ml/nn/...
+
+# Same bits on every machine: builds cgx default, CGO_ENABLED=0 GOAMD64=v1,
+# GOAMD64=v3 and arm64 (run under qemu-aarch64-static), runs every built-in
+# smoke profile and compares every stored digest; also SIMD kernels off vs on.
+test-cross:
+	CGX_CROSSBUILD=1 $(GO) test -timeout 60m -run 'TestCrossBuild|TestSIMDSwitch|TestNoFusion' -v ./internal/crossbuild/
 
 demo: build
 	./$(BIN) run $(DEMO_SPEC) --report $(DEMO_REPORT)
