@@ -293,12 +293,21 @@ func origin(a, b StageRecord, found bool) *Origin {
 	return o
 }
 
-// refineOrigin sharpens the origin's note with the environments: when only
+// refineOrigin sharpens the origin's note with the environments: another
+// code version explains any difference; when only
 // the backend's name differs and neither backend is machine-bound, the
 // backends promise the same bits, so the difference is a cgx bug, not the
 // expected cost of a machine-bound run.
 func refineOrigin(o *Origin, stored, again Environment) {
-	if o == nil || o.InputsSame || len(o.Inputs) == 0 {
+	if o == nil {
+		return
+	}
+	if stored.CodeVersion != "" && stored.CodeVersion != again.CodeVersion {
+		o.Note += fmt.Sprintf("; the code version differs (%s -> %s), which changes results by design: verify with a cgx of code version %s",
+			stored.CodeVersion, again.CodeVersion, stored.CodeVersion)
+		return
+	}
+	if o.InputsSame || len(o.Inputs) == 0 {
 		return
 	}
 	for _, in := range o.Inputs {

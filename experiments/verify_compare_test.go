@@ -130,6 +130,11 @@ func TestRefineOrigin(t *testing.T) {
 		t.Errorf("portable: %s", o.Note)
 	}
 	o = mk()
+	refineOrigin(o, Environment{CodeVersion: "cgx-stages-0"}, portable)
+	if !strings.Contains(o.Note, "code version differs (cgx-stages-0 -> "+CodeVersion+")") {
+		t.Errorf("other code version: %s", o.Note)
+	}
+	o = mk()
 	o.Inputs[1].Same = false
 	refineOrigin(o, portable, portable)
 	if o.Note != "its inputs differ (Backend)" {
