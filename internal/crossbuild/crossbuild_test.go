@@ -26,6 +26,7 @@ const (
 	envSpecs     = "CGX_CROSSBUILD_SPECS"
 	envQEMUSpecs = "CGX_CROSSBUILD_QEMU_SPECS"
 	envKeep      = "CGX_CROSSBUILD_KEEP"
+	envReuse     = "CGX_CROSSBUILD_REUSE"
 )
 
 var defaultQEMUSpecs = []string{"style/noise", "content/samplers", "segmentation/baseline-vs-proposals"}
@@ -201,7 +202,11 @@ func runSpecs(t *testing.T, dir, qemu string, b build) error {
 	if err := os.MkdirAll(filepath.Join(dir, b.name), 0o755); err != nil {
 		return err
 	}
+	reuse := os.Getenv(envReuse) != ""
 	for _, spec := range b.specs {
+		if reuse && hasRun(dbPath(dir, b), spec) {
+			continue
+		}
 		start := time.Now()
 		out, err := cgx(dir, qemu, b, "run", spec, "--profile", "smoke", "--db", dbPath(dir, b))
 		if err != nil {
@@ -229,9 +234,34 @@ func cgx(dir, qemu string, b build, args ...string) ([]byte, error) {
 	return cmd.CombinedOutput()
 }
 
+// hasRun reports whether the database at path holds a succeeded run of spec.
+func hasRun(path, spec string) bool {
+	if _, err := os.Stat(path); err != nil {
+		return false
+	}
+	st, err := tracker.Open(path, tracker.ReadOnly())
+	if err != nil {
+		return false
+	}
+	defer st.Close()
+	runs, err := st.ListRuns(context.Background())
+	if err != nil {
+		return false
+	}
+	for _, r := range runs {
+		if r.Name == spec && r.Status == tracker.RunSucceeded {
+			return true
+		}
+	}
+	return false
+}
+
 func buildCGX(t *testing.T, root, dir string, b build) string {
 	t.Helper()
 	bin := filepath.Join(dir, "cgx-"+b.name)
+	if _, err := os.Stat(bin); err == nil && os.Getenv(envReuse) != "" {
+		return bin
+	}
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/cgx")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), b.goenv...)

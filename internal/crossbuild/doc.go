@@ -25,7 +25,10 @@
 //     built-in spec, from `cgx specs --json`);
 //   - CGX_CROSSBUILD_QEMU_SPECS: the specs run under qemu (default one of each
 //     kind: style/noise, content/samplers, segmentation/baseline-vs-proposals);
-//   - CGX_CROSSBUILD_KEEP=DIR keeps binaries and databases in DIR.
+//   - CGX_CROSSBUILD_KEEP=DIR keeps binaries and databases in DIR;
+//   - CGX_CROSSBUILD_REUSE=1 (with KEEP) reuses the binaries in DIR and skips
+//     the specs a build's database already holds a succeeded run of, so an
+//     interrupted run resumes and a finished one is only compared again.
 //
 // Caveats: CGX_BLAS and CGX_SIMD are removed from the environment of every
 // run (the default portable path is what is promised; TestSIMDSwitch sets
