@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cgx-dev/cgx/tracker"
@@ -91,5 +92,22 @@ func TestVerifyAndResumeFromAnotherDirectory(t *testing.T) {
 	}
 	if rep.Stages == 0 || rep.Trials != 2 {
 		t.Errorf("verify compared %d stages and %d trials, want the run's stages and 2 trials", rep.Stages, rep.Trials)
+	}
+
+	// A bundle's folders resolve against the SpecDir it is verified with.
+	b, err := MakeBundle(context.Background(), st, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyBundle(context.Background(), b, openStore(t, t.TempDir()), Options{}); err == nil ||
+		!strings.Contains(err.Error(), `datasets.real.path = "photos"`) {
+		t.Errorf("bundle verified without its folder: %v", err)
+	}
+	rep, err = VerifyBundle(context.Background(), b, openStore(t, t.TempDir()), Options{SpecDir: proj})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || rep.Trials != 2 {
+		t.Errorf("bundle of a folder run: %d trials, differences %v", rep.Trials, rep.Differences)
 	}
 }
