@@ -9,9 +9,19 @@
 //   - run: one execution of a resolved spec with a seed, stored in the tracker.
 //   - stage: a cached step of a run (dataset, discriminator, fit, search,
 //     segmentation), keyed by the digest of its inputs, resolved config and
-//     CodeVersion; a stage whose key is stored is reused, not recomputed.
+//     CodeVersion; a stage whose key is stored is reused, not recomputed. It
+//     records the JSON of those inputs (attribute "inputs").
+//   - environment: what a run records about the code and machine computing it
+//     (code version, database format, GOOS/GOARCH, BLAS backend, machine-bound).
+//   - run record: the comparable content of a run (stages in order with their
+//     inputs, outputs, metrics and COMPLETE trials by slot); verify compares
+//     two, says where they start to differ and names environment differences.
+//   - bundle: one file (docs/BUNDLE.md) with a run's spec, settings,
+//     environment, record and artifact digests (bytes optional), which
+//     VerifyBundle re-executes elsewhere.
 //
 // Caveats: decoding is strict (unknown keys, wrong types and values out of
 // range are errors naming file:line and the key), but BurntSushi/toml matches
-// keys case-insensitively, so "Steps" is read as "steps".
+// keys case-insensitively, so "Steps" is read as "steps". A bundle is refused
+// by a cgx of another CodeVersion: results are comparable only under one.
 package experiments
