@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -23,13 +22,13 @@ type DiffRow struct {
 // Diff compares two stored runs: their settings, spec text (line by line) and
 // metrics. With all false only differing rows are returned.
 func Diff(ctx context.Context, st Store, idA, idB int, all bool) ([]DiffRow, error) {
-	a, err := st.GetRun(ctx, idA)
+	a, err := getRun(ctx, st, idA)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v; 'cgx runs' lists the runs", ErrUnknownRun, err)
+		return nil, err
 	}
-	b, err := st.GetRun(ctx, idB)
+	b, err := getRun(ctx, st, idB)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v; 'cgx runs' lists the runs", ErrUnknownRun, err)
+		return nil, err
 	}
 	var rows []DiffRow
 	add := func(section, key, va, vb string) {
@@ -45,6 +44,12 @@ func Diff(ctx context.Context, st Store, idA, idB int, all bool) ([]DiffRow, err
 	add("run", "module_version", a.ModuleVersion, b.ModuleVersion)
 	add("run", "vcs_revision", a.VCSRevision, b.VCSRevision)
 	add("run", "go_version", a.GoVersion, b.GoVersion)
+	ea, eb := RunEnvironment(a), RunEnvironment(b)
+	add("run", "code_version", ea.CodeVersion, eb.CodeVersion)
+	add("run", "db_format", strconv.Itoa(ea.DBFormat), strconv.Itoa(eb.DBFormat))
+	add("run", "goos/goarch", ea.OS+"/"+ea.Arch, eb.OS+"/"+eb.Arch)
+	add("run", "blas", ea.BLAS, eb.BLAS)
+	add("run", "machine_bound", strconv.FormatBool(ea.MachineBound), strconv.FormatBool(eb.MachineBound))
 	for _, r := range specDiff(a.Spec, b.Spec, all) {
 		rows = append(rows, r)
 	}
