@@ -220,6 +220,14 @@ func checkStudies(tx *bolt.Tx, rep *CheckReport) map[int]StudyInfo {
 		return nil
 	})
 	rep.Studies = len(studies)
+	// Ids are never handed out again: a counter below an id in use would
+	// hand it out again and overwrite a record.
+	seq := tx.Bucket(bucketStudies).Sequence()
+	for id := range studies {
+		if uint64(id) > seq {
+			rep.addf("study "+itoa(id), "id above the study id counter %d", seq)
+		}
+	}
 	return studies
 }
 
@@ -360,6 +368,9 @@ func checkRunsStagesArtifacts(tx *bolt.Tx, studies map[int]StudyInfo, rep *Check
 			if _, ok := studies[sid]; !ok {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("run %d lists study %d, which was deleted", id, sid))
 			}
+		}
+		if uint64(id) > tx.Bucket(bucketRuns).Sequence() {
+			rep.addf(obj, "id above the run id counter %d", tx.Bucket(bucketRuns).Sequence())
 		}
 		rep.Runs++
 		return nil
