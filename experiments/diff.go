@@ -46,7 +46,7 @@ func Diff(ctx context.Context, st Store, idA, idB int, all bool) ([]DiffRow, err
 	add("run", "go_version", a.GoVersion, b.GoVersion)
 	ea, eb := RunEnvironment(a), RunEnvironment(b)
 	add("run", "code_version", ea.CodeVersion, eb.CodeVersion)
-	add("run", "db_format", strconv.Itoa(ea.DBFormat), strconv.Itoa(eb.DBFormat))
+	add("run", "db_format", formatOrDash(ea.DBFormat), formatOrDash(eb.DBFormat))
 	add("run", "goos/goarch", ea.OS+"/"+ea.Arch, eb.OS+"/"+eb.Arch)
 	add("run", "blas", ea.BLAS, eb.BLAS)
 	add("run", "machine_bound", strconv.FormatBool(ea.MachineBound), strconv.FormatBool(eb.MachineBound))
@@ -57,6 +57,14 @@ func Diff(ctx context.Context, st Store, idA, idB int, all bool) ([]DiffRow, err
 		add("metrics", k, metric(a, k), metric(b, k))
 	}
 	return rows, nil
+}
+
+// formatOrDash prints a recorded database format, "-" when not recorded.
+func formatOrDash(v int) string {
+	if v == 0 {
+		return "-"
+	}
+	return strconv.Itoa(v)
 }
 
 func metric(r tracker.Run, k string) string {
