@@ -14,11 +14,12 @@ const (
 
 // Kernel is a micro-kernel: it computes one mr×nr tile, for p in [0, kc),
 // c[i,j] ← c[i,j] + float32(A[i,p]·B[p,j]), c having row stride ldc, A and
-// B the strips a and b (see strip).
+// B the strips a and b (see strip). With zero, c starts from +0 instead
+// of its contents (which are not read).
 type Kernel struct {
 	Name   string // "Go", "AVX2", …
 	mr, nr int
-	fn     func(kc int, a, b strip, c []float32, ldc int)
+	fn     func(kc int, a, b strip, c []float32, ldc int, zero bool)
 }
 
 var bufs = sync.Pool{New: func() any { return new(scratch) }}
@@ -32,11 +33,14 @@ func Sgemm(mk Kernel, transA, transB bool, m, n, k int, alpha float32, a []float
 	if m == 0 || n == 0 {
 		return
 	}
-	Scale(c, ldc, m, n, beta)
 	if k == 0 {
+		Scale(c, ldc, m, n, beta)
 		return
 	}
-	gemmWith(mk, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
+	if beta != 0 {
+		Scale(c, ldc, m, n, beta)
+	}
+	gemmWith(mk, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta == 0, c, ldc)
 }
 
 // strip is a kernel operand: an mr×kc strip of A, element (i, p) at
@@ -53,7 +57,11 @@ type strip struct {
 // apart fall into the same cache sets). The kernels read A where it lies,
 // mr rows (or, transposed, mr consecutive values) per step; only a scaled
 // A (alpha ≠ 1) and a strip cut short by the matrix edge are packed.
-func gemmWith(mk Kernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+//
+// With zero (beta 0), the first chunk of the sum over p starts each tile
+// from +0 rather than reading C, which is then never read: the same bits
+// as clearing C first, without the traffic.
+func gemmWith(mk Kernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, zero bool, c []float32, ldc int) {
 	s := bufs.Get().(*scratch)
 	defer bufs.Put(s)
 	mr, nr := mk.mr, mk.nr
@@ -97,11 +105,12 @@ func gemmWith(mk Kernel, transA, transB bool, m, n, k int, alpha float32, a []fl
 							as = strip{v: a[o : o+(mr-1)*lda+kc], rs: lda, ps: 1}
 						}
 						off := (i0+ir)*ldc + j0 + jr
+						z := zero && p0 == 0
 						if h == mr && w == nr {
-							mk.fn(kc, as, bs, c[off:], ldc)
+							mk.fn(kc, as, bs, c[off:], ldc, z)
 							continue
 						}
-						edgeTile(mk, kc, as, bs, c[off:], ldc, h, w, s.tile)
+						edgeTile(mk, kc, as, bs, c[off:], ldc, h, w, s.tile, z)
 					}
 				}
 			}
@@ -111,12 +120,14 @@ func gemmWith(mk Kernel, transA, transB bool, m, n, k int, alpha float32, a []fl
 
 // edgeTile runs the kernel on a full tile copied from the h×w corner of C
 // (zeros elsewhere) and copies the h×w part back.
-func edgeTile(mk Kernel, kc int, as, bs strip, c []float32, ldc, h, w int, tile []float32) {
-	clear(tile)
-	for i := 0; i < h; i++ {
-		copy(tile[i*mk.nr:i*mk.nr+w], c[i*ldc:i*ldc+w])
+func edgeTile(mk Kernel, kc int, as, bs strip, c []float32, ldc, h, w int, tile []float32, zero bool) {
+	if !zero {
+		clear(tile)
+		for i := 0; i < h; i++ {
+			copy(tile[i*mk.nr:i*mk.nr+w], c[i*ldc:i*ldc+w])
+		}
 	}
-	mk.fn(kc, as, bs, tile, mk.nr)
+	mk.fn(kc, as, bs, tile, mk.nr, zero)
 	for i := 0; i < h; i++ {
 		copy(c[i*ldc:i*ldc+w], tile[i*mk.nr:i*mk.nr+w])
 	}

@@ -16,19 +16,19 @@ var avx2Kernel = Kernel{Name: "AVX2", mr: 6, nr: 16, fn: kernelAVX2}
 var avx512Kernel = Kernel{Name: "AVX-512", mr: 8, nr: 32, fn: kernelAVX512}
 
 //go:noescape
-func sgemm8x32AVX512(kc int, a *float32, as, ap int, b *float32, bs int, c *float32, ldc int)
+func sgemm8x32AVX512(kc int, a *float32, as, ap int, b *float32, bs int, c *float32, ldc int, zero bool)
 
-func kernelAVX512(kc int, a, b strip, c []float32, ldc int) {
+func kernelAVX512(kc int, a, b strip, c []float32, ldc int, zero bool) {
 	checkStrips(kc, 8, 32, a, b, c, ldc)
-	sgemm8x32AVX512(kc, &a.v[0], a.rs, a.ps, &b.v[0], b.ps, &c[0], ldc)
+	sgemm8x32AVX512(kc, &a.v[0], a.rs, a.ps, &b.v[0], b.ps, &c[0], ldc, zero)
 }
 
 //go:noescape
-func sgemm6x16AVX2(kc int, a *float32, as, ap int, b *float32, bs int, c *float32, ldc int)
+func sgemm6x16AVX2(kc int, a *float32, as, ap int, b *float32, bs int, c *float32, ldc int, zero bool)
 
-func kernelAVX2(kc int, a, b strip, c []float32, ldc int) {
+func kernelAVX2(kc int, a, b strip, c []float32, ldc int, zero bool) {
 	checkStrips(kc, 6, 16, a, b, c, ldc)
-	sgemm6x16AVX2(kc, &a.v[0], a.rs, a.ps, &b.v[0], b.ps, &c[0], ldc)
+	sgemm6x16AVX2(kc, &a.v[0], a.rs, a.ps, &b.v[0], b.ps, &c[0], ldc, zero)
 }
 
 // checkStrips panics (index out of range) unless the strips and the tile

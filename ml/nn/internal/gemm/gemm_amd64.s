@@ -5,10 +5,11 @@
 // The kernels add to an mr×nr tile of C, for p in [0, kc), the products
 // A[i,p]·B[p,j], A[i,p] at a + 4·(i·as + p·ap) and B[p,j] at b + 4·(p·bs + j),
 // each product rounded (VMULPS) before it is added (VADDPS): never FMA,
-// and the sum over p in increasing order.
+// and the sum over p in increasing order. The tile starts from C, or from
+// zeros (+0) when zero is true, C then being only written.
 
-// func sgemm6x16AVX2(kc int, a *float32, as, ap int, b *float32, bs int, c *float32, ldc int)
-TEXT ·sgemm6x16AVX2(SB), NOSPLIT, $0-64
+// func sgemm6x16AVX2(kc int, a *float32, as, ap int, b *float32, bs int, c *float32, ldc int, zero bool)
+TEXT ·sgemm6x16AVX2(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ as+16(FP), R10
@@ -24,6 +25,9 @@ TEXT ·sgemm6x16AVX2(SB), NOSPLIT, $0-64
 	LEAQ (AX)(R10*2), R12
 	ADDQ R10, R12
 	MOVQ DX, R9
+	MOVBLZX zero+64(FP), DI
+	TESTL DI, DI
+	JNE zeroloop2
 	VMOVUPS (R9), Y0
 	VMOVUPS 32(R9), Y1
 	ADDQ R8, R9
@@ -41,6 +45,20 @@ TEXT ·sgemm6x16AVX2(SB), NOSPLIT, $0-64
 	ADDQ R8, R9
 	VMOVUPS (R9), Y10
 	VMOVUPS 32(R9), Y11
+	JMP loop2
+zeroloop2:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
 loop2:
 	VMOVUPS (BX), Y12
 	VMOVUPS 32(BX), Y13
@@ -100,8 +118,8 @@ loop2:
 	VZEROUPPER
 	RET
 
-// func sgemm8x32AVX512(kc int, a *float32, as, ap int, b *float32, bs int, c *float32, ldc int)
-TEXT ·sgemm8x32AVX512(SB), NOSPLIT, $0-64
+// func sgemm8x32AVX512(kc int, a *float32, as, ap int, b *float32, bs int, c *float32, ldc int, zero bool)
+TEXT ·sgemm8x32AVX512(SB), NOSPLIT, $0-65
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ as+16(FP), R10
@@ -119,6 +137,9 @@ TEXT ·sgemm8x32AVX512(SB), NOSPLIT, $0-64
 	LEAQ (R12)(R10*2), SI
 	ADDQ R10, SI
 	MOVQ DX, R9
+	MOVBLZX zero+64(FP), DI
+	TESTL DI, DI
+	JNE zeroloop512
 	VMOVUPS (R9), Z0
 	VMOVUPS 64(R9), Z1
 	ADDQ R8, R9
@@ -142,6 +163,24 @@ TEXT ·sgemm8x32AVX512(SB), NOSPLIT, $0-64
 	ADDQ R8, R9
 	VMOVUPS (R9), Z14
 	VMOVUPS 64(R9), Z15
+	JMP loop512
+zeroloop512:
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
 loop512:
 	VMOVUPS (BX), Z16
 	VMOVUPS 64(BX), Z17

@@ -16,7 +16,7 @@ func Go() Kernel { return goKernel }
 // x*y+z on arm64, and on amd64 from GOAMD64=v3).
 var goKernel = Kernel{Name: "Go", mr: 4, nr: 4, fn: kernelGo4x4}
 
-func kernelGo4x4(kc int, as, bs strip, c []float32, ldc int) {
+func kernelGo4x4(kc int, as, bs strip, c []float32, ldc int, zero bool) {
 	r0 := c[0:4:4]
 	r1 := c[ldc : ldc+4 : ldc+4]
 	r2 := c[2*ldc : 2*ldc+4 : 2*ldc+4]
@@ -25,6 +25,12 @@ func kernelGo4x4(kc int, as, bs strip, c []float32, ldc int) {
 	c10, c11, c12, c13 := r1[0], r1[1], r1[2], r1[3]
 	c20, c21, c22, c23 := r2[0], r2[1], r2[2], r2[3]
 	c30, c31, c32, c33 := r3[0], r3[1], r3[2], r3[3]
+	if zero {
+		c00, c01, c02, c03 = 0, 0, 0, 0
+		c10, c11, c12, c13 = 0, 0, 0, 0
+		c20, c21, c22, c23 = 0, 0, 0, 0
+		c30, c31, c32, c33 = 0, 0, 0, 0
+	}
 	av, ars, aps := as.v, as.rs, as.ps
 	bv, bps := bs.v, bs.ps
 	_, _ = av[3*ars+(kc-1)*aps], bv[(kc-1)*bps+3]
