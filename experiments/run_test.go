@@ -43,10 +43,14 @@ func runSpec(t *testing.T, st Store, name string, opts Options) Result {
 	return res
 }
 
-// TestBuiltinSmokeRunsVerify runs the smoke profile of every built-in spec
-// and verifies each run by re-executing it from scratch with another worker
+// TestBuiltinSmokeRunsVerify runs the smoke profile of every built-in spec,
+// reads each run back through the reports (zero warnings, the kind's tables
+// filled) and verifies it by re-executing it from scratch with another worker
 // count: every artifact digest, metric and trial must match bit for bit.
 func TestBuiltinSmokeRunsVerify(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every built-in spec twice (minutes); go test without -short runs it")
+	}
 	bs, err := Builtins()
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +63,7 @@ func TestBuiltinSmokeRunsVerify(t *testing.T) {
 				t.Fatalf("only %d stages: %+v", len(res.Stages), res.Stages)
 			}
 			checkKindMetrics(t, b, res)
+			checkReport(t, st, b, res)
 			if b.Kind == KindSegmentation {
 				checkBeatsTrivial(t, st, res)
 			}
@@ -122,6 +127,9 @@ func checkKindMetrics(t *testing.T, b Builtin, res Result) {
 // under GOMAXPROCS 2 with 4 workers into separate databases; the stored
 // trials and artifacts must be identical.
 func TestResultsIndependentOfGOMAXPROCSAndWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two specs twice each; go test without -short runs it")
+	}
 	for _, name := range []string{"content/exp1", "style/brightness-contrast"} {
 		t.Run(name, func(t *testing.T) {
 			prev := runtime.GOMAXPROCS(1)
@@ -149,6 +157,9 @@ func TestResultsIndependentOfGOMAXPROCSAndWorkers(t *testing.T) {
 // every stage, --force recomputes them, and a changed setting recomputes only
 // the stages it reaches.
 func TestStagesAreReused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs style/blur four times; go test without -short runs it")
+	}
 	st := openStore(t, t.TempDir())
 	first := runSpec(t, st, "style/blur", Options{})
 	second := runSpec(t, st, "style/blur", Options{})
@@ -178,6 +189,9 @@ func TestStagesAreReused(t *testing.T) {
 // TestInterruptAndResume cancels a content run during its search, resumes it
 // and compares the result with an uninterrupted run.
 func TestInterruptAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs content/exp1 twice; go test without -short runs it")
+	}
 	f, err := Open("content/exp1")
 	if err != nil {
 		t.Fatal(err)
