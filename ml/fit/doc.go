@@ -1,16 +1,25 @@
 // Package fit fits interpretable manipulation parameters per image so that a
 // CG-vs-real classifier assigns each image the other domain (the style half
 // of ../shared/METHOD.md): x' = manipulate(x, p); loss = cross-entropy of
-// the classifier's logits against the target class; Adam on p; each image
-// stops when its target-class probability reaches the threshold.
+// the classifier's logits against the target class; an optimiser on p (Adam,
+// the published one, or a projected gradient descent with a backtracking
+// line search, whose values are continuous and follow each image's own
+// gradient); each image stops under a stated rule (first point past the
+// threshold, as published; convergence; or the step budget).
 //
 // # Vocabulary
 //
 //   - direction: cg-to-real (target class 1, real) or real-to-cg (target
 //     class 0, CG).
-//   - step: one Adam update of every still-active image's raw variables.
-//     Before each update (and after the last) the loss is recorded, so an
-//     image that took s steps has s+1 losses.
+//   - step: one update of an image's raw variables (Adam: every update;
+//     line search: every accepted step). The loss is recorded at the start
+//     and after every step, so an image that took s steps has s+1 losses.
+//   - evaluation: one run of the graph for an image; the line search's
+//     rejected trial steps are evaluations but not steps. Config.Steps
+//     bounds evaluations.
+//   - at bound: a value equal to its range's Low or High after the fit;
+//     flagged per parameter (Result.AtBound) since the fit wanted to go
+//     further.
 //   - confidence: the classifier's probability for the target class,
 //     exp(-loss).
 //   - raw variables, values, identity: as in package manip. Fitting starts
@@ -29,7 +38,7 @@
 // the last bits (about 1e-7 relative); they stay identical for the same
 // images, order and Config, whatever GOMAXPROCS. The loss of a batch is
 // the sum (not the mean) of per-image losses, so each image's gradient is
-// exactly its own; Adam runs per image in float64.
+// exactly its own; both optimisers run per image in float64.
 //
 // # Speed
 //

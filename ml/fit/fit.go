@@ -54,8 +54,14 @@ type Result struct {
 	Values []float64
 	// Success: the target-class probability reached the threshold.
 	Success bool
-	// Steps is the number of Adam updates made.
+	// Steps is the number of updates made (for LineSearch: accepted steps).
 	Steps int
+	// Evaluations is the number of times the objective was evaluated after
+	// the first (LineSearch counts rejected steps too; Adam: Steps).
+	Evaluations int
+	// AtBound flags, per parameter, a value at its range's Low or High: the
+	// fit wanted to go further than the range allows.
+	AtBound []bool
 	// Confidence is the final target-class probability.
 	Confidence float64
 	// Losses holds the cross-entropy against the target class before each
@@ -180,6 +186,10 @@ func fitBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im Imag
 		}
 	}
 	opt := newAdam(c, n*k)
+	var ls *lineSearch
+	if c.Optimizer == LineSearch {
+		ls = newLineSearch(c, params, n, lo, hi)
+	}
 	res = make([]Result, n)
 	active := make([]bool, n)
 	group := make([]int, n) // graph row r holds image group[r]
@@ -241,25 +251,53 @@ func fitBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im Imag
 				return nil, fmt.Errorf("%w: image %d step %d: logits %v, %v", ErrClassifier, i, step, l0, l1)
 			}
 			ce, prob := crossEntropy(l0, l1, target)
-			res[i].Losses = append(res[i].Losses, ce)
-			if step < c.Steps && (c.NoEarlyStop || prob < c.Threshold) {
-				g := opt.grads(i, k)
-				for j, p := range params {
-					g[j] = float64(grad[r*k+j])
-					if c.Penalty > 0 {
-						g[j] += penaltyGrad(p, raw[i*k+j], float64(values[r*k+j]), c.Penalty)
-					}
+			g := opt.grads(i, k)
+			for j, p := range params {
+				g[j] = float64(grad[r*k+j])
+				if c.Penalty > 0 {
+					g[j] += penaltyGrad(p, raw[i*k+j], float64(values[r*k+j]), c.Penalty)
 				}
-				opt.step(i, k, raw, lo, hi, step+1)
-				continue
 			}
 			rv := &res[i]
-			rv.Values = make([]float64, k)
-			for j := range k {
-				rv.Values[j] = float64(values[r*k+j])
+			if ls != nil {
+				obj := ce
+				vals := make([]float64, k)
+				for j, p := range params {
+					vals[j] = float64(values[r*k+j])
+					if c.Penalty > 0 {
+						d := vals[j] - p.Identity
+						obj += c.Penalty * d * d
+					}
+				}
+				if !ls.observe(i, raw[i*k:(i+1)*k], obj, ce, prob, g, vals, out[r*size:(r+1)*size], &rv.Losses) {
+					continue
+				}
+				st := &ls.img[i]
+				copy(raw[i*k:(i+1)*k], st.x)
+				rv.Values = st.values
+				rv.Steps, rv.Evaluations, rv.Confidence = len(rv.Losses)-1, st.evals, st.prob
+				rv.Image = st.image
+			} else {
+				rv.Losses = append(rv.Losses, ce)
+				stop := step >= c.Steps || (c.Stop == StopThreshold && prob >= c.Threshold) ||
+					(c.Stop == StopConverge && step > 0 && plateau(rv.Losses, c.Tolerance))
+				if !stop {
+					opt.step(i, k, raw, lo, hi, step+1)
+					continue
+				}
+				rv.Values = make([]float64, k)
+				for j := range k {
+					rv.Values[j] = float64(values[r*k+j])
+				}
+				rv.Steps, rv.Evaluations, rv.Confidence = step, step, prob
+				rv.Image = append([]float32(nil), out[r*size:(r+1)*size]...)
 			}
-			rv.Steps, rv.Confidence, rv.Success = step, prob, prob >= c.Threshold
-			rv.Image = append([]float32(nil), out[r*size:(r+1)*size]...)
+			rv.Success = rv.Confidence >= c.Threshold
+			rv.AtBound = make([]bool, k)
+			for j := range k {
+				x := float64(float32(raw[i*k+j]))
+				rv.AtBound[j] = x <= lo[j] || x >= hi[j]
+			}
 			active[i] = false
 			remaining--
 		}
@@ -281,6 +319,13 @@ func rawBounds(p manip.Param) (lo, hi float64) {
 		h = math.Nextafter32(h, float32(math.Inf(-1)))
 	}
 	return float64(l), float64(h)
+}
+
+// plateau reports that the last step improved the loss by less than tol
+// relative to the loss before it (or made it worse).
+func plateau(losses []float64, tol float64) bool {
+	n := len(losses)
+	return n >= 2 && losses[n-2]-losses[n-1] <= tol*math.Abs(losses[n-2])
 }
 
 // penaltyGrad is d/draw of weight*(value-identity)^2.

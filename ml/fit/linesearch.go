@@ -1,0 +1,132 @@
+package fit
+
+import (
+	"math"
+
+	"github.com/cgx-dev/cgx/ml/manip"
+)
+
+// Line-search constants: the sufficient-decrease fraction of Armijo's rule,
+// the step-size factors after an accepted or rejected step, and the smallest
+// step (relative to a parameter's range) worth trying.
+const (
+	armijo   = 1e-4
+	grow     = 2.0
+	shrink   = 0.5
+	tinyStep = 1e-9
+)
+
+// lineSearch is projected gradient descent with a backtracking line search,
+// one independent state per image. Coordinates are scaled by each
+// parameter's range (High - Low), so a step of t moves raw variable j by
+// t * scale_j^2 * gradient_j: parameters with ranges of different widths
+// move comparably, and each in proportion to its own gradient.
+type lineSearch struct {
+	c      Config
+	k      int
+	scale  []float64
+	lo, hi []float64
+	img    []imageSearch
+}
+
+// imageSearch is one image's state: the accepted point, its objective,
+// gradient, values and manipulated image, and the current step size.
+type imageSearch struct {
+	started, done bool
+	x, g, values  []float64
+	obj, ce, prob float64
+	image         []float32
+	t             float64
+	evals         int
+}
+
+func newLineSearch(c Config, params []manip.Param, n int, lo, hi []float64) *lineSearch {
+	ls := &lineSearch{c: c, k: len(params), scale: make([]float64, len(params)), lo: lo, hi: hi, img: make([]imageSearch, n)}
+	for j, p := range params {
+		ls.scale[j] = p.High - p.Low
+	}
+	return ls
+}
+
+// observe takes image i's evaluation at the point in raw (its k variables):
+// objective obj (cross-entropy plus penalty), cross-entropy ce, target
+// probability prob, gradient g of obj, values and the manipulated image.
+// It accepts or rejects the point, then either writes the next point to
+// evaluate into raw and returns false, or returns true: the image is done
+// and its accepted point is final.
+func (ls *lineSearch) observe(i int, raw []float64, obj, ce, prob float64, g, values []float64, image []float32, losses *[]float64) bool {
+	s := &ls.img[i]
+	c := ls.c
+	converged := false
+	switch {
+	case !s.started:
+		s.started = true
+		ls.accept(s, raw, obj, ce, prob, g, values, image, losses)
+		if h := ls.scaledMax(g); h > 0 {
+			s.t = c.LearningRate / h
+		}
+	default:
+		s.evals++
+		dd, moved := 0.0, 0.0
+		for j := range ls.k {
+			d := raw[j] - s.x[j]
+			dd += float64(s.g[j] * d)
+			moved = math.Max(moved, math.Abs(d)/ls.scale[j])
+		}
+		if obj <= s.obj+armijo*dd {
+			gain := s.obj - obj
+			converged = gain <= c.Tolerance*math.Abs(s.obj) || moved <= c.Tolerance
+			ls.accept(s, raw, obj, ce, prob, g, values, image, losses)
+			s.t *= grow
+		} else {
+			s.t *= shrink
+		}
+	}
+	stop := s.evals >= c.Steps ||
+		(c.Stop == StopThreshold && s.prob >= c.Threshold) ||
+		(c.Stop == StopConverge && converged)
+	if !stop && !ls.propose(s, raw) {
+		stop = true // no step moves the point: stationary, or at its bounds
+	}
+	s.done = stop
+	return stop
+}
+
+func (ls *lineSearch) accept(s *imageSearch, raw []float64, obj, ce, prob float64, g, values []float64, image []float32, losses *[]float64) {
+	s.x = append(s.x[:0], raw[:ls.k]...)
+	s.g = append(s.g[:0], g...)
+	s.values = append(s.values[:0], values...)
+	s.image = append(s.image[:0], image...)
+	s.obj, s.ce, s.prob = obj, ce, prob
+	*losses = append(*losses, ce)
+}
+
+// scaledMax is the largest |scale_j * g_j|.
+func (ls *lineSearch) scaledMax(g []float64) float64 {
+	h := 0.0
+	for j, v := range g {
+		h = math.Max(h, math.Abs(float64(ls.scale[j]*v)))
+	}
+	return h
+}
+
+// propose writes the projected step from the accepted point with step size
+// s.t into raw; false when the step is too small to try or moves nothing.
+func (ls *lineSearch) propose(s *imageSearch, raw []float64) bool {
+	if s.t*ls.scaledMax(s.g) < tinyStep {
+		return false
+	}
+	moved := false
+	for j := range ls.k {
+		sc := ls.scale[j]
+		r := s.x[j] - float64(s.t*float64(sc*sc))*s.g[j]
+		// The graph reads float32, so the point is rounded to what it will
+		// evaluate; the bounds are float32 values, so it stays inside.
+		r = float64(float32(math.Min(math.Max(r, ls.lo[j]), ls.hi[j])))
+		if r != s.x[j] {
+			moved = true
+		}
+		raw[j] = r
+	}
+	return moved
+}
