@@ -103,3 +103,31 @@ func checkReport(t *testing.T, st *tracker.Store, b Builtin, res Result) {
 		t.Error("the report has no figures")
 	}
 }
+
+// TestReportContractQuick keeps the runner-to-reports contract in the -short
+// lane: one style and one content built-in, smoke profile, read back through
+// the reports. The full lane checks every built-in in
+// TestBuiltinSmokeRunsVerify instead.
+func TestReportContractQuick(t *testing.T) {
+	if !testing.Short() {
+		t.Skip("TestBuiltinSmokeRunsVerify checks every built-in without -short")
+	}
+	bs, err := Builtins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, b := range bs {
+		if b.Name != "style/blur" && b.Name != "content/exp1" {
+			continue
+		}
+		ran++
+		t.Run(b.Name, func(t *testing.T) {
+			st := openStore(t, t.TempDir())
+			checkReport(t, st, b, runSpec(t, st, b.Name, Options{Workers: 2}))
+		})
+	}
+	if ran != 2 {
+		t.Fatalf("found %d of the built-ins style/blur and content/exp1", ran)
+	}
+}
