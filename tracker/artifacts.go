@@ -35,7 +35,7 @@ func (s *Store) PutArtifact(ctx context.Context, data []byte, meta ArtifactMeta)
 			return ID{}, fmt.Errorf("put artifact %s: %w", id, err)
 		}
 	}
-	raw, err := json.Marshal(meta)
+	raw, err := encodeArtifact(meta)
 	if err != nil {
 		return ID{}, fmt.Errorf("put artifact %s: %w", id, err)
 	}
@@ -132,8 +132,17 @@ func getArtifactTx(tx *bolt.Tx, id ID) (ArtifactMeta, error) {
 	return decodeArtifact(id[:], raw)
 }
 
+func encodeArtifact(m ArtifactMeta) ([]byte, error) {
+	js, err := json.Marshal(m)
+	return sealJSON(js), err
+}
+
 func decodeArtifact(k, raw []byte) (ArtifactMeta, error) {
 	var m ArtifactMeta
+	raw, err := openJSON(raw)
+	if err != nil {
+		return m, fmt.Errorf("artifact %x: %w: %w", k, err, ErrCorruptDB)
+	}
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return m, fmt.Errorf("artifact %x: %w: %w", k, err, ErrCorruptDB)
 	}

@@ -13,7 +13,7 @@ import (
 const (
 	formatMagic = "cgx-tracker"
 	// FormatVersion is the database layout this cgx writes.
-	FormatVersion = 2
+	FormatVersion = 3
 )
 
 // Bucket and key names (docs/FORMAT.md).
@@ -52,6 +52,91 @@ var migrations = []migration{
 	// bump keeps a cgx that ignores journals away from a file whose
 	// journal it would not replay.
 	{From: 1, Apply: func(*bolt.Tx) error { return nil }},
+	// Format 3 seals every study, trial, run, stage and artifact record
+	// with a CRC-32C (records.go), so that damage inside a record that
+	// would still decode is found. The migration rewrites every record.
+	{From: 2, Apply: sealAllRecords},
+}
+
+// sealAllRecords rewrites every record in its checksummed form. A record
+// that does not decode fails the migration (the file stays as it was).
+func sealAllRecords(tx *bolt.Tx) error {
+	for _, b := range allBuckets {
+		if tx.Bucket(b) == nil {
+			return fmt.Errorf("bucket %s is missing: %w", b, ErrCorruptDB)
+		}
+	}
+	type kv struct{ k, v []byte }
+	rewrite := func(b *bolt.Bucket, name string, conv func(k, v []byte) ([]byte, error)) error {
+		var out []kv
+		err := b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				return nil // a nested bucket
+			}
+			nv, err := conv(k, v)
+			if err != nil {
+				return fmt.Errorf("%s key %x: %w", name, k, err)
+			}
+			out = append(out, kv{append([]byte(nil), k...), nv})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, e := range out { // bbolt forbids changes while iterating
+			if err := b.Put(e.k, e.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	dc := distCache{}
+	trial := func(_, v []byte) ([]byte, error) {
+		t, err := decodeTrial(v, dc)
+		if err != nil {
+			return nil, err
+		}
+		return encodeTrial(nil, &t)
+	}
+	if err := rewrite(tx.Bucket(bucketStudies), "study", func(_, v []byte) ([]byte, error) {
+		st, err := decodeStudy(v)
+		return encodeStudy(&st), err
+	}); err != nil {
+		return err
+	}
+	trials := tx.Bucket(bucketTrials)
+	var sids [][]byte
+	_ = trials.ForEachBucket(func(k []byte) error { sids = append(sids, append([]byte(nil), k...)); return nil })
+	for _, sid := range sids {
+		if err := rewrite(trials.Bucket(sid), "trial of study "+fmt.Sprintf("%x", sid), trial); err != nil {
+			return err
+		}
+	}
+	if err := rewrite(tx.Bucket(bucketRuns), "run", func(_, v []byte) ([]byte, error) {
+		r, err := decodeRun(v)
+		if err != nil {
+			return nil, err
+		}
+		return encodeRun(r)
+	}); err != nil {
+		return err
+	}
+	if err := rewrite(tx.Bucket(bucketStages), "stage", func(_, v []byte) ([]byte, error) {
+		st, err := decodeStage(v)
+		if err != nil {
+			return nil, err
+		}
+		return encodeStage(st)
+	}); err != nil {
+		return err
+	}
+	return rewrite(tx.Bucket(bucketArtifacts), "artifact", func(k, v []byte) ([]byte, error) {
+		m, err := decodeArtifact(k, v)
+		if err != nil {
+			return nil, err
+		}
+		return encodeArtifact(m)
+	})
 }
 
 // readFormat returns the stored format version, or 0 for a file that holds

@@ -1,7 +1,10 @@
 package tracker
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"maps"
 	"slices"
 	"strconv"
@@ -11,10 +14,68 @@ import (
 )
 
 // Record versions: the first byte of every encoded study and trial record.
+// Version 2 is version 1 followed by a CRC-32C (Castagnoli, little-endian)
+// of every byte before it, so that damage inside a record that would still
+// decode is found; decoders read both, encoders write 2.
 const (
-	StudyInfoordV1 = 1
-	trialRecordV1  = 1
+	studyRecordV1 = 1
+	trialRecordV1 = 1
+	recordV2      = 2
+	crcSize       = 4
 )
+
+// sealRecord appends the CRC of rec to buf, where rec = buf[start:].
+func sealRecord(buf []byte, start int) []byte {
+	return binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf[start:], castagnoli))
+}
+
+// openRecord checks a version-2 record's CRC and returns the record without
+// it; a version-1 record is returned as it is.
+func openRecord(b []byte) ([]byte, error) {
+	if len(b) == 0 || b[0] != recordV2 {
+		return b, nil
+	}
+	if len(b) < 1+crcSize {
+		return nil, errShortRecord
+	}
+	n := len(b) - crcSize
+	if crc32.Checksum(b[:n], castagnoli) != binary.LittleEndian.Uint32(b[n:]) {
+		return nil, errors.New("checksum mismatch (the record's bytes were changed)")
+	}
+	return b[:n], nil
+}
+
+// JSON records (runs, stages, artifact metadata) are written as a byte
+// jsonRecordV2, the JSON, and a CRC-32C of both; a value that starts with
+// '{' is an older record without checksum.
+const jsonRecordV2 = 2
+
+func sealJSON(js []byte) []byte {
+	out := make([]byte, 0, 1+len(js)+crcSize)
+	out = append(append(out, jsonRecordV2), js...)
+	return sealRecord(out, 0)
+}
+
+func openJSON(b []byte) ([]byte, error) {
+	switch {
+	case len(b) > 0 && b[0] == '{':
+		return b, nil
+	case len(b) > 0 && b[0] == jsonRecordV2:
+		b, err := openRecord(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[1:], nil
+	}
+	return nil, fmt.Errorf("not a JSON record (first byte %#x)", firstByte(b))
+}
+
+func firstByte(b []byte) byte {
+	if len(b) == 0 {
+		return 0
+	}
+	return b[0]
+}
 
 // StudyInfo is a study as stored: its identity, settings and the aggregate
 // figures that let listings skip decoding trials. Values returned by a Store
@@ -47,7 +108,7 @@ type StudyStats struct {
 
 func encodeStudy(s *StudyInfo) []byte {
 	e := encoder{b: make([]byte, 0, 128)}
-	e.byte(StudyInfoordV1)
+	e.byte(recordV2)
 	e.int(s.ID)
 	e.str(s.Name)
 	if s.Direction == goptuna.StudyDirectionMaximize {
@@ -65,13 +126,17 @@ func encodeStudy(s *StudyInfo) []byte {
 	e.float(st.BestValue)
 	e.time(st.FirstStart)
 	e.time(st.LastComplete)
-	return e.b
+	return sealRecord(e.b, 0)
 }
 
 func decodeStudy(b []byte) (StudyInfo, error) {
-	d := decoder{b: b}
 	var s StudyInfo
-	if v := d.byte(); d.err == nil && v != StudyInfoordV1 {
+	b, err := openRecord(b)
+	if err != nil {
+		return s, fmt.Errorf("decode study: %w: %w", err, ErrCorruptDB)
+	}
+	d := decoder{b: b}
+	if v := d.byte(); d.err == nil && v != studyRecordV1 && v != recordV2 {
 		return s, fmt.Errorf("decode study: record version %d: %w", v, ErrCorruptDB)
 	}
 	s.ID = d.int()
@@ -104,8 +169,9 @@ func decodeStudy(b []byte) (StudyInfo, error) {
 // InternalParams and Distributions (the external values are derived on
 // decode), each distribution in goptuna's JSON form.
 func encodeTrial(buf []byte, t *goptuna.FrozenTrial) ([]byte, error) {
+	start := len(buf)
 	e := encoder{b: buf}
-	e.byte(trialRecordV1)
+	e.byte(recordV2)
 	e.int(t.ID)
 	e.int(t.StudyID)
 	e.int(t.Number)
@@ -136,7 +202,7 @@ func encodeTrial(buf []byte, t *goptuna.FrozenTrial) ([]byte, error) {
 	}
 	e.strMap(t.UserAttrs)
 	e.strMap(t.SystemAttrs)
-	return e.b, nil
+	return sealRecord(e.b, start), nil
 }
 
 // distCache interns decoded distributions by their JSON text so that loading
@@ -156,9 +222,13 @@ func (c distCache) get(js string) (interface{}, error) {
 }
 
 func decodeTrial(b []byte, dc distCache) (goptuna.FrozenTrial, error) {
-	d := decoder{b: b}
 	var t goptuna.FrozenTrial
-	if v := d.byte(); d.err == nil && v != trialRecordV1 {
+	b, err := openRecord(b)
+	if err != nil {
+		return t, fmt.Errorf("decode trial: %w: %w", err, ErrCorruptDB)
+	}
+	d := decoder{b: b}
+	if v := d.byte(); d.err == nil && v != trialRecordV1 && v != recordV2 {
 		return t, fmt.Errorf("decode trial: record version %d: %w", v, ErrCorruptDB)
 	}
 	t.ID = d.int()

@@ -24,11 +24,16 @@ type stageJSON struct {
 }
 
 func encodeRun(r Run) ([]byte, error) {
-	return json.Marshal(runJSON{Run: r, Metrics: toJMap(r.Metrics)})
+	js, err := json.Marshal(runJSON{Run: r, Metrics: toJMap(r.Metrics)})
+	return sealJSON(js), err
 }
 
 func decodeRun(b []byte) (Run, error) {
 	var j runJSON
+	b, err := openJSON(b)
+	if err != nil {
+		return Run{}, fmt.Errorf("decode run: %w: %w", err, ErrCorruptDB)
+	}
 	if err := json.Unmarshal(b, &j); err != nil {
 		return Run{}, fmt.Errorf("decode run: %w: %w", err, ErrCorruptDB)
 	}
@@ -37,11 +42,16 @@ func decodeRun(b []byte) (Run, error) {
 }
 
 func encodeStage(st Stage) ([]byte, error) {
-	return json.Marshal(stageJSON{Stage: st, Metrics: toJMap(st.Metrics)})
+	js, err := json.Marshal(stageJSON{Stage: st, Metrics: toJMap(st.Metrics)})
+	return sealJSON(js), err
 }
 
 func decodeStage(b []byte) (Stage, error) {
 	var j stageJSON
+	b, err := openJSON(b)
+	if err != nil {
+		return Stage{}, fmt.Errorf("decode stage: %w: %w", err, ErrCorruptDB)
+	}
 	if err := json.Unmarshal(b, &j); err != nil {
 		return Stage{}, fmt.Errorf("decode stage: %w: %w", err, ErrCorruptDB)
 	}

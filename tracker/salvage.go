@@ -380,7 +380,7 @@ func (s *salvageSet) write(tx *bolt.Tx, rep *SalvageReport) error {
 		rep.Stages++
 	}
 	for id, m := range s.arts {
-		raw, err := json.Marshal(m)
+		raw, err := encodeArtifact(m)
 		if err != nil {
 			return err
 		}
