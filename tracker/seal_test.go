@@ -49,7 +49,10 @@ func TestMigrateFormat2SealsRecords(t *testing.T) {
 			isJSON := i > 0 && i < 4
 			type kv struct{ k, v []byte }
 			var out []kv
-			b.ForEach(func(k, v []byte) error { out = append(out, kv{append([]byte(nil), k...), unseal(v, isJSON)}); return nil })
+			b.ForEach(func(k, v []byte) error {
+				out = append(out, kv{append([]byte(nil), k...), unseal(v, isJSON)})
+				return nil
+			})
 			for _, e := range out {
 				if err := b.Put(e.k, e.v); err != nil {
 					return err
