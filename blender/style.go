@@ -48,6 +48,10 @@ type Domain struct {
 	ReadNoise           float64    `json:"read_noise"`
 	RenderNoise         float64    `json:"render_noise"`
 	JPEGQuality         int        `json:"jpeg_quality"`
+	// Vary, when set, draws some parameters per image (Variation); Apply
+	// uses ImageDomain(seed), and the fixed values above are overridden
+	// for the parameters it varies.
+	Vary *Variation `json:"vary,omitempty"`
 }
 
 // IdentityDomain returns the domain that leaves renders unchanged.
@@ -81,7 +85,7 @@ func RealDomain() Domain {
 }
 
 // domains are the named defaults.
-var domains = map[string]func() Domain{"cg": CGDomain, "real": RealDomain, "identity": IdentityDomain}
+var domains = map[string]func() Domain{"cg": CGDomain, "cg-varied": CGVariedDomain, "real": RealDomain, "identity": IdentityDomain}
 
 // DomainNames returns the names DomainByName accepts, sorted.
 func DomainNames() []string {
@@ -93,7 +97,8 @@ func DomainNames() []string {
 	return out
 }
 
-// DomainByName returns a default domain: "cg", "real" or "identity".
+// DomainByName returns a default domain: "cg", "cg-varied", "real" or
+// "identity".
 func DomainByName(name string) (Domain, error) {
 	f, ok := domains[name]
 	if !ok {
@@ -126,6 +131,9 @@ func (d Domain) Validate() error {
 	if d.JPEGQuality < 0 || d.JPEGQuality > 100 {
 		bad = append(bad, fmt.Sprintf("jpeg_quality %d not in [0, 100]", d.JPEGQuality))
 	}
+	if d.Vary != nil {
+		bad = append(bad, d.Vary.validate()...)
+	}
 	if len(bad) > 0 {
 		return fmt.Errorf("%w %q: %s", ErrInvalidDomain, d.Name, strings.Join(bad, "; "))
 	}
@@ -133,12 +141,14 @@ func (d Domain) Validate() error {
 }
 
 // Apply returns a new image: img passed through the domain's pipeline.
-// seed drives the noise (counter-based per pixel and channel), so equal
+// seed drives the noise (counter-based per pixel and channel) and, when the
+// domain varies per image, the drawn parameters (ImageDomain), so equal
 // inputs and seeds give equal bytes on any worker.
 func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
+	d = d.ImageDomain(seed)
 	src := toNRGBA(img)
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	p := newPlanes(w, h)

@@ -243,7 +243,7 @@ func TestDomainValidate(t *testing.T) {
 			t.Errorf("%s: Apply accepted an invalid domain", tt.name)
 		}
 	}
-	if _, err := DomainByName("photo"); !errors.Is(err, ErrInvalidDomain) || !strings.Contains(err.Error(), "cg, identity, real") {
+	if _, err := DomainByName("photo"); !errors.Is(err, ErrInvalidDomain) || !strings.Contains(err.Error(), "cg, cg-varied, identity, real") {
 		t.Errorf("DomainByName(photo): %v", err)
 	}
 }
