@@ -1,0 +1,48 @@
+// Package optunafile reads and writes the two file formats in which Optuna
+// 3.1 keeps studies, so that a cgx study opens in optuna.load_study,
+// optuna-dashboard and Optuna's plots, and an Optuna study can be read back
+// into cgx.
+//
+// # What it owns
+//
+//   - Study, Trial and Distribution: one study in Optuna's own terms
+//     (attributes are JSON values, parameters are kept in their internal
+//     representation, states and directions use Optuna's numbers).
+//   - WriteJournal and ReadJournal: Optuna's JournalFileStorage, a file of
+//     JSON lines, one operation each (journal.go).
+//   - FromGoptuna and ToGoptuna: the conversion to and from goptuna's model,
+//     which the tracker stores.
+//
+// # Vocabulary
+//
+//   - internal representation: the float64 Optuna stores for a parameter:
+//     the value itself for floats and integers, the index of the choice for
+//     categorical parameters. Both formats and goptuna store it, so values
+//     round-trip bit for bit.
+//   - operation (journal): one JSON object with an "op_code" (0 create
+//     study ... 9 set trial system attribute) and a "worker_id".
+//
+// # Contracts
+//
+//   - Write* produce what optuna.load_study(study_name=..., storage=...)
+//     loads with the trials, states, values, parameters and distributions,
+//     intermediate values and user and system attributes of the Study; a
+//     test checks it against the real python3-optuna when it is installed.
+//   - Read* never panic on any input (fuzzed); errors name the file's line or
+//     table and say what is wrong.
+//   - Times are written as Optuna writes them: naive ISO 8601 in the local
+//     time zone, to the microsecond; read back as local time.
+//
+// # Caveats
+//
+//   - goptuna keeps attributes as strings: ToGoptuna stores an attribute
+//     that is not a JSON string as its JSON text ("3", "true", "[1, 2]"),
+//     and FromGoptuna writes every attribute as a JSON string.
+//   - goptuna has no integer log-scale distribution and only string
+//     categorical choices: ToGoptuna maps IntDistribution(log=True) to a
+//     plain integer range and non-string choices to their JSON text, and
+//     says so in its notes. Values are unchanged (they are internal
+//     representations).
+//   - Multi-objective studies are read (Trial.Values) but ToGoptuna refuses
+//     them: cgx studies have one objective.
+package optunafile

@@ -1,0 +1,101 @@
+"""Round-trip helper for optunafile's tests, run with Debian's python3-optuna.
+
+  optuna_roundtrip.py dump journal|sqlite PATH NAME   load the study, print it as JSON
+  optuna_roundtrip.py make journal|sqlite PATH NAME   write a varied study with Optuna, print it
+
+The JSON has the study's name, directions, attributes and every trial's
+number, state, values, internal parameters, distributions (Optuna's JSON),
+intermediate values, attributes and times (isoformat).
+"""
+import json
+import sys
+import warnings
+
+import optuna
+from optuna.distributions import (CategoricalDistribution, FloatDistribution,
+                                  IntDistribution, distribution_to_json)
+from optuna.trial import TrialState
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+warnings.simplefilter("ignore")
+
+
+def storage(kind, path):
+    if kind == "journal":
+        return optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(path))
+    return optuna.storages.RDBStorage("sqlite:///" + path)
+
+
+def dump(study):
+    out = {
+        "name": study.study_name,
+        "directions": [int(d) for d in study.directions],
+        "user_attrs": study.user_attrs,
+        "system_attrs": study.system_attrs,
+        "trials": [],
+    }
+    for t in study.get_trials(deepcopy=False):
+        out["trials"].append({
+            "number": t.number,
+            "state": int(t.state),
+            "values": t.values,
+            "params": {k: t.distributions[k].to_internal_repr(v) for k, v in t.params.items()},
+            "distributions": {k: distribution_to_json(d) for k, d in t.distributions.items()},
+            "intermediate_values": {str(k): v for k, v in t.intermediate_values.items()},
+            "user_attrs": t.user_attrs,
+            "system_attrs": t.system_attrs,
+            "datetime_start": t.datetime_start.isoformat() if t.datetime_start else None,
+            "datetime_complete": t.datetime_complete.isoformat() if t.datetime_complete else None,
+        })
+    return out
+
+
+def make(kind, path, name):
+    study = optuna.create_study(study_name=name, storage=storage(kind, path), direction="maximize")
+    study.set_user_attr("owner", "optuna")
+    study.set_user_attr("budget", 12)
+    study.set_system_attr("origin", "test")
+    dists = {
+        "lr": FloatDistribution(1e-5, 1e-1, log=True),
+        "x": FloatDistribution(-2.0, 2.0),
+        "q": FloatDistribution(0.0, 1.0, step=0.25),
+        "layers": IntDistribution(1, 8),
+        "width": IntDistribution(16, 256, step=16),
+        "opt": CategoricalDistribution(["adam", "sgd"]),
+    }
+    values = [0.5, 1.25, float("nan"), -3.0]
+    for i, v in enumerate(values):
+        params = {"lr": 10 ** -(i + 1), "x": -1.5 + i, "q": 0.25 * i, "layers": i + 1,
+                  "width": 16 * (i + 1), "opt": ["adam", "sgd"][i % 2]}
+        study.add_trial(optuna.trial.create_trial(
+            params=params, distributions=dists, value=v,
+            intermediate_values={0: v * 2, 5: float("inf") if i == 1 else v},
+            user_attrs={"note": "trial %d" % i, "score": i * 1.5},
+            system_attrs={"seed": str(100 + i)},
+        ))
+    # A pruned, a failed and a running trial, the latter two through the
+    # storage's own calls.
+    study.add_trial(optuna.trial.create_trial(
+        params={"x": 0.5}, distributions={"x": dists["x"]}, state=TrialState.PRUNED,
+        intermediate_values={0: 0.1, 1: 0.2}))
+    tr = study.ask({"x": dists["x"], "layers": dists["layers"]})
+    tr.report(0.7, 3)
+    tr.set_user_attr("why", "diverged")
+    study.tell(tr, state=TrialState.FAIL)
+    tr = study.ask({"opt": dists["opt"]})
+    tr.set_user_attr("still", True)
+    return study
+
+
+def main():
+    mode, kind, path, name = sys.argv[1:5]
+    if mode == "make":
+        study = make(kind, path, name)
+        study = optuna.load_study(study_name=name, storage=storage(kind, path))
+    else:
+        study = optuna.load_study(study_name=name, storage=storage(kind, path))
+    json.dump(dump(study), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
