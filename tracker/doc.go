@@ -107,9 +107,10 @@
 //   - Opening validates the whole file: 0.2-0.4 s per 100 MiB; a writer's
 //     open, which also decodes every record, about 1 s per 100 MiB. A
 //     reader re-validates only when the file changed.
-//   - bbolt keeps no checksums of data pages: a flipped byte inside a value
-//     that still decodes (a digit of a run's name) is not detected; one that
-//     breaks a record, an index or an aggregate is.
+//   - bbolt keeps no checksums of data pages; cgx's records carry their own
+//     (CRC-32C, format 3), but index values (study_names, trial_ids), keys
+//     and bucket counters have none: check finds their damage by cross
+//     checking (a name indexed to the wrong study, an id above its counter).
 //   - Copying the database file alone (without "<db>.commit") disables the
 //     lost-commit check for the copy; restoring an older copy next to a
 //     newer commit record is refused until --accept-loss.
