@@ -238,7 +238,7 @@ var channels = []string{"r", "g", "b"}
 // Planted; real-to-cg fits record a per-image planted gap and recover 80% of it.
 func (b *builder) styleStudy(stage, manipulation, direction string, images int, extra map[string]string) int {
 	r := newRNG(b.seed, stage)
-	id := b.s.AddStudy(fmt.Sprintf("run-%d/%s", b.run, stage), b.attrs(stage, merge(map[string]string{
+	id := b.s.AddStudy(keys.StudyName(b.run, stage), b.attrs(stage, merge(map[string]string{
 		keys.AttrKind: "style", keys.AttrManipulation: manipulation, keys.AttrDirection: direction,
 		keys.AttrSeed: strconv.FormatUint(b.seed+uint64(len(stage)), 10), keys.AttrThreshold: "0.5",
 	}, extra)))
@@ -284,7 +284,7 @@ func (b *builder) styleStudy(stage, manipulation, direction string, images int, 
 // darkens the wall (top rows) and brightens the shelf (bottom rows).
 func (b *builder) patchStudy(stage string, rows, cols, images int) int {
 	r := newRNG(b.seed, stage)
-	id := b.s.AddStudy(fmt.Sprintf("run-%d/%s", b.run, stage), b.attrs(stage, map[string]string{
+	id := b.s.AddStudy(keys.StudyName(b.run, stage), b.attrs(stage, map[string]string{
 		keys.AttrKind: "style", keys.AttrManipulation: "patch-brightness-contrast", keys.AttrDirection: "cg-to-real",
 		keys.AttrSeed: "11", keys.AttrGrid: fmt.Sprintf("%dx%d", rows, cols),
 	}))
@@ -308,7 +308,7 @@ func (b *builder) patchStudy(stage string, rows, cols, images int) int {
 
 func (b *builder) blurStudy(stage string, images int) int {
 	r := newRNG(b.seed, stage)
-	id := b.s.AddStudy(fmt.Sprintf("run-%d/%s", b.run, stage), b.attrs(stage, map[string]string{
+	id := b.s.AddStudy(keys.StudyName(b.run, stage), b.attrs(stage, map[string]string{
 		keys.AttrKind: "style", keys.AttrManipulation: "blur", keys.AttrDirection: "cg-to-real", keys.AttrSeed: "12",
 		keys.AttrThreshold: "0.6",
 	}))
@@ -328,10 +328,10 @@ var samplerFloor = map[string]float64{"tpe": 0.72, "cmaes": 0.45, "random": 0.85
 var products = []string{"bottle-small", "bottle-large", "can"}
 
 func (b *builder) contentStudy(search string, round int, sampler string, seed, trials int) int {
-	stage := fmt.Sprintf("search/%s/round-%d", search, round)
-	name := fmt.Sprintf("run-%d/%s/%s/seed-%d", b.run, stage, sampler, seed)
+	stage := keys.SearchStage(search, round, sampler, int64(seed))
+	name := keys.StudyName(b.run, stage)
 	r := newRNG(b.seed, name)
-	id := b.s.AddStudy(name, b.attrs(stage+"/"+sampler+"/seed-"+strconv.Itoa(seed), map[string]string{
+	id := b.s.AddStudy(name, b.attrs(stage, map[string]string{
 		keys.AttrKind: "content", keys.AttrSampler: sampler, keys.AttrSeed: strconv.Itoa(seed),
 		keys.AttrRound: strconv.Itoa(round), keys.AttrThreshold: "0.5",
 	}))
