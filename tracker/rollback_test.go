@@ -124,6 +124,16 @@ func TestRollback(t *testing.T) {
 			t.Errorf("writer: %v; want a refusal", err)
 		}
 	})
+	t.Run("file deleted", func(t *testing.T) {
+		path, _ := closedDB(t)
+		os.Remove(path)
+		if _, err := Open(path); !errors.Is(err, ErrCorruptDB) || !strings.Contains(err.Error(), "was deleted or moved") {
+			t.Errorf("writer: %v; want a refusal", err)
+		}
+		if _, err := os.Stat(path); err == nil {
+			t.Error("the refused writer created the file")
+		}
+	})
 	t.Run("file emptied", func(t *testing.T) {
 		path, _ := closedDB(t)
 		os.WriteFile(path, nil, 0o644)

@@ -84,6 +84,12 @@ func (s *Store) openWriter() error {
 	if fi, err := os.Stat(s.path); err == nil && fi.IsDir() {
 		return tagf(ErrCorruptDB, "database %s is a folder, not a database file; pass the file with --db", s.path)
 	}
+	if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) && !s.opts.acceptLoss {
+		if rec, ok, _ := readCommitRecord(s.path); ok && rec.txid > 0 {
+			return tagf(ErrCorruptDB, "database %s does not exist, but %d commits were made to it (%s): it was deleted or moved; restore it, or remove %s to start a new database",
+				s.path, rec.txid, commitPath(s.path), commitPath(s.path))
+		}
+	}
 	if pid, ok := s.liveWriter(); ok {
 		return tagf(ErrLocked, "database %s is open for writing by process %d; wait for it to finish", s.path, pid)
 	}
