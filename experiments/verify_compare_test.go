@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -148,4 +149,17 @@ func details(rep VerifyReport) []string {
 		out = append(out, d.Details...)
 	}
 	return out
+}
+
+// TestVerifyUnknownRun: an id the database lacks matches ErrUnknownRun and
+// the tracker's ErrNotFound, and says where to look.
+func TestVerifyUnknownRun(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	_, err := Verify(t.Context(), st, openStore(t, t.TempDir()), 9, Options{})
+	if !errors.Is(err, ErrUnknownRun) || !errors.Is(err, tracker.ErrNotFound) || !strings.Contains(err.Error(), "'cgx runs'") {
+		t.Errorf("unknown run: %v", err)
+	}
+	if _, err := MakeBundle(t.Context(), st, 9, false); !errors.Is(err, ErrUnknownRun) {
+		t.Errorf("bundle of an unknown run: %v", err)
+	}
 }

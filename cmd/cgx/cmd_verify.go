@@ -124,6 +124,10 @@ func runVerifyBundle(ctx context.Context, o verifyOptions, g *globals) (err erro
 		}
 		defer closeScratch(&err)
 	}
+	if e := b.Environment; e.MachineBound {
+		fmt.Fprintf(g.stderr, "note: run %d of the bundle is machine-bound (BLAS %s on %s/%s): expect differences unless this machine has the same CPU kernels and CGX_BLAS=openblas\n",
+			b.Run.ID, e.BLAS, e.OS, e.Arch)
+	}
 	specDir := o.specDir
 	if specDir == "" {
 		if abs, err := filepath.Abs(o.bundle); err == nil {
