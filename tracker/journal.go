@@ -241,7 +241,7 @@ type journalAck struct{ epoch, seq uint64 }
 func (js *journalScan) loss(absorbed uint64, ack journalAck) string {
 	b := js.bad
 	if b == nil {
-		return ""
+		return js.shortfall(absorbed, ack)
 	}
 	epoch := b.epoch
 	if epoch == 0 && ack.epoch > absorbed {
@@ -285,6 +285,27 @@ func (js *journalScan) loss(absorbed uint64, ack journalAck) string {
 		msg += fmt.Sprintf(" (%d of them still readable, holding %d trial record(s): %s; the rest unknown)", len(js.ahead), n, strings.Join(parts, ", "))
 	}
 	return msg
+}
+
+// shortfall describes acknowledged records of a journal that ended cleanly
+// (or is missing) before the last record the commit record says was
+// acknowledged: the journal was removed, replaced or cut short.
+func (js *journalScan) shortfall(absorbed uint64, ack journalAck) string {
+	if ack.epoch <= absorbed || ack.seq == 0 || js.epoch > ack.epoch {
+		return ""
+	}
+	have := uint64(0)
+	if js.epoch == ack.epoch {
+		have = uint64(len(js.entries))
+	}
+	if have >= ack.seq {
+		return ""
+	}
+	if !js.exists {
+		return fmt.Sprintf("the journal is missing, but records 1..%d of epoch %d were acknowledged and are not in the file: they are lost", ack.seq, ack.epoch)
+	}
+	return fmt.Sprintf("it holds %d record(s) of epoch %d, but records up to %d were acknowledged: records %d..%d are lost (the journal was replaced or cut short)",
+		have, ack.epoch, ack.seq, have+1, ack.seq)
 }
 
 // numberRanges renders trial numbers as "3-5, 9".

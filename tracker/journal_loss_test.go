@@ -143,3 +143,33 @@ func TestJournalTornTailIsNoLoss(t *testing.T) {
 		t.Errorf("replayed %d trials, %v; want 4", len(ts), err)
 	}
 }
+
+// TestJournalRemovedIsLoss: a journal that a writer left with acknowledged
+// commits and that was then deleted is a reported loss, not silence.
+func TestJournalRemovedIsLoss(t *testing.T) {
+	path, _, _ := crashWithJournal(t)
+	if err := os.Remove(journalPath(path)); err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range [][]Option{nil, {ReadOnly()}} {
+		s, err := Open(path, opts...)
+		if err == nil {
+			_, err = s.Studies()
+			s.Close()
+		}
+		if !errors.Is(err, ErrCorruptDB) || !strings.Contains(err.Error(), "journal is missing") {
+			t.Errorf("open %v: %v; want the missing journal's acknowledged records reported", opts, err)
+		}
+	}
+	if _, err := os.Stat(journalPath(path)); err == nil {
+		t.Error("a refused open created a journal")
+	}
+	s, err := Open(path, AcceptLoss())
+	if err != nil {
+		t.Fatalf("accept loss: %v", err)
+	}
+	s.Close()
+	if rep, err := CheckFile(context.Background(), path); err != nil || !rep.OK() {
+		t.Errorf("after accepting: %+v, %v", rep, err)
+	}
+}

@@ -142,10 +142,15 @@ func (s *Store) openWriter() error {
 			if !s.opts.acceptLoss {
 				return journalLossError(jpath, loss)
 			}
-			if aside, err = keepAside(jpath); err != nil {
-				return err
+			if js.exists {
+				if aside, err = keepAside(jpath); err != nil {
+					return err
+				}
 			}
-			lostEpoch = max(js.bad.epoch, js.epoch, ackOf(s.path).epoch, absorbed+1)
+			lostEpoch = max(js.epoch, ackOf(s.path).epoch, absorbed+1)
+			if js.bad != nil {
+				lostEpoch = max(lostEpoch, js.bad.epoch)
+			}
 		}
 		if len(pend) > 0 {
 			if err := applyJournalTx(tx, pend); err != nil {
