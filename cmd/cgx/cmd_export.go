@@ -18,20 +18,37 @@ import (
 )
 
 const exportUsage = `Usage: cgx export STUDY --format csv|json|md|tex [-o FILE]
+       cgx export STUDY --format optuna-journal|optuna-sqlite -o FILE
+       cgx export RUN --format dvc -o DIR
 
-Writes every trial of one study as a table: number, state, value, start, end,
-duration, one column per parameter (params_<name>) and per user attribute
-(user_attrs_<key>). STUDY is a study id or name ('cgx studies' lists them).
-csv and json keep full precision (NaN and infinities spelled out); md and tex
-are for reading and papers (tex is a booktabs tabular). With -o a file is
-replaced all at once or not at all (a link is followed; a pipe or device such
-as /dev/stdout is written in place; the folder must exist); without it the
-table goes to stdout.
+Tables: writes every trial of one study as a table: number, state, value,
+start, end, duration, one column per parameter (params_<name>) and per user
+attribute (user_attrs_<key>). STUDY is a study id or name ('cgx studies'
+lists them). csv and json keep full precision (NaN and infinities spelled
+out); md and tex are for reading and papers (tex is a booktabs tabular).
+
+Optuna: optuna-journal writes the study as an Optuna 3.1 JournalFileStorage
+log, optuna-sqlite as an Optuna RDB (SQLite) database: trials, states,
+values, parameters with their distributions, intermediate values, user and
+system attributes. Open them with optuna.load_study, optuna-dashboard or
+Optuna's plots (docs/INTEROP.md); 'cgx import' reads them back.
+
+DVC: dvc writes run RUN's resolved settings (the spec with its profile
+applied and the run's seed) as DIR/params.yaml and its metrics as
+DIR/metrics.json, the files 'dvc params diff' and 'dvc metrics show' read.
+
+With -o a file is replaced all at once or not at all (a link is followed; a
+pipe or device such as /dev/stdout is written in place; the folder must
+exist); without it a table or journal goes to stdout. A DIR is created when
+its parent folder exists.
 
 Examples:
   cgx export 3 --format csv -o out/study3.csv
   cgx export run-3/search/exp1/round-1 --format md
-  cgx export 3 --format tex -o paper/trials.tex`
+  cgx export 3 --format tex -o paper/trials.tex
+  cgx export 3 --format optuna-sqlite -o out/study3.db
+  optuna-dashboard sqlite:///out/study3.db
+  cgx export 3 --format dvc -o out/run3`
 
 type exportOptions struct {
 	format string
@@ -39,25 +56,46 @@ type exportOptions struct {
 }
 
 func init() {
-	register(&command{name: "export", summary: "write a study's trials as csv, json, markdown or LaTeX", usage: exportUsage,
+	register(&command{name: "export", summary: "write a study as a table or an Optuna file, or a run as DVC params and metrics", usage: exportUsage,
 		run: func(ctx context.Context, g *globals, args []string) error {
 			var o exportOptions
 			fs := g.newFlagSet("export", exportUsage)
-			fs.StringVar(&o.format, "format", "", "table `format`: csv, json, md or tex (required)")
-			fs.StringVar(&o.out, "o", "", "write to `FILE` (atomically) instead of stdout")
+			fs.StringVar(&o.format, "format", "", "`format`: csv, json, md, tex, optuna-journal, optuna-sqlite or dvc (required)")
+			fs.StringVar(&o.out, "o", "", "write to `FILE` (atomically) instead of stdout; for dvc, the folder")
 			rest, err := parseFlags(fs, args)
 			if err != nil {
 				return err
 			}
 			if len(rest) != 1 {
+				if o.format == "dvc" {
+					return g.usageErrorf("export --format dvc takes one run id; 'cgx runs' lists them")
+				}
 				return g.usageErrorf("export takes one study id or name; 'cgx studies' lists them")
 			}
 			switch o.format {
-			case "csv", "json", "md", "tex":
+			case "csv", "json", "md", "tex", "optuna-journal":
+			case "dvc":
+				if o.out == "" {
+					what := "FILE"
+					if o.format == "dvc" {
+						what = "DIR"
+					}
+					return g.usageErrorf("export --format %s needs -o %s", o.format, what)
+				}
 			case "":
-				return g.usageErrorf("export needs --format csv, json, md or tex")
+				return g.usageErrorf("export needs --format csv, json, md, tex, optuna-journal, optuna-sqlite or dvc")
 			default:
-				return g.usageErrorf("unknown format %q; use csv, json, md or tex", o.format)
+				return g.usageErrorf("unknown format %q; use csv, json, md, tex, optuna-journal, optuna-sqlite or dvc", o.format)
+			}
+			switch o.format {
+			case "dvc":
+				id, err := parseRunID(g, rest[0])
+				if err != nil {
+					return err
+				}
+				return runExportDVC(ctx, g, o, id)
+			case "optuna-journal":
+				return runExportOptuna(ctx, g, o, rest[0])
 			}
 			return runExport(ctx, g, o, rest[0])
 		}})

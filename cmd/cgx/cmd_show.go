@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/cgx-dev/cgx/tracker"
@@ -13,9 +14,10 @@ import (
 
 const showUsage = `Usage: cgx show RUN [--json] [--spec]
 
-Shows one run: its spec name, profile, seed, status, code version, every stage (and
-whether it was computed or reused from an earlier run), the studies it made, its key
-metrics and the artifacts its stages wrote. --spec prints the spec text as run.
+Shows one run: its spec name, profile, seed, status, tags and note, code version,
+every stage (and whether it was computed or reused from an earlier run), the studies
+it made, its key metrics and the artifacts its stages wrote. --spec prints the spec
+text as run. 'cgx tag' and 'cgx note' set tags and the note.
 
 Examples:
   cgx show 3
@@ -97,13 +99,36 @@ func runShow(ctx context.Context, o showOptions, id int, g *globals) (err error)
 		}
 		stages = append(stages, ss)
 	}
+	// Studies the run lists outside its stages (an imported study).
+	var ownStudies []string
+	inStages := map[int]bool{}
+	for _, s := range stages {
+		for _, sid := range s.Studies {
+			inStages[sid] = true
+		}
+	}
+	for _, sid := range run.Studies {
+		if !inStages[sid] {
+			name, err := st.GetStudyNameFromID(sid)
+			if err != nil {
+				name = fmt.Sprintf("study %d (unreadable: %v)", sid, err)
+			}
+			ownStudies = append(ownStudies, name)
+		}
+	}
+	tags := run.Tags()
+	if tags == nil {
+		tags = []string{}
+	}
 	if o.json {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
 			Run    tracker.Run `json:"run"`
+			Tags   []string    `json:"tags"`
+			Note   string      `json:"note"`
 			Stages []showStage `json:"stages"`
-		}{run, stages})
+		}{run, tags, run.Note(), stages})
 	}
 	w := g.stdout
 	fmt.Fprintf(w, "run %d: %s\n", run.ID, safeText(run.Name))
@@ -111,9 +136,22 @@ func runShow(ctx context.Context, o showOptions, id int, g *globals) (err error)
 	if run.Error != "" {
 		fmt.Fprintf(w, " (%s)", safeText(oneLine(run.Error)))
 	}
-	fmt.Fprintf(w, "\n  profile  %s\n  seed     %d\n  workers  %d\n", run.Profile, run.Seed, run.Workers)
+	fmt.Fprintln(w)
+	if len(tags) > 0 {
+		fmt.Fprintf(w, "  tags     %s\n", safeText(strings.Join(tags, ", ")))
+	}
+	if note := run.Note(); note != "" {
+		fmt.Fprintf(w, "  note     %s\n", safeText(oneLine(note)))
+	}
+	if from := run.Attrs["import.file"]; from != "" {
+		fmt.Fprintf(w, "  imported Optuna study %s from %s (%s)\n", safeText(run.Attrs["import.study"]), safeText(from), safeText(run.Attrs["import.format"]))
+	} else {
+		fmt.Fprintf(w, "  profile  %s\n  seed     %d\n  workers  %d\n", run.Profile, run.Seed, run.Workers)
+	}
 	fmt.Fprintf(w, "  started  %s\n  duration %s\n", run.Started.Local().Format("2006-01-02 15:04:05"), runDuration(run))
-	fmt.Fprintf(w, "  spec     sha256 %s (cgx show %d --spec)\n", run.SpecSHA256, run.ID)
+	if run.Spec != "" {
+		fmt.Fprintf(w, "  spec     sha256 %s (cgx show %d --spec)\n", run.SpecSHA256, run.ID)
+	}
 	rev := run.VCSRevision
 	if rev == "" {
 		rev = "revision unknown (built without VCS stamping)"
@@ -124,7 +162,10 @@ func runShow(ctx context.Context, o showOptions, id int, g *globals) (err error)
 	fmt.Fprintln(tw, "  NAME\tCOMPUTED BY\tOUTPUTS\tSTUDIES")
 	for _, s := range stages {
 		by := "this run"
-		if s.Reused {
+		switch {
+		case s.Reused && s.RunID == 0 && s.Attrs[tracker.StageAttrDeletedRun] != "":
+			by = fmt.Sprintf("run %s, deleted (reused)", s.Attrs[tracker.StageAttrDeletedRun])
+		case s.Reused:
 			by = fmt.Sprintf("run %d (reused)", s.RunID)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\n", s.Name, by, len(s.Outputs), len(s.Studies))
@@ -134,6 +175,7 @@ func runShow(ctx context.Context, o showOptions, id int, g *globals) (err error)
 	for _, s := range stages {
 		studies = append(studies, s.StudyNames...)
 	}
+	studies = append(studies, ownStudies...)
 	if len(studies) > 0 {
 		fmt.Fprintln(w, "\nSTUDIES ('cgx trials NAME')")
 		for _, n := range studies {

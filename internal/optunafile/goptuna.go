@@ -9,9 +9,16 @@ import (
 	"github.com/c-bata/goptuna"
 )
 
+// NoValueAttr is the trial system attribute ToGoptuna sets on a pruned
+// trial that has no value in Optuna (goptuna's value is a plain float64), so
+// that FromGoptuna writes it back without one. FromGoptuna drops it.
+const NoValueAttr = "cgx.optuna.no_value"
+
 // FromGoptuna converts a goptuna study (as the tracker stores it) to an
-// Optuna study. Complete and pruned trials carry their value (Optuna keeps a
-// pruned trial's last intermediate value as its value), others none.
+// Optuna study. Complete trials carry their value, and so do pruned ones
+// (Optuna keeps a pruned trial's last intermediate value as its value)
+// unless marked with NoValueAttr; failed, running and waiting trials have
+// none.
 // Optuna needs a start time on every trial that is not waiting and a
 // completion time on every finished one: a missing start is taken from the
 // completion (or the Unix epoch), a missing completion from the start.
@@ -33,7 +40,9 @@ func FromGoptuna(name string, dir goptuna.StudyDirection, userAttrs, systemAttrs
 		if !t.State.valid() {
 			return Study{}, fmt.Errorf("trial %d: unknown state %d", gt.Number, gt.State)
 		}
-		if t.State == StateComplete || t.State == StatePruned {
+		_, noValue := t.SystemAttrs[NoValueAttr]
+		delete(t.SystemAttrs, NoValueAttr)
+		if t.State == StateComplete || (t.State == StatePruned && !noValue) {
 			t.Values = []float64{gt.Value}
 		}
 		if t.State != StateWaiting && t.Start.IsZero() {
@@ -160,6 +169,9 @@ func ToGoptuna(s Study) (GoptunaStudy, error) {
 		}
 		gt.UserAttrs = textAttrs(t.UserAttrs, func(k string) { note("trial user attribute %q is not a string; kept as its JSON text", k) })
 		gt.SystemAttrs = textAttrs(t.SystemAttrs, func(k string) { note("trial system attribute %q is not a string; kept as its JSON text", k) })
+		if len(t.Values) == 0 && t.State == StatePruned {
+			gt.SystemAttrs[NoValueAttr] = "true"
+		}
 		out.Trials = append(out.Trials, gt)
 	}
 	return out, nil

@@ -2,6 +2,8 @@
 
   optuna_roundtrip.py dump journal|sqlite PATH NAME   load the study, print it as JSON
   optuna_roundtrip.py make journal|sqlite PATH NAME   write a varied study with Optuna, print it
+  optuna_roundtrip.py dumptext journal|sqlite PATH NAME   dump, attributes that are not strings as JSON text
+  optuna_roundtrip.py copy journal|sqlite PATH NAME OUT   copy the study into a new journal OUT with Optuna
 
 The JSON has the study's name, directions, attributes and every trial's
 number, state, values, internal parameters, distributions (Optuna's JSON),
@@ -26,12 +28,17 @@ def storage(kind, path):
     return optuna.storages.RDBStorage("sqlite:///" + path)
 
 
-def dump(study):
+def as_text(attrs):
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in attrs.items()}
+
+
+def dump(study, text=False):
+    fix = as_text if text else (lambda a: a)
     out = {
         "name": study.study_name,
         "directions": [int(d) for d in study.directions],
-        "user_attrs": study.user_attrs,
-        "system_attrs": study.system_attrs,
+        "user_attrs": fix(study.user_attrs),
+        "system_attrs": fix(study.system_attrs),
         "trials": [],
     }
     for t in study.get_trials(deepcopy=False):
@@ -42,8 +49,8 @@ def dump(study):
             "params": {k: t.distributions[k].to_internal_repr(v) for k, v in t.params.items()},
             "distributions": {k: distribution_to_json(d) for k, d in t.distributions.items()},
             "intermediate_values": {str(k): v for k, v in t.intermediate_values.items()},
-            "user_attrs": t.user_attrs,
-            "system_attrs": t.system_attrs,
+            "user_attrs": fix(t.user_attrs),
+            "system_attrs": fix(t.system_attrs),
             "datetime_start": t.datetime_start.isoformat() if t.datetime_start else None,
             "datetime_complete": t.datetime_complete.isoformat() if t.datetime_complete else None,
         })
@@ -90,11 +97,14 @@ def make(kind, path, name):
 def main():
     mode, kind, path, name = sys.argv[1:5]
     if mode == "make":
-        study = make(kind, path, name)
-        study = optuna.load_study(study_name=name, storage=storage(kind, path))
+        make(kind, path, name)
+    if mode == "copy":
+        out = storage("journal", sys.argv[5])
+        optuna.copy_study(from_study_name=name, from_storage=storage(kind, path), to_storage=out)
+        study = optuna.load_study(study_name=name, storage=out)
     else:
         study = optuna.load_study(study_name=name, storage=storage(kind, path))
-    json.dump(dump(study), sys.stdout)
+    json.dump(dump(study, text=(mode == "dumptext")), sys.stdout, sort_keys=True)
 
 
 if __name__ == "__main__":
