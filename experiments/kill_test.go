@@ -12,6 +12,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -61,10 +62,23 @@ func TestKillAndResume(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// Poll until the search has 20 complete trials. The deadline only guards
+	// against a hung helper: a loaded two-core machine takes a minute or two
+	// to get there, so it is far above that.
 	killed := false
-	deadline := time.Now().Add(3 * time.Minute)
-	for time.Now().Before(deadline) && !killed {
-		time.Sleep(50 * time.Millisecond)
+	deadline := time.After(15 * time.Minute)
+	for !killed {
+		select {
+		case err := <-exited:
+			t.Fatalf("the helper exited (%v) before its search reached 20 trials", err)
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Fatal("the helper did not reach 20 search trials in 15 minutes")
+		case <-time.After(50 * time.Millisecond):
+		}
 		if n := completeSearchTrials(db); n >= 20 {
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
@@ -72,10 +86,7 @@ func TestKillAndResume(t *testing.T) {
 			killed = true
 		}
 	}
-	_ = cmd.Wait()
-	if !killed {
-		t.Fatal("the helper never reached 20 search trials")
-	}
+	<-exited
 	st := openStore(t, dir)
 	run, err := st.GetRun(context.Background(), 1)
 	if err != nil {
@@ -113,7 +124,7 @@ func completeSearchTrials(db string) int {
 		return 0
 	}
 	defer st.Close()
-	id, err := st.GetStudyIDFromName("run-1/search/exp1/round-1/tpe/seed-1")
+	id, err := st.GetStudyIDFromName(keys.StudyName(1, keys.SearchStage("exp1", 1, "tpe", 1)))
 	if err != nil {
 		return 0
 	}

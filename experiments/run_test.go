@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -181,8 +182,9 @@ func TestStagesAreReused(t *testing.T) {
 			t.Errorf("another seed reused stage %s", s.Name)
 		}
 	}
-	if first.Metrics["fit/blur/cg-to-real/images"] != 8 {
-		t.Errorf("fitted %v images, want the smoke profile's 8", first.Metrics["fit/blur/cg-to-real/images"])
+	images := keys.Metric(keys.FitStage("blur", keys.DirectionCGToReal), keys.MeasureImages)
+	if first.Metrics[images] != 8 {
+		t.Errorf("fitted %v images, want the smoke profile's 8", first.Metrics[images])
 	}
 }
 
@@ -198,7 +200,7 @@ func TestInterruptAndResume(t *testing.T) {
 	}
 	st := openStore(t, t.TempDir())
 	ctx, cancel := context.WithCancel(context.Background())
-	p := NewProgress(&cancelAfter{cancel: cancel, marker: "search/exp1/round-1/tpe/seed-1", after: 2}, false)
+	p := NewProgress(&cancelAfter{cancel: cancel, marker: keys.SearchStage("exp1", 1, "tpe", 1), after: 2}, false)
 	p.interval = 0
 	_, err = Run(ctx, st, f, Options{Profile: "smoke", Workers: 2, Progress: p})
 	if !errors.Is(err, context.Canceled) {
