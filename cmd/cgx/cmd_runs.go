@@ -4,67 +4,169 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/cgx-dev/cgx/tracker"
 )
 
-const runsUsage = `Usage: cgx runs [--json]
+const runsUsage = `Usage: cgx runs [--tag TAG] [--json]
+       cgx runs rm RUN... [--json]
 
 Lists the runs in the database, newest last: id, spec name, profile, seed, status,
-start time and duration. 'cgx show RUN' shows one in full.
+start time, duration, tags and the first line of the note. --tag lists only the
+runs with that tag. 'cgx show RUN' shows one in full.
+
+'cgx runs rm' deletes runs: each run's record, the stages it computed that no
+other run reuses, and its studies. Stages that other runs reuse are kept
+(shown as computed by a deleted run). Artifact bytes stay until 'cgx gc'.
+Readers ('cgx show', the dashboard) see a run either whole or gone.
 
 Examples:
   cgx runs
-  cgx runs --json | jq '.[] | select(.Status == "failed")'`
+  cgx runs --tag baseline
+  cgx runs --json | jq '.[] | select(.Status == "failed")'
+  cgx runs rm 3 4 && cgx gc`
+
+type runsOptions struct {
+	json bool
+	tag  string
+}
 
 func init() {
-	register(&command{name: "runs", summary: "list the stored runs", usage: runsUsage,
+	register(&command{name: "runs", summary: "list the stored runs; 'runs rm' deletes runs", usage: runsUsage,
 		run: func(ctx context.Context, g *globals, args []string) error {
-			var asJSON bool
+			var o runsOptions
 			fs := g.newFlagSet("runs", runsUsage)
-			fs.BoolVar(&asJSON, "json", false, "print JSON")
+			fs.BoolVar(&o.json, "json", false, "print JSON")
+			fs.StringVar(&o.tag, "tag", "", "list only the runs tagged `TAG`")
 			rest, err := parseFlags(fs, args)
 			if err != nil {
 				return err
 			}
+			if len(rest) > 0 && rest[0] == "rm" {
+				if len(rest) == 1 {
+					return g.usageErrorf("runs rm takes one or more run ids; 'cgx runs' lists them")
+				}
+				var ids []int
+				for _, a := range rest[1:] {
+					id, err := parseRunID(g, a)
+					if err != nil {
+						return err
+					}
+					ids = append(ids, id)
+				}
+				return runRunsRm(ctx, o.json, ids, g)
+			}
 			if len(rest) > 0 {
 				return g.usageErrorf("runs takes no arguments; to see one run use 'cgx show %s'", rest[0])
 			}
-			return runRuns(ctx, asJSON, g)
+			return runRuns(ctx, o, g)
 		}})
 }
 
-func runRuns(ctx context.Context, asJSON bool, g *globals) (err error) {
+// runJSON is a run as 'cgx runs --json' lists it: the stored record
+// (without the spec text) plus its tags and note.
+type runJSON struct {
+	tracker.Run
+	Tags []string `json:"tags"`
+	Note string   `json:"note"`
+}
+
+func runRuns(ctx context.Context, o runsOptions, g *globals) (err error) {
 	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
 	if err != nil {
 		return err
 	}
 	defer closeInto(&err, st)
-	runs, err := st.ListRuns(ctx)
+	all, err := st.ListRuns(ctx)
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		for i := range runs {
-			runs[i].Spec = "" // 'cgx show RUN --json' has it; listings stay small
+	runs := all[:0:0]
+	for _, r := range all {
+		if o.tag == "" || slices.Contains(r.Tags(), o.tag) {
+			runs = append(runs, r)
+		}
+	}
+	if o.json {
+		out := make([]runJSON, len(runs))
+		for i, r := range runs {
+			tags := r.Tags()
+			if tags == nil {
+				tags = []string{}
+			}
+			r.Spec = "" // 'cgx show RUN --json' has it; listings stay small
+			out[i] = runJSON{Run: r, Tags: tags, Note: r.Note()}
 		}
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(runs)
+		return enc.Encode(out)
 	}
 	if len(runs) == 0 {
+		if o.tag != "" {
+			fmt.Fprintf(g.stdout, "no run is tagged %q ('cgx tag RUN %s' adds the tag)\n", o.tag, o.tag)
+			return nil
+		}
 		fmt.Fprintln(g.stdout, "no runs yet; start one with 'cgx run style/blur --profile smoke' ('cgx specs' lists experiments)")
 		return nil
 	}
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tNAME\tPROFILE\tSEED\tSTATUS\tSTARTED\tDURATION")
+	fmt.Fprintln(tw, "RUN\tNAME\tPROFILE\tSEED\tSTATUS\tSTARTED\tDURATION\tTAGS\tNOTE")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, safeText(r.Name), r.Profile, r.Seed, r.Status,
-			r.Started.Local().Format("2006-01-02 15:04:05"), runDuration(r))
+		tags := strings.Join(r.Tags(), ",")
+		if tags == "" {
+			tags = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, safeText(r.Name), r.Profile, r.Seed, r.Status,
+			r.Started.Local().Format("2006-01-02 15:04:05"), runDuration(r), safeText(tags), safeText(noteSummary(r.Note())))
 	}
 	return tw.Flush()
+}
+
+// noteSummary is the first line of a note, cut to 40 characters.
+func noteSummary(note string) string {
+	line, _, more := strings.Cut(strings.TrimSpace(note), "\n")
+	r := []rune(line)
+	if len(r) > 40 {
+		return string(r[:39]) + "…"
+	}
+	if more {
+		return line + " …"
+	}
+	return line
+}
+
+func runRunsRm(ctx context.Context, asJSON bool, ids []int, g *globals) (err error) {
+	st, err := tracker.Open(g.dbPath())
+	if err != nil {
+		return err
+	}
+	defer closeInto(&err, st)
+	var dels []tracker.RunDeletion
+	for _, id := range ids {
+		del, err := st.DeleteRun(ctx, id)
+		if err != nil {
+			return fmt.Errorf("%w; 'cgx runs' lists the runs", err)
+		}
+		dels = append(dels, del)
+		if !asJSON {
+			fmt.Fprintf(g.stdout, "deleted run %d: %d stages, %d studies", id, len(del.Stages), len(del.Studies))
+			if len(del.KeptStages) > 0 {
+				fmt.Fprintf(g.stdout, "; kept %d stages other runs reuse", len(del.KeptStages))
+			}
+			fmt.Fprintln(g.stdout)
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(dels)
+	}
+	fmt.Fprintln(g.stdout, "artifact bytes stay until 'cgx gc' (try 'cgx gc --dry-run' first)")
+	return nil
 }
 
 func runDuration(r tracker.Run) string {
