@@ -5,7 +5,7 @@ BIN := bin/cgx
 DEMO_SPEC ?= style/all
 DEMO_REPORT ?= out/demo-report
 
-.PHONY: build test test-short test-race test-cross demo bench bench-ml vet
+.PHONY: build test test-short test-race test-cross lint demo bench bench-ml vet
 
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/cgx
@@ -34,6 +34,11 @@ demo: build
 
 vet:
 	$(GO) vet ./...
+
+# staticcheck over every package (.ci/run installs it from the module proxy).
+STATICCHECK ?= staticcheck
+lint:
+	$(STATICCHECK) ./...
 
 # Go benchmarks of every package (storage, renderer, layers, fitting, search,
 # reports); docs/PERFORMANCE.md records the figures against their peers.
