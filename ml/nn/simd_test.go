@@ -213,7 +213,7 @@ func (p gemmProblem) run(bl BLAS) []float32 {
 }
 
 // portableDigest hashes the portable backend's results on fixed problems:
-// SGEMM calls and whole networks of every Op.
+// SGEMM calls, whole networks of every Op, Adam steps and LogSoftmax.
 func portableDigest(t *testing.T) string {
 	h := sha256.New()
 	put := func(bits [][]uint32) {
@@ -229,6 +229,29 @@ func portableDigest(t *testing.T) string {
 	for i := 0; i < 3; i++ {
 		put(allOpsGraph(t, PortableBLAS(), randomOpsShape(rng), rng.Uint64()))
 	}
+	// Adam and LogSoftmax, which training and evaluation use outside the Ops.
+	params, grads := make([]float32, 97), make([]float32, 97)
+	opt, err := NewAdam(AdamConfig{LR: 3e-3}, len(params))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for step := 0; step < 5; step++ {
+		for i := range grads {
+			grads[i] = float32(rng.NormFloat64())
+		}
+		if err := opt.Step([][]float32{params}, [][]float32{grads}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(toBits([][]float32{params}))
+	ls := LogSoftmax(grads, 97, 1)
+	ls = append(ls, LogSoftmax(grads[:96], 12, 8)...)
+	lsBits := make([]uint32, 0, 2*len(ls))
+	for _, v := range ls {
+		b := math.Float64bits(v)
+		lsBits = append(lsBits, uint32(b), uint32(b>>32))
+	}
+	put([][]uint32{lsBits})
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -19,6 +19,7 @@ const (
 type Kernel struct {
 	Name   string // "Go", "AVX2", …
 	mr, nr int
+	packA  bool // wants A packed (rs 1, ps mr) always
 	fn     func(kc int, a, b strip, c []float32, ldc int, zero bool)
 }
 
@@ -67,7 +68,7 @@ func gemmWith(mk Kernel, transA, transB bool, m, n, k int, alpha float32, a []fl
 	mr, nr := mk.mr, mk.nr
 	mc := blockM / mr * mr
 	nc := blockN / nr * nr
-	packAll := alpha != 1
+	packAll := alpha != 1 || mk.packA
 	if packAll {
 		s.a = grow(s.a, mc*blockK)
 	}

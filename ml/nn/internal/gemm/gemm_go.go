@@ -10,11 +10,12 @@ func normName(s string) string {
 // Go returns the pure-Go micro-kernel, used on every CPU when SIMD is off.
 func Go() Kernel { return goKernel }
 
-// goKernel is the pure-Go micro-kernel: a 4×4 tile held in 16 variables.
-// Each product is converted to float32 before it is added, which forbids the
-// compiler from fusing the multiply and the add (Go may otherwise fuse
-// x*y+z on arm64, and on amd64 from GOAMD64=v3).
-var goKernel = Kernel{Name: "Go", mr: 4, nr: 4, fn: kernelGo4x4}
+// goKernel is the pure-Go micro-kernel: a 4×4 tile held in 16 variables,
+// on packed A and B (so each step reads two 4-value arrays, with one
+// bounds check each). Each product is converted to float32 before it is
+// added, which forbids the compiler from fusing the multiply and the add
+// (Go may otherwise fuse x*y+z on arm64, and on amd64 from GOAMD64=v3).
+var goKernel = Kernel{Name: "Go", mr: 4, nr: 4, packA: true, fn: kernelGo4x4}
 
 func kernelGo4x4(kc int, as, bs strip, c []float32, ldc int, zero bool) {
 	r0 := c[0:4:4]
@@ -31,13 +32,14 @@ func kernelGo4x4(kc int, as, bs strip, c []float32, ldc int, zero bool) {
 		c20, c21, c22, c23 = 0, 0, 0, 0
 		c30, c31, c32, c33 = 0, 0, 0, 0
 	}
-	av, ars, aps := as.v, as.rs, as.ps
-	bv, bps := bs.v, bs.ps
-	_, _ = av[3*ars+(kc-1)*aps], bv[(kc-1)*bps+3]
-	for p := 0; p < kc; p++ {
-		ao, bo := p*aps, p*bps
-		a0, a1, a2, a3 := av[ao], av[ao+ars], av[ao+2*ars], av[ao+3*ars]
-		b := bv[bo : bo+4 : bo+4]
+	if as.rs != 1 || as.ps != 4 || bs.ps != 4 {
+		panic("gemm: the Go kernel needs packed strips")
+	}
+	av, bv := as.v[:4*kc], bs.v[:4*kc]
+	for p := 0; p+4 <= len(av) && p+4 <= len(bv); p += 4 {
+		a := (*[4]float32)(av[p : p+4])
+		b := (*[4]float32)(bv[p : p+4])
+		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
 		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
 		c00 += float32(a0 * b0)
 		c01 += float32(a0 * b1)
