@@ -152,6 +152,11 @@ func checkRecords(tx *bolt.Tx, path string, rep *CheckReport) {
 // commits a process that stopped left there for the next writer to replay.
 func checkJournal(rep *CheckReport, dbPath string, tx *bolt.Tx) {
 	jpath := journalPath(dbPath)
+	for _, b := range allBuckets {
+		if tx.Bucket(b) == nil {
+			return // reported already; a journal cannot be laid over it
+		}
+	}
 	js, err := scanJournal(jpath)
 	if err != nil {
 		rep.addf("journal "+jpath, "%v", err)
@@ -501,7 +506,7 @@ func checkDamaged(ctx context.Context, path string, openErr error) (CheckReport,
 			return rep, err
 		}
 		var metas []ArtifactMeta
-		err = db.View(func(tx *bolt.Tx) error {
+		err = (&Store{path: path, db: db}).view(func(tx *bolt.Tx) error {
 			var err error
 			if rep, err = checkTx(tx, path); err != nil {
 				return err

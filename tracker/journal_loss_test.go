@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // crashWithJournal leaves a journal of several acknowledged records (two
@@ -171,5 +174,26 @@ func TestJournalRemovedIsLoss(t *testing.T) {
 	s.Close()
 	if rep, err := CheckFile(context.Background(), path); err != nil || !rep.OK() {
 		t.Errorf("after accepting: %+v, %v", rep, err)
+	}
+}
+
+// TestJournalOverMissingBucket: a pending journal over a file that lost a
+// bucket is checked without a crash, and refused.
+func TestJournalOverMissingBucket(t *testing.T) {
+	path, _, _ := crashWithJournal(t)
+	db, err := bolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketTrials) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	rep, err := CheckFile(context.Background(), path)
+	if err != nil || rep.OK() || !strings.Contains(fmt.Sprint(rep.Problems), "trials") {
+		t.Errorf("check: %+v, %v; want the missing bucket reported", rep, err)
+	}
+	if _, err := Open(path); !errors.Is(err, ErrCorruptDB) {
+		t.Errorf("writer: %v; want ErrCorruptDB", err)
 	}
 }
