@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/tracker"
@@ -12,15 +16,28 @@ import (
 
 const diffUsage = `Usage: cgx diff RUN1 RUN2 [--all] [--json]
 
-Compares two runs: settings (name, profile, seed, code version), the spec key by key
-(comments and order ignored) and every metric. Shows differences only unless --all.
+Compares two runs: run fields (name, profile, seed, status, spec digest,
+tags), the environment each recorded (code version, backend, build), the
+settings each run used (its spec resolved under its profile: a smoke run
+shows its smoke counts, not the spec's defaults) and every metric. The change
+column gives RUN2 against RUN1: the difference and relative change for
+numbers, else changed, added or removed. Shows differences only unless --all.
+Long values are shortened to fit a terminal; --json gives them in full, with
+the numeric difference.
 
 Examples:
   cgx diff 3 4
   cgx diff 3 4 --all --json`
 
+// diffCell is the widest a value column prints; longer values are cut with
+// an ellipsis (the key column gets diffKeyCell).
+const (
+	diffCell    = 20
+	diffKeyCell = 40
+)
+
 func init() {
-	register(&command{name: "diff", summary: "compare two runs: spec, settings and metrics", usage: diffUsage,
+	register(&command{name: "diff", summary: "compare two runs: resolved settings, environment and metrics", usage: diffUsage,
 		run: func(ctx context.Context, g *globals, args []string) (err error) {
 			var all, asJSON bool
 			fs := g.newFlagSet("diff", diffUsage)
@@ -46,24 +63,61 @@ func init() {
 				return err
 			}
 			defer closeInto(&err, st)
-			rows, err := experiments.Diff(ctx, st, a, b, all)
+			res, err := experiments.Diff(ctx, st, a, b, all)
 			if err != nil {
 				return err
 			}
 			if asJSON {
 				enc := json.NewEncoder(g.stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+				return enc.Encode(res)
 			}
-			if len(rows) == 0 {
-				fmt.Fprintf(g.stdout, "runs %d and %d have the same settings, spec and metrics\n", a, b)
-				return nil
-			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "SECTION\tKEY\tRUN %d\tRUN %d\n", a, b)
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Section, safeText(r.Key), safeText(r.A), safeText(r.B))
-			}
-			return tw.Flush()
+			return writeDiff(g.stdout, res)
 		}})
+}
+
+// writeDiff prints res as one aligned table per section, each line at most
+// about 100 columns.
+func writeDiff(w io.Writer, res experiments.DiffResult) error {
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "note: %s\n", safeText(n))
+	}
+	if len(res.Rows) == 0 {
+		fmt.Fprintf(w, "runs %d and %d have the same settings, environment and metrics\n", res.A, res.B)
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	section, cut := "", false
+	// Values keep their head (digests, versions); keys keep head and tail,
+	// where metric and setting names differ.
+	cell := func(s string, max int, middle bool) string {
+		s = safeText(s)
+		if utf8.RuneCountInString(s) <= max {
+			return s
+		}
+		cut = true
+		r := []rune(s)
+		if middle {
+			head := (max - 1) / 2
+			return string(r[:head]) + "…" + string(r[len(r)-(max-1-head):])
+		}
+		return string(r[:max-1]) + "…"
+	}
+	for _, r := range res.Rows {
+		if r.Section != section {
+			if section != "" {
+				fmt.Fprintln(tw)
+			}
+			section = r.Section
+			fmt.Fprintf(tw, "%s\tRUN %s\tRUN %s\tCHANGE\n", strings.ToUpper(section), strconv.Itoa(res.A), strconv.Itoa(res.B))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", cell(r.Key, diffKeyCell, true), cell(r.A, diffCell, false), cell(r.B, diffCell, false), cell(r.Change, diffCell, false))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if cut {
+		fmt.Fprintln(w, "(values cut at … are in full with --json)")
+	}
+	return nil
 }
