@@ -38,10 +38,10 @@ func TestDiffComparesResolvedSettings(t *testing.T) {
 	runs := runMap{
 		1: {ID: 1, Name: "style/blur", Spec: string(text), Profile: "default", Seed: 7, Status: tracker.RunSucceeded,
 			Metrics: map[string]float64{"fit/blur/cg-to-real/success_rate": 0.5, "loss": 1.806e-4, "only_a": 1},
-			Attrs: map[string]string{"code_version": "v1", "blas": "go"}},
+			Attrs:   map[string]string{"code_version": "v1", "blas": "go"}},
 		2: {ID: 2, Name: "style/blur", Spec: string(text), Profile: "smoke", Seed: 7, Status: tracker.RunSucceeded,
 			Metrics: map[string]float64{"fit/blur/cg-to-real/success_rate": 0.75, "loss": 9.03e-05},
-			Attrs: map[string]string{"code_version": "v2", "blas": "go"}},
+			Attrs:   map[string]string{"code_version": "v2", "blas": "go"}},
 	}
 	res, err := Diff(context.Background(), runs, 1, 2, false)
 	if err != nil {
