@@ -141,6 +141,9 @@ func runBenchML(ctx context.Context, g *globals, o benchMLOptions) error {
 		Kernels: res.Kernels, MachineBound: nn.MachineBound(bl), BLASNote: nn.DefaultBLASNote(), GOMAXPROCS: res.GOMAXPROCS,
 		CPU: cpu, GoVersion: goV, LoadBefore: loadBefore,
 	}
+	if _, simd := nn.SIMD(); !nn.MachineBound(bl) {
+		rep.Kernels += "; " + simd
+	}
 	var peer *torchPeer
 	if o.peer != "" {
 		fmt.Fprintf(g.stderr, "bench ml: running peer %s ...\n", o.peer)

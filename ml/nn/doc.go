@@ -108,8 +108,9 @@
 //
 // Backends say whether they are portable with a Portable() bool method;
 // MachineBound(b) is !b.Portable() (true for a backend without the method).
-// BLAS.Name says which library and kernel run; the portable backend's name
-// varies with the CPU (AVX2 or Go kernel) although its results do not.
+// BLAS.Name says which library runs: "portable SGEMM" on every machine
+// (records and stage keys include it, and the results do not depend on the
+// kernel), OpenBLAS with its version and core. SIMD says which kernels run.
 //
 // OpenBLAS is loaded at run time with dlopen (libopenblas.so.0, or the path
 // in $CGX_OPENBLAS), so cgx builds and runs without it and needs no OpenBLAS

@@ -24,7 +24,10 @@ func PortableBLAS() BLAS { return portableBLAS{} }
 // backend it replaced was gonum's SGEMM). Kept for callers.
 func GoBLAS() BLAS { return portableBLAS{} }
 
-func (portableBLAS) Name() string { return "portable SGEMM, " + gemmKernel().Name + " kernel" }
+// Name is the same on every machine ("portable SGEMM"), like the results:
+// run records and stage keys that include it then agree across machines.
+// SIMD names the kernel that runs.
+func (portableBLAS) Name() string { return "portable SGEMM" }
 
 // Portable reports that results do not depend on the machine.
 func (portableBLAS) Portable() bool { return true }
