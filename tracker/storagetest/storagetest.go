@@ -172,10 +172,12 @@ func seedGlobalRand(t *testing.T, seed int64) {
 	//lint:ignore SA1019 goptuna's TPE draws from the global source.
 	rand.Seed(seed) //nolint:staticcheck
 	a := rand.Int63()
+	//lint:ignore SA1019 as above
 	rand.Seed(seed) //nolint:staticcheck
 	if b := rand.Int63(); a != b {
 		t.Fatalf("math/rand.Seed has no effect, so goptuna's TPE sampler cannot be reproduced: add the line //go:debug randseednop=0 to the test file that calls storagetest.Run")
 	}
+	//lint:ignore SA1019 as above
 	rand.Seed(seed) //nolint:staticcheck
 }
 
