@@ -74,7 +74,7 @@ func init() {
 			}
 			switch o.format {
 			case "csv", "json", "md", "tex", "optuna-journal":
-			case "dvc":
+			case "optuna-sqlite", "dvc":
 				if o.out == "" {
 					what := "FILE"
 					if o.format == "dvc" {
@@ -94,7 +94,7 @@ func init() {
 					return err
 				}
 				return runExportDVC(ctx, g, o, id)
-			case "optuna-journal":
+			case "optuna-journal", "optuna-sqlite":
 				return runExportOptuna(ctx, g, o, rest[0])
 			}
 			return runExport(ctx, g, o, rest[0])

@@ -31,6 +31,8 @@ func runExportOptuna(ctx context.Context, g *globals, o exportOptions, ref strin
 	switch o.format {
 	case "optuna-journal":
 		err = optunafile.WriteJournal(&buf, study)
+	case "optuna-sqlite":
+		err = optunafile.WriteSQLite(&buf, study)
 	}
 	if err != nil {
 		return fmt.Errorf("export study %d as %s: %w", info.ID, o.format, err)

@@ -53,7 +53,7 @@ func init() {
 				return g.usageErrorf("import takes one file")
 			}
 			switch o.format {
-			case "optuna-journal":
+			case "optuna-journal", "optuna-sqlite":
 			case "":
 				return g.usageErrorf("import needs --format optuna-journal or optuna-sqlite")
 			default:
@@ -117,6 +117,8 @@ func readOptunaFile(format, path string) ([]optunafile.Study, error) {
 	switch format {
 	case "optuna-journal":
 		studies, err = optunafile.ReadJournal(f)
+	case "optuna-sqlite":
+		studies, err = optunafile.ReadSQLite(f)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", path, err)

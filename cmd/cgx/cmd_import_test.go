@@ -55,80 +55,88 @@ func studyTrials(t *testing.T, db, name string) (tracker.StudyInfo, []goptuna.Fr
 	return info, trials
 }
 
-// TestOptunaRoundTripThroughPython: a cgx study exported as a journal is
-// loaded by the real Optuna, copied by Optuna into a journal of its own, and
-// imported back by cgx: every trial comes back equal.
+// TestOptunaRoundTripThroughPython: a cgx study exported as a journal or an
+// SQLite database is loaded by the real Optuna, copied by Optuna into a file
+// of its own, and imported back by cgx: every trial comes back equal.
 func TestOptunaRoundTripThroughPython(t *testing.T) {
 	py := pythonOptuna(t)
-	db, _ := makeFixtureDB(t)
-	dir := t.TempDir()
-	exported := filepath.Join(dir, "cgx.log")
-	code, _, errs := cgxCLI(t, db, "export", "1", "--format", "optuna-journal", "-o", exported)
-	if code != 0 || !strings.Contains(errs, "optuna.load_study") {
-		t.Fatalf("export: exit %d: %s", code, errs)
-	}
-	byOptuna := filepath.Join(dir, "optuna.log")
-	runPython(t, py, "copy", "journal", exported, "run-1/search/exp1/round-1", byOptuna)
+	for _, kind := range []string{"journal", "sqlite"} {
+		t.Run(kind, func(t *testing.T) {
+			db, _ := makeFixtureDB(t)
+			dir := t.TempDir()
+			exported := filepath.Join(dir, "cgx."+kind)
+			code, _, errs := cgxCLI(t, db, "export", "1", "--format", "optuna-"+kind, "-o", exported)
+			if code != 0 || !strings.Contains(errs, "optuna.load_study") {
+				t.Fatalf("export: exit %d: %s", code, errs)
+			}
+			byOptuna := filepath.Join(dir, "optuna."+kind)
+			runPython(t, py, "copy", kind, exported, "run-1/search/exp1/round-1", byOptuna)
 
-	db2 := filepath.Join(dir, "second", "cgx.db")
-	code, out, errs := cgxCLI(t, db2, "import", byOptuna, "--format", "optuna-journal")
-	if code != 0 || !strings.Contains(out, "imported 5 trials") {
-		t.Fatalf("import: exit %d, stdout %q, stderr %q", code, out, errs)
-	}
-	wantInfo, want := studyTrials(t, db, "1")
-	gotInfo, got := studyTrials(t, db2, "run-1/import/run-1/search/exp1/round-1")
-	if gotInfo.Direction != wantInfo.Direction || !cmp.Equal(gotInfo.UserAttrs, wantInfo.UserAttrs) {
-		t.Errorf("study: direction %s, attrs %v; want %s, %v", gotInfo.Direction, gotInfo.UserAttrs, wantInfo.Direction, wantInfo.UserAttrs)
-	}
-	// A failed trial's value does not travel: Optuna's failed trials have none.
-	for i := range want {
-		if want[i].State == goptuna.TrialStateFail {
-			want[i].Value = 0
-		}
-	}
-	opts := []cmp.Option{cmpopts.EquateNaNs(), cmpopts.EquateEmpty(), cmpopts.IgnoreFields(goptuna.FrozenTrial{}, "ID", "StudyID")}
-	if d := cmp.Diff(want, got, opts...); d != "" {
-		t.Errorf("cgx -> Optuna -> cgx changed the trials (-before +after):\n%s", d)
-	}
-	// The imported run says where it came from.
-	code, out, _ = cgxCLI(t, db2, "show", "1")
-	if code != 0 || !strings.Contains(out, "run-1/import/") || !strings.Contains(out, "optuna.log") {
-		t.Errorf("show of the imported run: exit %d\n%s", code, out)
+			db2 := filepath.Join(dir, "second", "cgx.db")
+			code, out, errs := cgxCLI(t, db2, "import", byOptuna, "--format", "optuna-"+kind)
+			if code != 0 || !strings.Contains(out, "imported 5 trials") {
+				t.Fatalf("import: exit %d, stdout %q, stderr %q", code, out, errs)
+			}
+			wantInfo, want := studyTrials(t, db, "1")
+			gotInfo, got := studyTrials(t, db2, "run-1/import/run-1/search/exp1/round-1")
+			if gotInfo.Direction != wantInfo.Direction || !cmp.Equal(gotInfo.UserAttrs, wantInfo.UserAttrs) {
+				t.Errorf("study: direction %s, attrs %v; want %s, %v", gotInfo.Direction, gotInfo.UserAttrs, wantInfo.Direction, wantInfo.UserAttrs)
+			}
+			// A failed trial's value does not travel: Optuna's failed trials have none.
+			for i := range want {
+				if want[i].State == goptuna.TrialStateFail {
+					want[i].Value = 0
+				}
+			}
+			opts := []cmp.Option{cmpopts.EquateNaNs(), cmpopts.EquateEmpty(), cmpopts.IgnoreFields(goptuna.FrozenTrial{}, "ID", "StudyID")}
+			if d := cmp.Diff(want, got, opts...); d != "" {
+				t.Errorf("cgx -> Optuna -> cgx changed the trials (-before +after):\n%s", d)
+			}
+			// The imported run says where it came from.
+			code, out, _ = cgxCLI(t, db2, "show", "1")
+			if code != 0 || !strings.Contains(out, "run-1/import/") || !strings.Contains(out, "optuna."+kind) {
+				t.Errorf("show of the imported run: exit %d\n%s", code, out)
+			}
+		})
 	}
 }
 
-// TestImportOptunaStudy: a study Optuna wrote (every distribution kind, NaN
-// and infinite values, pruned, failed and running trials, attributes that
-// are not strings) imports into cgx and exports back to what Optuna wrote,
+// TestImportOptunaStudy: a study Optuna wrote (every distribution kind,
+// special values, pruned, failed and running trials, attributes that are
+// not strings) imports into cgx and exports back to what Optuna wrote,
 // attributes aside that goptuna keeps as text.
 func TestImportOptunaStudy(t *testing.T) {
 	py := pythonOptuna(t)
-	dir := t.TempDir()
-	src := filepath.Join(dir, "optuna.log")
-	runPython(t, py, "make", "journal", src, "made-by-optuna")
-	want := runPython(t, py, "dumptext", "journal", src, "made-by-optuna")
+	for _, kind := range []string{"journal", "sqlite"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			src := filepath.Join(dir, "optuna."+kind)
+			runPython(t, py, "make", kind, src, "made-by-optuna")
+			want := runPython(t, py, "dumptext", kind, src, "made-by-optuna")
 
-	db := filepath.Join(dir, "cgx.db")
-	code, out, errs := cgxCLI(t, db, "import", src, "--format", "optuna-journal", "--json")
-	if code != 0 || !strings.Contains(out, `"study_name": "run-1/import/made-by-optuna"`) {
-		t.Fatalf("import: exit %d, stdout %q, stderr %q", code, out, errs)
-	}
-	if !strings.Contains(errs, `note: study user attribute "budget" is not a string`) {
-		t.Errorf("no note on the non-string attribute: %q", errs)
-	}
-	back := filepath.Join(dir, "back.log")
-	if code, _, errs := cgxCLI(t, db, "export", "run-1/import/made-by-optuna", "--format", "optuna-journal", "-o", back); code != 0 {
-		t.Fatalf("export: exit %d: %s", code, errs)
-	}
-	// Optuna loads the study under its cgx name; compare under the same name.
-	got := runPython(t, py, "dumptext", "journal", back, "run-1/import/made-by-optuna")
-	got = strings.Replace(got, `"name": "run-1/import/made-by-optuna"`, `"name": "made-by-optuna"`, 1)
-	if got != want {
-		t.Errorf("Optuna -> cgx -> Optuna changed the study:\nwant %s\ngot  %s", want, got)
-	}
-	_, trials := studyTrials(t, db, "run-1/import/made-by-optuna")
-	if len(trials) != 7 || trials[6].State != goptuna.TrialStateRunning || !math.IsNaN(trials[2].Value) {
-		t.Errorf("imported trials: %d, last state %v, trial 2 value %v", len(trials), trials[len(trials)-1].State, trials[2].Value)
+			db := filepath.Join(dir, "cgx.db")
+			code, out, errs := cgxCLI(t, db, "import", src, "--format", "optuna-"+kind, "--json")
+			if code != 0 || !strings.Contains(out, `"study_name": "run-1/import/made-by-optuna"`) {
+				t.Fatalf("import: exit %d, stdout %q, stderr %q", code, out, errs)
+			}
+			if !strings.Contains(errs, `note: study user attribute "budget" is not a string`) {
+				t.Errorf("no note on the non-string attribute: %q", errs)
+			}
+			back := filepath.Join(dir, "back."+kind)
+			if code, _, errs := cgxCLI(t, db, "export", "run-1/import/made-by-optuna", "--format", "optuna-"+kind, "-o", back); code != 0 {
+				t.Fatalf("export: exit %d: %s", code, errs)
+			}
+			// Optuna loads the study under its cgx name; compare under the same name.
+			got := runPython(t, py, "dumptext", kind, back, "run-1/import/made-by-optuna")
+			got = strings.Replace(got, `"name": "run-1/import/made-by-optuna"`, `"name": "made-by-optuna"`, 1)
+			if got != want {
+				t.Errorf("Optuna -> cgx -> Optuna changed the study:\nwant %s\ngot  %s", want, got)
+			}
+			_, trials := studyTrials(t, db, "run-1/import/made-by-optuna")
+			if len(trials) != 7 || trials[6].State != goptuna.TrialStateRunning || trials[1].IntermediateValues[5] != math.Inf(1) {
+				t.Errorf("imported trials: %d, last state %v, trial 1 step 5 %v", len(trials), trials[len(trials)-1].State, trials[1].IntermediateValues[5])
+			}
+		})
 	}
 }
 

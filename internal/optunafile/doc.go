@@ -10,6 +10,10 @@
 //     representation, states and directions use Optuna's numbers).
 //   - WriteJournal and ReadJournal: Optuna's JournalFileStorage, a file of
 //     JSON lines, one operation each (journal.go).
+//   - WriteSQLite and ReadSQLite: Optuna's RDBStorage schema (alembic
+//     revision v3.0.0.d, the one Optuna 3.1 creates) in an SQLite database
+//     file, written and read by a small codec of the SQLite file format of
+//     our own (sqlite_*.go), so cgx needs neither cgo nor an SQL driver.
 //   - FromGoptuna and ToGoptuna: the conversion to and from goptuna's model,
 //     which the tracker stores.
 //
@@ -45,4 +49,12 @@
 //     representations).
 //   - Multi-objective studies are read (Trial.Values) but ToGoptuna refuses
 //     them: cgx studies have one objective.
+//   - SQLite: the writer makes a fresh file with Optuna's tables and columns
+//     but without its indexes and UNIQUE constraints (their index b-trees
+//     are not built): Optuna, optuna-dashboard and the sqlite3 shell read it
+//     and PRAGMA integrity_check passes; lookups scan the tables. A NaN
+//     objective, which Optuna's schema cannot hold, is written as a failed
+//     trial marked with NaNValueAttr, which ReadSQLite undoes. The reader
+//     follows table b-trees and overflow pages of any rollback-journal
+//     database; a database in WAL mode is refused until checkpointed.
 package optunafile
