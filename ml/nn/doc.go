@@ -65,10 +65,9 @@
 //   - Go code that feeds results writes float32(x*y) + z wherever it
 //     multiplies and adds: Go may fuse x*y+z into one FMA on arm64 (and on
 //     amd64 from GOAMD64=v3), which rounds differently.
-//   - exp and log come from expP and logP (pmath.go), Go's pure-Go
-//     algorithms written so that nothing fuses, not from math.Exp and
-//     math.Log, which run different assembly on amd64 (with and without
-//     FMA) and arm64. math.Sqrt (correctly rounded) and math.Pow with an
+//   - exp and log come from internal/fmath, Go's pure-Go algorithms
+//     written so that nothing fuses, not from math.Exp and math.Log, which
+//     run different assembly on amd64 (with and without FMA) and arm64. math.Sqrt (correctly rounded) and math.Pow with an
 //     integer exponent (exact multiplications in pure Go) are portable.
 //   - Work is split with a fixed decomposition: an Op splits its batch into
 //     tasks (one image, one channel, or a fixed chunk of elements) and runs

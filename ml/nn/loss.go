@@ -5,6 +5,8 @@ import (
 	"hash"
 	"math"
 
+	"github.com/cgx-dev/cgx/internal/fmath"
+
 	"github.com/chewxy/hm"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -20,7 +22,7 @@ import (
 // give the sum, whose gradient with respect to each image's inputs is that
 // image's own loss gradient (per-image fitting); a zero row drops an image
 // (one that already reached its target). The softmax is computed stably in
-// float64, with portable exp and log (expP, logP).
+// float64, with portable exp and log (internal/fmath).
 func WeightedCrossEntropy(logits, targets *gorgonia.Node) (*gorgonia.Node, error) {
 	ls, err := shapeOf(logits, 2, "cross-entropy logits")
 	if err != nil {
@@ -57,9 +59,9 @@ func logSoftmaxRow(z []float32, out []float64) {
 	}
 	var s float64
 	for _, v := range z {
-		s += expP(float64(v) - m)
+		s += fmath.Exp(float64(v) - m)
 	}
-	lse := m + logP(s)
+	lse := m + fmath.Log(s)
 	for j, v := range z {
 		out[j] = float64(v) - lse
 	}
@@ -162,7 +164,7 @@ func (op *crossEntropyGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 			tsum += float64(w)
 		}
 		for j := range tr {
-			dz[i*k+j] = float32(float64(g) * (float64(expP(ls[j])*tsum) - float64(tr[j])))
+			dz[i*k+j] = float32(float64(g) * (float64(fmath.Exp(ls[j])*tsum) - float64(tr[j])))
 		}
 	}
 	return out, nil
