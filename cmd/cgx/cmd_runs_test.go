@@ -138,3 +138,36 @@ func TestRunsRmAndGC(t *testing.T) {
 		t.Errorf("check after rm and gc: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestGCRefusedWhileWriting: while another writer (a run in progress) holds
+// the database, runs rm and gc touch nothing and say why.
+func TestGCRefusedWhileWriting(t *testing.T) {
+	db, own1, _, _ := runsFixture(t)
+	w, err := tracker.Open(db, tracker.NoSync(), tracker.LockTimeout(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"gc"}, {"runs", "rm", "1"}, {"tag", "1", "x"}} {
+		code, out, errs := cgxCLI(t, db, args...)
+		if code != 1 || !strings.Contains(errs, "is open for writing by process") {
+			t.Errorf("%v while another process writes: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.GetRun(context.Background(), 1); err == nil {
+		t.Errorf("closed store still answers")
+	}
+	st, err := tracker.Open(db, tracker.ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.GetRun(context.Background(), 1); err != nil {
+		t.Errorf("run 1 gone after a refused rm: %v", err)
+	}
+	if _, _, err := st.GetArtifact(context.Background(), own1); err != nil {
+		t.Errorf("artifact gone after a refused gc: %v", err)
+	}
+}
