@@ -18,9 +18,10 @@ dataset manifest or image list names it. Artifacts made outside any run
 ('cgx dataset generate', 'cgx dataset folder') are kept unless --unowned.
 
 gc takes the database for writing for its whole duration, so no run can add
-artifacts meanwhile (a 'cgx run' started then fails at once, saying the database
-is open for writing, and gc fails the same way while a run is in progress); readers ('cgx show', the
-dashboard) keep working. docs/INTEROP.md has the details.
+artifacts meanwhile: a 'cgx run' started then fails at once, saying the
+database is open for writing, and gc fails the same way while a run is in
+progress. Readers ('cgx show', the dashboard) keep working. docs/INTEROP.md
+has the details.
 
 Examples:
   cgx runs rm 3
