@@ -197,3 +197,27 @@ func TestJournalOverMissingBucket(t *testing.T) {
 		t.Errorf("writer: %v; want ErrCorruptDB", err)
 	}
 }
+
+// TestJournalForeignHeaderAccepted: a journal whose header is damaged is
+// refused, and accepting the loss keeps it aside and starts anew.
+func TestJournalForeignHeaderAccepted(t *testing.T) {
+	path, _, _ := crashWithJournal(t)
+	jp := journalPath(path)
+	writeAt(t, jp, 0, []byte("not a journal at all"))
+	raw, _ := os.ReadFile(jp)
+	if _, err := Open(path); !errors.Is(err, ErrCorruptDB) {
+		t.Fatalf("writer: %v; want ErrCorruptDB", err)
+	}
+	s, err := Open(path, AcceptLoss())
+	if err != nil {
+		t.Fatalf("accept loss: %v", err)
+	}
+	aside := s.KeptAside()
+	s.Close()
+	if kept, _ := os.ReadFile(aside); aside == "" || !bytes.Equal(kept, raw) {
+		t.Errorf("journal kept aside at %q differs from the damaged one", aside)
+	}
+	if rep, err := CheckFile(context.Background(), path); err != nil || !rep.OK() {
+		t.Errorf("after accepting: %+v, %v", rep, err)
+	}
+}

@@ -129,7 +129,14 @@ func (s *Store) openWriter() error {
 		}
 		// Replay what a process that stopped left in the journal.
 		js, err := scanJournal(jpath)
-		if err != nil {
+		if err != nil && s.opts.acceptLoss && errors.Is(err, ErrCorruptDB) {
+			// An unreadable journal (a damaged header): all of it is the
+			// loss accepted; keep it aside and start a new one.
+			if aside, err = keepAside(jpath); err != nil {
+				return err
+			}
+			js = journalScan{}
+		} else if err != nil {
 			return err
 		}
 		absorbed := absorbedEpoch(tx)
