@@ -44,7 +44,7 @@ func (r *runner) runSegmentation(ctx context.Context) error {
 			images[i] = cg.imageIDs[idx]
 		}
 		if set != keys.BaselineSet {
-			fo, err := r.fitStage(ctx, set, keys.DirectionCGToReal, cg, order, d, plantedGap(cg, real))
+			fo, err := r.fitStage(ctx, set, keys.DirectionCGToReal, cg, order, d, r.plantedGap(cg, real))
 			if err != nil {
 				return err
 			}

@@ -2,9 +2,13 @@ package experiments
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
+	"slices"
 
 	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/internal/keys"
+	"github.com/cgx-dev/cgx/tracker"
 )
 
 // runStyle: datasets, one discriminator, then one fit stage per manipulation
@@ -15,26 +19,75 @@ func (r *runner) runStyle(ctx context.Context) error {
 		return err
 	}
 	for _, dir := range r.spec.Style.Directions {
-		src, sp, planted := cg, d.cg, plantedGap(cg, real)
+		src, sp, planted := cg, d.cg, r.plantedGap(cg, real)
 		if dir == keys.DirectionRealToCG {
-			src, sp, planted = real, d.real, plantedGap(real, cg)
+			src, sp, planted = real, d.real, r.plantedGap(real, cg)
 		}
 		order := sp.order()
 		order = order[:min(len(order), r.spec.Style.Images)]
+		in := src
 		for _, m := range r.spec.Style.Manipulations {
-			if _, err := r.fitStage(ctx, m, dir, src, order, d, planted); err != nil {
+			fo, err := r.fitStage(ctx, m, dir, in, order, d, planted)
+			if err != nil {
 				return err
+			}
+			if r.spec.Style.Chain {
+				if in, err = r.fittedDataset(ctx, in, fo); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
 }
 
-// plantedGap is the manipulation that takes from's style domain to to's, in
-// the parameter vocabulary of docs/DATA.md; nil unless cgx generated both.
-func plantedGap(from, to *dataset) map[string]float64 {
+// planted is the gap a fit should recover, in the parameter vocabulary of
+// docs/DATA.md: one map for the whole set (the expected gap when the source
+// domain varies per image), and per image when it does.
+type planted struct {
+	study    map[string]float64
+	perImage func(index int) map[string]float64 // nil: every image has the study's gap
+}
+
+// plantedGap is the manipulation that takes from's style domain to to's;
+// empty unless cgx generated both. When from varies per image (a domain
+// with Variation), each image's gap is stated from its own drawn domain;
+// when to varies, the gap is to its mean domain (a fit cannot know which
+// target image it imitates).
+func (r *runner) plantedGap(from, to *dataset) planted {
 	if from.domain == nil || to.domain == nil {
-		return nil
+		return planted{}
 	}
-	return blender.Gap(*from.domain, *to.domain)
+	target := to.domain.MeanDomain()
+	p := planted{study: blender.Gap(from.domain.MeanDomain(), target)}
+	if from.domain.Vary != nil {
+		dom, seed := *from.domain, r.datasetSeed(from.role)
+		p.perImage = func(i int) map[string]float64 {
+			return blender.Gap(dom.ImageDomain(blender.ImageSeed(seed, i)), target)
+		}
+	}
+	return p
+}
+
+// fittedDataset is src with each image a fit changed replaced by its fitted
+// image (style.chain): the next manipulation starts where this one ended.
+// Its manifest id names the source and the fitted images, so stages fitted
+// on it are keyed by what they read.
+func (r *runner) fittedDataset(ctx context.Context, src *dataset, fo *fitOutcome) (*dataset, error) {
+	fitted, err := r.decodeImages(ctx, fo.results, src.set.size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fo.stage.Name, err)
+	}
+	set := &pixelSet{n: src.set.n, size: src.set.size, pix: slices.Clone(src.set.pix)}
+	ids := slices.Clone(src.imageIDs)
+	h := sha256.New()
+	h.Write([]byte("chain\n"))
+	h.Write(src.manifest[:])
+	for k, i := range fo.images {
+		copy(set.image(i), fitted.image(k))
+		ids[i] = fo.results[k]
+		h.Write(fo.results[k][:])
+	}
+	return &dataset{role: src.role, manifest: tracker.ID(h.Sum(nil)), set: set, imageIDs: ids,
+		maskIDs: src.maskIDs, domain: src.domain}, nil
 }

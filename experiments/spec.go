@@ -101,10 +101,13 @@ type Style struct {
 	Directions    []string `toml:"directions"`    // "cg-to-real", "real-to-cg"
 	Images        int      `toml:"images"`        // images fitted per manipulation and direction
 	Steps         int      `toml:"steps"`         // step limit per image
-	LearningRate  float64  `toml:"learning_rate"` // Adam step size; 0 uses each manipulation's default
-	Threshold     float64  `toml:"threshold"`     // target-class confidence that stops an image
-	EarlyStop     bool     `toml:"early_stop"`    // false reproduces the published over-shooting
+	LearningRate  float64  `toml:"learning_rate"` // Adam step size (line search: first step); 0 uses each manipulation's default
+	Optimizer     string   `toml:"optimizer"`     // "line-search" or "adam" (the published one); see Optimizers
+	Stop          string   `toml:"stop"`          // when an image stops: "threshold" (published), "converge"; see Stops
+	Threshold     float64  `toml:"threshold"`     // target-class confidence that counts as success (and stops an image under stop = "threshold")
+	EarlyStop     bool     `toml:"early_stop"`    // false runs every image for the whole step budget (the published over-shooting), whatever stop says
 	Penalty       float64  `toml:"penalty"`       // L2 weight on parameters relative to identity
+	Chain         bool     `toml:"chain"`         // fit each manipulation on the images the previous one produced
 	Grid          []int    `toml:"grid"`          // patch manipulation grid [rows, cols]
 	BatchSize     int      `toml:"batch_size"`    // images fitted together (with OpenBLAS it changes the last bits)
 }
@@ -136,14 +139,16 @@ type Segmentation struct {
 // accepted here at once; registry_test.go checks the rest (experiments,
 // domains, directions) against the packages that implement them.
 var (
-	Manipulations = manip.Names()                    // ml/manip's registry
-	Directions    = keys.Directions()                // the fitting directions ml/fit implements
-	Samplers      = study.Samplers()                 // package study's samplers
-	Experiments   = []string{"exp1", "exp2"}         // blender.NewContentSpace's experiments
-	Sources       = []string{"generate", "folder"}   // how the runner makes a dataset
-	Policies      = slices.Clone(blender.Policies)   // blender's resize policies
-	Domains       = []string{"cg", "real"}           // blender's style domains a generated set may use
-	Generators    = slices.Clone(blender.Generators) // blender's scene generators
+	Manipulations = manip.Names()                       // ml/manip's registry
+	Directions    = keys.Directions()                   // the fitting directions ml/fit implements
+	Samplers      = study.Samplers()                    // package study's samplers
+	Experiments   = []string{"exp1", "exp2"}            // blender.NewContentSpace's experiments
+	Sources       = []string{"generate", "folder"}      // how the runner makes a dataset
+	Policies      = slices.Clone(blender.Policies)      // blender's resize policies
+	Domains       = []string{"cg", "cg-varied", "real"} // blender's style domains a generated set may use
+	Optimizers    = []string{"line-search", "adam"}     // ml/fit's optimisers
+	Stops         = []string{"threshold", "converge"}   // ml/fit's stop rules a spec may name
+	Generators    = slices.Clone(blender.Generators)    // blender's scene generators
 	ProfileNames  = []string{"smoke", "default", "paper"}
 )
 
@@ -161,7 +166,7 @@ func defaults(kind Kind) Spec {
 		Discriminator: Discriminator{Width: 32, Depth: 3, Epochs: 2, BatchSize: 32,
 			LearningRate: 1e-3, TestFraction: 0.2},
 		Style: Style{Directions: []string{"cg-to-real"}, Images: 64, Steps: 200, LearningRate: 0,
-			Threshold: 0.5, EarlyStop: true, Grid: []int{8, 8}, BatchSize: 32},
+			Optimizer: "line-search", Stop: "threshold", Threshold: 0.5, EarlyStop: true, Grid: []int{8, 8}, BatchSize: 32},
 		Content: Content{Experiment: "exp1", Samplers: []string{"tpe"}, Seeds: []int64{1}, Trials: 100,
 			BatchSize: 4, MixImages: 0, Threshold: 0.5},
 		Segmentation: Segmentation{TrainingSets: []string{"baseline"}, Images: 256, Epochs: 4,

@@ -11,7 +11,7 @@ func TestBuiltinsParseAndResolveEveryProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"content/exp1", "content/exp2", "content/exp2.1", "content/samplers",
-		"segmentation/baseline-vs-proposals", "style/all", "style/all-real-to-cg"}
+		"segmentation/baseline-vs-proposals", "style/all", "style/all-real-to-cg", "style/recovery"}
 	for _, m := range Manipulations {
 		want = append(want, "style/"+m, "style/"+m+"-real-to-cg")
 	}

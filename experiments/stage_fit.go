@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/c-bata/goptuna"
 
@@ -28,7 +29,7 @@ type fitOutcome struct {
 // listed in order, one trial per image, against the trained discriminator.
 // Images are fitted and stored in chunks of style.batch_size so that an
 // interrupted stage resumes after the last stored chunk.
-func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, order []int, d *trainedDisc, planted map[string]float64) (*fitOutcome, error) {
+func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, order []int, d *trainedDisc, planted planted) (*fitOutcome, error) {
 	sty := r.spec.Style
 	stageName := keys.FitStage(name, dir)
 	seed := childSeed(r.spec.Seed, stageName)
@@ -40,8 +41,12 @@ func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, o
 	if err != nil {
 		return nil, err
 	}
-	cfg := fit.Config{Direction: fit.Direction(dir), Steps: sty.Steps, Threshold: sty.Threshold,
-		NoEarlyStop: !sty.EarlyStop, LearningRate: sty.learningRate(name), Penalty: sty.Penalty, BatchSize: sty.BatchSize}
+	stop := fit.Stop(sty.Stop)
+	if !sty.EarlyStop {
+		stop = fit.StopNone
+	}
+	cfg := fit.Config{Direction: fit.Direction(dir), Optimizer: fit.Optimizer(sty.Optimizer), Stop: stop, Steps: sty.Steps,
+		Threshold: sty.Threshold, LearningRate: sty.learningRate(name), Penalty: sty.Penalty, BatchSize: sty.BatchSize}
 	inputs := struct {
 		Weights, Source tracker.ID
 		Manipulation    string
@@ -49,6 +54,8 @@ func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, o
 		Images          []int
 		Steps           int
 		LearningRate    float64
+		Optimizer       string
+		Stop            string
 		Threshold       float64
 		EarlyStop       bool
 		Penalty         float64
@@ -56,7 +63,7 @@ func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, o
 		BatchSize       int // OpenBLAS rounds batched products by batch size: results differ in the last bits
 		Seed            int64
 		Backend         string
-	}{d.weights, src.manifest, name, dir, order, sty.Steps, sty.learningRate(name), sty.Threshold, sty.EarlyStop,
+	}{d.weights, src.manifest, name, dir, order, sty.Steps, sty.learningRate(name), sty.Optimizer, string(stop), sty.Threshold, sty.EarlyStop,
 		sty.Penalty, sty.Grid, sty.BatchSize, seed, r.backend}
 	st, err := r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
 		return r.computeFit(ctx, s, m, cfg, src, order, d, seed, planted)
@@ -88,7 +95,7 @@ func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, o
 }
 
 func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manipulation, cfg fit.Config,
-	src *dataset, order []int, d *trainedDisc, seed int64, planted map[string]float64) error {
+	src *dataset, order []int, d *trainedDisc, seed int64, planted planted) error {
 	studyID, done, err := r.openStudy(s.Name, map[string]string{
 		keys.AttrKind:         keys.KindStyle,
 		keys.AttrManipulation: m.Name(),
@@ -96,7 +103,7 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 		keys.AttrSeed:         strconv.FormatInt(seed, 10),
 		keys.AttrThreshold:    strconv.FormatFloat(cfg.Threshold, 'g', -1, 64),
 		keys.AttrGrid:         fmt.Sprintf("%dx%d", r.spec.Style.Grid[0], r.spec.Style.Grid[1]),
-		keys.AttrPlanted:      plantedJSON(planted, m),
+		keys.AttrPlanted:      plantedJSON(planted.study, m),
 	})
 	if err != nil {
 		return err
@@ -128,7 +135,11 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 		}
 		trials := make([]goptuna.FrozenTrial, len(results))
 		for j, res := range results {
-			t, err := r.fitTrial(ctx, s.Name, params, dists, res, src, idx[j])
+			var own map[string]float64
+			if planted.perImage != nil {
+				own = planted.perImage(idx[j])
+			}
+			t, err := r.fitTrial(ctx, s.Name, params, dists, res, src, idx[j], plantedJSON(own, m))
 			if err != nil {
 				return err
 			}
@@ -159,6 +170,9 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 	s.Metrics[keys.Metric(s.Name, keys.MeasureSuccessRate)] = rate
 	s.Metrics[keys.Metric(s.Name, keys.MeasureImages)] = float64(n)
 	s.Metrics[keys.Metric(s.Name, keys.MeasureMeanSteps)] = float64(steps) / float64(max(1, n))
+	for k, v := range recoveryMetrics(trials, params, planted.study) {
+		s.Metrics[keys.Metric(s.Name, k)] = v
+	}
 	r.progress.Finish(fmt.Sprintf("%d/%d images succeeded (%.0f%%)", succeeded, n, 100*rate))
 	return nil
 }
@@ -166,7 +180,7 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 // fitTrial turns one image's fit into a finished trial and stores its
 // manipulated image.
 func (r *runner) fitTrial(ctx context.Context, stage string, params []manip.Param, dists map[string]interface{},
-	res fit.Result, src *dataset, index int) (goptuna.FrozenTrial, error) {
+	res fit.Result, src *dataset, index int, planted string) (goptuna.FrozenTrial, error) {
 	img, err := tensorimg.ToImage(res.Image, src.set.size, src.set.size)
 	if err != nil {
 		return goptuna.FrozenTrial{}, err
@@ -188,16 +202,21 @@ func (r *runner) fitTrial(ctx context.Context, stage string, params []manip.Para
 		InternalParams:     make(map[string]float64, len(params)),
 		Distributions:      make(map[string]interface{}, len(params)),
 		UserAttrs: map[string]string{
-			keys.TrialSuccess:    strconv.FormatBool(res.Success),
-			keys.TrialConfidence: strconv.FormatFloat(res.Confidence, 'g', -1, 64),
-			keys.TrialSteps:      strconv.Itoa(res.Steps),
-			keys.TrialSource:     src.imageIDs[index].String(),
-			keys.TrialResult:     rid.String(),
-			keys.TrialImage:      strconv.Itoa(index),
+			keys.TrialSuccess:     strconv.FormatBool(res.Success),
+			keys.TrialConfidence:  strconv.FormatFloat(res.Confidence, 'g', -1, 64),
+			keys.TrialSteps:       strconv.Itoa(res.Steps),
+			keys.TrialSource:      src.imageIDs[index].String(),
+			keys.TrialResult:      rid.String(),
+			keys.TrialImage:       strconv.Itoa(index),
+			keys.TrialEvaluations: strconv.Itoa(res.Evaluations),
+			keys.TrialAtBound:     atBoundList(params, res.AtBound),
 		},
 		SystemAttrs:      map[string]string{},
 		DatetimeStart:    r.now(),
 		DatetimeComplete: r.now(),
+	}
+	if planted != "" {
+		t.UserAttrs[keys.TrialPlanted] = planted
 	}
 	for k, v := range res.Losses {
 		t.IntermediateValues[k] = v
@@ -265,4 +284,16 @@ func plantedJSON(planted map[string]float64, m manip.Manipulation) string {
 		return ""
 	}
 	return string(b)
+}
+
+// atBoundList names the parameters flagged at a bound, comma-separated in
+// parameter order.
+func atBoundList(params []manip.Param, at []bool) string {
+	var names []string
+	for j, b := range at {
+		if b && j < len(params) {
+			names = append(names, params[j].Name)
+		}
+	}
+	return strings.Join(names, ",")
 }

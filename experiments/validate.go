@@ -175,6 +175,8 @@ func (v *validator) style(st Style, ds Datasets) {
 	v.intIn("style.images", st.Images, 1, 1_000_000)
 	v.intIn("style.steps", st.Steps, 1, 100_000)
 	v.floatIn("style.learning_rate", st.LearningRate, 0, 10, false)
+	v.oneOf("style.optimizer", st.Optimizer, Optimizers)
+	v.oneOf("style.stop", st.Stop, Stops)
 	v.floatIn("style.threshold", st.Threshold, 0, 1, true)
 	v.check("style.threshold", st.Threshold < 1, "1 can never be reached; use a value below 1")
 	v.floatIn("style.penalty", st.Penalty, 0, 1e6, false)

@@ -266,7 +266,7 @@ func fitBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im Imag
 					vals[j] = float64(values[r*k+j])
 					if c.Penalty > 0 {
 						d := vals[j] - p.Identity
-						obj += c.Penalty * d * d
+						obj += float64(c.Penalty * d * d)
 					}
 				}
 				if !ls.observe(i, raw[i*k:(i+1)*k], obj, ce, prob, g, vals, out[r*size:(r+1)*size], &rv.Losses) {

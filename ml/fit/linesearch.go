@@ -3,6 +3,7 @@ package fit
 import (
 	"math"
 
+	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/ml/manip"
 )
 
@@ -14,6 +15,10 @@ const (
 	grow     = 2.0
 	shrink   = 0.5
 	tinyStep = 1e-9
+	// aimPast is how far beyond the threshold's loss a Polyak step aims,
+	// as a fraction of that loss, so the level is crossed rather than
+	// approached from one side in ever smaller steps.
+	aimPast = 0.1
 )
 
 // lineSearch is projected gradient descent with a backtracking line search,
@@ -36,7 +41,7 @@ type imageSearch struct {
 	x, g, values  []float64
 	obj, ce, prob float64
 	image         []float32
-	t             float64
+	t, last       float64 // step size, and the size of the step being evaluated
 	evals         int
 }
 
@@ -77,9 +82,9 @@ func (ls *lineSearch) observe(i int, raw []float64, obj, ce, prob float64, g, va
 			gain := s.obj - obj
 			converged = gain <= c.Tolerance*math.Abs(s.obj) || moved <= c.Tolerance
 			ls.accept(s, raw, obj, ce, prob, g, values, image, losses)
-			s.t *= grow
+			s.t = grow * s.last
 		} else {
-			s.t *= shrink
+			s.t = shrink * s.last
 		}
 	}
 	stop := s.evals >= c.Steps ||
@@ -110,16 +115,33 @@ func (ls *lineSearch) scaledMax(g []float64) float64 {
 	return h
 }
 
-// propose writes the projected step from the accepted point with step size
-// s.t into raw; false when the step is too small to try or moves nothing.
+// propose writes the projected step from the accepted point into raw; false
+// when the step is too small to try or moves nothing. The step size is the
+// line search's s.t; under the threshold rule it is capped by the Polyak
+// step (obj - target) / |scaled g|^2, which a linear model of the objective
+// says lands just past the threshold's loss, so the first point past the
+// threshold is found without the doubling step overshooting it.
 func (ls *lineSearch) propose(s *imageSearch, raw []float64) bool {
-	if s.t*ls.scaledMax(s.g) < tinyStep {
+	t := s.t
+	if ls.c.Stop == StopThreshold {
+		target := -fmath.Log(ls.c.Threshold) * (1 - aimPast)
+		h2 := 0.0
+		for j, v := range s.g {
+			h := float64(ls.scale[j] * v)
+			h2 += float64(h * h)
+		}
+		if h2 > 0 && s.obj > target {
+			t = math.Min(t, (s.obj-target)/h2)
+		}
+	}
+	if t*ls.scaledMax(s.g) < tinyStep {
 		return false
 	}
+	s.last = t
 	moved := false
 	for j := range ls.k {
 		sc := ls.scale[j]
-		r := s.x[j] - float64(s.t*float64(sc*sc))*s.g[j]
+		r := s.x[j] - float64(float64(t*float64(sc*sc))*s.g[j])
 		// The graph reads float32, so the point is rounded to what it will
 		// evaluate; the bounds are float32 values, so it stays inside.
 		r = float64(float32(math.Min(math.Max(r, ls.lo[j]), ls.hi[j])))

@@ -1,0 +1,30 @@
+package keys
+
+// Trial attributes of style fits beyond attrs.go's.
+const (
+	// TrialAtBound lists, comma-separated in parameter order, the parameters
+	// whose fitted value ended at a bound of its range ("" when none).
+	TrialAtBound = "at_bound"
+	// TrialEvaluations is the number of objective evaluations after the
+	// first (the line search counts rejected steps), decimal.
+	TrialEvaluations = "evaluations"
+)
+
+// Fit-stage measures of planted-gap recovery (fit/<manipulation>/<direction>/...).
+// The per-parameter ones are RecoveryMeasure(stat, parameter).
+const (
+	// MeasureAtBound: fraction of images with at least one parameter at a bound.
+	MeasureAtBound = "at_bound"
+	// Per-parameter statistics over images.
+	StatR              = "r"                // Pearson r of fitted vs per-image planted values (needs planted values that vary)
+	StatMedianAbsError = "median_abs_error" // median |fitted - planted|
+	StatMedianRelError = "median_rel_error" // median |fitted - planted| / |planted|, images planted 0 left out
+	StatWithin25       = "within_25pct"     // fraction of images (planted not 0) with relative error <= 0.25
+	StatAtBound        = "at_bound"         // fraction of images whose value is at a bound of its range
+	StatFittedMedian   = "fitted_median"
+	StatPlantedMedian  = "planted_median"
+)
+
+// RecoveryMeasure returns the measure "<stat>.<parameter>", e.g.
+// "r.contrast_g"; the metric key is Metric(FitStage(m, d), it).
+func RecoveryMeasure(stat, param string) string { return stat + "." + param }
