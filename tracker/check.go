@@ -179,7 +179,7 @@ func checkStudies(tx *bolt.Tx, rep *CheckReport) map[int]StudyInfo {
 	_ = tx.Bucket(bucketStudies).ForEach(func(k, v []byte) error {
 		id, err := keyInt(k)
 		if err != nil {
-			rep.addf("study key "+fmt.Sprintf("%x", k), "%v", err)
+			rep.addf("study key "+keyHex(k), "%v", err)
 			return nil
 		}
 		rec, err := decodeStudy(v)
@@ -221,7 +221,7 @@ func checkTrials(tx *bolt.Tx, studies map[int]StudyInfo, rep *CheckReport) {
 	_ = tx.Bucket(bucketTrials).ForEach(func(k, v []byte) error {
 		sid, err := keyInt(k)
 		if err != nil || v != nil {
-			rep.addf(fmt.Sprintf("trials key %x", k), "not a study bucket")
+			rep.addf("trials key "+keyHex(k), "not a study bucket")
 			return nil
 		}
 		obj := "study " + itoa(sid)
@@ -283,7 +283,7 @@ func checkTrialRecords(tx *bolt.Tx, sid int, rep *CheckReport) (trials []goptuna
 	_ = tx.Bucket(bucketTrials).Bucket(u64key(sid)).ForEach(func(k, v []byte) error {
 		num, err := keyInt(k)
 		if err != nil || v == nil {
-			rep.addf(fmt.Sprintf("study %d trial key %x", sid, k), "not a trial number")
+			rep.addf(fmt.Sprintf("study %d trial key %s", sid, keyHex(k)), "not a trial number")
 			dense = false
 			return nil
 		}

@@ -266,7 +266,7 @@ func (w *pageWalker) node(path [][]byte, buf []byte, id uint64, lo, hi []byte, d
 	for i, e := range elems {
 		if (i == 0 && prev != nil && bytes.Compare(prev, e.k) > 0) || (i > 0 && bytes.Compare(prev, e.k) >= 0) ||
 			(hi != nil && bytes.Compare(e.k, hi) >= 0) {
-			w.addf(obj, "%s: key %d (%x) is out of order", where, i, e.k)
+			w.addf(obj, "%s: key %d (%s) is out of order", where, i, keyHex(e.k))
 			return nil
 		}
 		prev = e.k
@@ -302,7 +302,7 @@ func (w *pageWalker) node(path [][]byte, buf []byte, id uint64, lo, hi []byte, d
 			next = elems[i+1].k
 		}
 		if i > 0 && maxKey != nil && bytes.Compare(maxKey, e.k) >= 0 {
-			w.addf(obj, "%s: key %d (%x) is out of order", where, i, e.k)
+			w.addf(obj, "%s: key %d (%s) is out of order", where, i, keyHex(e.k))
 			return nil
 		}
 		cb, ok := w.readPage(child, obj)
@@ -355,4 +355,12 @@ func (w *pageWalker) freelist(id uint64, buf []byte) {
 		}
 		dup[p] = true
 	}
+}
+
+// keyHex renders a key for messages: hex, at most 16 bytes of it.
+func keyHex(k []byte) string {
+	if len(k) > 16 {
+		return fmt.Sprintf("%x... (%d bytes)", k[:16], len(k))
+	}
+	return fmt.Sprintf("%x", k)
 }

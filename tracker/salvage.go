@@ -59,7 +59,7 @@ func (s *salvageSet) visit(path [][]byte, k, v []byte, bucket bool) {
 		sid, err1 := keyInt(path[1])
 		num, err2 := keyInt(k)
 		if err1 != nil || err2 != nil {
-			s.badf(fmt.Sprintf("trials key %x/%x", path[1], k), "not a study and trial number")
+			s.badf("trials key "+keyHex(path[1])+"/"+keyHex(k), "not a study and trial number")
 			return
 		}
 		obj := fmt.Sprintf("trial number %d of study %d", num, sid)
@@ -90,7 +90,7 @@ func (s *salvageSet) visitTop(bucket string, k, v []byte) {
 		st, derr := decodeStudy(v)
 		switch {
 		case err != nil:
-			s.badf(fmt.Sprintf("study key %x", k), "%v", err)
+			s.badf("study key "+keyHex(k), "%v", err)
 		case derr != nil:
 			s.badf("study "+itoa(id), "%v", derr)
 		case st.ID != id:
@@ -103,7 +103,7 @@ func (s *salvageSet) visitTop(bucket string, k, v []byte) {
 		r, derr := decodeRun(v)
 		switch {
 		case err != nil:
-			s.badf(fmt.Sprintf("run key %x", k), "%v", err)
+			s.badf("run key "+keyHex(k), "%v", err)
 		case derr != nil:
 			s.badf("run "+itoa(id), "%v", derr)
 		case r.ID != id:
