@@ -7,7 +7,8 @@ import (
 
 // Figures lists the run's figures in report order: per style study its
 // parameter histograms, patch heat map and before/after grid; per content
-// search round its optimisation history, loss distribution and best scenes.
+// search round its optimisation history, loss distribution, best scenes and
+// analysis figures (importance, parallel coordinates, slices, contour).
 // Listing reads nothing; Figure.Render does.
 func (rd *RunData) Figures() []Figure {
 	var out []Figure
@@ -81,7 +82,7 @@ func roundFigures(k roundKey, studies []StudyData) []Figure {
 	if f, ok := bestFigure(k, studies, "best-"+stem); ok {
 		out = append(out, f)
 	}
-	return out
+	return append(out, analysisFigures(k.String(), studies, stem)...)
 }
 
 // StudyFigures lists the figures of one study alone: a style study's

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -99,5 +101,44 @@ func TestImportanceInvariance(t *testing.T) {
 		if a[i] != b[i] {
 			t.Errorf("rank %d: %+v vs %+v", i, a[i], b[i])
 		}
+	}
+}
+
+// A round's analysis figures draw its planted parameters: the contour is of
+// the two most important, the figures render, and the dashboard's contour
+// of a chosen pair refuses unknown parameters.
+func TestAnalysisFiguresFollowImportance(t *testing.T) {
+	s := StudyData{ID: 1, Name: "s", Kind: KindContent, Sampler: "tpe", Threshold: 0.5,
+		Trials: synthTrials(2, 150, 18, map[string]float64{"p07": 6, "p12": 3})}
+	figs := analysisFigures("exp2 round 1", []StudyData{s}, "exp2-round-1")
+	var names []string
+	for _, f := range figs {
+		names = append(names, f.Name)
+	}
+	if len(figs) != 4 || figs[3].Name != "contour-exp2-round-1" {
+		t.Fatalf("figures %v", names)
+	}
+	if want := "Loss over p07 and p12: exp2 round 1"; figs[3].Title != want {
+		t.Errorf("contour title %q, want %q", figs[3].Title, want)
+	}
+	for _, f := range figs {
+		for _, format := range []string{FigurePNG, FigureSVG} {
+			b, err := f.Render(context.Background(), nil, format)
+			if err != nil || len(b) < 1000 {
+				t.Errorf("%s.%s: %d bytes, %v", f.Name, format, len(b), err)
+			}
+		}
+	}
+	f, err := ContourFigure([]StudyData{s}, "p03", "p00")
+	if err != nil || f.Title != "Loss over p03 and p00: study 1 (s)" {
+		t.Errorf("chosen pair: %q, %v", f.Title, err)
+	}
+	for _, pair := range [][2]string{{"p03", "nope"}, {"p03", "p03"}} {
+		if _, err := ContourFigure([]StudyData{s}, pair[0], pair[1]); !errors.Is(err, ErrNotFound) {
+			t.Errorf("contour of %v: err %v, want ErrNotFound", pair, err)
+		}
+	}
+	if got := ParamNames([]StudyData{s}); len(got) != 18 || got[0] != "p00" {
+		t.Errorf("ParamNames = %v", got)
 	}
 }
