@@ -49,12 +49,12 @@
 //     representations).
 //   - Multi-objective studies are read (Trial.Values) but ToGoptuna refuses
 //     them: cgx studies have one objective.
-//   - SQLite: the writer makes a fresh file with Optuna's tables and columns
-//     but without its indexes and UNIQUE constraints (their index b-trees
-//     are not built): Optuna, optuna-dashboard and the sqlite3 shell read it
-//     and PRAGMA integrity_check passes; lookups scan the tables. A NaN
-//     objective, which Optuna's schema cannot hold, is written as a failed
-//     trial marked with NaNValueAttr, which ReadSQLite undoes. The reader
-//     follows table b-trees and overflow pages of any rollback-journal
+//   - SQLite: the writer makes a fresh file with Optuna's schema (tables,
+//     the study-name index and the automatic indexes of its UNIQUE and
+//     PRIMARY KEY constraints), which PRAGMA integrity_check accepts; it is
+//     not a general SQLite writer. A NaN objective, which Optuna's schema
+//     cannot hold, is written as a failed trial marked with NaNValueAttr,
+//     which ReadSQLite undoes. The reader follows table b-trees and overflow
+//     pages of any rollback-journal
 //     database; a database in WAL mode is refused until checkpointed.
 package optunafile

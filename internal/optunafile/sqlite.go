@@ -8,12 +8,10 @@ import (
 	"time"
 )
 
-// Optuna's RDB schema as Optuna 3.1 creates it in SQLite
-// (optuna/storages/_rdb/models.py, alembic revision v3.0.0.d), without the
-// UNIQUE constraints and indexes: SQLite would need their index b-trees,
-// which this writer does not build. Optuna only looks the tables up by name
-// (create_all skips existing tables), so it reads the file, and appends to
-// it, as one it made; lookups scan instead of using an index.
+// Optuna's RDB schema exactly as Optuna 3.1 creates it in SQLite
+// (optuna/storages/_rdb/models.py, alembic revision v3.0.0.d): the same
+// CREATE TABLE text, and the index on study names and the automatic indexes
+// of the UNIQUE and PRIMARY KEY constraints, built as SQLite builds them.
 const (
 	alembicHead      = "v3.0.0.d"
 	schemaVersion    = 12
@@ -21,20 +19,40 @@ const (
 	sqliteTimeLayout = "2006-01-02 15:04:05.000000"
 )
 
-var optunaTables = []struct{ name, sql string }{
-	{"studies", "CREATE TABLE studies (\n\tstudy_id INTEGER NOT NULL, \n\tstudy_name VARCHAR(512) NOT NULL, \n\tPRIMARY KEY (study_id)\n)"},
-	{"version_info", "CREATE TABLE version_info (\n\tversion_info_id INTEGER NOT NULL, \n\tschema_version INTEGER, \n\tlibrary_version VARCHAR(256), \n\tPRIMARY KEY (version_info_id), \n\tCHECK (version_info_id=1)\n)"},
-	{"study_directions", "CREATE TABLE study_directions (\n\tstudy_direction_id INTEGER NOT NULL, \n\tdirection VARCHAR(8) NOT NULL, \n\tstudy_id INTEGER NOT NULL, \n\tobjective INTEGER NOT NULL, \n\tPRIMARY KEY (study_direction_id), \n\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n)"},
-	{"study_user_attributes", "CREATE TABLE study_user_attributes (\n\tstudy_user_attribute_id INTEGER NOT NULL, \n\tstudy_id INTEGER, \n\t\"key\" VARCHAR(512), \n\tvalue_json TEXT, \n\tPRIMARY KEY (study_user_attribute_id), \n\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n)"},
-	{"study_system_attributes", "CREATE TABLE study_system_attributes (\n\tstudy_system_attribute_id INTEGER NOT NULL, \n\tstudy_id INTEGER, \n\t\"key\" VARCHAR(512), \n\tvalue_json TEXT, \n\tPRIMARY KEY (study_system_attribute_id), \n\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n)"},
-	{"trials", "CREATE TABLE trials (\n\ttrial_id INTEGER NOT NULL, \n\tnumber INTEGER, \n\tstudy_id INTEGER, \n\tstate VARCHAR(8) NOT NULL, \n\tdatetime_start DATETIME, \n\tdatetime_complete DATETIME, \n\tPRIMARY KEY (trial_id), \n\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n)"},
-	{"trial_user_attributes", "CREATE TABLE trial_user_attributes (\n\ttrial_user_attribute_id INTEGER NOT NULL, \n\ttrial_id INTEGER, \n\t\"key\" VARCHAR(512), \n\tvalue_json TEXT, \n\tPRIMARY KEY (trial_user_attribute_id), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)"},
-	{"trial_system_attributes", "CREATE TABLE trial_system_attributes (\n\ttrial_system_attribute_id INTEGER NOT NULL, \n\ttrial_id INTEGER, \n\t\"key\" VARCHAR(512), \n\tvalue_json TEXT, \n\tPRIMARY KEY (trial_system_attribute_id), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)"},
-	{"trial_params", "CREATE TABLE trial_params (\n\tparam_id INTEGER NOT NULL, \n\ttrial_id INTEGER, \n\tparam_name VARCHAR(512), \n\tparam_value FLOAT, \n\tdistribution_json TEXT, \n\tPRIMARY KEY (param_id), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)"},
-	{"trial_values", "CREATE TABLE trial_values (\n\ttrial_value_id INTEGER NOT NULL, \n\ttrial_id INTEGER NOT NULL, \n\tobjective INTEGER NOT NULL, \n\tvalue FLOAT, \n\tvalue_type VARCHAR(7) NOT NULL, \n\tPRIMARY KEY (trial_value_id), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)"},
-	{"trial_intermediate_values", "CREATE TABLE trial_intermediate_values (\n\ttrial_intermediate_value_id INTEGER NOT NULL, \n\ttrial_id INTEGER NOT NULL, \n\tstep INTEGER NOT NULL, \n\tintermediate_value FLOAT, \n\tintermediate_value_type VARCHAR(7) NOT NULL, \n\tPRIMARY KEY (trial_intermediate_value_id), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)"},
-	{"trial_heartbeats", "CREATE TABLE trial_heartbeats (\n\ttrial_heartbeat_id INTEGER NOT NULL, \n\ttrial_id INTEGER NOT NULL, \n\theartbeat DATETIME NOT NULL, \n\tPRIMARY KEY (trial_heartbeat_id), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)"},
-	{"alembic_version", "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL\n)"},
+// autoIndex is the automatic index SQLite makes for a table's first UNIQUE
+// or PRIMARY KEY constraint on columns other than the rowid.
+func autoIndex(table string, cols ...int) []sqliteIndex {
+	return []sqliteIndex{{name: "sqlite_autoindex_" + table + "_1", cols: cols}}
+}
+
+var optunaTables = []struct {
+	name, sql string
+	indexes   []sqliteIndex
+}{
+	{"studies", "CREATE TABLE studies (\n\tstudy_id INTEGER NOT NULL, \n\tstudy_name VARCHAR(512) NOT NULL, \n\tPRIMARY KEY (study_id)\n)",
+		[]sqliteIndex{{name: "ix_studies_study_name", sql: "CREATE UNIQUE INDEX ix_studies_study_name ON studies (study_name)", cols: []int{1}}}},
+	{"version_info", "CREATE TABLE version_info (\n\tversion_info_id INTEGER NOT NULL, \n\tschema_version INTEGER, \n\tlibrary_version VARCHAR(256), \n\tPRIMARY KEY (version_info_id), \n\tCHECK (version_info_id=1)\n)", nil},
+	{"study_directions", "CREATE TABLE study_directions (\n\tstudy_direction_id INTEGER NOT NULL, \n\tdirection VARCHAR(8) NOT NULL, \n\tstudy_id INTEGER NOT NULL, \n\tobjective INTEGER NOT NULL, \n\tPRIMARY KEY (study_direction_id), \n\tUNIQUE (study_id, objective), \n\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n)",
+		autoIndex("study_directions", 2, 3)},
+	{"study_user_attributes", "CREATE TABLE study_user_attributes (\n\tstudy_user_attribute_id INTEGER NOT NULL, \n\tstudy_id INTEGER, \n\t\"key\" VARCHAR(512), \n\tvalue_json TEXT, \n\tPRIMARY KEY (study_user_attribute_id), \n\tUNIQUE (study_id, \"key\"), \n\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n)",
+		autoIndex("study_user_attributes", 1, 2)},
+	{"study_system_attributes", "CREATE TABLE study_system_attributes (\n\tstudy_system_attribute_id INTEGER NOT NULL, \n\tstudy_id INTEGER, \n\t\"key\" VARCHAR(512), \n\tvalue_json TEXT, \n\tPRIMARY KEY (study_system_attribute_id), \n\tUNIQUE (study_id, \"key\"), \n\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n)",
+		autoIndex("study_system_attributes", 1, 2)},
+	{"trials", "CREATE TABLE trials (\n\ttrial_id INTEGER NOT NULL, \n\tnumber INTEGER, \n\tstudy_id INTEGER, \n\tstate VARCHAR(8) NOT NULL, \n\tdatetime_start DATETIME, \n\tdatetime_complete DATETIME, \n\tPRIMARY KEY (trial_id), \n\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n)", nil},
+	{"trial_user_attributes", "CREATE TABLE trial_user_attributes (\n\ttrial_user_attribute_id INTEGER NOT NULL, \n\ttrial_id INTEGER, \n\t\"key\" VARCHAR(512), \n\tvalue_json TEXT, \n\tPRIMARY KEY (trial_user_attribute_id), \n\tUNIQUE (trial_id, \"key\"), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)",
+		autoIndex("trial_user_attributes", 1, 2)},
+	{"trial_system_attributes", "CREATE TABLE trial_system_attributes (\n\ttrial_system_attribute_id INTEGER NOT NULL, \n\ttrial_id INTEGER, \n\t\"key\" VARCHAR(512), \n\tvalue_json TEXT, \n\tPRIMARY KEY (trial_system_attribute_id), \n\tUNIQUE (trial_id, \"key\"), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)",
+		autoIndex("trial_system_attributes", 1, 2)},
+	{"trial_params", "CREATE TABLE trial_params (\n\tparam_id INTEGER NOT NULL, \n\ttrial_id INTEGER, \n\tparam_name VARCHAR(512), \n\tparam_value FLOAT, \n\tdistribution_json TEXT, \n\tPRIMARY KEY (param_id), \n\tUNIQUE (trial_id, param_name), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)",
+		autoIndex("trial_params", 1, 2)},
+	{"trial_values", "CREATE TABLE trial_values (\n\ttrial_value_id INTEGER NOT NULL, \n\ttrial_id INTEGER NOT NULL, \n\tobjective INTEGER NOT NULL, \n\tvalue FLOAT, \n\tvalue_type VARCHAR(7) NOT NULL, \n\tPRIMARY KEY (trial_value_id), \n\tUNIQUE (trial_id, objective), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)",
+		autoIndex("trial_values", 1, 2)},
+	{"trial_intermediate_values", "CREATE TABLE trial_intermediate_values (\n\ttrial_intermediate_value_id INTEGER NOT NULL, \n\ttrial_id INTEGER NOT NULL, \n\tstep INTEGER NOT NULL, \n\tintermediate_value FLOAT, \n\tintermediate_value_type VARCHAR(7) NOT NULL, \n\tPRIMARY KEY (trial_intermediate_value_id), \n\tUNIQUE (trial_id, step), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)",
+		autoIndex("trial_intermediate_values", 1, 2)},
+	{"trial_heartbeats", "CREATE TABLE trial_heartbeats (\n\ttrial_heartbeat_id INTEGER NOT NULL, \n\ttrial_id INTEGER NOT NULL, \n\theartbeat DATETIME NOT NULL, \n\tPRIMARY KEY (trial_heartbeat_id), \n\tUNIQUE (trial_id), \n\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n)",
+		autoIndex("trial_heartbeats", 1)},
+	{"alembic_version", "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)",
+		autoIndex("alembic_version", 0)},
 }
 
 // NaNValueAttr is the trial system attribute WriteSQLite sets on a trial
@@ -117,7 +135,7 @@ func WriteSQLite(w io.Writer, s Study) error {
 	}
 	tables := make([]sqliteTable, len(optunaTables))
 	for i, t := range optunaTables {
-		tables[i] = sqliteTable{name: t.name, sql: t.sql, rows: rows[t.name]}
+		tables[i] = sqliteTable{name: t.name, sql: t.sql, rows: rows[t.name], indexes: t.indexes}
 	}
 	if err := writeSQLiteFile(w, tables); err != nil {
 		return fmt.Errorf("write sqlite: %w", err)

@@ -7,8 +7,8 @@ import (
 )
 
 // A minimal codec for the SQLite 3 file format (https://sqlite.org/fileformat2.html):
-// enough to write a fresh database of rowid tables and to read the rowid
-// tables of any valid database. Indexes are neither written nor read.
+// enough to write a fresh database of rowid tables and their indexes, and to
+// read the rowid tables of any valid database (indexes are not read).
 
 const (
 	sqliteMagic    = "SQLite format 3\x00"

@@ -181,6 +181,7 @@ func (p *pager) writeHeader() {
 type sqliteTable struct {
 	name, sql string
 	rows      []sqliteRow
+	indexes   []sqliteIndex
 }
 
 // writeSQLiteFile writes a database holding tables.
@@ -188,12 +189,26 @@ func writeSQLiteFile(w io.Writer, tables []sqliteTable) error {
 	p := &pager{}
 	p.alloc() // page 1: header and sqlite_master
 	var master []sqliteRow
-	for i, t := range tables {
+	addMaster := func(vals ...sqlValue) {
+		master = append(master, sqliteRow{rowid: int64(len(master) + 1), vals: vals})
+	}
+	for _, t := range tables {
 		root, err := p.writeTable(t.rows, 0)
 		if err != nil {
 			return fmt.Errorf("table %s: %w", t.name, err)
 		}
-		master = append(master, sqliteRow{rowid: int64(i + 1), vals: []sqlValue{"table", t.name, t.name, int64(root), t.sql}})
+		addMaster("table", t.name, t.name, int64(root), t.sql)
+		for _, ix := range t.indexes {
+			root, err := p.writeIndex(t.rows, ix)
+			if err != nil {
+				return fmt.Errorf("table %s: %w", t.name, err)
+			}
+			var sql sqlValue
+			if ix.sql != "" {
+				sql = ix.sql
+			}
+			addMaster("index", ix.name, t.name, int64(root), sql)
+		}
 	}
 	if _, err := p.writeTable(master, 1); err != nil {
 		return err
