@@ -45,9 +45,9 @@ func TestDashboardInChromium(t *testing.T) {
 	}{
 		{"/", 0, "Runs"},
 		{"/studies", 0, "run-1/fit/blur/cg-to-real"},
-		{"/runs/1", 13, "Sampler comparison"},
+		{"/runs/1", 21, "Sampler comparison"},
 		{"/studies/1", 2, "brightness_g"},
-		{"/studies/8", 3, "cmaes"},
+		{"/studies/8", 7, "cmaes"},
 		{"/runs/2", 1, `<script>alert("cgx")</script>`},
 	}
 	for _, p := range pages {
