@@ -55,6 +55,6 @@
 //     not a general SQLite writer. A NaN objective, which Optuna's schema
 //     cannot hold, is written as a failed trial marked with NaNValueAttr,
 //     which ReadSQLite undoes. The reader follows table b-trees and overflow
-//     pages of any rollback-journal
-//     database; a database in WAL mode is refused until checkpointed.
+//     pages of any rollback-journal database; a database in WAL mode is
+//     refused until checkpointed.
 package optunafile

@@ -149,3 +149,49 @@ func sqliteView(s Study) Study {
 	}
 	return s
 }
+
+// TestSQLiteDeepIndex writes 20,000 trials of 12 parameters (240,000 index
+// entries: interior index pages on two levels) and has SQLite check every
+// table and index.
+func TestSQLiteDeepIndex(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short: writes a 20,000-trial database (~10 s)")
+	}
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import sqlite3").Run(); err != nil {
+		t.Skipf("skipped: %s has no sqlite3 module: %v", py, err)
+	}
+	s := Study{Name: "deep", Directions: []Direction{DirectionMinimize}}
+	t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.Local)
+	d := map[string]Distribution{}
+	for j := 0; j < 12; j++ {
+		d[fmt.Sprintf("param_%02d", j)] = Distribution{Kind: KindFloat, Low: 0, High: 1}
+	}
+	for i := 0; i < 20000; i++ {
+		p := map[string]float64{}
+		for k := range d {
+			p[k] = float64(i%97) / 97
+		}
+		s.Trials = append(s.Trials, Trial{Number: i, State: StateComplete, Values: []float64{float64(i)}, Params: p, Distributions: d,
+			Start: t0, Complete: t0, UserAttrs: map[string]any{"k": fmt.Sprint(i)}})
+	}
+	path := filepath.Join(t.TempDir(), "deep.db")
+	var b bytes.Buffer
+	if err := WriteSQLite(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(c.execute("pragma integrity_check").fetchall(), c.execute("select count(*) from trial_params where trial_id = 12345 and param_name = 'param_03'").fetchall())`
+	out, err := exec.Command(py, "-c", script, path).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "[('ok',)] [(1,)]" {
+		t.Fatalf("SQLite's check: %v: %s", err, out)
+	}
+	got, err := ReadSQLite(bytes.NewReader(b.Bytes()))
+	if err != nil || len(got) != 1 || len(got[0].Trials) != 20000 {
+		t.Fatalf("read back: %v", err)
+	}
+}
