@@ -209,10 +209,8 @@ func packB(trans bool, b []float32, ldb, p0, kc, j0, nj, nr int, dst []float32) 
 		w := min(nr, nj-s)
 		switch {
 		case !trans && w == 16 && nr == 16:
-			for p := 0; p < kc; p++ {
-				o := (p0+p)*ldb + j0 + s
-				*(*[16]float32)(strip[p*16 : p*16+16]) = *(*[16]float32)(b[o : o+16])
-			}
+			o := p0*ldb + j0 + s
+			copyRows16(strip[:16*kc], b[o:o+(kc-1)*ldb+16], kc, ldb)
 		case !trans && w == 32 && nr == 32:
 			for p := 0; p < kc; p++ {
 				o := (p0+p)*ldb + j0 + s

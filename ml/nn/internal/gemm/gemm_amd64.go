@@ -64,3 +64,21 @@ func Named(name string) (Kernel, bool) {
 	}
 	return Kernel{}, false
 }
+
+//go:noescape
+func copyRows16AVX(dst, src *float32, rows, ld int)
+
+// copyRows16 copies rows runs of 16 floats, ld apart in src, to dst
+// (len(dst) ≥ 16·rows, len(src) ≥ (rows−1)·ld + 16): packing B for the AVX2
+// kernel without a memmove call per row.
+func copyRows16(dst, src []float32, rows, ld int) {
+	if rows <= 0 {
+		return
+	}
+	_, _ = dst[16*rows-1], src[(rows-1)*ld+15]
+	if cpu.X86.HasAVX {
+		copyRows16AVX(&dst[0], &src[0], rows, ld)
+		return
+	}
+	copyRows16Go(dst, src, rows, ld)
+}

@@ -256,3 +256,24 @@ loop512:
 	VMOVUPS Z15, 64(R9)
 	VZEROUPPER
 	RET
+
+// func copyRows16AVX(dst, src *float32, rows, ld int)
+// Copies rows runs of 16 floats, ld floats apart in src, to consecutive
+// places in dst.
+TEXT ·copyRows16AVX(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), CX
+	MOVQ ld+24(FP), DX
+	SHLQ $2, DX
+copy16:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ DX, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNE copy16
+	VZEROUPPER
+	RET

@@ -63,3 +63,9 @@ func kernelGo4x4(kc int, as, bs strip, c []float32, ldc int, zero bool) {
 	r2[0], r2[1], r2[2], r2[3] = c20, c21, c22, c23
 	r3[0], r3[1], r3[2], r3[3] = c30, c31, c32, c33
 }
+
+func copyRows16Go(dst, src []float32, rows, ld int) {
+	for p := 0; p < rows; p++ {
+		*(*[16]float32)(dst[p*16 : p*16+16]) = *(*[16]float32)(src[p*ld : p*ld+16])
+	}
+}

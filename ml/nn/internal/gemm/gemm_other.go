@@ -13,3 +13,6 @@ func Named(name string) (Kernel, bool) {
 	}
 	return Kernel{}, false
 }
+
+// copyRows16 copies rows runs of 16 floats, ld apart in src, to dst.
+func copyRows16(dst, src []float32, rows, ld int) { copyRows16Go(dst, src, rows, ld) }
