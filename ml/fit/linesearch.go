@@ -78,7 +78,7 @@ func (ls *lineSearch) observe(i int, raw []float64, obj, ce, prob float64, g, va
 			dd += float64(s.g[j] * d)
 			moved = math.Max(moved, math.Abs(d)/ls.scale[j])
 		}
-		if obj <= s.obj+armijo*dd {
+		if obj <= s.obj+float64(armijo*dd) {
 			gain := s.obj - obj
 			converged = gain <= c.Tolerance*math.Abs(s.obj) || moved <= c.Tolerance
 			ls.accept(s, raw, obj, ce, prob, g, values, image, losses)
@@ -124,7 +124,7 @@ func (ls *lineSearch) scaledMax(g []float64) float64 {
 func (ls *lineSearch) propose(s *imageSearch, raw []float64) bool {
 	t := s.t
 	if ls.c.Stop == StopThreshold {
-		target := -fmath.Log(ls.c.Threshold) * (1 - aimPast)
+		target := float64(-fmath.Log(ls.c.Threshold) * (1 - aimPast))
 		h2 := 0.0
 		for j, v := range s.g {
 			h := float64(ls.scale[j] * v)
