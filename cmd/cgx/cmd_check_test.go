@@ -191,3 +191,34 @@ func firstLine(errs, out string) string {
 	lines := strings.Split(s, "\n")
 	return lines[len(lines)-1]
 }
+
+// TestCheckAcceptLoss: a damaged newest root page (bbolt would silently
+// open the previous commit) is refused by every verb until
+// 'check --accept-loss'.
+func TestCheckAcceptLoss(t *testing.T) {
+	db, _ := makeFixtureDB(t)
+	raw, _ := os.ReadFile(db)
+	txid := func(page int) uint64 {
+		return uint64(raw[page*4096+16+48]) | uint64(raw[page*4096+16+49])<<8 | uint64(raw[page*4096+16+50])<<16
+	}
+	newest := 0
+	if txid(1) > txid(0) {
+		newest = 1
+	}
+	raw[newest*4096+16+20] ^= 0x01 // the root page id: the checksum fails
+	os.WriteFile(db, raw, 0o644)
+	if code, _, errs := cgxCLI(t, db, "studies"); code == 0 || !strings.Contains(errs, "lost its last") {
+		t.Errorf("studies: exit %d, %s", code, errs)
+	}
+	code, out, errs := cgxCLI(t, db, "check")
+	if code != 1 || !strings.Contains(out, "DAMAGED commits") || !strings.Contains(out, "--accept-loss") {
+		t.Errorf("check: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = cgxCLI(t, db, "check", "--accept-loss")
+	if code != 0 || !strings.Contains(out, "ok: no damage found") || !strings.Contains(errs, "accepting: commits") {
+		t.Errorf("check --accept-loss: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := cgxCLI(t, db, "studies"); code != 0 {
+		t.Errorf("studies after accepting: exit %d, %s", code, errs)
+	}
+}
