@@ -159,7 +159,11 @@ func runShow(ctx context.Context, o showOptions, id int, g *globals) (err error)
 	fmt.Fprintf(w, "  code     %s, %s, %s\n  cpu      %s\n  blas     %s\n", run.ModuleVersion, rev, run.GoVersion, run.CPUModel, run.Attrs["blas"])
 	fmt.Fprintln(w, "\nSTAGES")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  NAME\tCOMPUTED BY\tOUTPUTS\tSTUDIES")
+	if len(stages) == 0 {
+		fmt.Fprintln(tw, "  none")
+	} else {
+		fmt.Fprintln(tw, "  NAME\tCOMPUTED BY\tOUTPUTS\tSTUDIES")
+	}
 	for _, s := range stages {
 		by := "this run"
 		switch {
@@ -185,10 +189,15 @@ func runShow(ctx context.Context, o showOptions, id int, g *globals) (err error)
 	printMetrics(g, run.Metrics)
 	fmt.Fprintln(w, "\nARTIFACTS")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	n := 0
 	for _, s := range stages {
 		for _, role := range sortedKeys(s.Outputs) {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Name, role, s.Outputs[role])
+			n++
 		}
+	}
+	if n == 0 {
+		fmt.Fprintln(tw, "  none")
 	}
 	return tw.Flush()
 }
