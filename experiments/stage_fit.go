@@ -173,7 +173,11 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 	for k, v := range recoveryMetrics(trials, params, planted.study) {
 		s.Metrics[keys.Metric(s.Name, k)] = v
 	}
-	r.progress.Finish(fmt.Sprintf("%d/%d images succeeded (%.0f%%)", succeeded, n, 100*rate))
+	msg := fmt.Sprintf("%d/%d images succeeded (%.0f%%)", succeeded, n, 100*rate)
+	if b := s.Metrics[keys.Metric(s.Name, keys.MeasureAtBound)]; b > 0 {
+		msg += fmt.Sprintf(", %.0f%% with a parameter at a bound", 100*b)
+	}
+	r.progress.Finish(msg)
 	return nil
 }
 
