@@ -12,12 +12,15 @@ import (
 	"github.com/cgx-dev/cgx/tracker"
 )
 
-const runsUsage = `Usage: cgx runs [--tag TAG] [--json]
+const runsUsage = `Usage: cgx runs [--tag TAG] [--status STATUS] [--name TEXT] [--grep TEXT] [--json]
        cgx runs rm RUN... [--json]
 
 Lists the runs in the database, newest last: id, spec name, profile, seed, status,
-start time, duration, tags and the first line of the note. --tag lists only the
-runs with that tag. 'cgx show RUN' shows one in full.
+start time, duration, tags and the first line of the note. The filters combine:
+--tag lists the runs with that tag, --status those in a state (running,
+succeeded, failed, interrupted), --name those whose spec name contains TEXT,
+--grep those whose name, profile, tags or note contain TEXT (any case).
+'cgx show RUN' shows one in full.
 
 'cgx runs rm' deletes runs: each run's record, the stages it computed that no
 other run reuses, and its studies. Stages that other runs reuse are kept
@@ -27,12 +30,37 @@ Readers ('cgx show', the dashboard) see a run either whole or gone.
 Examples:
   cgx runs
   cgx runs --tag baseline
+  cgx runs --status failed --name blur
   cgx runs --json | jq '.[] | select(.Status == "failed")'
   cgx runs rm 3 4 && cgx gc`
 
 type runsOptions struct {
-	json bool
-	tag  string
+	json                    bool
+	tag, status, name, grep string
+}
+
+// match reports whether r passes every filter of o.
+func (o runsOptions) match(r tracker.Run) bool {
+	if o.tag != "" && !slices.Contains(r.Tags(), o.tag) {
+		return false
+	}
+	if o.status != "" && string(r.Status) != o.status {
+		return false
+	}
+	if o.name != "" && !strings.Contains(r.Name, o.name) {
+		return false
+	}
+	if o.grep != "" {
+		hay := strings.ToLower(strings.Join(append([]string{r.Name, r.Profile, r.Note()}, r.Tags()...), "\n"))
+		if !strings.Contains(hay, strings.ToLower(o.grep)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (o runsOptions) filtered() bool {
+	return o.tag != "" || o.status != "" || o.name != "" || o.grep != ""
 }
 
 func init() {
@@ -42,6 +70,9 @@ func init() {
 			fs := g.newFlagSet("runs", runsUsage)
 			fs.BoolVar(&o.json, "json", false, "print JSON")
 			fs.StringVar(&o.tag, "tag", "", "list only the runs tagged `TAG`")
+			fs.StringVar(&o.status, "status", "", "list only the runs in `STATUS` (running, succeeded, failed, interrupted)")
+			fs.StringVar(&o.name, "name", "", "list only the runs whose spec name contains `TEXT`")
+			fs.StringVar(&o.grep, "grep", "", "list only the runs whose name, profile, tags or note contain `TEXT` (any case)")
 			rest, err := parseFlags(fs, args)
 			if err != nil {
 				return err
@@ -62,6 +93,11 @@ func init() {
 			}
 			if len(rest) > 0 {
 				return g.usageErrorf("runs takes no arguments; to see one run use 'cgx show %s'", rest[0])
+			}
+			switch tracker.RunStatus(o.status) {
+			case "", tracker.RunRunning, tracker.RunSucceeded, tracker.RunFailed, tracker.RunInterrupted:
+			default:
+				return g.usageErrorf("unknown status %q; use running, succeeded, failed or interrupted", o.status)
 			}
 			return runRuns(ctx, o, g)
 		}})
@@ -87,7 +123,7 @@ func runRuns(ctx context.Context, o runsOptions, g *globals) (err error) {
 	}
 	runs := all[:0:0]
 	for _, r := range all {
-		if o.tag == "" || slices.Contains(r.Tags(), o.tag) {
+		if o.match(r) {
 			runs = append(runs, r)
 		}
 	}
@@ -106,8 +142,12 @@ func runRuns(ctx context.Context, o runsOptions, g *globals) (err error) {
 		return enc.Encode(out)
 	}
 	if len(runs) == 0 {
-		if o.tag != "" {
-			fmt.Fprintf(g.stdout, "no run is tagged %q ('cgx tag RUN %s' adds the tag)\n", o.tag, o.tag)
+		if o.filtered() {
+			if o.tag != "" && len(all) > 0 {
+				fmt.Fprintf(g.stdout, "no run matches; is one tagged %q? ('cgx tag RUN %s' adds the tag)\n", o.tag, o.tag)
+			} else {
+				fmt.Fprintf(g.stdout, "none of the %d runs matches the filters\n", len(all))
+			}
 			return nil
 		}
 		fmt.Fprintln(g.stdout, "no runs yet; start one with 'cgx run style/blur --profile smoke' ('cgx specs' lists experiments)")

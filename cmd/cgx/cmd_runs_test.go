@@ -60,7 +60,11 @@ func TestTagNoteAndRunsList(t *testing.T) {
 		{[]string{"note", "2"}, 2, []string{"--clear"}},
 		{[]string{"runs"}, 0, []string{"TAGS", "NOTE", "baseline", "first try; retrained"}},
 		{[]string{"runs", "--tag", "baseline"}, 0, []string{"style/blur"}},
-		{[]string{"runs", "--tag", "nope"}, 0, []string{`no run is tagged "nope"`}},
+		{[]string{"runs", "--tag", "nope"}, 0, []string{`is one tagged "nope"?`}},
+		{[]string{"runs", "--status", "failed"}, 0, []string{"none of the 2 runs matches"}},
+		{[]string{"runs", "--status", "done"}, 2, []string{"unknown status"}},
+		{[]string{"runs", "--name", "noise"}, 0, []string{"style/noise"}},
+		{[]string{"runs", "--grep", "RETRAINED", "--status", "succeeded"}, 0, []string{"style/blur"}},
 		{[]string{"runs", "--json"}, 0, []string{`"tags": [`, `"baseline"`, `"note": "first try; retrained"`}},
 		{[]string{"show", "1"}, 0, []string{"tags     baseline", "note     first try; retrained"}},
 		{[]string{"show", "1", "--json"}, 0, []string{`"tags": [`, `"note": "first try; retrained"`}},
@@ -77,8 +81,13 @@ func TestTagNoteAndRunsList(t *testing.T) {
 			}
 		}
 	}
-	if _, out, _ := cgxCLI(t, db, "runs", "--tag", "baseline"); strings.Contains(out, "style/noise") {
-		t.Errorf("--tag baseline lists run 2:\n%s", out)
+	for _, args := range [][]string{{"runs", "--tag", "baseline"}, {"runs", "--grep", "retrained"}} {
+		if _, out, _ := cgxCLI(t, db, args...); strings.Contains(out, "style/noise") {
+			t.Errorf("%v lists run 2:\n%s", args, out)
+		}
+	}
+	if _, out, _ := cgxCLI(t, db, "runs", "--name", "noise"); strings.Contains(out, "style/blur") {
+		t.Errorf("--name noise lists run 1:\n%s", out)
 	}
 }
 
