@@ -9,7 +9,8 @@ import (
 // parameter histograms, patch heat map and before/after grid; per content
 // search round its optimisation history, loss distribution, best scenes and
 // analysis figures (importance, parallel coordinates, slices, contour).
-// Listing reads nothing; Figure.Render does.
+// Style studies also get their loss curves per step. Listing reads nothing;
+// Figure.Render does.
 func (rd *RunData) Figures() []Figure {
 	var out []Figure
 	names := map[string]bool{}
@@ -65,6 +66,13 @@ func styleFigures(s StudyData) []Figure {
 		}
 	}
 	if f, ok := gridFigure(s, "grid-"+stem); ok {
+		out = append(out, f)
+	}
+	label := s.Stage
+	if s.Manipulation != "" {
+		label = s.Manipulation + " " + s.Direction
+	}
+	if f, ok := curveFigure([]StudyData{s}, label, "curves-"+stem); ok {
 		out = append(out, f)
 	}
 	return out

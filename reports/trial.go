@@ -61,7 +61,14 @@ type Trial struct {
 	Result  tracker.ID // zero when absent
 	Planted map[string]float64
 	Attrs   map[string]string // all user attributes, a copy
+	// Curve holds the trial's intermediate values by step (a fit's loss
+	// after each step), NaN at steps without one; nil when it has none.
+	// Steps beyond MaxCurveSteps are left out.
+	Curve []float64
 }
+
+// MaxCurveSteps bounds the steps of a trial's curve that reports read.
+const MaxCurveSteps = 100_000
 
 func decodeTrial(study string, ft goptuna.FrozenTrial, w *warnings) Trial {
 	t := Trial{
@@ -81,6 +88,7 @@ func decodeTrial(study string, ft goptuna.FrozenTrial, w *warnings) Trial {
 		t.Attrs[k] = v
 	}
 	where := fmt.Sprintf("%s trial %d", study, ft.Number)
+	t.Curve = decodeCurve(ft.IntermediateValues)
 	if t.Complete && (math.IsNaN(t.Value) || math.IsInf(t.Value, 0)) {
 		w.addf("%s: complete but its value is %v; counted as not complete", where, t.Value)
 		t.Complete = false
@@ -162,4 +170,28 @@ func externalText(ext any, internal float64) string {
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// decodeCurve lays intermediate values out by step; negative steps and those
+// past MaxCurveSteps are dropped.
+func decodeCurve(iv map[int]float64) []float64 {
+	last := -1
+	for k := range iv {
+		if k >= 0 && k < MaxCurveSteps && k > last {
+			last = k
+		}
+	}
+	if last < 0 {
+		return nil
+	}
+	c := make([]float64, last+1)
+	for i := range c {
+		c[i] = math.NaN()
+	}
+	for k, v := range iv {
+		if k >= 0 && k <= last {
+			c[k] = v
+		}
+	}
+	return c
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/reports"
 	"github.com/cgx-dev/cgx/reports/dashboard"
 	"github.com/cgx-dev/cgx/tracker"
@@ -19,7 +20,9 @@ import (
 const serveUsage = `Usage: cgx serve [--addr 127.0.0.1:8080] [--allow-host NAME,...]
 
 Serves the database as web pages until interrupted (Ctrl-C): the runs (front
-page), every study, a study's figures and its trials (click a column to sort),
+page: filter by spec, status, tag or text; tick runs to compare their resolved
+settings, metrics and curves side by side), every study, a study's figures and
+its trials (click a column to sort),
 and each run's report at /runs/RUN with the same tables and figures as
 'cgx report'. It only reads, opening the database read-only for each request,
 so it works while 'cgx run' writes: reload to see new trials.
@@ -84,7 +87,7 @@ func runServe(ctx context.Context, o serveOptions, g *globals) error {
 		return fmt.Errorf("listen on %s: %w; choose another address with --addr", o.addr, err)
 	}
 	srv := &http.Server{
-		Handler: dashboard.New(open, dashboard.WithLogger(log.New(g.stderr, "cgx serve: ", 0)),
+		Handler: dashboard.New(open, dashboard.WithLogger(log.New(g.stderr, "cgx serve: ", 0)), dashboard.WithSettings(experiments.ResolvedSettings),
 			dashboard.WithAddr(ln.Addr().String()), dashboard.WithAllowedHosts(strings.Split(o.allowHosts, ",")...)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

@@ -6,31 +6,106 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/reports"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
 var runsPage = template.Must(reports.PageTemplate().Parse(`{{define "body"}}<h1>Runs</h1>
-{{if .}}<div class="wide"><table id="runs"><thead><tr><th class="num">run</th><th>name</th><th>status</th><th>profile</th><th class="num">seed</th><th>started</th><th class="num">duration</th><th class="num">studies</th></tr></thead><tbody>
-{{range .}}<tr><td class="num"><a href="/runs/{{.ID}}">{{.ID}}</a></td><td><a href="/runs/{{.ID}}">{{.Name}}</a></td><td><span class="badge {{.Status}}">{{.Status}}</span></td><td>{{.Profile}}</td><td class="num">{{.Seed}}</td><td>{{.Started}}</td><td class="num">{{.Duration}}</td><td class="num">{{.Studies}}</td></tr>
-{{end}}</tbody></table></div>
+<form class="filter" method="get" action="/"><label>spec <select name="spec"><option value="">all</option>{{range .Specs}}<option{{if eq . $.Filter.Spec}} selected{{end}}>{{.}}</option>{{end}}</select></label>
+<label>status <select name="status"><option value="">all</option>{{range .Statuses}}<option{{if eq . $.Filter.Status}} selected{{end}}>{{.}}</option>{{end}}</select></label>
+<label>tag <input name="tag" value="{{.Filter.Tag}}" size="10"></label>
+<label>text <input name="q" value="{{.Filter.Text}}" size="16"></label>
+{{range .Metrics}}<input type="hidden" name="metric" value="{{.Key}}">{{end}}<button type="submit">Filter</button>{{if .Filtered}} <a href="/">clear</a>{{end}}</form>
+{{if .Rows}}<form method="get" action="/compare">
+<p class="note">{{len .Rows}} of {{.Total}} runs. Tick two or more to <button type="submit">compare</button> them side by side. Metric columns: {{if .MetricsChosen}}chosen with <code>?metric=KEY</code>{{else}}the headline metrics most runs have (choose with <code>?metric=KEY</code>){{end}}.</p>
+<div class="wide"><table id="runs"><thead><tr><th></th><th class="num">run</th><th>name</th><th>status</th><th>profile</th><th>tags</th><th class="num">seed</th><th>started</th><th class="num">duration</th><th class="num">studies</th>{{range .Metrics}}<th class="num" title="{{.Key}}">{{.Label}}</th>{{end}}</tr></thead><tbody>
+{{range .Rows}}<tr><td><input type="checkbox" name="run" value="{{.ID}}" aria-label="compare run {{.ID}}"></td><td class="num"><a href="/runs/{{.ID}}">{{.ID}}</a></td><td><a href="/runs/{{.ID}}">{{.Name}}</a></td><td><span class="badge {{.Status}}">{{.Status}}</span></td><td>{{.Profile}}</td><td>{{.Tags}}</td><td class="num">{{.Seed}}</td><td>{{.Started}}</td><td class="num">{{.Duration}}</td><td class="num">{{.Studies}}</td>{{range .Metrics}}<td class="num">{{.}}</td>{{end}}</tr>
+{{end}}</tbody></table></div></form>
+{{else if .Total}}<p class="empty">No run matches the filter. <a href="/">Show all runs.</a></p>
 {{else}}<p class="empty">No runs yet. Start one with <code>cgx run SPEC</code>; this page shows it as soon as it begins.</p>{{end}}{{end}}`))
 
 type runRow struct {
-	ID                                       int
-	Name, Status, Profile, Started, Duration string
-	Seed                                     int64
-	Studies                                  int
+	ID                                             int
+	Name, Status, Profile, Started, Duration, Tags string
+	Seed                                           int64
+	Studies                                        int
+	Metrics                                        []string
 }
 
-func timeText(t time.Time) string {
-	if t.IsZero() {
-		return "–"
+// runFilter is the runs page's ?spec=&status=&tag=&q= filter.
+type runFilter struct {
+	Spec, Status, Tag, Text string
+}
+
+// match says whether run passes every set field: spec is the run's name,
+// status its status, tag one of its tags (all exact); text a substring, any
+// case, of its id, name, profile, status, tags or note.
+func (f runFilter) match(run tracker.Run) bool {
+	if f.Spec != "" && run.Name != f.Spec || f.Status != "" && string(run.Status) != f.Status {
+		return false
 	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	tags := run.Tags()
+	if f.Tag != "" && !slices.Contains(tags, f.Tag) {
+		return false
+	}
+	if f.Text != "" {
+		hay := strings.ToLower(strings.Join([]string{strconv.Itoa(run.ID), run.Name, run.Profile, string(run.Status), strings.Join(tags, " "), run.Note()}, "\n"))
+		if !strings.Contains(hay, strings.ToLower(f.Text)) {
+			return false
+		}
+	}
+	return true
+}
+
+// metricColumn is a metric shown as a runs-list column.
+type metricColumn struct{ Key, Label string }
+
+// maxMetricColumns bounds the metric columns of the runs list.
+const maxMetricColumns = 6
+
+// headlineMeasures are the measures the runs list shows by default.
+var headlineMeasures = map[string]bool{keys.MeasureAccuracy: true, keys.MeasureSuccessRate: true,
+	keys.MeasureBestLoss: true, keys.MeasureAP: true}
+
+// defaultMetrics picks up to 4 headline metric keys, those most runs have
+// first (ties by key).
+func defaultMetrics(runs []tracker.Run) []string {
+	count := map[string]int{}
+	for _, r := range runs {
+		for k := range r.Metrics {
+			if _, m, ok := keys.SplitMetric(k); ok && headlineMeasures[m] {
+				count[k]++
+			}
+		}
+	}
+	ks := make([]string, 0, len(count))
+	for k := range count {
+		ks = append(ks, k)
+	}
+	sort.Slice(ks, func(i, j int) bool {
+		if count[ks[i]] != count[ks[j]] {
+			return count[ks[i]] > count[ks[j]]
+		}
+		return ks[i] < ks[j]
+	})
+	return ks[:min(4, len(ks))]
+}
+
+// shortKey shortens a metric key for a column heading, keeping its end.
+func shortKey(k string) string {
+	const max = 28
+	r := []rune(k)
+	if len(r) <= max {
+		return k
+	}
+	return "…" + string(r[len(r)-max+1:])
 }
 
 func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
@@ -40,18 +115,81 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 			return fmt.Errorf("list runs: %w", err)
 		}
 		sort.Slice(runs, func(i, j int) bool { return runs[i].ID > runs[j].ID })
-		rows := make([]runRow, len(runs))
-		for i, run := range runs {
+		q := r.URL.Query()
+		f := runFilter{Spec: q.Get("spec"), Status: q.Get("status"), Tag: strings.TrimSpace(q.Get("tag")), Text: strings.TrimSpace(q.Get("q"))}
+		specs, statuses := map[string]bool{}, map[string]bool{}
+		var kept []tracker.Run
+		for _, run := range runs {
+			specs[run.Name], statuses[string(run.Status)] = true, true
+			if f.match(run) {
+				kept = append(kept, run)
+			}
+		}
+		chosen := q["metric"]
+		if len(chosen) > maxMetricColumns {
+			return statusError(http.StatusBadRequest, "At most %d metric columns (?metric=KEY), not %d.", maxMetricColumns, len(chosen))
+		}
+		metricKeys := chosen
+		if len(metricKeys) == 0 {
+			metricKeys = defaultMetrics(kept)
+		}
+		var cols []metricColumn
+		for _, k := range metricKeys {
+			cols = append(cols, metricColumn{Key: k, Label: shortKey(k)})
+		}
+		rows := make([]runRow, len(kept))
+		for i, run := range kept {
 			d := "–"
 			if !run.Ended.IsZero() && !run.Started.IsZero() {
 				d = run.Ended.Sub(run.Started).Round(time.Second).String()
 			}
 			rows[i] = runRow{ID: run.ID, Name: run.Name, Status: string(run.Status), Profile: run.Profile,
-				Started: timeText(run.Started), Duration: d, Seed: run.Seed, Studies: len(run.Studies)}
+				Started: timeText(run.Started), Duration: d, Seed: run.Seed, Studies: len(run.Studies), Tags: strings.Join(run.Tags(), ", ")}
+			for _, k := range metricKeys {
+				rows[i].Metrics = append(rows[i].Metrics, metricCell(run.Metrics, k))
+			}
 		}
-		s.page(w, r, http.StatusOK, runsPage, "cgx runs", rows)
+		s.page(w, r, http.StatusOK, runsPage, "cgx runs", struct {
+			Rows            []runRow
+			Total           int
+			Filter          runFilter
+			Filtered        bool
+			Specs, Statuses []string
+			Metrics         []metricColumn
+			MetricsChosen   bool
+		}{rows, len(runs), f, f != (runFilter{}), sortedKeys(specs), sortedKeys(statuses), cols, len(chosen) > 0})
 		return nil
 	})
+}
+
+// metricCell prints a metric as the shortest decimal that reads back as it,
+// or with 4 significant digits when that is long ("–" when the run has
+// none); the compare page prints every digit.
+func metricCell(m map[string]float64, k string) string {
+	v, ok := m[k]
+	if !ok {
+		return "–"
+	}
+	if s := strconv.FormatFloat(v, 'g', -1, 64); len(s) <= 9 {
+		return s
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // runLinks are a run page's links inside the dashboard.

@@ -27,6 +27,7 @@ type Server struct {
 	hostCheck          bool
 	bindHost, bindPort string
 	allowHosts         []string
+	settings           SettingsFunc // resolves a run's settings for /compare; nil: none
 }
 
 // Option configures New.
@@ -46,6 +47,8 @@ func New(open Opener, opts ...Option) *Server {
 	s.mux.HandleFunc("/runs/{run}", s.handleRun)
 	s.mux.HandleFunc("/runs/{run}/figures/{file}", s.handleRunFigure)
 	s.mux.HandleFunc("/runs/{run}/tables/{file}", s.handleRunTable)
+	s.mux.HandleFunc("/compare", s.handleCompare)
+	s.mux.HandleFunc("/compare/figures/{file}", s.handleCompareFigure)
 	s.mux.HandleFunc("/studies", s.handleStudies)
 	s.mux.HandleFunc("/studies/{study}", s.handleStudy)
 	s.mux.HandleFunc("/studies/{study}/figures/{file}", s.handleStudyFigure)
@@ -56,8 +59,9 @@ func New(open Opener, opts ...Option) *Server {
 	return s
 }
 
-// csp forbids scripts and everything not served by the dashboard itself.
-const csp = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// csp forbids scripts and everything not served by the dashboard itself;
+// forms (the runs filter, compare, contour pair) submit only to it.
+const csp = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,126 @@
+package dashboard
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cgx-dev/cgx/reports/reporttest"
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+// fakeSettings stands in for experiments.ResolvedSettings: run 1 used 128
+// images, the others 600; a run without a spec fails.
+func fakeSettings(run tracker.Run) (map[string]string, error) {
+	if run.ID == 3 {
+		return nil, errors.New("no spec recorded")
+	}
+	m := map[string]string{"datasets.cg.count": "600", "style.steps": "300", "profile": run.Profile, "seed": "1"}
+	if run.ID == reporttest.DemoRunID {
+		m["datasets.cg.count"] = "128"
+	}
+	return m, nil
+}
+
+// rowOf returns the <tr> of the compare table whose key cell is key.
+func rowOf(body, key string) string {
+	re := regexp.MustCompile(`<tr[^>]*><td class="mono">` + regexp.QuoteMeta(key) + `</td>.*?</tr>`)
+	return re.FindString(body)
+}
+
+func TestComparePage(t *testing.T) {
+	store := reporttest.Demo()
+	c := &counting{src: store}
+	srv := New(c.open, WithSettings(fakeSettings))
+	rec := get(t, srv, "GET", "/compare?run=1&run=2")
+	body := rec.Body.String()
+	if rec.Code != 200 {
+		t.Fatalf("status %d\n%.800s", rec.Code, body)
+	}
+	for key, want := range map[string]string{
+		"datasets.cg.count":                    `<tr class="differs"><td class="mono">datasets.cg.count</td><td class="num">128</td><td class="num">600</td></tr>`,
+		"style.steps":                          `<tr><td class="mono">style.steps</td><td class="num">300</td><td class="num">300</td></tr>`,
+		"search/exp2/round-1/best_loss":        `<tr class="differs"><td class="mono">search/exp2/round-1/best_loss</td><td class="num">0.4121</td><td class="num">–</td></tr>`,
+		"status":                               `<tr class="differs"><td class="mono">status</td><td class="num">succeeded</td><td class="num">running</td></tr>`,
+		"fit/brightness-contrast/cg-to-real/x": `class="differs"`,
+	} {
+		if got := rowOf(body, key); !strings.Contains(got, want) {
+			t.Errorf("row %s = %q, want %q", key, got, want)
+		}
+	}
+	if strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Error("the hostile run's name is not escaped")
+	}
+	if !strings.Contains(body, `src="/compare/figures/curves-compare.png?run=1&amp;run=2"`) {
+		t.Errorf("no overlaid curves figure")
+	}
+	// Differences only drops equal rows.
+	only := get(t, srv, "GET", "/compare?run=1&run=2&only=diff").Body.String()
+	if rowOf(only, "style.steps") != "" || rowOf(only, "datasets.cg.count") == "" {
+		t.Error("only=diff keeps an equal row or drops a differing one")
+	}
+	fig := get(t, srv, "GET", "/compare/figures/curves-compare.png?run=1&run=2")
+	if fig.Code != 200 || !strings.HasPrefix(fig.Body.String(), "\x89PNG") {
+		t.Errorf("curves figure: %d", fig.Code)
+	}
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/compare?run=1", 400, "Compare needs 2 to 8 different runs"},
+		{"/compare?run=1&run=1", 400, "not 1"},
+		{"/compare?run=1&run=x", 400, "is not a run id"},
+		{"/compare?run=1&run=9", 404, "There is no run 9"},
+		{"/compare/figures/nope.png?run=1&run=2", 404, "no figure"},
+		{"/compare/figures/curves-compare.gif?run=1&run=2", 404, ""},
+	} {
+		rec := get(t, srv, "GET", tc.path)
+		if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%s: status %d, want %d with %q\n%.400s", tc.path, rec.Code, tc.status, tc.want, rec.Body.String())
+		}
+	}
+	// Without a resolver the page says settings are not compared.
+	plain, _, _ := newDemoServer(t)
+	if b := get(t, plain, "GET", "/compare?run=1,2").Body.String(); !strings.Contains(b, "Settings are not compared") {
+		t.Error("no note about unresolved settings")
+	}
+	if c.opens.Load() != c.releases.Load() {
+		t.Errorf("%d opens, %d releases", c.opens.Load(), c.releases.Load())
+	}
+}
+
+func TestRunsFilterAndMetricColumns(t *testing.T) {
+	srv, _, _ := newDemoServer(t)
+	for _, tc := range []struct {
+		path          string
+		want, notWant []string
+	}{
+		{"/", []string{`name="run" value="1"`, `name="run" value="2"`, `title="discriminator/content/accuracy"`, "search/exp2/round-1/best_loss", `<td class="num">0.4121</td>`, `action="/compare"`}, nil},
+		{"/?status=running", []string{`name="run" value="2"`, "1 of 2 runs"}, []string{`name="run" value="1"`}},
+		{"/?spec=demo", []string{`name="run" value="1"`, "<option selected>demo</option>"}, []string{`name="run" value="2"`}},
+		{"/?q=DEM", []string{`name="run" value="1"`}, []string{`name="run" value="2"`}},
+		{"/?tag=nope", []string{"No run matches the filter"}, []string{`name="run" value=`}},
+		{"/?metric=segmentation/proposal-1/AP", []string{`title="segmentation/proposal-1/AP"`, `<td class="num">0.425</td>`, "chosen with"}, []string{`title="discriminator/content/accuracy"`}},
+	} {
+		rec := get(t, srv, "GET", tc.path)
+		body := rec.Body.String()
+		if rec.Code != 200 {
+			t.Fatalf("%s: status %d", tc.path, rec.Code)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: body lacks %q", tc.path, w)
+			}
+		}
+		for _, w := range tc.notWant {
+			if strings.Contains(body, w) {
+				t.Errorf("%s: body has %q", tc.path, w)
+			}
+		}
+	}
+	if rec := get(t, srv, "GET", "/?metric=a&metric=b&metric=c&metric=d&metric=e&metric=f&metric=g"); rec.Code != 400 {
+		t.Errorf("7 metric columns: status %d, want 400", rec.Code)
+	}
+}
