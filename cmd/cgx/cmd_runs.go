@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -16,7 +18,9 @@ const runsUsage = `Usage: cgx runs [--tag TAG] [--status STATUS] [--name TEXT] [
        cgx runs rm RUN... [--json]
 
 Lists the runs in the database, newest last: id, spec name, profile, seed, status,
-start time, duration, tags and the first line of the note. The filters combine:
+start time, duration, key metrics (mask AP, success rate, best loss, discriminator
+accuracy: the run-level figure of each, 3 significant digits), tags and the first
+line of the note. The filters combine:
 --tag lists the runs with that tag, --status those in a state (running,
 succeeded, failed, interrupted), --name those whose spec name contains TEXT,
 --grep those whose name, profile, tags or note contain TEXT (any case).
@@ -154,16 +158,45 @@ func runRuns(ctx context.Context, o runsOptions, g *globals) (err error) {
 		return nil
 	}
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tNAME\tPROFILE\tSEED\tSTATUS\tSTARTED\tDURATION\tTAGS\tNOTE")
+	fmt.Fprintln(tw, "RUN\tNAME\tPROFILE\tSEED\tSTATUS\tSTARTED\tDURATION\tKEY METRICS\tTAGS\tNOTE")
 	for _, r := range runs {
 		tags := strings.Join(r.Tags(), ",")
 		if tags == "" {
 			tags = "-"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, safeText(r.Name), r.Profile, r.Seed, r.Status,
-			r.Started.Local().Format("2006-01-02 15:04:05"), runDuration(r), safeText(tags), safeText(noteSummary(r.Note())))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, safeText(r.Name), r.Profile, r.Seed, r.Status,
+			r.Started.Local().Format("2006-01-02 15:04:05"), runDuration(r), safeText(keyMetrics(r.Metrics)), safeText(tags), safeText(noteSummary(r.Note())))
 	}
 	return tw.Flush()
+}
+
+// keyMeasures are the measures 'cgx runs' shows, in order.
+var keyMeasures = []string{keys.MeasureAP, keys.MeasureSuccessRate, keys.MeasureBestLoss, keys.MeasureAccuracy}
+
+// keyMetrics summarises a run's metrics: for each key measure, the metric
+// with the shortest stage name (the run-level aggregate before per-round or
+// per-seed figures), as measure=value with 3 significant digits.
+func keyMetrics(m map[string]float64) string {
+	var parts []string
+	for _, measure := range keyMeasures {
+		best := ""
+		for k := range m {
+			_, ms, ok := keys.SplitMetric(k)
+			if !ok || ms != measure {
+				continue
+			}
+			if best == "" || len(k) < len(best) || (len(k) == len(best) && k < best) {
+				best = k
+			}
+		}
+		if best != "" {
+			parts = append(parts, measure+"="+strconv.FormatFloat(m[best], 'g', 3, 64))
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, " ")
 }
 
 // noteSummary is the first line of a note, cut to 40 characters.

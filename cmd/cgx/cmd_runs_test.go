@@ -44,6 +44,27 @@ func runsFixture(t *testing.T) (db string, own1, own2, own3 tracker.ID) {
 	return db, own1, own2, own3
 }
 
+func TestKeyMetrics(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   map[string]float64
+		want string
+	}{
+		{"none", nil, "-"},
+		{"search", map[string]float64{"search/exp1/round-1/success_rate": 0.875, "search/exp1/round-1/tpe/seed-1/success_rate": 0.5,
+			"search/exp1/round-1/best_loss": 0.012452205, "discriminator/round-1/accuracy": 1, "discriminator/round-1/cg_accuracy": 1},
+			"success_rate=0.875 best_loss=0.0125 accuracy=1"},
+		{"small values keep their digits", map[string]float64{"fit/blur/cg-to-real/best_loss": 9.03e-05}, "best_loss=9.03e-05"},
+		{"segmentation first", map[string]float64{"segmentation/eval/AP": 0.4321, "segmentation/eval/AP50": 0.9}, "AP=0.432"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := keyMetrics(tc.in); got != tc.want {
+				t.Errorf("keyMetrics = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestTagNoteAndRunsList(t *testing.T) {
 	db, _, _, _ := runsFixture(t)
 	steps := []struct {
@@ -58,7 +79,7 @@ func TestTagNoteAndRunsList(t *testing.T) {
 		{[]string{"tag", "9", "x"}, 1, []string{"cgx runs"}},
 		{[]string{"note", "1", "first", "try;", "retrained"}, 0, []string{"run 1: note set"}},
 		{[]string{"note", "2"}, 2, []string{"--clear"}},
-		{[]string{"runs"}, 0, []string{"TAGS", "NOTE", "baseline", "first try; retrained"}},
+		{[]string{"runs"}, 0, []string{"KEY METRICS", "TAGS", "NOTE", "baseline", "first try; retrained"}},
 		{[]string{"runs", "--tag", "baseline"}, 0, []string{"style/blur"}},
 		{[]string{"runs", "--tag", "nope"}, 0, []string{`is one tagged "nope"?`}},
 		{[]string{"runs", "--status", "failed"}, 0, []string{"none of the 2 runs matches"}},
