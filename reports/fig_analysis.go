@@ -470,3 +470,7 @@ func (g lossGrid) Plot(c draw.Canvas, p *plot.Plot) {
 }
 
 func (g lossGrid) DataRange() (xmin, xmax, ymin, ymax float64) { return g.x0, g.x1, g.y0, g.y1 }
+
+// IsContent says whether s is a content study (a search round's sampler and
+// seed), whose trials are searched scene parameters.
+func (s StudyData) IsContent() bool { return s.isContent() }

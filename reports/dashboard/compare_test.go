@@ -124,3 +124,27 @@ func TestRunsFilterAndMetricColumns(t *testing.T) {
 		t.Errorf("7 metric columns: status %d, want 400", rec.Code)
 	}
 }
+
+func TestStudyContourOfChosenPair(t *testing.T) {
+	srv, _, _ := newDemoServer(t)
+	page := get(t, srv, "GET", "/studies/8").Body.String()
+	if !strings.Contains(page, `<select name="x">`) || !strings.Contains(page, "<option>rot_z</option>") {
+		t.Fatalf("no pair form on a content study page")
+	}
+	page = get(t, srv, "GET", "/studies/8?x=pos_x&y=rot_z").Body.String()
+	if !strings.Contains(page, `src="/studies/8/figures/contour.png?x=pos_x&amp;y=rot_z"`) || !strings.Contains(page, "<option selected>rot_z</option>") {
+		t.Errorf("chosen pair not drawn:\n%.2000s", page)
+	}
+	if rec := get(t, srv, "GET", "/studies/8/figures/contour.svg?x=pos_x&y=rot_z"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "Loss over pos_x and rot_z") {
+		t.Errorf("contour svg: %d", rec.Code)
+	}
+	if rec := get(t, srv, "GET", "/studies/8/figures/contour.png?x=pos_x&y=nope"); rec.Code != 404 {
+		t.Errorf("unknown parameter: %d, want 404", rec.Code)
+	}
+	if p := get(t, srv, "GET", "/studies/8?x=pos_x&y=pos_x").Body.String(); !strings.Contains(p, "pick two different parameters") {
+		t.Error("same parameter twice not explained")
+	}
+	if p := get(t, srv, "GET", "/studies/1").Body.String(); strings.Contains(p, `<select name="x">`) {
+		t.Error("a style study offers a contour pair")
+	}
+}

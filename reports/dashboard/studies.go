@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -171,6 +172,11 @@ var studyPage = template.Must(reports.PageTemplate().Parse(`{{define "body"}}<h1
 {{range .Figures}}<figure id="figure-{{.Name}}"><a href="{{.SVG}}"><img src="{{.PNG}}" width="{{.Width}}" height="{{.Height}}" alt="{{.Title}}"></a>
 <figcaption><b>{{.Title}}.</b> {{.Caption}} <a href="{{.SVG}}">SVG</a> · <a href="{{.PNG}}">PNG</a></figcaption></figure>
 {{else}}<p class="empty">No figures for this study (yet).</p>{{end}}
+{{if .Pair.Params}}<h3 id="contour">Loss over a chosen pair of parameters</h3>
+<form class="filter" method="get" action="/studies/{{.Study.ID}}#contour"><label>x <select name="x">{{range .Pair.Params}}<option{{if eq . $.Pair.X}} selected{{end}}>{{.}}</option>{{end}}</select></label>
+<label>y <select name="y">{{range .Pair.Params}}<option{{if eq . $.Pair.Y}} selected{{end}}>{{.}}</option>{{end}}</select></label><button type="submit">Draw</button></form>
+{{with .Pair.Figure}}<figure id="figure-contour"><a href="{{.SVG}}"><img src="{{.PNG}}" width="{{.Width}}" height="{{.Height}}" alt="{{.Title}}"></a>
+<figcaption><b>{{.Title}}.</b> {{.Caption}} <a href="{{.SVG}}">SVG</a> · <a href="{{.PNG}}">PNG</a></figcaption></figure>{{end}}{{with .Pair.Error}}<p class="note">{{.}}</p>{{end}}{{end}}
 <h2 id="trials">Trials</h2>
 {{if .Rows}}{{if .Hidden}}<p class="note">Showing {{len .Rows}} of {{.Total}} trials; sort to see others.</p>{{end}}{{if .MoreParams}}<p class="note">{{.MoreParams}} more parameters are not shown as columns.</p>{{end}}
 <div class="wide"><table id="trials-table"><thead><tr>{{range .Headers}}<th{{if .Num}} class="num"{{end}}><a href="{{.Href}}#trials">{{.Label}}{{.Arrow}}</a></th>{{end}}<th>images</th></tr></thead><tbody>
@@ -330,6 +336,7 @@ func (s *Server) handleStudy(w http.ResponseWriter, r *http.Request) {
 			figs = append(figs, figureView{Name: f.Name, Title: f.Title, Caption: f.Caption, PNG: base + "png", SVG: base + "svg",
 				Width: int(f.Width.Dots(reports.FigureDPI) + 0.5), Height: int(f.Height.Dots(reports.FigureDPI) + 0.5)})
 		}
+		pair := contourPair(sd, r.URL.Query())
 		runID, _ := strconv.Atoi(sd.Attrs[reports.AttrRun])
 		complete := len(sd.Complete())
 		s.page(w, r, http.StatusOK, studyPage, fmt.Sprintf("cgx study %d: %s", sd.ID, sd.Name), struct {
@@ -344,8 +351,9 @@ func (s *Server) handleStudy(w http.ResponseWriter, r *http.Request) {
 			Total      int
 			Hidden     bool
 			MoreParams int
+			Pair       pairView
 		}{sd, max(runID, 0), complete, warns, attrs, figs, headers(fmt.Sprintf("/studies/%d", sd.ID), cols, sp), rows,
-			total, total > len(rows), len(params) - len(shown)})
+			total, total > len(rows), len(params) - len(shown), pair})
 		return nil
 	})
 }
@@ -360,7 +368,12 @@ func (s *Server) handleStudyFigure(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		f, err := reports.StudyFigure(sd, name)
+		var f reports.Figure
+		if name == contourName {
+			f, err = reports.ContourFigure([]reports.StudyData{sd}, r.URL.Query().Get("x"), r.URL.Query().Get("y"))
+		} else {
+			f, err = reports.StudyFigure(sd, name)
+		}
 		if err != nil {
 			return err
 		}
@@ -371,4 +384,46 @@ func (s *Server) handleStudyFigure(w http.ResponseWriter, r *http.Request) {
 		s.bytes(w, r, http.StatusOK, figureTypes[ext], b)
 		return nil
 	})
+}
+
+// contourName is the study figure drawn for the pair of parameters that
+// ?x=&y= choose (/studies/ID/figures/contour.png?x=A&y=B).
+const contourName = "contour"
+
+// pairView is the study page's chosen-pair contour: the parameters to pick
+// from (content studies with two or more), the pair, and its figure.
+type pairView struct {
+	Params []string
+	X, Y   string
+	Figure *figureView
+	Error  string
+}
+
+// contourPair reads ?x=&y=; without them it offers the two most important
+// parameters as the default choice and draws nothing more (the study's own
+// contour figure already shows that pair).
+func contourPair(sd reports.StudyData, q url.Values) pairView {
+	if !sd.IsContent() {
+		return pairView{}
+	}
+	params := reports.ParamNames([]reports.StudyData{sd})
+	if len(params) < 2 {
+		return pairView{}
+	}
+	pv := pairView{Params: params, X: q.Get("x"), Y: q.Get("y")}
+	if pv.X == "" && pv.Y == "" {
+		imp := reports.RoundImportance([]reports.StudyData{sd})
+		pv.X, pv.Y = imp[0].Name, imp[1].Name
+		return pv
+	}
+	f, err := reports.ContourFigure([]reports.StudyData{sd}, pv.X, pv.Y)
+	if err != nil {
+		pv.Error = fmt.Sprintf("No contour of %q and %q: pick two different parameters of this study.", pv.X, pv.Y)
+		return pv
+	}
+	v := url.Values{"x": {pv.X}, "y": {pv.Y}}.Encode()
+	base := fmt.Sprintf("/studies/%d/figures/%s.", sd.ID, contourName)
+	pv.Figure = &figureView{Name: f.Name, Title: f.Title, Caption: f.Caption, PNG: base + "png?" + v, SVG: base + "svg?" + v,
+		Width: int(f.Width.Dots(reports.FigureDPI) + 0.5), Height: int(f.Height.Dots(reports.FigureDPI) + 0.5)}
+	return pv
 }
