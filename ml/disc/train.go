@@ -19,6 +19,11 @@ type TrainConfig struct {
 	Seed      int64   // shuffling seed: epoch e uses stream "shuffle/epoch-<e>"
 	// Progress, when set, is called after every step.
 	Progress func(Progress)
+	// EpochEnd, when set, is called after every epoch with its report, the
+	// model holding that epoch's weights (a caller may Evaluate it: that
+	// reads the weights and changes nothing training computes). An error
+	// stops training and is returned.
+	EpochEnd func(EpochReport) error
 }
 
 // Defaults for TrainConfig's zero fields.
@@ -131,6 +136,11 @@ func (m *Model) Train(ctx context.Context, tc TrainConfig, cg, real Images) (Rep
 			MeanLoss: lossSum / float64(len(order)),
 			Accuracy: float64(correct) / float64(len(order)),
 		})
+		if tc.EpochEnd != nil {
+			if err := tc.EpochEnd(rep.Epochs[len(rep.Epochs)-1]); err != nil {
+				return rep, fmt.Errorf("train discriminator: after epoch %d: %w", e, err)
+			}
+		}
 	}
 	return rep, nil
 }
