@@ -16,7 +16,8 @@ import (
 // per parameter with a planted value, Pearson r over images (when the
 // planted values vary), the median absolute and relative error, the share
 // of images within 25% of their planted value, the share at a bound, and
-// the median fitted and planted values; plus the share of images with any
+// the median fitted and planted values; the share at a bound also for any
+// parameter that has images there; plus the share of images with any
 // parameter at a bound. A trial's planted values are its own (trial
 // attribute cgx.planted) or else the study's (planted). Keys are measures
 // (keys.RecoveryMeasure) relative to the stage.
@@ -62,8 +63,11 @@ func recoveryMetrics(trials []goptuna.FrozenTrial, params []manip.Param, planted
 	}
 	out[keys.MeasureAtBound] = float64(bounded) / float64(n)
 	for _, p := range params {
-		out[keys.RecoveryMeasure(keys.StatAtBound, p.Name)] = float64(atBound[p.Name]) / float64(n)
 		ps := pairs[p.Name]
+		if len(ps) > 0 || atBound[p.Name] > 0 {
+			// Others would only add zeros (a 16x16 patch grid has 512 parameters).
+			out[keys.RecoveryMeasure(keys.StatAtBound, p.Name)] = float64(atBound[p.Name]) / float64(n)
+		}
 		if len(ps) == 0 {
 			continue
 		}
