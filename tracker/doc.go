@@ -111,6 +111,9 @@
 //     (CRC-32C, format 3), but index values (study_names, trial_ids), keys
 //     and bucket counters have none: check finds their damage by cross
 //     checking (a name indexed to the wrong study, an id above its counter).
+//   - Where flock is unavailable (Windows), the file is validated before
+//     bbolt takes its lock, so a writer starting at that moment can make a
+//     reader see a file in mid-commit (refused as damaged; retry).
 //   - Copying the database file alone (without "<db>.commit") disables the
 //     lost-commit check for the copy; restoring an older copy next to a
 //     newer commit record is refused until --accept-loss.

@@ -149,6 +149,9 @@ func readFormat(tx *bolt.Tx, path string) (int, error) {
 		if empty {
 			return 0, nil
 		}
+		if tx.Bucket(bucketStudies) != nil || tx.Bucket(bucketRuns) != nil {
+			return 0, tagf(ErrCorruptDB, "database %s is damaged (bucket meta, with the format record, is missing); run 'cgx check' for what is damaged and how to recover", path)
+		}
 		return 0, tagf(ErrCorruptDB, "database %s is not a cgx database (no format record); pass the right file with --db", path)
 	}
 	raw := meta.Get(keyFormat)
