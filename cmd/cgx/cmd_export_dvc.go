@@ -58,27 +58,40 @@ func runExportDVC(ctx context.Context, g *globals, o exportOptions, id int) (err
 
 // dvcParams returns the run's resolved spec (profile applied, the run's
 // seed) as YAML, without the sections its kind does not use, plus the
-// profile's name.
+// profile's name: the settings experiments.ResolvedSettings gives 'cgx
+// diff', typed.
 func dvcParams(id int, text, profile string, seed int64) ([]byte, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, fmt.Errorf("export run %d: it records no spec (an imported run has no settings); export its study with --format csv or optuna-journal instead", id)
 	}
-	f, err := experiments.Parse(fmt.Sprintf("run %d spec", id), []byte(text))
+	m, err := dvcSettingsMap(text, profile, seed)
 	if err != nil {
-		return nil, fmt.Errorf("export run %d: parse its spec: %w", id, err)
+		return nil, fmt.Errorf("export run %d: %w", id, err)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# Resolved settings of cgx run %d (profile %q), written by 'cgx export %d --format dvc'.\n", id, profile, id)
+	writeYAMLMap(&b, m, 0)
+	return b.Bytes(), nil
+}
+
+// dvcSettingsMap resolves a run's spec into nested typed values.
+func dvcSettingsMap(text, profile string, seed int64) (map[string]any, error) {
+	f, err := experiments.Parse("run spec", []byte(text))
+	if err != nil {
+		return nil, fmt.Errorf("parse its spec: %w", err)
 	}
 	spec, err := f.Resolve(profile)
 	if err != nil {
-		return nil, fmt.Errorf("export run %d: %w", id, err)
+		return nil, err
 	}
 	spec.Seed = seed
 	var tb bytes.Buffer
 	if err := toml.NewEncoder(&tb).Encode(spec); err != nil {
-		return nil, fmt.Errorf("export run %d: encode settings: %w", id, err)
+		return nil, fmt.Errorf("encode settings: %w", err)
 	}
 	var m map[string]any
 	if _, err := toml.Decode(tb.String(), &m); err != nil {
-		return nil, fmt.Errorf("export run %d: re-read settings: %w", id, err)
+		return nil, fmt.Errorf("re-read settings: %w", err)
 	}
 	// The sections another kind uses do not enter the run.
 	delete(m, "profiles")
@@ -96,10 +109,7 @@ func dvcParams(id int, text, profile string, seed int64) ([]byte, error) {
 		delete(ds, "eval")
 	}
 	m["profile"] = profile
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Resolved settings of cgx run %d (profile %q), written by 'cgx export %d --format dvc'.\n", id, profile, id)
-	writeYAMLMap(&b, m, 0)
-	return b.Bytes(), nil
+	return m, nil
 }
 
 // writeYAMLMap writes m as block YAML, keys sorted, scalars in a form YAML

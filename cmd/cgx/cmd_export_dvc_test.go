@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/tracker"
@@ -104,5 +108,57 @@ func TestYAMLFloat(t *testing.T) {
 		if got := yamlFloat(in); got != want {
 			t.Errorf("yamlFloat(%v) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDVCParamsMatchResolvedSettings keeps params.yaml and 'cgx diff' on one
+// resolution: the same keys with the same values.
+func TestDVCParamsMatchResolvedSettings(t *testing.T) {
+	for _, name := range []string{"style/blur", "style/patch-brightness-contrast", "content/exp2", "segmentation/baseline-vs-proposals"} {
+		t.Run(name, func(t *testing.T) {
+			text, err := experiments.BuiltinText(name)
+			if err != nil {
+				t.Fatalf("built-in spec %s: %v", name, err)
+			}
+			run := tracker.Run{ID: 1, Spec: string(text), Profile: "smoke", Seed: 11}
+			want, err := experiments.ResolvedSettings(run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			yamlText, err := dvcParams(1, run.Spec, run.Profile, run.Seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Re-read the typed values dvcParams wrote through the same path.
+			m, err := dvcSettingsMap(run.Spec, run.Profile, run.Seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			flattenForTest(m, "", got)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("params.yaml settings differ from experiments.ResolvedSettings (-diff +dvc):\n%s\n%s", d, yamlText)
+			}
+		})
+	}
+}
+
+func flattenForTest(v any, prefix string, out map[string]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			key := k
+			if prefix != "" {
+				key = prefix + "." + k
+			}
+			flattenForTest(e, key, out)
+		}
+	case float64:
+		out[prefix] = strconv.FormatFloat(x, 'g', -1, 64)
+	case []any, []map[string]any:
+		b, _ := json.Marshal(x)
+		out[prefix] = string(b)
+	default:
+		out[prefix] = fmt.Sprint(x)
 	}
 }
