@@ -280,6 +280,35 @@ func decodeTrial(b []byte, dc distCache) (goptuna.FrozenTrial, error) {
 	return t, nil
 }
 
+// decodeTrialHead checks a sealed trial record's checksum and decodes only
+// its identity, state, value and times (what indexes and aggregates need);
+// an unsealed record is decoded in full.
+func decodeTrialHead(b []byte, dc distCache) (goptuna.FrozenTrial, error) {
+	var t goptuna.FrozenTrial
+	if len(b) == 0 || b[0] != recordV2 {
+		return decodeTrial(b, dc)
+	}
+	body, err := openRecord(b)
+	if err != nil {
+		return t, fmt.Errorf("decode trial: %w: %w", err, ErrCorruptDB)
+	}
+	d := decoder{b: body[1:]}
+	t.ID = d.int()
+	t.StudyID = d.int()
+	t.Number = d.int()
+	t.State = goptuna.TrialState(d.byte())
+	if t.State < goptuna.TrialStateRunning || t.State > goptuna.TrialStateWaiting {
+		d.fail(fmt.Errorf("bad trial state %d", t.State))
+	}
+	t.Value = d.float()
+	t.DatetimeStart = d.time()
+	t.DatetimeComplete = d.time()
+	if d.err != nil {
+		return goptuna.FrozenTrial{}, fmt.Errorf("decode trial: %w: %w", d.err, ErrCorruptDB)
+	}
+	return t, nil
+}
+
 // externalValue converts an internal parameter value to its external form,
 // refusing what would make goptuna panic (a categorical index out of range)
 // or what it cannot represent.

@@ -124,3 +124,32 @@ func TestSealedRecordDetectsFlips(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeTrialHead: the head decoder agrees with the full one on what it
+// decodes, and refuses what the checksum refuses.
+func TestDecodeTrialHead(t *testing.T) {
+	in := sampleTrial()
+	raw, err := encodeTrial(nil, &in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := decodeTrial(raw, distCache{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := decodeTrialHead(raw, distCache{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.ID != full.ID || head.StudyID != full.StudyID || head.Number != full.Number || head.State != full.State ||
+		head.Value != full.Value || !head.DatetimeStart.Equal(full.DatetimeStart) || !head.DatetimeComplete.Equal(full.DatetimeComplete) {
+		t.Errorf("head %+v differs from the full decode %+v", head, full)
+	}
+	for i := range raw {
+		b := append([]byte(nil), raw...)
+		b[i] ^= 0x04
+		if _, err := decodeTrialHead(b, distCache{}); !errors.Is(err, ErrCorruptDB) {
+			t.Errorf("byte %d flipped: %v; want ErrCorruptDB", i, err)
+		}
+	}
+}

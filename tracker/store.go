@@ -118,7 +118,7 @@ func (s *Store) openWriter() error {
 		}
 		// Refuse what check would call damaged, before writing into it.
 		var rep CheckReport
-		checkRecords(tx, s.path, &rep)
+		checkRecords(tx, s.path, &rep, false)
 		if !rep.OK() {
 			p := rep.Problems[0]
 			more := ""
