@@ -99,16 +99,20 @@ func (r *runner) segmentationStage(ctx context.Context, set string, cg *dataset,
 		}
 		steps := 0
 		r.progress.Start(stageName+": training", 1)
-		if _, err := m.Train(ctx, seg.TrainConfig{Epochs: g.Epochs, BatchSize: g.BatchSize, LR: g.LearningRate,
+		rep, err := m.Train(ctx, seg.TrainConfig{Epochs: g.Epochs, BatchSize: g.BatchSize, LR: g.LearningRate,
 			Seed: childSeed(seed, "shuffle"), Progress: func(p seg.Progress) {
 				if steps == 0 {
 					r.progress.Start(fmt.Sprintf("%s: training on %d images", stageName, len(images)), p.Steps*p.Epochs)
 				}
 				steps++
 				r.progress.Add(1)
-			}}, train, trainMaps); err != nil {
+			}}, train, trainMaps)
+		if err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
+		// Training loss per epoch (keys.StageAttrEpochs); the segmentation
+		// net has no held-out loss, its held-out measure is mask AP.
+		s.Attrs[keys.StageAttrEpochs] = keys.FormatEpochCurves(keys.EpochCurves{TrainLoss: rep.EpochLoss})
 		pred, err := m.Predict(ctx, eval.set)
 		if err != nil {
 			return fmt.Errorf("predict: %w", err)

@@ -69,6 +69,9 @@ func (r *runner) discriminatorStage(ctx context.Context, name string, cg, real *
 		steps := 0
 		r.progress.Start(fmt.Sprintf("%s: training (%d+%d images, %d epochs)", stageName,
 			len(out.cg.Train), len(out.real.Train), d.Epochs), 1)
+		// Per-epoch curves (keys.StageAttrEpochs): the held-out images are
+		// evaluated after every epoch, which reads the weights only.
+		var curves keys.EpochCurves
 		rep, err := m.Train(ctx, disc.TrainConfig{Epochs: d.Epochs, BatchSize: d.BatchSize, LR: d.LearningRate,
 			Seed: childSeed(seed, "shuffle"), Progress: func(p disc.Progress) {
 				if steps == 0 {
@@ -76,11 +79,22 @@ func (r *runner) discriminatorStage(ctx context.Context, name string, cg, real *
 				}
 				steps++
 				r.progress.Add(1)
+			}, EpochEnd: func(er disc.EpochReport) error {
+				ev, err := m.Evaluate(ctx, subset{cg.set, out.cg.Test}, subset{real.set, out.real.Test})
+				if err != nil {
+					return fmt.Errorf("evaluate held-out images: %w", err)
+				}
+				curves.TrainLoss = append(curves.TrainLoss, er.MeanLoss)
+				curves.TrainAccuracy = append(curves.TrainAccuracy, er.Accuracy)
+				curves.TestLoss = append(curves.TestLoss, ev.Loss)
+				curves.TestAccuracy = append(curves.TestAccuracy, ev.Accuracy)
+				return nil
 			}},
 			subset{cg.set, out.cg.Train}, subset{real.set, out.real.Train})
 		if err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
+		s.Attrs[keys.StageAttrEpochs] = keys.FormatEpochCurves(curves)
 		ev, err := m.Evaluate(ctx, subset{cg.set, out.cg.Test}, subset{real.set, out.real.Test})
 		if err != nil {
 			return fmt.Errorf("evaluate: %w", err)

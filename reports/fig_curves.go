@@ -162,9 +162,10 @@ func fitKey(s StudyData) string {
 	return s.Manipulation + " " + s.Direction
 }
 
-// CompareFigures lists the figures that overlay runs: the median fit loss
-// and confidence per step of every fit (manipulation and direction) any of
-// the runs made, one colour per run.
+// CompareFigures lists the figures that overlay runs: the training and
+// held-out loss per epoch of their trained networks, and the median fit
+// loss and confidence per step of every fit (manipulation and direction)
+// any of the runs made, one colour per run.
 func CompareFigures(rds []*RunData) []Figure {
 	type series struct {
 		run   int
@@ -199,8 +200,12 @@ func CompareFigures(rds []*RunData) []Figure {
 			ids = append(ids, studyIDs(byKey[k])...)
 		}
 	}
+	var out []Figure
+	if f, ok := compareEpochFigure(rds); ok {
+		out = append(out, f)
+	}
 	if len(keys) == 0 {
-		return nil
+		return out
 	}
 	sort.Strings(keys)
 	runIndex := map[int]int{}
@@ -208,7 +213,7 @@ func CompareFigures(rds []*RunData) []Figure {
 		runIndex[rd.Run.ID] = i
 	}
 	title := "Median fit loss and confidence per step"
-	return []Figure{{
+	return append(out, Figure{
 		Name:  "curves-compare",
 		Title: title,
 		Caption: "One row per fit (manipulation and direction), one colour per run: the median over the run's images of the loss after each step (left) " +
@@ -243,5 +248,5 @@ func CompareFigures(rds []*RunData) []Figure {
 			}
 			alignPlots(c, title, grid)
 		}),
-	}}
+	})
 }

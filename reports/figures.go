@@ -9,7 +9,8 @@ import (
 // parameter histograms, patch heat map and before/after grid; per content
 // search round its optimisation history, loss distribution, best scenes and
 // analysis figures (importance, parallel coordinates, slices, contour).
-// Style studies also get their loss curves per step. Listing reads nothing;
+// Trained networks' per-epoch curves come first; style studies also get
+// their loss curves per step. Listing reads nothing;
 // Figure.Render does.
 func (rd *RunData) Figures() []Figure {
 	var out []Figure
@@ -23,6 +24,10 @@ func (rd *RunData) Figures() []Figure {
 		}
 		names[f.Name] = true
 		out = append(out, f)
+	}
+	for _, se := range rd.Epochs {
+		f, ok := epochFigure(se)
+		add(f, ok, len(out))
 	}
 	for _, s := range rd.Studies {
 		if s.isContent() {

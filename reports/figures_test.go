@@ -31,6 +31,7 @@ func TestFigureNames(t *testing.T) {
 		got = append(got, f.Name)
 	}
 	want := []string{
+		"epochs-discriminator-style", "epochs-segmentation-baseline",
 		"params-brightness-contrast-cg-to-real", "grid-brightness-contrast-cg-to-real", "curves-brightness-contrast-cg-to-real",
 		"params-brightness-contrast-real-to-cg", "grid-brightness-contrast-real-to-cg", "curves-brightness-contrast-real-to-cg",
 		"params-patch-brightness-contrast-cg-to-real", "patches-patch-brightness-contrast-cg-to-real", "curves-patch-brightness-contrast-cg-to-real",

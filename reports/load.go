@@ -17,6 +17,9 @@ type RunData struct {
 	Stages  []tracker.Stage    // in the run's execution order, then by name
 	Studies []StudyData        // by study id
 	Metrics map[string]float64 // stage metrics overlaid by the run's (see mergeMetrics)
+	// Epochs holds the per-epoch curves of the stages that trained a
+	// network (keys.StageAttrEpochs), in stage order.
+	Epochs []StageEpochs
 	// Warnings lists what could not be decoded and was replaced by a default.
 	Warnings []string
 }
@@ -84,11 +87,13 @@ func LoadRun(ctx context.Context, src Source, id int) (*RunData, error) {
 	if err != nil {
 		return nil, err
 	}
+	epochs := loadEpochs(stages, &w)
 	return &RunData{
 		Run:      run,
 		Stages:   stages,
 		Studies:  studies,
 		Metrics:  mergeMetrics(run, stages),
+		Epochs:   epochs,
 		Warnings: w.result(),
 	}, nil
 }

@@ -45,11 +45,11 @@ func TestDashboardInChromium(t *testing.T) {
 	}{
 		{"/", 0, "Runs"},
 		{"/studies", 0, "run-1/fit/blur/cg-to-real"},
-		{"/runs/1", 25, "Sampler comparison"},
+		{"/runs/1", 27, "Sampler comparison"},
 		{"/studies/1", 3, "brightness_g"},
 		{"/studies/8", 7, "cmaes"},
 		{"/runs/2", 1, `<script>alert("cgx")</script>`},
-		{"/compare?run=1&run=2", 1, "Median fit loss and confidence per step"},
+		{"/compare?run=1&run=2", 2, "Median fit loss and confidence per step"},
 		{"/?status=succeeded&q=demo", 0, "compare"},
 	}
 	for _, p := range pages {

@@ -52,7 +52,7 @@ func TestComparePage(t *testing.T) {
 	if strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;script&gt;") {
 		t.Error("the hostile run's name is not escaped")
 	}
-	if !strings.Contains(body, `src="/compare/figures/curves-compare.png?run=1&amp;run=2"`) {
+	if !strings.Contains(body, `src="/compare/figures/curves-compare.png?run=1&amp;run=2"`) || !strings.Contains(body, `src="/compare/figures/epochs-compare.png?run=1&amp;run=2"`) {
 		t.Errorf("no overlaid curves figure")
 	}
 	// Differences only drops equal rows.

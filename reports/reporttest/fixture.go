@@ -106,6 +106,14 @@ func Demo() *Store {
 		if name == "discriminator/style" {
 			st.Metrics = map[string]float64{"accuracy": 0.997} // relative key, merged as discriminator/style/accuracy
 		}
+		switch name {
+		case "discriminator/style": // per-epoch curves, the held-out loss turning up at the end
+			st.Attrs = map[string]string{keys.StageAttrEpochs: keys.FormatEpochCurves(keys.EpochCurves{
+				TrainLoss: []float64{0.66, 0.41, 0.22, 0.12, 0.07, 0.04}, TestLoss: []float64{0.67, 0.45, 0.27, 0.19, 0.18, 0.21},
+				TrainAccuracy: []float64{0.62, 0.83, 0.93, 0.97, 0.99, 0.995}, TestAccuracy: []float64{0.6, 0.8, 0.9, 0.93, 0.94, 0.93}})}
+		case "segmentation/baseline":
+			st.Attrs = map[string]string{keys.StageAttrEpochs: keys.FormatEpochCurves(keys.EpochCurves{TrainLoss: []float64{1.2, 0.8, 0.61, 0.52}})}
+		}
 		stageKeys = append(stageKeys, st.Key)
 		s.AddStage(st)
 	}
