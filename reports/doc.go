@@ -18,6 +18,13 @@
 //   - Table: named columns and typed cells; written in any Format.
 //   - Figure: a named drawing, rendered on demand to PNG or SVG bytes; figures
 //     showing images read them from artifacts only when rendered.
+//   - Parameter importance: the share of a search round's loss variance a
+//     parameter's rank-binned marginal explains, corrected for chance
+//     (Importance; docs/REPORTS.md states its limits). The analysis figures
+//     (importance, parallel coordinates, slices, contour) are built on it.
+//   - Curves: a fit's loss per step (trial intermediate values, Trial.Curve)
+//     and a trained network's figures per epoch (stage attribute cgx.epochs,
+//     RunData.Epochs); CompareFigures overlays them across runs.
 //   - Planted gap: the parameter values a generated "real" domain was built
 //     with (study attribute cgx.planted); the recovery tables score the fit
 //     against them.

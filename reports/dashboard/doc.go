@@ -15,7 +15,12 @@
 //   - A malformed or unknown id, figure, table or artifact gives a 404 page;
 //     a bad sort key a 400 page; a database that cannot be opened a 503 page.
 //     A panic in a handler is recovered into a 500 page.
-//   - Only GET and HEAD are served.
+//   - Only GET and HEAD are served; forms (the runs filter, compare, the
+//     contour pair) use GET and submit only to the dashboard.
+//   - Settings on the compare page come from the SettingsFunc given with
+//     WithSettings (cgx serve: experiments.ResolvedSettings); reports never
+//     import experiments, so without one the page says settings are not
+//     compared.
 //   - With WithAddr, only requests whose Host header names the served port
 //     and localhost, a loopback address, the listening address (any IP
 //     address when listening on all interfaces) or a WithAllowedHosts name
@@ -24,13 +29,16 @@
 //
 // # Routes
 //
-//	/                                 runs
+//	/                                 runs (?spec=&status=&tag=&q= filter, ?metric=KEY columns)
+//	/compare?run=A&run=B              runs side by side: fields, attributes, resolved settings, metrics
+//	/compare/figures/NAME.(png|svg)   a figure overlaying the runs of ?run=
 //	/runs/RUN                         the run's report page
 //	/runs/RUN/figures/NAME.(png|svg)  a figure of the run
 //	/runs/RUN/tables/NAME.FORMAT      a table of the run (md, csv, tex, json, html)
 //	/studies                          every study (?sort=COLUMN&order=asc|desc)
 //	/studies/ID                       a study: attributes, figures, trials (?sort=, &order=)
 //	/studies/ID/figures/NAME.(png|svg) a figure of the study
+//	/studies/ID/figures/contour.(png|svg)?x=A&y=B  the loss over a chosen pair
 //	/artifacts/HEX                    an image artifact (PNG or JPEG only)
 //
 // # Caveats
