@@ -47,6 +47,9 @@ func TestDatasetVerb(t *testing.T) {
 
 	prefix := first.ID.String()[:10]
 	code, out, _ = sceneCLI(t, db, "dataset", "show", prefix)
+	if code != 0 {
+		t.Errorf("show %s: exit %d", prefix, code)
+	}
 	for _, w := range []string{"exp2-random, 6 images, 32px, seed 1", "domain real", "blur 0.9 px", "labels       random (6)", "instances    6.00 per image"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("show lacks %q:\n%s", w, out)

@@ -26,8 +26,8 @@ func TestExportToFile(t *testing.T) {
 	out := filepath.Join(dir, "tables", "study1.csv")
 	// A missing folder is refused, not created, like every -o.
 	code, stdout, errs := cgxCLI(t, db, "export", "1", "--format", "csv", "-o", out)
-	if code != 1 || !strings.Contains(errs, "mkdir -p "+filepath.Dir(out)) {
-		t.Fatalf("missing folder: exit %d, stderr %q; want a refusal saying to create it", code, errs)
+	if code != 1 || stdout != "" || !strings.Contains(errs, "mkdir -p "+filepath.Dir(out)) {
+		t.Fatalf("missing folder: exit %d, stdout %q, stderr %q; want a refusal saying to create it", code, stdout, errs)
 	}
 	if _, err := os.Stat(filepath.Dir(out)); err == nil {
 		t.Fatalf("export created the missing folder %s", filepath.Dir(out))
