@@ -29,11 +29,12 @@ Examples:
   cgx diff 3 4
   cgx diff 3 4 --all --json`
 
-// diffCell is the widest a value column prints; longer values are cut with
-// an ellipsis (the key column gets diffKeyCell).
+// Widest cells of the text table, so a row fits 100 columns: values are
+// shortened (numbers to fewer digits, text cut with an ellipsis).
 const (
-	diffCell    = 20
-	diffKeyCell = 40
+	diffCell       = 18
+	diffKeyCell    = 36
+	diffChangeCell = 20
 )
 
 func init() {
@@ -96,6 +97,14 @@ func writeDiff(w io.Writer, res experiments.DiffResult) error {
 			return s
 		}
 		cut = true
+		// A number keeps its exponent: fewer significant digits, never a cut.
+		if v, err := strconv.ParseFloat(s, 64); err == nil {
+			for prec := 15; prec >= 1; prec-- {
+				if t := strconv.FormatFloat(v, 'g', prec, 64); len(t) <= max {
+					return t
+				}
+			}
+		}
 		r := []rune(s)
 		if middle {
 			head := (max - 1) / 2
@@ -111,13 +120,13 @@ func writeDiff(w io.Writer, res experiments.DiffResult) error {
 			section = r.Section
 			fmt.Fprintf(tw, "%s\tRUN %s\tRUN %s\tCHANGE\n", strings.ToUpper(section), strconv.Itoa(res.A), strconv.Itoa(res.B))
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", cell(r.Key, diffKeyCell, true), cell(r.A, diffCell, false), cell(r.B, diffCell, false), cell(r.Change, diffCell, false))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", cell(r.Key, diffKeyCell, true), cell(r.A, diffCell, false), cell(r.B, diffCell, false), cell(r.Change, diffChangeCell, false))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	if cut {
-		fmt.Fprintln(w, "(values cut at … are in full with --json)")
+		fmt.Fprintln(w, "(long values are shortened to fit; --json gives them in full)")
 	}
 	return nil
 }
