@@ -24,6 +24,9 @@ const (
 	analysisMaxParams = 12
 	analysisMaxBars   = 40
 	contourCells      = 24
+	// importanceFewTrials is the trial count under which the importance
+	// figure warns that its scores are noise-prone.
+	importanceFewTrials = 30
 )
 
 // pooledTrial is a complete trial of a round with its sampler.
@@ -123,11 +126,15 @@ func importanceFigure(label string, studies []StudyData, imp []ParamImportance, 
 	}
 	title := fmt.Sprintf("Parameter importance: %s", label)
 	n := len(imp)
+	caption := "Share of the loss variance each parameter explains on its own (binned marginal, corrected for chance; docs/REPORTS.md), " +
+		fmt.Sprintf("all samplers and seeds pooled (%d trials). Shares do not sum to 1: interactions count in none; samplers that concentrate trials blur the picture.", imp[0].Trials)
+	if imp[0].Trials < importanceFewTrials {
+		caption += fmt.Sprintf(" With fewer than %d trials a single outlier can dominate: read these as hints only.", importanceFewTrials)
+	}
 	return Figure{
-		Name:  name,
-		Title: title,
-		Caption: "Share of the loss variance each parameter explains on its own (binned marginal, corrected for chance; docs/REPORTS.md), " +
-			fmt.Sprintf("all samplers and seeds pooled (%d trials). Shares do not sum to 1: interactions count in none; samplers that concentrate trials blur the picture.", imp[0].Trials),
+		Name:    name,
+		Title:   title,
+		Caption: caption,
 		Studies: studyIDs(studies),
 		Width:   fitTitle(6.5*vg.Inch, title),
 		Height:  vg.Length(n)*0.22*vg.Inch + 1.3*vg.Inch,
