@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -220,5 +221,49 @@ func TestCheckAcceptLoss(t *testing.T) {
 	}
 	if code, _, errs := cgxCLI(t, db, "studies"); code != 0 {
 		t.Errorf("studies after accepting: exit %d, %s", code, errs)
+	}
+}
+
+// TestRunsListsPastADamagedRecord: one run record whose bytes changed does
+// not hide the others: `cgx runs` prints every run that decodes, then says
+// which record is damaged and exits non-zero.
+func TestRunsListsPastADamagedRecord(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cgx.db")
+	st, err := tracker.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, name := range []string{"first-marker-run", "second-marker-run", "third-marker-run"} {
+		if _, err := st.CreateRun(ctx, tracker.Run{Name: name, Spec: "name = \"" + name + "\"", Seed: 1, Status: tracker.RunSucceeded}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every copy of the name (bbolt leaves older page versions in free
+	// pages): 's' -> 'r' still decodes, but the record's checksum fails.
+	n := 0
+	for at := bytes.Index(raw, []byte("second-marker-run")); at >= 0; at = bytes.Index(raw, []byte("second-marker-run")) {
+		raw[at] ^= 0x01
+		n++
+	}
+	if n == 0 {
+		t.Fatal("the run's name is not stored as plain bytes; the test needs another way to damage one record")
+	}
+	if err := os.WriteFile(db, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := cgxCLI(t, db, "runs")
+	if code == 0 || !strings.Contains(out, "first-marker-run") || !strings.Contains(out, "third-marker-run") || strings.Contains(out, "econd-marker-run") {
+		t.Errorf("runs: exit %d\nstdout:\n%s\nstderr: %s\nwant the two intact runs listed, the damaged one left out, and a failure", code, out, errs)
+	}
+	if strings.TrimSpace(errs) == "" {
+		t.Errorf("runs: nothing on stderr about the damaged record")
 	}
 }

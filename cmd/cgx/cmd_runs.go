@@ -121,10 +121,18 @@ func runRuns(ctx context.Context, o runsOptions, g *globals) (err error) {
 		return err
 	}
 	defer closeInto(&err, st)
-	all, err := st.ListRuns(ctx)
-	if err != nil {
-		return err
+	// A damaged record does not hide the others: the tracker returns every
+	// run that decodes with one error naming the bad ones, which is printed
+	// after the listing.
+	all, listErr := st.ListRuns(ctx)
+	if listErr != nil && len(all) == 0 {
+		return listErr
 	}
+	defer func() {
+		if err == nil {
+			err = listErr
+		}
+	}()
 	runs := all[:0:0]
 	for _, r := range all {
 		if o.match(r) {
