@@ -1,6 +1,9 @@
 package tracker
 
-import "os"
+import (
+	"os"
+	"time"
+)
 
 // Crash stops a writing store the way kill -9 would as far as the database
 // is concerned: buffered trials are dropped, nothing is checkpointed, the
@@ -25,4 +28,22 @@ func ValidateFile(path string) (pages, problems int, err error) {
 	}
 	rep := validateFile(f, fi.Size(), nil)
 	return rep.pages, len(rep.problems), nil
+}
+
+// WaitCheckpoint waits until the RunningCheckpoint timer of s has fired and
+// no trial waits in memory only, so a test observes the checkpoint's effect
+// rather than guessing how long it takes on a loaded machine. It reports
+// false if that has not happened within two minutes.
+func WaitCheckpoint(s *Store) bool {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		s.wmu.Lock()
+		done := s.timer == nil && len(s.c.dirty) == 0
+		s.wmu.Unlock()
+		if done {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return false
 }

@@ -98,7 +98,9 @@ func runHelper(kind, path string) error {
 			return err
 		}
 		s.SetTrialParam(id, "a", 0.5, goptuna.UniformDistribution{Low: 0, High: 1})
-		time.Sleep(200 * time.Millisecond) // past the checkpoint
+		if !tracker.WaitCheckpoint(s) { // committed as RUNNING before the parent kills us
+			return fmt.Errorf("the running checkpoint did not commit within two minutes")
+		}
 		fmt.Fprintf(out, "running %d\n", id)
 		out.Flush()
 		time.Sleep(time.Hour)
