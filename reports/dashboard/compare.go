@@ -32,7 +32,7 @@ var comparePage = template.Must(reports.PageTemplate().Parse(`{{define "body"}}<
 {{range .Notes}}<p class="note">{{.}}</p>{{end}}
 {{range .Sections}}<h2 id="{{.ID}}">{{.Name}}</h2>
 {{if .Rows}}<div class="wide"><table class="compare"><thead><tr><th>{{.Name}}</th>{{range $.Runs}}<th><a href="/runs/{{.ID}}">run {{.ID}}</a><br><span class="sub">{{.Name}}</span></th>{{end}}</tr></thead><tbody>
-{{range .Rows}}<tr{{if .Differs}} class="differs"{{end}}><td class="mono">{{.Key}}</td>{{range .Values}}<td class="num">{{.}}</td>{{end}}</tr>
+{{range .Rows}}<tr{{if .Differs}} class="differs"{{end}}><td class="mono">{{.Key}}</td>{{range .Values}}<td class="val">{{.}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>{{else}}<p class="empty">{{if $.OnlyDiff}}No differences.{{else}}Nothing recorded.{{end}}</p>{{end}}
 {{end}}
 {{if .Figures}}<h2 id="curves">Curves</h2>

@@ -39,10 +39,10 @@ func TestComparePage(t *testing.T) {
 		t.Fatalf("status %d\n%.800s", rec.Code, body)
 	}
 	for key, want := range map[string]string{
-		"datasets.cg.count":                    `<tr class="differs"><td class="mono">datasets.cg.count</td><td class="num">128</td><td class="num">600</td></tr>`,
-		"style.steps":                          `<tr><td class="mono">style.steps</td><td class="num">300</td><td class="num">300</td></tr>`,
-		"search/exp2/round-1/best_loss":        `<tr class="differs"><td class="mono">search/exp2/round-1/best_loss</td><td class="num">0.4121</td><td class="num">–</td></tr>`,
-		"status":                               `<tr class="differs"><td class="mono">status</td><td class="num">succeeded</td><td class="num">running</td></tr>`,
+		"datasets.cg.count":                    `<tr class="differs"><td class="mono">datasets.cg.count</td><td class="val">128</td><td class="val">600</td></tr>`,
+		"style.steps":                          `<tr><td class="mono">style.steps</td><td class="val">300</td><td class="val">300</td></tr>`,
+		"search/exp2/round-1/best_loss":        `<tr class="differs"><td class="mono">search/exp2/round-1/best_loss</td><td class="val">0.4121</td><td class="val">–</td></tr>`,
+		"status":                               `<tr class="differs"><td class="mono">status</td><td class="val">succeeded</td><td class="val">running</td></tr>`,
 		"fit/brightness-contrast/cg-to-real/x": `class="differs"`,
 	} {
 		if got := rowOf(body, key); !strings.Contains(got, want) {

@@ -25,8 +25,8 @@ var runsPage = template.Must(reports.PageTemplate().Parse(`{{define "body"}}<h1>
 {{range .Metrics}}<input type="hidden" name="metric" value="{{.Key}}">{{end}}<button type="submit">Filter</button>{{if .Filtered}} <a href="/">clear</a>{{end}}</form>
 {{if .Rows}}<form method="get" action="/compare">
 <p class="note">{{len .Rows}} of {{.Total}} runs. Tick two or more to <button type="submit">compare</button> them side by side. Metric columns: {{if .MetricsChosen}}chosen with <code>?metric=KEY</code>{{else}}the headline metrics most runs have (choose with <code>?metric=KEY</code>){{end}}.</p>
-<div class="wide"><table id="runs"><thead><tr><th></th><th class="num">run</th><th>name</th><th>status</th><th>profile</th><th>tags</th><th class="num">seed</th><th>started</th><th class="num">duration</th><th class="num">studies</th>{{range .Metrics}}<th class="num" title="{{.Key}}">{{.Label}}</th>{{end}}</tr></thead><tbody>
-{{range .Rows}}<tr><td><input type="checkbox" name="run" value="{{.ID}}" aria-label="compare run {{.ID}}"></td><td class="num"><a href="/runs/{{.ID}}">{{.ID}}</a></td><td><a href="/runs/{{.ID}}">{{.Name}}</a></td><td><span class="badge {{.Status}}">{{.Status}}</span></td><td>{{.Profile}}</td><td>{{.Tags}}</td><td class="num">{{.Seed}}</td><td>{{.Started}}</td><td class="num">{{.Duration}}</td><td class="num">{{.Studies}}</td>{{range .Metrics}}<td class="num">{{.}}</td>{{end}}</tr>
+<div class="wide"><table id="runs"><thead><tr><th></th><th class="num">run</th><th>name</th><th>status</th><th>profile</th><th>tags</th><th class="num">seed</th><th>started</th><th class="num">duration</th><th class="num">studies</th>{{range .Metrics}}<th class="num metric" title="{{.Key}}">{{with .Stage}}{{.}}/<br>{{end}}{{.Measure}}</th>{{end}}</tr></thead><tbody>
+{{range .Rows}}<tr><td><input type="checkbox" name="run" value="{{.ID}}" aria-label="compare run {{.ID}}"></td><td class="num"><a href="/runs/{{.ID}}">{{.ID}}</a></td><td><a href="/runs/{{.ID}}">{{.Name}}</a></td><td><span class="badge {{.Status}}">{{.Status}}</span></td><td>{{.Profile}}</td><td>{{.Tags}}</td><td class="num">{{.Seed}}</td><td class="nowrap">{{.Started}}</td><td class="num">{{.Duration}}</td><td class="num">{{.Studies}}</td>{{range .Metrics}}<td class="num">{{.}}</td>{{end}}</tr>
 {{end}}</tbody></table></div></form>
 {{else if .Total}}<p class="empty">No run matches the filter. <a href="/">Show all runs.</a></p>
 {{else}}<p class="empty">No runs yet. Start one with <code>cgx run SPEC</code>; this page shows it as soon as it begins.</p>{{end}}{{end}}`))
@@ -64,8 +64,9 @@ func (f runFilter) match(run tracker.Run) bool {
 	return true
 }
 
-// metricColumn is a metric shown as a runs-list column.
-type metricColumn struct{ Key, Label string }
+// metricColumn is a metric shown as a runs-list column, its heading split
+// into the (shortened) stage and the measure.
+type metricColumn struct{ Key, Stage, Measure string }
 
 // maxMetricColumns bounds the metric columns of the runs list.
 const maxMetricColumns = 6
@@ -100,7 +101,7 @@ func defaultMetrics(runs []tracker.Run) []string {
 
 // shortKey shortens a metric key for a column heading, keeping its end.
 func shortKey(k string) string {
-	const max = 28
+	const max = 24
 	r := []rune(k)
 	if len(r) <= max {
 		return k
@@ -135,7 +136,11 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 		}
 		var cols []metricColumn
 		for _, k := range metricKeys {
-			cols = append(cols, metricColumn{Key: k, Label: shortKey(k)})
+			col := metricColumn{Key: k, Measure: k}
+			if st, m, ok := keys.SplitMetric(k); ok {
+				col.Stage, col.Measure = shortKey(st), m
+			}
+			cols = append(cols, col)
 		}
 		rows := make([]runRow, len(kept))
 		for i, run := range kept {
