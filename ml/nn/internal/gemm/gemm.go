@@ -195,6 +195,7 @@ func packA(trans bool, a []float32, lda, i0, mi, p0, kc, mr int, alpha float32, 
 // memmove, which costs more than the copy for a few floats.
 func copySmall(dst, src []float32) {
 	dst = dst[:len(src)]
+	//lint:ignore S1001 copy calls memmove, which costs more than this loop for a few floats
 	for i, v := range src {
 		dst[i] = v
 	}
