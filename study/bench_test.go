@@ -159,3 +159,35 @@ func BenchmarkGoptunaSample(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRunSize measures Run's cost per trial as a study grows: random
+// sampler (whose proposals ignore the history, so what remains is Run's own
+// bookkeeping: reading the history, dispatch, storage writes), batch 4, six
+// floats, a free objective, goptuna.InMemoryStorage. The cost per trial
+// should not depend on the study's size (docs/PERFORMANCE.md).
+func BenchmarkRunSize(b *testing.B) {
+	var ps []Param
+	for i := 0; i < 6; i++ {
+		ps = append(ps, Float("x"+strconv.Itoa(i), -1, 1))
+	}
+	space, err := NewSpace(ps...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	obj := func(_ context.Context, in TrialInput) (Outcome, error) {
+		return Outcome{Value: float64(in.Slot)}, nil
+	}
+	for _, trials := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("trials-%d", trials), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				cfg := Config{Study: "bench", Sampler: SamplerRandom, Seed: 1, Trials: trials, BatchSize: 4, Workers: 4}
+				if _, err := Run(context.Background(), goptuna.NewInMemoryStorage(), cfg, space, obj); err != nil {
+					b.Fatal(err)
+				}
+			}
+			per := float64(b.Elapsed().Nanoseconds()) / float64(b.N*trials)
+			b.ReportMetric(per, "ns/trial")
+			b.ReportMetric(1e9/per, "trials/s")
+		})
+	}
+}

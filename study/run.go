@@ -150,6 +150,7 @@ type runner struct {
 	space   Space
 	obj     Objective
 	smp     sampler
+	led     *ledger // the study as read once and kept up to date
 
 	completed int     // slots in [0, Trials) COMPLETE so far
 	best      float64 // lowest value among them
@@ -164,11 +165,23 @@ func (r *runner) inventory() (inventory, error) {
 	return takeInventory(r.cfg.Study, trials)
 }
 
+// openLedger reads the whole study once; later batches read only what Run
+// stores (ledger).
+func (r *runner) openLedger() (*ledger, error) {
+	trials, err := r.st.GetAllTrials(r.studyID)
+	if err != nil {
+		return nil, fmt.Errorf("read trials: %w", err)
+	}
+	return newLedger(r.cfg.Study, r.space, trials)
+}
+
 func (r *runner) run(ctx context.Context, sum *Summary) error {
-	inv, err := r.inventory()
+	led, err := r.openLedger()
 	if err != nil {
 		return err
 	}
+	r.led = led
+	inv := &led.inv
 	for _, id := range inv.stale {
 		if err := failTrial(r.st, id, "abandoned: found RUNNING when the study was resumed"); err != nil {
 			return err
@@ -183,13 +196,9 @@ func (r *runner) run(ctx context.Context, sum *Summary) error {
 		}
 	}
 	sum.Reused = r.completed
-	stale := false // inv predates trials this call stored
 	for start := 0; start < r.cfg.Trials; start += r.cfg.BatchSize {
-		if stale {
-			if inv, err = r.inventory(); err != nil {
-				return err
-			}
-			stale = false
+		if err := led.catchUp(r.st); err != nil {
+			return err
 		}
 		var missing []int
 		for slot := start; slot < min(start+r.cfg.BatchSize, r.cfg.Trials); slot++ {
@@ -203,7 +212,7 @@ func (r *runner) run(ctx context.Context, sum *Summary) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		history, err := inv.history(r.cfg.Study, r.space, start)
+		history, err := led.history(start)
 		if err != nil {
 			return err
 		}
@@ -225,7 +234,7 @@ func (r *runner) run(ctx context.Context, sum *Summary) error {
 			}
 		}
 		err = r.runBatch(ctx, plans)
-		sum.Ran, stale = r.ran, true
+		sum.Ran = r.ran
 		if err != nil {
 			return err
 		}
@@ -327,6 +336,7 @@ func (r *runner) collect(ctx context.Context, tickets <-chan ticket, stop *atomi
 				keep(err)
 				continue
 			}
+			r.led.stored(t.trialID)
 			r.ran++
 			r.completed++
 			r.best = math.Min(r.best, res.out.Value)

@@ -169,34 +169,6 @@ func takeInventory(name string, trials []goptuna.FrozenTrial) (inventory, error)
 	return inv, nil
 }
 
-// history returns the COMPLETE trials with slot < before, in slot order.
-func (inv inventory) history(name string, space Space, before int) ([]observation, error) {
-	var obs []observation
-	for _, slot := range slices.Sorted(maps.Keys(inv.complete)) {
-		if slot >= before {
-			break
-		}
-		t := inv.complete[slot]
-		o := observation{slot: slot, value: t.Value, params: make(map[string]float64, space.Len()), generation: -1}
-		for _, p := range space.params {
-			v, ok := t.InternalParams[p.Name]
-			if !ok {
-				return nil, fmt.Errorf("%w: study %q: slot %d lacks parameter %q", ErrCorruptStudy, name, slot, p.Name)
-			}
-			o.params[p.Name] = v
-		}
-		if g, ok := t.SystemAttrs[attrGeneration]; ok {
-			n, err := strconv.Atoi(g)
-			if err != nil {
-				return nil, fmt.Errorf("%w: study %q: slot %d has %s = %q", ErrCorruptStudy, name, slot, attrGeneration, g)
-			}
-			o.generation = n
-		}
-		obs = append(obs, o)
-	}
-	return obs, nil
-}
-
 // createTrial stores slot's proposal as one RUNNING trial in a single write.
 func createTrial(st goptuna.Storage, studyID int, space Space, p plan) (int, error) {
 	sys := maps.Clone(p.attrs)
