@@ -250,3 +250,16 @@ func CompareFigures(rds []*RunData) []Figure {
 		}),
 	})
 }
+
+// TrialCurveFigure draws one trial's loss and confidence per step; false
+// when it has fewer than two steps.
+func TrialCurveFigure(s StudyData, t Trial) (Figure, bool) {
+	one := s
+	one.Trials = []Trial{t}
+	one.Trials[0].Complete = true // drawn whatever its state, if it has steps
+	f, ok := curveFigure([]StudyData{one}, fmt.Sprintf("study %d trial %d", s.ID, t.Number), "curve")
+	if ok {
+		f.Caption = "The trial's loss after each step (left) and the confidence exp(−loss) it stands for (right); the dashed line is the success threshold."
+	}
+	return f, ok
+}

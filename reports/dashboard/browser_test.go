@@ -49,6 +49,7 @@ func TestDashboardInChromium(t *testing.T) {
 		{"/studies/1", 3, "brightness_g"},
 		{"/studies/8", 7, "cmaes"},
 		{"/runs/2", 1, `<script>alert("cgx")</script>`},
+		{"/studies/1/trials/0", 3, "brightness_g"},
 		{"/compare?run=1&run=2", 2, "Median fit loss and confidence per step"},
 		{"/?status=succeeded&q=demo", 0, "compare"},
 	}

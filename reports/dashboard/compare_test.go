@@ -148,3 +148,47 @@ func TestStudyContourOfChosenPair(t *testing.T) {
 		t.Error("a style study offers a contour pair")
 	}
 }
+
+func TestTrialPage(t *testing.T) {
+	srv, _, store := newDemoServer(t)
+	png := firstResult(t, store)
+	page := get(t, srv, "GET", "/studies/1/trials/0")
+	body := page.Body.String()
+	if page.Code != 200 {
+		t.Fatalf("status %d\n%.500s", page.Code, body)
+	}
+	for _, want := range []string{`<img src="/artifacts/` + png + `"`, "after (result)", "before (source image)", `src="/studies/1/trials/0/figures/curve.png"`,
+		`<td class="mono">brightness_g</td>`, `href="/studies/1/trials/1">next trial`, `href="/studies/1">`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("trial page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "previous trial") {
+		t.Error("trial 0 links a previous trial")
+	}
+	if b := get(t, srv, "GET", "/studies/1").Body.String(); !strings.Contains(b, `<a href="/studies/1/trials/0">0</a>`) {
+		t.Error("the trial table does not link the trial page")
+	}
+	if rec := get(t, srv, "GET", "/studies/1/trials/0/figures/curve.png"); rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), "\x89PNG") {
+		t.Errorf("curve figure: %d", rec.Code)
+	}
+	// All 128 parameters of a patch fit are on its trial page.
+	if b := get(t, srv, "GET", "/studies/3/trials/0").Body.String(); strings.Count(b, `<td class="mono">`) != 128 {
+		t.Errorf("patch trial page shows %d parameters, want 128", strings.Count(b, `<td class="mono">`))
+	}
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/studies/1/trials/9999", 404}, {"/studies/1/trials/-1", 404}, {"/studies/1/trials/01", 404}, {"/studies/1/trials/x", 404},
+		{"/studies/999/trials/0", 404}, {"/studies/1/trials/0/figures/other.png", 404}, {"/studies/8/trials/0/figures/curve.png", 404},
+		{"/studies/8/trials/0", 200}, {"/studies/17/trials/0", 200},
+	} {
+		if rec := get(t, srv, "GET", tc.path); rec.Code != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.path, rec.Code, tc.status)
+		}
+	}
+	if b := get(t, srv, "GET", "/studies/17/trials/0").Body.String(); strings.Contains(b, "<script>alert") {
+		t.Error("hostile trial not escaped")
+	}
+}

@@ -147,7 +147,7 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
-var valueCell = regexp.MustCompile(`<tr><td class="num">([0-9]+)</td><td>complete</td><td class="num">([0-9.]+)</td>`)
+var valueCell = regexp.MustCompile(`<tr><td class="num"><a href="/studies/[0-9]+/trials/[0-9]+">([0-9]+)</a></td><td>complete</td><td class="num">([0-9.]+)</td>`)
 
 func TestTrialSorting(t *testing.T) {
 	srv, _, _ := newDemoServer(t)

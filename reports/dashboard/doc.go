@@ -39,6 +39,8 @@
 //	/studies/ID                       a study: attributes, figures, trials (?sort=, &order=)
 //	/studies/ID/figures/NAME.(png|svg) a figure of the study
 //	/studies/ID/figures/contour.(png|svg)?x=A&y=B  the loss over a chosen pair
+//	/studies/ID/trials/N              a trial: images, loss per step, every parameter
+//	/studies/ID/trials/N/figures/curve.(png|svg)   its loss per step
 //	/artifacts/HEX                    an image artifact (PNG or JPEG only)
 //
 // # Caveats

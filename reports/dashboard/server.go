@@ -52,6 +52,8 @@ func New(open Opener, opts ...Option) *Server {
 	s.mux.HandleFunc("/studies", s.handleStudies)
 	s.mux.HandleFunc("/studies/{study}", s.handleStudy)
 	s.mux.HandleFunc("/studies/{study}/figures/{file}", s.handleStudyFigure)
+	s.mux.HandleFunc("/studies/{study}/trials/{trial}", s.handleTrial)
+	s.mux.HandleFunc("/studies/{study}/trials/{trial}/figures/{file}", s.handleTrialFigure)
 	s.mux.HandleFunc("/artifacts/{id}", s.handleArtifact)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, statusError(http.StatusNotFound, "There is no page at %s.", r.URL.Path))
