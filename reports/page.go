@@ -42,6 +42,10 @@ type Layout struct {
 	Nav    bool // show the dashboard's navigation bar
 	Footer string
 	Body   any // the data of the "body" template
+	// Refresh, when positive, makes the browser reload the page after that
+	// many seconds (the dashboard sets it while the run is still writing;
+	// a static report never does).
+	Refresh int
 }
 
 // PageLinks says where a run page points: the static report uses relative
@@ -50,7 +54,9 @@ type PageLinks struct {
 	Figure func(name, format string) string // a figure file (format png or svg)
 	Table  func(name, format string) string // a table file (a Formats entry)
 	Study  func(id int) string              // a study page; nil for no links
-	Nav    bool
+	// Refresh is Layout.Refresh for the page.
+	Refresh int
+	Nav     bool
 }
 
 // FileLinks are the links of the static report: figures/NAME.png,
@@ -170,10 +176,11 @@ func WriteRunPage(w io.Writer, rd *RunData, figs []FigureEntry, links PageLinks)
 	t := template.Must(PageTemplate().Parse(`{{define "body"}}{{template "run" .}}{{end}}`))
 	var b bytes.Buffer
 	err := t.ExecuteTemplate(&b, "page", Layout{
-		Title:  fmt.Sprintf("cgx run %d: %s", rd.Run.ID, rd.Run.Name),
-		Nav:    links.Nav,
-		Footer: fmt.Sprintf("Written by cgx reports from run %d as stored in the database; every table and figure can be recomputed from it.", rd.Run.ID),
-		Body:   v,
+		Title:   fmt.Sprintf("cgx run %d: %s", rd.Run.ID, rd.Run.Name),
+		Nav:     links.Nav,
+		Footer:  fmt.Sprintf("Written by cgx reports from run %d as stored in the database; every table and figure can be recomputed from it.", rd.Run.ID),
+		Body:    v,
+		Refresh: links.Refresh,
 	})
 	if err != nil {
 		return fmt.Errorf("write run page: %w", err)

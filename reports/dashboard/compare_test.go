@@ -192,3 +192,18 @@ func TestTrialPage(t *testing.T) {
 		t.Error("hostile trial not escaped")
 	}
 }
+
+// Pages of a run that is still writing reload themselves; finished runs'
+// pages do not.
+func TestLivePagesRefresh(t *testing.T) {
+	srv, _, _ := newDemoServer(t)
+	const meta = `<meta http-equiv="refresh" content="15">`
+	for path, live := range map[string]bool{
+		"/runs/2": true, "/runs/1": false, "/": true, "/?status=succeeded": false,
+		"/studies/17": true, "/studies/1": false, "/studies/17/trials/0": true, "/studies/1/trials/0": false,
+	} {
+		if got := strings.Contains(get(t, srv, "GET", path).Body.String(), meta); got != live {
+			t.Errorf("%s: refresh %v, want %v", path, got, live)
+		}
+	}
+}

@@ -154,7 +154,11 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 				rows[i].Metrics = append(rows[i].Metrics, metricCell(run.Metrics, k))
 			}
 		}
-		s.page(w, r, http.StatusOK, runsPage, "cgx runs", struct {
+		live := false
+		for _, run := range kept {
+			live = live || run.Status == tracker.RunRunning
+		}
+		s.pageRefresh(w, r, http.StatusOK, runsPage, "cgx runs", struct {
 			Rows            []runRow
 			Total           int
 			Filter          runFilter
@@ -162,7 +166,7 @@ func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
 			Specs, Statuses []string
 			Metrics         []metricColumn
 			MetricsChosen   bool
-		}{rows, len(runs), f, f != (runFilter{}), sortedKeys(specs), sortedKeys(statuses), cols, len(chosen) > 0})
+		}{rows, len(runs), f, f != (runFilter{}), sortedKeys(specs), sortedKeys(statuses), cols, len(chosen) > 0}, live)
 		return nil
 	})
 }
@@ -230,7 +234,11 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 			figs = append(figs, reports.FigureEntry{Figure: f})
 		}
 		var b bytes.Buffer
-		if err := reports.WriteRunPage(&b, rd, figs, runLinks(rd.Run.ID)); err != nil {
+		links := runLinks(rd.Run.ID)
+		if rd.Run.Status == tracker.RunRunning {
+			links.Refresh = RefreshSeconds
+		}
+		if err := reports.WriteRunPage(&b, rd, figs, links); err != nil {
 			return err
 		}
 		s.bytes(w, r, http.StatusOK, "text/html; charset=utf-8", b.Bytes())

@@ -159,8 +159,21 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // page renders t's "page" with body into a buffer first, so that a template
 // error never leaves half a page behind.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, t *template.Template, title string, body any) {
+	s.pageRefresh(w, r, status, t, title, body, false)
+}
+
+// RefreshSeconds is how often a page whose run is still writing reloads
+// itself (a meta refresh: the dashboard serves no script).
+const RefreshSeconds = 15
+
+// pageRefresh is page, reloading every RefreshSeconds when live is true.
+func (s *Server) pageRefresh(w http.ResponseWriter, r *http.Request, status int, t *template.Template, title string, body any, live bool) {
 	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, "page", reports.Layout{Title: title, Nav: true, Footer: "cgx dashboard: read-only view of the run database.", Body: body}); err != nil {
+	refresh := 0
+	if live {
+		refresh = RefreshSeconds
+	}
+	if err := t.ExecuteTemplate(&b, "page", reports.Layout{Title: title, Nav: true, Footer: "cgx dashboard: read-only view of the run database.", Body: body, Refresh: refresh}); err != nil {
 		s.logf("render %s: %v", r.URL.Path, err)
 		http.Error(w, "internal error rendering the page", http.StatusInternalServerError)
 		return

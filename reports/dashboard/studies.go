@@ -339,7 +339,7 @@ func (s *Server) handleStudy(w http.ResponseWriter, r *http.Request) {
 		pair := contourPair(sd, r.URL.Query())
 		runID, _ := strconv.Atoi(sd.Attrs[reports.AttrRun])
 		complete := len(sd.Complete())
-		s.page(w, r, http.StatusOK, studyPage, fmt.Sprintf("cgx study %d: %s", sd.ID, sd.Name), struct {
+		s.pageRefresh(w, r, http.StatusOK, studyPage, fmt.Sprintf("cgx study %d: %s", sd.ID, sd.Name), struct {
 			Study      reports.StudyData
 			RunID      int
 			Complete   int
@@ -353,7 +353,7 @@ func (s *Server) handleStudy(w http.ResponseWriter, r *http.Request) {
 			MoreParams int
 			Pair       pairView
 		}{sd, max(runID, 0), complete, warns, attrs, figs, headers(fmt.Sprintf("/studies/%d", sd.ID), cols, sp), rows,
-			total, total > len(rows), len(params) - len(shown), pair})
+			total, total > len(rows), len(params) - len(shown), pair}, s.runLive(r, src, runID))
 		return nil
 	})
 }
@@ -426,4 +426,14 @@ func contourPair(sd reports.StudyData, q url.Values) pairView {
 	pv.Figure = &figureView{Name: f.Name, Title: f.Title, Caption: f.Caption, PNG: base + "png?" + v, SVG: base + "svg?" + v,
 		Width: int(f.Width.Dots(reports.FigureDPI) + 0.5), Height: int(f.Height.Dots(reports.FigureDPI) + 0.5)}
 	return pv
+}
+
+// runLive says whether run id is still writing (its pages then reload
+// themselves); false when it cannot be read.
+func (s *Server) runLive(r *http.Request, src reports.Source, id int) bool {
+	if id <= 0 {
+		return false
+	}
+	run, err := src.GetRun(r.Context(), id)
+	return err == nil && run.Status == tracker.RunRunning
 }

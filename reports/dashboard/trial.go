@@ -105,7 +105,7 @@ func (s *Server) handleTrial(w http.ResponseWriter, r *http.Request) {
 			image = ""
 		}
 		runID, _ := strconv.Atoi(sd.Attrs[reports.AttrRun])
-		s.page(w, r, http.StatusOK, trialPage, fmt.Sprintf("cgx study %d trial %d", sd.ID, t.Number), struct {
+		s.pageRefresh(w, r, http.StatusOK, trialPage, fmt.Sprintf("cgx study %d trial %d", sd.ID, t.Number), struct {
 			Study                             reports.StudyData
 			Trial                             reports.Trial
 			RunID                             int
@@ -114,7 +114,7 @@ func (s *Server) handleTrial(w http.ResponseWriter, r *http.Request) {
 			Images                            []thumb
 			Curve                             *figureView
 			Params, Attrs                     []attr
-		}{sd, t, max(runID, 0), stateText(t.State), value, conf, success, steps, image, link(i - 1), link(i + 1), imgs, curve, params, attrs})
+		}{sd, t, max(runID, 0), stateText(t.State), value, conf, success, steps, image, link(i - 1), link(i + 1), imgs, curve, params, attrs}, s.runLive(r, src, runID))
 		return nil
 	})
 }
