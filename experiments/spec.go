@@ -205,6 +205,7 @@ var DefaultLearningRates = map[string]float64{
 	"patch-brightness-contrast": 0.005,
 	"hsv":                       0.01,
 	"blur":                      0.05,
+	"blur-brightness-contrast":  0.005,
 	"channel-blur":              0.05,
 	"noise":                     0.01,
 	"exposure":                  0.05,

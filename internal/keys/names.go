@@ -5,7 +5,7 @@ package keys
 // it). ml/manip's registry defines the manipulations; a test in package
 // experiments fails when the two differ.
 func Manipulations() []string {
-	return []string{"brightness-contrast", "patch-brightness-contrast", "hsv", "blur", "channel-blur", "noise", "exposure"}
+	return []string{"brightness-contrast", "patch-brightness-contrast", "hsv", "blur", "channel-blur", "noise", "exposure", "blur-brightness-contrast"}
 }
 
 // Samplers returns the sampler names a content study may record in

@@ -23,13 +23,17 @@ const (
 
 // lineSearch is projected gradient descent with a backtracking line search,
 // one independent state per image. Coordinates are scaled by each
-// parameter's range (High - Low), so a step of t moves raw variable j by
-// t * scale_j^2 * gradient_j: parameters with ranges of different widths
-// move comparably, and each in proportion to its own gradient.
+// parameter's range (High - Low) in value units: a step of t moves raw
+// variable j by t * scale_j^2 * gradient_j, where scale_j is the range
+// divided by d value/d raw at the current point (1 unless softplus). So
+// parameters with ranges of different widths, and softplus parameters
+// whose raw variable moves the value little, move comparably: a gradient
+// step in range-normalised values, each parameter in proportion to its own
+// gradient.
 type lineSearch struct {
 	c      Config
 	k      int
-	scale  []float64
+	params []manip.Param
 	lo, hi []float64
 	img    []imageSearch
 }
@@ -39,6 +43,7 @@ type lineSearch struct {
 type imageSearch struct {
 	started, done bool
 	x, g, values  []float64
+	scale         []float64 // per parameter at x: range / (d value / d raw)
 	obj, ce, prob float64
 	image         []float32
 	t, last       float64 // step size, and the size of the step being evaluated
@@ -46,11 +51,7 @@ type imageSearch struct {
 }
 
 func newLineSearch(c Config, params []manip.Param, n int, lo, hi []float64) *lineSearch {
-	ls := &lineSearch{c: c, k: len(params), scale: make([]float64, len(params)), lo: lo, hi: hi, img: make([]imageSearch, n)}
-	for j, p := range params {
-		ls.scale[j] = p.High - p.Low
-	}
-	return ls
+	return &lineSearch{c: c, k: len(params), params: params, lo: lo, hi: hi, img: make([]imageSearch, n)}
 }
 
 // observe takes image i's evaluation at the point in raw (its k variables):
@@ -67,7 +68,7 @@ func (ls *lineSearch) observe(i int, raw []float64, obj, ce, prob float64, g, va
 	case !s.started:
 		s.started = true
 		ls.accept(s, raw, obj, ce, prob, g, values, image, losses)
-		if h := ls.scaledMax(g); h > 0 {
+		if h := ls.scaledMax(s, g); h > 0 {
 			s.t = c.LearningRate / h
 		}
 	default:
@@ -76,7 +77,7 @@ func (ls *lineSearch) observe(i int, raw []float64, obj, ce, prob float64, g, va
 		for j := range ls.k {
 			d := raw[j] - s.x[j]
 			dd += float64(s.g[j] * d)
-			moved = math.Max(moved, math.Abs(d)/ls.scale[j])
+			moved = math.Max(moved, math.Abs(d)/s.scale[j])
 		}
 		if obj <= s.obj+float64(armijo*dd) {
 			gain := s.obj - obj
@@ -103,14 +104,24 @@ func (ls *lineSearch) accept(s *imageSearch, raw []float64, obj, ce, prob float6
 	s.values = append(s.values[:0], values...)
 	s.image = append(s.image[:0], image...)
 	s.obj, s.ce, s.prob = obj, ce, prob
+	s.scale = s.scale[:0]
+	for j, p := range ls.params {
+		sc := p.High - p.Low
+		if p.Softplus {
+			// d softplus(r)/dr = 1/(1+e^-r): a raw step moves the value that
+			// much less, so the raw scale grows to keep value steps comparable.
+			sc = float64(sc * (1 + fmath.Exp(-s.x[j])))
+		}
+		s.scale = append(s.scale, sc)
+	}
 	*losses = append(*losses, ce)
 }
 
-// scaledMax is the largest |scale_j * g_j|.
-func (ls *lineSearch) scaledMax(g []float64) float64 {
+// scaledMax is the largest |scale_j * g_j| at s's accepted point.
+func (ls *lineSearch) scaledMax(s *imageSearch, g []float64) float64 {
 	h := 0.0
 	for j, v := range g {
-		h = math.Max(h, math.Abs(float64(ls.scale[j]*v)))
+		h = math.Max(h, math.Abs(float64(s.scale[j]*v)))
 	}
 	return h
 }
@@ -127,20 +138,20 @@ func (ls *lineSearch) propose(s *imageSearch, raw []float64) bool {
 		target := float64(-fmath.Log(ls.c.Threshold) * (1 - aimPast))
 		h2 := 0.0
 		for j, v := range s.g {
-			h := float64(ls.scale[j] * v)
+			h := float64(s.scale[j] * v)
 			h2 += float64(h * h)
 		}
 		if h2 > 0 && s.obj > target {
 			t = math.Min(t, (s.obj-target)/h2)
 		}
 	}
-	if t*ls.scaledMax(s.g) < tinyStep {
+	if t*ls.scaledMax(s, s.g) < tinyStep {
 		return false
 	}
 	s.last = t
 	moved := false
 	for j := range ls.k {
-		sc := ls.scale[j]
+		sc := s.scale[j]
 		r := s.x[j] - float64(float64(t*float64(sc*sc))*s.g[j])
 		// The graph reads float32, so the point is rounded to what it will
 		// evaluate; the bounds are float32 values, so it stays inside.

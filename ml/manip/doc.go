@@ -1,7 +1,8 @@
 // Package manip owns the interpretable image manipulations whose parameters
 // are fitted to fool the CG-vs-real discriminator: brightness/contrast per
 // channel and per patch, an HSV shift, Gaussian blur (one sigma or one per
-// channel), Gaussian noise and an exposure shift. Each is a differentiable
+// channel), Gaussian noise, an exposure shift, and blur followed by
+// brightness/contrast fitted jointly. Each is a differentiable
 // gorgonia op (for fitting) and a plain function (Apply, for result images)
 // sharing one kernel. docs/MANIPULATIONS.md gives every formula and how to
 // read fitted values.

@@ -118,6 +118,7 @@ var constructors = map[string]func(Options) *manipulation{
 	"patch-brightness-contrast": newPatchBrightnessContrast,
 	"hsv":                       newHSV,
 	"blur":                      newBlur,
+	"blur-brightness-contrast":  newBlurBrightnessContrast,
 	"channel-blur":              newChannelBlur,
 	"noise":                     newNoise,
 	"exposure":                  newExposure,
