@@ -163,6 +163,9 @@ func TestTrialPage(t *testing.T) {
 			t.Errorf("trial page lacks %q", want)
 		}
 	}
+	if r, g := strings.Index(body, ">brightness_r<"), strings.Index(body, ">brightness_g<"); r < 0 || g < r {
+		t.Error("channels not in r, g, b order")
+	}
 	if strings.Contains(body, "previous trial") {
 		t.Error("trial 0 links a previous trial")
 	}

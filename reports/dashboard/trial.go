@@ -64,14 +64,12 @@ func (s *Server) handleTrial(w http.ResponseWriter, r *http.Request) {
 		if !t.Result.IsZero() {
 			imgs = append(imgs, thumb{"/artifacts/" + t.Result.String(), "after (result)"})
 		}
-		names := make([]string, 0, len(t.ParamText))
-		for k := range t.ParamText {
-			names = append(names, k)
-		}
-		sort.Strings(names)
+		// The study's parameter order (r, g, b as the CLI and trial table).
 		var params, attrs []attr
-		for _, k := range names {
-			params = append(params, attr{k, t.ParamText[k]})
+		for _, k := range sd.ParamNames() {
+			if v, ok := t.ParamText[k]; ok {
+				params = append(params, attr{k, v})
+			}
 		}
 		akeys := make([]string, 0, len(t.Attrs))
 		for k := range t.Attrs {
