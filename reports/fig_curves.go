@@ -127,15 +127,20 @@ func curveFigure(studies []StudyData, label, name string) (Figure, bool) {
 						col = failColor
 					}
 					ln.LineStyle = draw.LineStyle{Color: withAlpha(col, 60), Width: vg.Points(0.6)}
+					if len(trials) == 1 { // one trial's page: its own line, bold
+						ln.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(1.8)}
+					}
 					p.Add(ln)
 				}
-				if ln, err := plotter.NewLine(curvePoints(med, panel.f)); err == nil {
-					ln.LineStyle = draw.LineStyle{Color: color.Black, Width: vg.Points(2)}
-					p.Add(ln)
-					p.Legend.Add("median", ln)
+				if len(trials) > 1 {
+					if ln, err := plotter.NewLine(curvePoints(med, panel.f)); err == nil {
+						ln.LineStyle = draw.LineStyle{Color: color.Black, Width: vg.Points(2)}
+						p.Add(ln)
+						p.Legend.Add("median", ln)
+					}
+					p.Legend.Add("succeeded", swatchLine(okColor))
+					p.Legend.Add("failed", swatchLine(failColor))
 				}
-				p.Legend.Add("succeeded", swatchLine(okColor))
-				p.Legend.Add("failed", swatchLine(failColor))
 				if panel.ylabel != "loss" {
 					p.Y.Min, p.Y.Max = 0, 1
 				}
