@@ -178,7 +178,7 @@ var studyPage = template.Must(reports.PageTemplate().Parse(`{{define "body"}}<h1
 {{with .Pair.Figure}}<figure id="figure-contour"><a href="{{.SVG}}"><img src="{{.PNG}}" width="{{.Width}}" height="{{.Height}}" alt="{{.Title}}"></a>
 <figcaption><b>{{.Title}}.</b> {{.Caption}} <a href="{{.SVG}}">SVG</a> · <a href="{{.PNG}}">PNG</a></figcaption></figure>{{end}}{{with .Pair.Error}}<p class="note">{{.}}</p>{{end}}{{end}}
 <h2 id="trials">Trials</h2>
-{{if .Rows}}{{if .Hidden}}<p class="note">Showing {{len .Rows}} of {{.Total}} trials; sort to see others.</p>{{end}}{{if .MoreParams}}<p class="note">{{.MoreParams}} more parameters are not shown as columns.</p>{{end}}
+{{if .Rows}}{{if .Hidden}}<p class="note">Showing {{len .Rows}} of {{.Total}} trials; sort to see others.</p>{{end}}{{if .MoreParams}}<p class="note">{{.MoreParams}} more parameters are not shown as columns; a trial's page (click its number) lists them all.</p>{{end}}
 <div class="wide"><table id="trials-table"><thead><tr>{{range .Headers}}<th{{if .Num}} class="num"{{end}}><a href="{{.Href}}#trials">{{.Label}}{{.Arrow}}</a></th>{{end}}<th>images</th></tr></thead><tbody>
 {{range .Rows}}<tr><td class="num"><a href="/studies/{{$.Study.ID}}/trials/{{.Number}}">{{.Number}}</a></td><td>{{.State}}</td><td class="num">{{.Value}}</td><td class="num">{{.Confidence}}</td><td class="{{.SuccessClass}}">{{.Success}}</td><td class="num">{{.Steps}}</td><td class="num">{{.Image}}</td>{{range .Params}}<td class="num">{{.}}</td>{{end}}<td>{{if .Source}}<a href="{{.Source}}">source</a> {{end}}{{if .Result}}<a href="{{.Result}}">result</a>{{end}}</td></tr>
 {{end}}</tbody></table></div>{{else}}<p class="empty">No trials yet.</p>{{end}}{{end}}`))
