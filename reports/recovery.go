@@ -16,6 +16,16 @@ var paramOrder = func() map[string]int {
 	return m
 }()
 
+// SortParamNames orders parameter names as every cgx listing does (the CLI's
+// trial table, the report and the dashboard): documented style names first in
+// their documented order (channels r, g, b), then the rest alphabetically. It
+// sorts names in place and returns it.
+func SortParamNames(names []string) []string {
+	sort.Strings(names)
+	sort.SliceStable(names, func(i, j int) bool { return lessRanked(paramOrder, names[i], names[j]) })
+	return names
+}
+
 // paramNames returns the parameter names used by any of trials, documented
 // names first in their documented order, then the rest alphabetically.
 func paramNames(trials []Trial) []string {
@@ -25,9 +35,7 @@ func paramNames(trials []Trial) []string {
 			set[k] = true
 		}
 	}
-	names := sortedKeys(set)
-	sort.SliceStable(names, func(i, j int) bool { return lessRanked(paramOrder, names[i], names[j]) })
-	return names
+	return SortParamNames(sortedKeys(set))
 }
 
 // recovery scores one fitted parameter against its planted value.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/c-bata/goptuna"
+	"github.com/cgx-dev/cgx/reports"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -177,9 +178,11 @@ func printTrialsTable(w io.Writer, trials []goptuna.FrozenTrial) error {
 	return nil
 }
 
-// paramNames returns every parameter name of the trials, sorted.
+// paramNames returns every parameter name of the trials in the order the
+// report and dashboard use (reports.SortParamNames).
 func paramNames(trials []goptuna.FrozenTrial) []string {
-	return keyUnion(trials, func(t *goptuna.FrozenTrial) map[string]any { return t.Params })
+	// The report's and dashboard's order (r, g, b), not alphabetical (b, g, r).
+	return reports.SortParamNames(keyUnion(trials, func(t *goptuna.FrozenTrial) map[string]any { return t.Params }))
 }
 
 // attrNames returns every user attribute name of the trials, sorted.

@@ -283,3 +283,43 @@ func TestTrialsTableManyParameters(t *testing.T) {
 		t.Errorf("table shows more than %d parameter columns:\n%s", maxParamColumns, out)
 	}
 }
+
+// The trial table orders channels r, g, b as the report and dashboard do.
+func TestTrialsTableChannelOrder(t *testing.T) {
+	tr := goptuna.FrozenTrial{State: goptuna.TrialStateComplete, Params: map[string]any{
+		"brightness_b": 0.1, "brightness_g": 0.2, "brightness_r": 0.3, "contrast_b": 0.4}}
+	var b bytes.Buffer
+	if err := printTrialsTable(&b, []goptuna.FrozenTrial{tr}); err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(b.String(), "\n")
+	r, g, bl, c := strings.Index(head, "brightness_r"), strings.Index(head, "brightness_g"),
+		strings.Index(head, "brightness_b"), strings.Index(head, "contrast_b")
+	if r < 0 || !(r < g && g < bl && bl < c) {
+		t.Errorf("header %q: want brightness_r, _g, _b, then contrast_b", head)
+	}
+}
+
+// Short trials show their duration at µs/ms precision, not "0s".
+func TestTrialDuration(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		d    time.Duration
+		want string
+	}{
+		{"microseconds", 1234567 * time.Nanosecond, "1.2ms"},
+		{"sub-millisecond", 345678 * time.Nanosecond, "346µs"},
+		{"seconds", 2345 * time.Millisecond, "2.35s"},
+		{"zero", 0, "0s"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr := goptuna.FrozenTrial{DatetimeStart: fixtureT0, DatetimeComplete: fixtureT0.Add(c.d)}
+			if got := trialDuration(&tr); got != c.want {
+				t.Errorf("trialDuration(%v) = %q, want %q", c.d, got, c.want)
+			}
+		})
+	}
+	if got := trialDuration(&goptuna.FrozenTrial{DatetimeStart: fixtureT0}); got != "-" {
+		t.Errorf("running trial duration = %q, want -", got)
+	}
+}
