@@ -1,11 +1,15 @@
 package blender
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -286,4 +290,60 @@ func FindDataset(ctx context.Context, store ArtifactStore, digest string) (*Mani
 		}
 	}
 	return nil, tracker.ID{}, false, nil
+}
+
+// EachImage calls fn with every image of the dataset in index order,
+// verified as Image and Images verify them, and stops at the first error.
+// Unlike Images it holds one image at a time (one generation batch where a
+// set keeps only digests and is regenerated), so loading a set of any size
+// needs no more memory than what fn keeps. fn must not keep img past its
+// call unless it copies it.
+func (d *Dataset) EachImage(ctx context.Context, fn func(i int, img *image.NRGBA) error) error {
+	if d.m.Source == "generate" && d.m.Spec.Storage == StoreDigests {
+		return d.eachRegenerated(ctx, fn)
+	}
+	for i := range d.Len() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		img, err := d.Image(ctx, i)
+		if err != nil {
+			return err
+		}
+		if err := fn(i, img); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eachRegenerated renders a digests-only set again batch by batch, checks
+// every image against its digest and hands it to fn.
+func (d *Dataset) eachRegenerated(ctx context.Context, fn func(i int, img *image.NRGBA) error) error {
+	spec := *d.m.Spec
+	workers := runtime.GOMAXPROCS(0)
+	r := &Embedded{Workers: workers}
+	for start := 0; start < d.Len(); start += generateBatch {
+		var idx []int
+		for i := start; i < min(start+generateBatch, d.Len()); i++ {
+			idx = append(idx, i)
+		}
+		items, err := renderItems(ctx, spec, r, idx, workers)
+		if err != nil {
+			return fmt.Errorf("regenerate dataset: %w", err)
+		}
+		for k, it := range items {
+			if err := verifyRegenerated("image", idx[k], it.png, d.m.Images[idx[k]].Image); err != nil {
+				return err
+			}
+			img, err := png.Decode(bytes.NewReader(it.png))
+			if err != nil {
+				return fmt.Errorf("dataset image %d: %w", idx[k], err)
+			}
+			if err := fn(idx[k], toNRGBA(img)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
