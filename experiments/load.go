@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -19,9 +20,13 @@ type File struct {
 	Path string // file path or "builtin:NAME"; used in error messages
 	Text string
 	Base Spec // defaults plus the file's keys, profiles not applied
+	// Overrides are the --set overrides applied to the file (WithOverrides);
+	// Text is then the effective spec.
+	Overrides []Override
 
 	md    toml.MetaData
 	lines map[string]int
+	sets  map[string]string // key -> "key=value" of the override that set it
 }
 
 // LoadFile reads and decodes the spec at path, a regular file of at most
@@ -72,11 +77,15 @@ func tooLarge(path string, size int64) error {
 // Parse decodes spec text strictly: unknown keys, wrong types, sections that
 // do not belong to the spec's kind and invalid values (in the base and in every
 // profile) are errors naming path:line and the key.
-func Parse(path string, text []byte) (*File, error) {
+func Parse(path string, text []byte) (*File, error) { return parse(path, text, nil) }
+
+// parse is Parse for text whose keys in sets came from --set overrides:
+// errors about them name the override instead of a line.
+func parse(path string, text []byte, sets map[string]string) (*File, error) {
 	if len(text) > MaxSpecBytes {
 		return nil, tooLarge(path, int64(len(text)))
 	}
-	f := &File{Path: path, Text: string(text), lines: keyLines(string(text))}
+	f := &File{Path: path, Text: string(text), lines: keyLines(string(text)), sets: sets}
 	var head struct {
 		Format int    `toml:"format"`
 		Kind   Kind   `toml:"kind"`
@@ -244,6 +253,9 @@ func (f *File) decodeError(err error) error {
 	}
 	if m := tomlLineErr.FindStringSubmatch(err.Error()); m != nil {
 		msg := strings.Replace(m[3], "incompatible types: ", "wrong type: ", 1)
+		if set := f.overrideOf(m[2]); set != "" {
+			return specErrorf("%s (--set %s): key %s: %s", f.Path, clip(set), m[2], msg)
+		}
 		return specErrorf("%s:%s: key %s: %s", f.Path, m[1], m[2], msg)
 	}
 	return specErrorf("%s: %s", f.Path, strings.TrimPrefix(err.Error(), "toml: "))
@@ -253,6 +265,9 @@ func (f *File) decodeError(err error) error {
 // when the file defines it.
 func (f *File) errorf(key, format string, a ...any) error {
 	loc := f.Path
+	if set := f.overrideOf(key); set != "" {
+		return specErrorf("%s (--set %s): %s: %s", loc, clip(set), clip(key), fmt.Sprintf(format, a...))
+	}
 	for k := key; k != ""; {
 		if n, ok := f.lines[k]; ok {
 			loc = fmt.Sprintf("%s:%d", f.Path, n)
@@ -265,6 +280,28 @@ func (f *File) errorf(key, format string, a ...any) error {
 		k = k[:i]
 	}
 	return specErrorf("%s: %s: %s", loc, clip(key), fmt.Sprintf(format, a...))
+}
+
+// overrideOf returns the --set that gave key (or, for a profile's key
+// "profiles.P.K", K) its value or created its section; "" when the file did.
+func (f *File) overrideOf(key string) string {
+	if len(f.sets) == 0 {
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(key, "profiles."); ok {
+		if _, k, ok := strings.Cut(rest, "."); ok {
+			key = k
+		}
+	}
+	if set, ok := f.sets[key]; ok {
+		return set
+	}
+	for _, k := range slices.Sorted(maps.Keys(f.sets)) { // a section the override created
+		if strings.HasPrefix(k, key+".") {
+			return f.sets[k]
+		}
+	}
+	return ""
 }
 
 func quoteList(items []string) string {

@@ -125,11 +125,15 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 	} else {
 		goVer, modVer, rev, cpu := tracker.BuildInfo()
 		sum := sha256.Sum256([]byte(f.Text))
+		attrs := runAttrs(spec, f.Path, r.specDir, blas)
+		if len(f.Overrides) > 0 {
+			attrs[AttrOverrides] = overridesAttr(f.Overrides) // f.Text is already the effective spec
+		}
 		id, err := st.CreateRun(ctx, tracker.Run{
 			Name: spec.Name, Spec: f.Text, SpecSHA256: hex.EncodeToString(sum[:]), Seed: spec.Seed,
 			Profile: spec.Profile, Workers: r.workers, Status: tracker.RunRunning, Started: r.now(),
 			GoVersion: goVer, ModuleVersion: modVer, VCSRevision: rev, CPUModel: cpu,
-			Attrs: runAttrs(spec, f.Path, r.specDir, blas),
+			Attrs: attrs,
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("record run: %w", err)
