@@ -19,6 +19,14 @@ func (r *runner) runStyle(ctx context.Context) error {
 		return err
 	}
 	for _, dir := range r.spec.Style.Directions {
+		if dir == keys.DirectionCGToReal && r.spec.Style.Rounds > 1 {
+			for _, m := range r.spec.Style.Manipulations {
+				if err := r.styleRounds(ctx, m, cg, real, d, r.plantedGap(cg, real)); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		src, sp, planted := cg, d.cg, r.plantedGap(cg, real)
 		if dir == keys.DirectionRealToCG {
 			src, sp, planted = real, d.real, r.plantedGap(real, cg)
@@ -47,6 +55,10 @@ func (r *runner) runStyle(ctx context.Context) error {
 type planted struct {
 	study    map[string]float64
 	perImage func(index int) map[string]float64 // nil: every image has the study's gap
+	// In rounds after the first (style.rounds): the values earlier rounds
+	// applied to each image, and its whole planted gap; perImage is then the
+	// gap they left.
+	before, full func(index int) map[string]float64
 }
 
 // plantedGap is the manipulation that takes from's style domain to to's;

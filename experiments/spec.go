@@ -98,18 +98,20 @@ type Discriminator struct {
 // Style configures per-image manipulation fitting.
 type Style struct {
 	Manipulations []string `toml:"manipulations"`
-	Directions    []string `toml:"directions"`    // "cg-to-real", "real-to-cg"
-	Images        int      `toml:"images"`        // images fitted per manipulation and direction
-	Steps         int      `toml:"steps"`         // step limit per image
-	LearningRate  float64  `toml:"learning_rate"` // Adam step size (line search: first step); 0 uses each manipulation's default
-	Optimizer     string   `toml:"optimizer"`     // "line-search" or "adam" (the published one); see Optimizers
-	Stop          string   `toml:"stop"`          // when an image stops: "threshold" (published), "converge"; see Stops
-	Threshold     float64  `toml:"threshold"`     // target-class confidence that counts as success (and stops an image under stop = "threshold")
-	EarlyStop     bool     `toml:"early_stop"`    // false runs every image for the whole step budget (the published over-shooting), whatever stop says
-	Penalty       float64  `toml:"penalty"`       // L2 weight on parameters relative to identity
-	Chain         bool     `toml:"chain"`         // fit each manipulation on the images the previous one produced
-	Grid          []int    `toml:"grid"`          // patch manipulation grid [rows, cols]
-	BatchSize     int      `toml:"batch_size"`    // images fitted together (with OpenBLAS it changes the last bits)
+	Directions    []string `toml:"directions"`     // "cg-to-real", "real-to-cg"
+	Images        int      `toml:"images"`         // images fitted per manipulation and direction
+	Steps         int      `toml:"steps"`          // step limit per image
+	LearningRate  float64  `toml:"learning_rate"`  // Adam step size (line search: first step); 0 uses each manipulation's default
+	Optimizer     string   `toml:"optimizer"`      // "line-search" or "adam" (the published one); see Optimizers
+	Stop          string   `toml:"stop"`           // when an image stops: "threshold" (published), "converge"; see Stops
+	Threshold     float64  `toml:"threshold"`      // target-class confidence that counts as success (and stops an image under stop = "threshold")
+	EarlyStop     bool     `toml:"early_stop"`     // false runs every image for the whole step budget (the published over-shooting), whatever stop says
+	Penalty       float64  `toml:"penalty"`        // L2 weight on parameters relative to identity
+	Chain         bool     `toml:"chain"`          // fit each manipulation on the images the previous one produced
+	Rounds        int      `toml:"rounds"`         // cg-to-real: discriminator-and-fit rounds per manipulation (1: one discriminator)
+	RoundAccuracy float64  `toml:"round_accuracy"` // rounds stop once a round's discriminator's held-out accuracy falls below this
+	Grid          []int    `toml:"grid"`           // patch manipulation grid [rows, cols]
+	BatchSize     int      `toml:"batch_size"`     // images fitted together (with OpenBLAS it changes the last bits)
 }
 
 // Content configures the black-box scene search.
@@ -166,7 +168,7 @@ func defaults(kind Kind) Spec {
 		Discriminator: Discriminator{Width: 32, Depth: 3, Epochs: 2, BatchSize: 32,
 			LearningRate: 1e-3, TestFraction: 0.2},
 		Style: Style{Directions: []string{"cg-to-real"}, Images: 64, Steps: 200, LearningRate: 0,
-			Optimizer: "line-search", Stop: "threshold", Threshold: 0.5, EarlyStop: true, Grid: []int{8, 8}, BatchSize: 32},
+			Optimizer: "line-search", Stop: "threshold", Threshold: 0.5, EarlyStop: true, Grid: []int{8, 8}, BatchSize: 32, Rounds: 1, RoundAccuracy: 0.6},
 		Content: Content{Experiment: "exp1", Samplers: []string{"tpe"}, Seeds: []int64{1}, Trials: 100,
 			BatchSize: 4, MixImages: 0, Threshold: 0.5},
 		Segmentation: Segmentation{TrainingSets: []string{"baseline"}, Images: 256, Epochs: 4,

@@ -23,6 +23,7 @@ type fitOutcome struct {
 	stage   tracker.Stage
 	images  []int
 	results []tracker.ID
+	values  []map[string]float64 // fitted values per image, by parameter name
 }
 
 // fitStage fits manipulation name in direction dir for the images of src
@@ -30,8 +31,18 @@ type fitOutcome struct {
 // Images are fitted and stored in chunks of style.batch_size so that an
 // interrupted stage resumes after the last stored chunk.
 func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, order []int, d *trainedDisc, planted planted) (*fitOutcome, error) {
+	return r.fitStageRound(ctx, name, dir, 0, src, order, d, planted)
+}
+
+// fitStageRound is fitStage for round k of style.rounds (0: not in rounds):
+// rounds after the first are stages "fit/<m>/<dir>/round-<k>", and every
+// round's study records its round.
+func (r *runner) fitStageRound(ctx context.Context, name, dir string, round int, src *dataset, order []int, d *trainedDisc, planted planted) (*fitOutcome, error) {
 	sty := r.spec.Style
 	stageName := keys.FitStage(name, dir)
+	if round > 1 {
+		stageName += "/" + keys.Round(round)
+	}
 	seed := childSeed(r.spec.Seed, stageName)
 	opts := manip.Options{}
 	if name == "patch-brightness-contrast" {
@@ -66,7 +77,7 @@ func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, o
 	}{d.weights, src.manifest, name, dir, order, sty.Steps, sty.learningRate(name), sty.Optimizer, string(stop), sty.Threshold, sty.EarlyStop,
 		sty.Penalty, sty.Grid, sty.BatchSize, seed, r.backend}
 	st, err := r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
-		return r.computeFit(ctx, s, m, cfg, src, order, d, seed, planted)
+		return r.computeFit(ctx, s, m, cfg, src, order, d, seed, planted, round)
 	})
 	if err != nil {
 		return nil, err
@@ -90,12 +101,21 @@ func (r *runner) fitStage(ctx context.Context, name, dir string, src *dataset, o
 		}
 		out.images = append(out.images, idx)
 		out.results = append(out.results, id)
+		vals := make(map[string]float64, len(t.InternalParams))
+		for k, v := range t.InternalParams {
+			vals[k] = v
+		}
+		out.values = append(out.values, vals)
 	}
 	return out, nil
 }
 
 func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manipulation, cfg fit.Config,
-	src *dataset, order []int, d *trainedDisc, seed int64, planted planted) error {
+	src *dataset, order []int, d *trainedDisc, seed int64, planted planted, round int) error {
+	roundAttr := ""
+	if round > 0 {
+		roundAttr = strconv.Itoa(round)
+	}
 	studyID, done, err := r.openStudy(s.Name, map[string]string{
 		keys.AttrKind:         keys.KindStyle,
 		keys.AttrManipulation: m.Name(),
@@ -104,6 +124,7 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 		keys.AttrThreshold:    strconv.FormatFloat(cfg.Threshold, 'g', -1, 64),
 		keys.AttrGrid:         fmt.Sprintf("%dx%d", r.spec.Style.Grid[0], r.spec.Style.Grid[1]),
 		keys.AttrPlanted:      plantedJSON(planted.study, m),
+		keys.AttrRound:        roundAttr,
 	})
 	if err != nil {
 		return err
@@ -172,6 +193,11 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 	s.Metrics[keys.Metric(s.Name, keys.MeasureMeanSteps)] = float64(steps) / float64(max(1, n))
 	for k, v := range recoveryMetrics(trials, params, planted.study) {
 		s.Metrics[keys.Metric(s.Name, k)] = v
+	}
+	if planted.before != nil {
+		for k, v := range recoveryMetrics(cumulativeTrials(trials, m, planted), params, nil) {
+			s.Metrics[keys.Metric(s.Name, keys.Cumulative(k))] = v
+		}
 	}
 	msg := fmt.Sprintf("%d/%d images succeeded (%.0f%%)", succeeded, n, 100*rate)
 	if b := s.Metrics[keys.Metric(s.Name, keys.MeasureAtBound)]; b > 0 {

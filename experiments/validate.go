@@ -177,6 +177,10 @@ func (v *validator) style(st Style, ds Datasets) {
 	v.floatIn("style.learning_rate", st.LearningRate, 0, 10, false)
 	v.oneOf("style.optimizer", st.Optimizer, Optimizers)
 	v.oneOf("style.stop", st.Stop, Stops)
+	v.intIn("style.rounds", st.Rounds, 0, 10) // 0 (a spec stored before rounds existed) is one round
+	if st.Rounds > 1 {
+		v.floatIn("style.round_accuracy", st.RoundAccuracy, 0.5, 1, true)
+	}
 	v.floatIn("style.threshold", st.Threshold, 0, 1, true)
 	v.check("style.threshold", st.Threshold < 1, "1 can never be reached; use a value below 1")
 	v.floatIn("style.penalty", st.Penalty, 0, 1e6, false)

@@ -28,3 +28,9 @@ const (
 // RecoveryMeasure returns the measure "<stat>.<parameter>", e.g.
 // "r.contrast_g"; the metric key is Metric(FitStage(m, d), it).
 func RecoveryMeasure(stat, param string) string { return stat + "." + param }
+
+// Cumulative returns the measure of a style.rounds fit that scores the
+// values of all rounds so far composed, "cumulative_<measure>" (the plain
+// measure scores the round's own values against the gap earlier rounds
+// left).
+func Cumulative(measure string) string { return "cumulative_" + measure }
