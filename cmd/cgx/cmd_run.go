@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/cgx-dev/cgx/experiments"
@@ -15,7 +17,8 @@ import (
 	"github.com/cgx-dev/cgx/tracker"
 )
 
-const runUsage = `Usage: cgx run SPEC.toml|NAME [--profile P] [--seed N] [--workers N] [--force] [--json]
+const runUsage = `Usage: cgx run SPEC.toml|NAME [--profile P] [--seed N] [--set KEY=VALUE]... [--sweep KEY=V1,V2,...]...
+               [--workers N] [--force] [--report DIR] [--json]
        cgx run --resume RUN
 
 Runs an experiment spec (a TOML file, or a built-in name from 'cgx specs') and stores
@@ -27,6 +30,14 @@ never bytes ('cgx verify RUN' proves it).
 Profiles: smoke (seconds), default (minutes; used when --profile is omitted), paper
 (the published sizes; hours to days on a CPU).
 
+--set KEY=VALUE overrides one spec key (DVC's -S), after the profile: a dotted key
+such as style.steps or datasets.cg.count and a TOML value (300, 0.5, true, adam,
+'["blur","noise"]'). It is checked like the file (unknown keys, types, ranges); the run
+records the effective spec and the overrides, so 'cgx verify' and 'cgx diff' see them.
+--sweep KEY=V1,V2,... runs the spec once per value, one run after the other (several
+--sweep flags run every combination), then prints the run ids and how to compare them.
+Commas inside [...] or quotes do not split: --sweep 'style.manipulations=["blur"],["hsv"]'.
+
 Ctrl-C stops cleanly; continue with 'cgx run --resume RUN'.
 
 Examples:
@@ -34,6 +45,8 @@ Examples:
   cgx run content/exp1 --seed 7 --workers 2
   cgx run my-experiment.toml --json
   cgx run style/all --report out/style-all   # then open out/style-all/index.html
+  cgx run style/blur --set style.steps=300 --set datasets.cg.count=1000
+  cgx run style/blur --profile smoke --sweep style.steps=100,300   # two runs, then 'cgx diff A B'
   cgx run --resume 3`
 
 type runOptions struct {
@@ -44,6 +57,8 @@ type runOptions struct {
 	resume  int
 	json    bool
 	report  string
+	sets    []string // --set KEY=VALUE, in order
+	sweeps  []string // --sweep KEY=V1,V2,...
 }
 
 func init() {
@@ -58,6 +73,14 @@ func init() {
 			fs.IntVar(&o.resume, "resume", 0, "continue the interrupted run `RUN`")
 			fs.BoolVar(&o.json, "json", false, "print the run summary as JSON")
 			fs.StringVar(&o.report, "report", "", "after the run, write its HTML report into `DIR` and print the path of index.html")
+			fs.Func("set", "override spec key `KEY=VALUE` (a dotted key and a TOML value); repeatable", func(v string) error {
+				o.sets = append(o.sets, v)
+				return nil
+			})
+			fs.Func("sweep", "one run per value: `KEY=V1,V2,...`; repeatable (every combination)", func(v string) error {
+				o.sweeps = append(o.sweeps, v)
+				return nil
+			})
 			rest, err := parseFlags(fs, args)
 			if err != nil {
 				return err
@@ -89,6 +112,16 @@ func runRun(ctx context.Context, o runOptions, args []string, g *globals) (err e
 			return g.usageErrorf("--report %s: folder %s does not exist; create it first (mkdir -p %s)", safeText(o.report), safeText(parent), safeText(parent))
 		}
 	}
+	if o.resume > 0 && (len(o.sets) > 0 || len(o.sweeps) > 0) {
+		return g.usageErrorf("--resume continues a run with the settings it recorded; --set and --sweep start new runs")
+	}
+	sets, grid, err := parseOverrides(o)
+	if err != nil {
+		return err
+	}
+	if len(grid) > 0 && o.report != "" {
+		return g.usageErrorf("--report writes one run's report; with --sweep, run 'cgx report RUN' per run or compare them with 'cgx diff'")
+	}
 	st, err := tracker.Open(g.dbPath())
 	if err != nil {
 		return err
@@ -109,6 +142,12 @@ func runRun(ctx context.Context, o runOptions, args []string, g *globals) (err e
 		seed := run.Seed
 		opts.Seed, opts.Profile, opts.ExactProfile = &seed, run.Profile, true
 	} else if f, err = experiments.Open(args[0]); err != nil {
+		return err
+	}
+	if len(grid) > 0 {
+		return runSweep(ctx, st, f, opts, sets, grid, o.json, g)
+	}
+	if f, err = f.WithOverrides(sets); err != nil {
 		return err
 	}
 	res, err := experiments.Run(ctx, st, f, opts)
@@ -174,4 +213,127 @@ func printMetrics(g *globals, m map[string]float64) {
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	return ok && experiments.IsTerminal(f)
+}
+
+// parseOverrides reads --set into overrides and --sweep into the grid of
+// runs it asks for: one list of overrides per run, every combination of the
+// sweeps' values, the first sweep varying slowest.
+func parseOverrides(o runOptions) ([]experiments.Override, [][]experiments.Override, error) {
+	var sets []experiments.Override
+	for _, s := range o.sets {
+		ov, err := experiments.ParseOverride(s)
+		if err != nil {
+			return nil, nil, err
+		}
+		sets = append(sets, ov)
+	}
+	var grid [][]experiments.Override
+	for i, s := range o.sweeps {
+		values, err := experiments.SplitSweep(s)
+		if err != nil {
+			return nil, nil, err
+		}
+		if i == 0 {
+			for _, v := range values {
+				grid = append(grid, []experiments.Override{v})
+			}
+			continue
+		}
+		var next [][]experiments.Override
+		for _, combo := range grid {
+			for _, v := range values {
+				next = append(next, append(slices.Clone(combo), v))
+			}
+		}
+		grid = next
+	}
+	if len(grid) > maxSweepRuns {
+		return nil, nil, fmt.Errorf("--sweep asks for %d runs; the limit is %d: sweep fewer values, or use a content search", len(grid), maxSweepRuns)
+	}
+	return sets, grid, nil
+}
+
+// maxSweepRuns bounds one 'cgx run --sweep': runs are sequential, each a
+// full experiment.
+const maxSweepRuns = 64
+
+// sweepRun is one run of a sweep as --json prints it.
+type sweepRun struct {
+	Overrides []string `json:"overrides"`
+	experiments.Result
+}
+
+// runSweep runs f once per entry of grid (each with sets first), one after
+// the other. Every combination is checked before the first run starts, so a
+// bad value fails in a second, not after the first run.
+func runSweep(ctx context.Context, st *tracker.Store, f *experiments.File, opts experiments.Options,
+	sets []experiments.Override, grid [][]experiments.Override, asJSON bool, g *globals) error {
+	files := make([]*experiments.File, len(grid))
+	for i, combo := range grid {
+		var err error
+		if files[i], err = f.WithOverrides(append(slices.Clone(sets), combo...)); err != nil {
+			return err
+		}
+	}
+	var done []sweepRun
+	for i, ef := range files {
+		label := overrideList(grid[i])
+		opts.Progress.Logf("sweep %d/%d: --set %s", i+1, len(files), label)
+		res, err := experiments.Run(ctx, st, ef, opts)
+		if err != nil {
+			if len(done) > 0 {
+				fmt.Fprintf(g.stderr, "cgx: sweep stopped after runs %s\n", sweepIDs(done))
+			}
+			return err
+		}
+		var ov []string
+		for _, o := range ef.Overrides {
+			ov = append(ov, o.String())
+		}
+		done = append(done, sweepRun{Overrides: ov, Result: res})
+		if !asJSON {
+			fmt.Fprintf(g.stdout, "sweep %d/%d: --set %s\n", i+1, len(files), label)
+			if err := printRunResult(g, res); err != nil {
+				return err
+			}
+			fmt.Fprintln(g.stdout)
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(done)
+	}
+	fmt.Fprintf(g.stdout, "Sweep: %d runs\n", len(done))
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	for i, d := range done {
+		fmt.Fprintf(tw, "  run %d\t%s\t%s\n", d.RunID, safeText(overrideList(grid[i])), d.Status)
+	}
+	tw.Flush()
+	fmt.Fprintln(g.stdout, "Compare:")
+	for _, d := range done[1:] {
+		fmt.Fprintf(g.stdout, "  cgx diff %d %d\n", done[0].RunID, d.RunID)
+	}
+	q := make([]string, len(done))
+	for i, d := range done {
+		q[i] = "run=" + strconv.Itoa(d.RunID)
+	}
+	fmt.Fprintf(g.stdout, "  or 'cgx serve', then /compare?%s (settings, metrics and curves side by side)\n", strings.Join(q, "&"))
+	return nil
+}
+
+func overrideList(list []experiments.Override) string {
+	parts := make([]string, len(list))
+	for i, o := range list {
+		parts[i] = o.String()
+	}
+	return strings.Join(parts, " ")
+}
+
+func sweepIDs(done []sweepRun) string {
+	ids := make([]string, len(done))
+	for i, d := range done {
+		ids[i] = strconv.Itoa(d.RunID)
+	}
+	return strings.Join(ids, ", ")
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -151,6 +152,9 @@ func runShow(ctx context.Context, o showOptions, id int, g *globals) (err error)
 	fmt.Fprintf(w, "  started  %s\n  duration %s\n", run.Started.Local().Format("2006-01-02 15:04:05"), runDuration(run))
 	if run.Spec != "" {
 		fmt.Fprintf(w, "  spec     sha256 %s (cgx show %d --spec)\n", run.SpecSHA256, run.ID)
+	}
+	if ov := experiments.RunOverrides(run); len(ov) > 0 {
+		fmt.Fprintf(w, "  set      %s (the recorded spec has them applied)\n", safeText(strings.Join(ov, " ")))
 	}
 	rev := run.VCSRevision
 	if rev == "" {
