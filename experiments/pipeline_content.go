@@ -183,7 +183,7 @@ func (r *runner) searchStage(ctx context.Context, stageName string, round int, s
 			}}, nil
 		}
 		name := r.studyName(stageName)
-		r.progress.Start(stageName, c.Trials)
+		r.progress.StartUnits(stageName, c.Trials, "trials")
 		sum, err := study.Run(ctx, r.st, study.Config{Study: name, Sampler: sampler, Seed: studySeed, Trials: c.Trials,
 			BatchSize: c.BatchSize, Workers: r.workers,
 			UserAttrs: map[string]string{keys.AttrRun: strconv.Itoa(r.runID), keys.AttrStage: stageName, keys.AttrKind: keys.KindContent,

@@ -102,7 +102,7 @@ func (r *runner) segmentationStage(ctx context.Context, set string, cg *dataset,
 		rep, err := m.Train(ctx, seg.TrainConfig{Epochs: g.Epochs, BatchSize: g.BatchSize, LR: g.LearningRate,
 			Seed: childSeed(seed, "shuffle"), Progress: func(p seg.Progress) {
 				if steps == 0 {
-					r.progress.Start(fmt.Sprintf("%s: training on %d images", stageName, len(images)), p.Steps*p.Epochs)
+					r.progress.StartUnits(fmt.Sprintf("%s: training on %d images", stageName, len(images)), p.Steps*p.Epochs, "steps")
 				}
 				steps++
 				r.progress.Add(1)

@@ -143,6 +143,7 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 	r.progress.Logf("run %d: %s (profile %s, seed %d, %d workers)", r.runID, spec.Name, orNone(spec.Profile), spec.Seed, r.workers)
 
 	runErr := r.execute(ctx)
+	r.progress.Flush()
 	status := tracker.RunSucceeded
 	switch {
 	case runErr == nil:
@@ -232,12 +233,36 @@ func (r *runner) stage(ctx context.Context, name string, inputs any, compute fun
 	if in, err := json.Marshal(inputs); err == nil {
 		s.Attrs[attrStageInputs] = string(in) // what verify shows where results start to differ
 	}
+	reused := s.Attrs[attrReusedDataset] == "true" && r.creditDataset(ctx, &s)
 	s.Status, s.Ended = "done", r.now()
 	if err := r.st.PutStage(context.WithoutCancel(ctx), s); err != nil {
 		return tracker.Stage{}, fmt.Errorf("stage %s: record: %w", name, err)
 	}
-	r.record(s, false)
+	r.record(s, reused)
 	return s, nil
+}
+
+// attrReusedDataset is the dataset stage attribute saying the images were
+// already stored (an identical dataset rendered before), so nothing was rendered.
+const attrReusedDataset = "reused_dataset"
+
+// creditDataset handles a dataset stage whose images were already stored:
+// the progress line says "reused dataset" instead of "rendering ... done",
+// and the stage is credited to the run that rendered them (so run listings
+// do not show it as computed by this run) unless --force asked to recompute.
+// It reports whether it was credited.
+func (r *runner) creditDataset(ctx context.Context, s *tracker.Stage) bool {
+	id := s.Outputs["manifest"]
+	_, meta, err := r.st.GetArtifact(ctx, id)
+	by := "stored earlier"
+	if err == nil && meta.RunID != 0 && meta.RunID != r.runID {
+		by = fmt.Sprintf("rendered by run %d", meta.RunID)
+		if !r.force { // --force lists every stage as this run's
+			s.RunID = meta.RunID
+		}
+	}
+	r.progress.Replace("  %s: reused dataset %s (%s; nothing rendered)", s.Name, id.String()[:12], by)
+	return s.RunID != r.runID
 }
 
 func (r *runner) record(s tracker.Stage, cached bool) {

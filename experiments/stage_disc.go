@@ -75,7 +75,7 @@ func (r *runner) discriminatorStage(ctx context.Context, name string, cg, real *
 		rep, err := m.Train(ctx, disc.TrainConfig{Epochs: d.Epochs, BatchSize: d.BatchSize, LR: d.LearningRate,
 			Seed: childSeed(seed, "shuffle"), Progress: func(p disc.Progress) {
 				if steps == 0 {
-					r.progress.Start(fmt.Sprintf("%s: training", stageName), p.Steps*p.Epochs)
+					r.progress.StartUnits(fmt.Sprintf("%s: training", stageName), p.Steps*p.Epochs, "steps")
 				}
 				steps++
 				r.progress.Add(1)
