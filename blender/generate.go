@@ -67,38 +67,39 @@ func Generate(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt Ge
 	m := &Manifest{Format: ManifestFormat, Source: "generate", Spec: &spec, SpecDigest: digest,
 		Generator: GeneratorVersion, Domain: &dom, Size: spec.Size, Images: make([]ManifestEntry, 0, spec.Count)}
 	summary := fmt.Sprintf("%s/%s ×%d @%dpx seed %d", spec.Generator, spec.Domain.Name, spec.Count, spec.Size, spec.Seed)
+	// Batch k is stored (in index order, on its own goroutine) while batch
+	// k+1 renders: storing is mostly waiting for the disk, rendering the
+	// CPU. At most one batch is being stored; m.Images is only touched by
+	// that store until its result is received.
+	var storing chan error
+	waitStored := func() error {
+		if storing == nil {
+			return nil
+		}
+		err := <-storing
+		storing = nil
+		if err == nil && opt.Progress != nil {
+			opt.Progress(len(m.Images), spec.Count)
+		}
+		return err
+	}
 	for start := 0; start < spec.Count; start += generateBatch {
 		idx := make([]int, 0, generateBatch)
 		for i := start; i < min(start+generateBatch, spec.Count); i++ {
 			idx = append(idx, i)
 		}
 		items, err := renderItems(ctx, spec, r, idx, workers)
+		if serr := waitStored(); serr != nil {
+			return GenerateResult{}, fmt.Errorf("generate %s: %w", summary, serr)
+		}
 		if err != nil {
 			return GenerateResult{}, fmt.Errorf("generate %s: %w", summary, err)
 		}
-		for k, it := range items {
-			e := ManifestEntry{Image: tracker.Sum(it.png), Label: spec.label(), Objects: it.objects, Scene: it.scene}
-			if it.mask != nil {
-				e.Mask = tracker.Sum(it.mask)
-			}
-			if spec.Storage == StoreArtifacts {
-				name := fmt.Sprintf("%s #%d", summary, idx[k])
-				if e.Image, err = store.PutArtifact(ctx, it.png, tracker.ArtifactMeta{Kind: KindImage, MediaType: mediaPNG,
-					RunID: opt.RunID, Stage: opt.Stage, Name: name}); err != nil {
-					return GenerateResult{}, fmt.Errorf("generate %s: store image %d: %w", summary, idx[k], err)
-				}
-				if it.mask != nil {
-					if e.Mask, err = store.PutArtifact(ctx, it.mask, tracker.ArtifactMeta{Kind: KindMask, MediaType: mediaPNG,
-						RunID: opt.RunID, Stage: opt.Stage, Name: name + " mask"}); err != nil {
-						return GenerateResult{}, fmt.Errorf("generate %s: store mask %d: %w", summary, idx[k], err)
-					}
-				}
-			}
-			m.Images = append(m.Images, e)
-		}
-		if opt.Progress != nil {
-			opt.Progress(len(m.Images), spec.Count)
-		}
+		storing = make(chan error, 1)
+		go func(done chan<- error) { done <- storeItems(ctx, store, spec, opt, m, summary, idx, items) }(storing)
+	}
+	if err := waitStored(); err != nil {
+		return GenerateResult{}, fmt.Errorf("generate %s: %w", summary, err)
 	}
 	data, err := m.Encode()
 	if err != nil {
@@ -110,6 +111,33 @@ func Generate(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt Ge
 		return GenerateResult{}, fmt.Errorf("generate %s: store manifest: %w", summary, err)
 	}
 	return GenerateResult{Manifest: m, ID: id}, nil
+}
+
+// storeItems stores one batch's images and masks (when the spec keeps
+// bytes) in index order and appends their manifest entries to m.
+func storeItems(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt GenerateOptions, m *Manifest, summary string, idx []int, items []item) error {
+	for k, it := range items {
+		e := ManifestEntry{Image: tracker.Sum(it.png), Label: spec.label(), Objects: it.objects, Scene: it.scene}
+		if it.mask != nil {
+			e.Mask = tracker.Sum(it.mask)
+		}
+		if spec.Storage == StoreArtifacts {
+			var err error
+			name := fmt.Sprintf("%s #%d", summary, idx[k])
+			if e.Image, err = store.PutArtifact(ctx, it.png, tracker.ArtifactMeta{Kind: KindImage, MediaType: mediaPNG,
+				RunID: opt.RunID, Stage: opt.Stage, Name: name}); err != nil {
+				return fmt.Errorf("store image %d: %w", idx[k], err)
+			}
+			if it.mask != nil {
+				if e.Mask, err = store.PutArtifact(ctx, it.mask, tracker.ArtifactMeta{Kind: KindMask, MediaType: mediaPNG,
+					RunID: opt.RunID, Stage: opt.Stage, Name: name + " mask"}); err != nil {
+					return fmt.Errorf("store mask %d: %w", idx[k], err)
+				}
+			}
+		}
+		m.Images = append(m.Images, e)
+	}
+	return nil
 }
 
 func datasetRenderer(spec DatasetSpec, opt GenerateOptions) (Renderer, error) {
