@@ -139,3 +139,36 @@ func TestSplitSweep(t *testing.T) {
 		}
 	}
 }
+
+// FuzzOverrides: any --set or --sweep text is accepted or refused with a
+// spec error, never a panic, and an accepted override's effective text
+// parses on its own.
+func FuzzOverrides(f *testing.F) {
+	for _, s := range []string{"style.steps=300", "datasets.cg.count=1000", "style.directions=[\"real-to-cg\"]",
+		"style.steps=[1,", "a..b=1", "=", "style=1", "style.grid={a=1}", "name=\"x,y\",z", "seed=1e400"} {
+		f.Add(s)
+	}
+	file, err := Open("style/blur")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if sw, err := SplitSweep(s); err == nil && len(sw) == 0 {
+			t.Fatalf("SplitSweep(%q) returned no values and no error", s)
+		}
+		o, err := ParseOverride(s)
+		if err != nil {
+			return
+		}
+		g, err := file.WithOverrides([]Override{o})
+		if err != nil {
+			if !errors.Is(err, ErrSpec) {
+				t.Fatalf("--set %q: error %v is not ErrSpec", s, err)
+			}
+			return
+		}
+		if _, err := Parse("effective", []byte(g.Text)); err != nil {
+			t.Fatalf("--set %q accepted, but its effective text does not parse: %v\n%s", s, err, g.Text)
+		}
+	})
+}
