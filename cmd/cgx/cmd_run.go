@@ -187,7 +187,8 @@ func printRunResult(g *globals, res experiments.Result) error {
 	}
 	tw.Flush()
 	printMetrics(g, res.Metrics)
-	fmt.Fprintf(g.stdout, "\nNext: 'cgx show %d', 'cgx report %d -o report/', 'cgx verify %d'\n", res.RunID, res.RunID, res.RunID)
+	// 'cgx report N' writes next to the database, not into the working tree.
+	fmt.Fprintf(g.stdout, "\nNext: 'cgx show %d', 'cgx report %d', 'cgx verify %d' (runs it again to prove the results)\n", res.RunID, res.RunID, res.RunID)
 	return nil
 }
 
