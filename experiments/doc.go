@@ -6,6 +6,9 @@
 //   - spec: one experiment as TOML (docs/SPEC.md); kinds style, content, segmentation.
 //   - profile: a named overlay of spec values (smoke for CI, default for the demo,
 //     paper for the published sizes); Resolve applies one.
+//   - override: a --set KEY=VALUE applied on top of every profile
+//     (File.WithOverrides); the run records the effective spec text and lists
+//     the overrides in its attribute "overrides". A sweep is one run per value.
 //   - run: one execution of a resolved spec with a seed, stored in the tracker.
 //   - stage: a cached step of a run (dataset, discriminator, fit, search,
 //     segmentation), keyed by the digest of its inputs, resolved config and
