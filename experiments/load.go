@@ -77,15 +77,20 @@ func tooLarge(path string, size int64) error {
 // Parse decodes spec text strictly: unknown keys, wrong types, sections that
 // do not belong to the spec's kind and invalid values (in the base and in every
 // profile) are errors naming path:line and the key.
-func Parse(path string, text []byte) (*File, error) { return parse(path, text, nil) }
+func Parse(path string, text []byte) (*File, error) { return parse(path, text, nil, nil) }
 
 // parse is Parse for text whose keys in sets came from --set overrides:
-// errors about them name the override instead of a line.
-func parse(path string, text []byte, sets map[string]string) (*File, error) {
+// errors about them name the override instead of a line, and errors about
+// other keys use lines (those of the file the overrides were applied to)
+// when it is not nil.
+func parse(path string, text []byte, sets map[string]string, lines map[string]int) (*File, error) {
 	if len(text) > MaxSpecBytes {
 		return nil, tooLarge(path, int64(len(text)))
 	}
-	f := &File{Path: path, Text: string(text), lines: keyLines(string(text)), sets: sets}
+	if lines == nil {
+		lines = keyLines(string(text))
+	}
+	f := &File{Path: path, Text: string(text), lines: lines, sets: sets}
 	var head struct {
 		Format int    `toml:"format"`
 		Kind   Kind   `toml:"kind"`

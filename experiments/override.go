@@ -128,7 +128,7 @@ func (f *File) WithOverrides(sets []Override) (*File, error) {
 	if err := toml.NewEncoder(&buf).Encode(doc); err != nil {
 		return nil, fmt.Errorf("encode overridden spec %s: %w", f.Path, err)
 	}
-	out, err := parse(f.Path, buf.Bytes(), origin)
+	out, err := parse(f.Path, buf.Bytes(), origin, f.lines)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -102,6 +103,16 @@ func TestWithOverridesErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A key the override did not set is located at its line in the file, not in the effective text.
+	seg, err := Open("segmentation/baseline-vs-proposals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 1 + strings.Count(seg.Text[:strings.Index(seg.Text, "\nimages = 400")+1], "\n")
+	_, err = seg.WithOverrides(overrides(t, "datasets.cg.count=4"))
+	if want := fmt.Sprintf("builtin:segmentation/baseline-vs-proposals:%d: segmentation.images: 400 is more than datasets.cg.count 4", line); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("--set datasets.cg.count=4: error %v, want %q", err, want)
 	}
 	if _, err := ParseOverride("style.steps"); err == nil || !strings.Contains(err.Error(), "KEY=VALUE") {
 		t.Errorf("ParseOverride without = : %v", err)
