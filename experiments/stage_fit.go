@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/c-bata/goptuna"
 
@@ -136,7 +137,7 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 		dists[p.Name] = goptuna.UniformDistribution{Low: p.Low, High: p.High}
 	}
 	stride := src.set.stride()
-	r.progress.Start(s.Name, len(order))
+	r.progress.StartUnits(s.Name, len(order), "images")
 	r.progress.Add(done)
 	chunk := max(1, cfg.BatchSize)
 	for lo := done; lo < len(order); lo += chunk {
@@ -150,6 +151,9 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 			im.Pix = append(im.Pix, src.set.image(i)...)
 			im.Seeds[j] = childSeed(seed, "image/"+strconv.Itoa(i))
 		}
+		// Images of a chunk are fitted together: each trial's duration is
+		// its chunk's.
+		start := r.now()
 		results, err := fit.Fit(ctx, d.model, m, im, cfg)
 		if err != nil {
 			return err
@@ -160,7 +164,7 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 			if planted.perImage != nil {
 				own = planted.perImage(idx[j])
 			}
-			t, err := r.fitTrial(ctx, s.Name, params, dists, res, src, idx[j], plantedJSON(own, m))
+			t, err := r.fitTrial(ctx, s.Name, params, dists, res, src, idx[j], plantedJSON(own, m), start)
 			if err != nil {
 				return err
 			}
@@ -210,7 +214,7 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 // fitTrial turns one image's fit into a finished trial and stores its
 // manipulated image.
 func (r *runner) fitTrial(ctx context.Context, stage string, params []manip.Param, dists map[string]interface{},
-	res fit.Result, src *dataset, index int, planted string) (goptuna.FrozenTrial, error) {
+	res fit.Result, src *dataset, index int, planted string, start time.Time) (goptuna.FrozenTrial, error) {
 	img, err := tensorimg.ToImage(res.Image, src.set.size, src.set.size)
 	if err != nil {
 		return goptuna.FrozenTrial{}, err
@@ -242,7 +246,7 @@ func (r *runner) fitTrial(ctx context.Context, stage string, params []manip.Para
 			keys.TrialAtBound:     atBoundList(params, res.AtBound),
 		},
 		SystemAttrs:      map[string]string{},
-		DatetimeStart:    r.now(),
+		DatetimeStart:    start,
 		DatetimeComplete: r.now(),
 	}
 	if planted != "" {
