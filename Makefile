@@ -30,6 +30,7 @@ test-cross:
 	CGX_CROSSBUILD=1 $(GO) test -timeout 60m -run 'TestCrossBuild|TestSIMDSwitch|TestNoFusion' -v ./internal/crossbuild/
 
 demo: build
+	mkdir -p $(dir $(DEMO_REPORT))
 	./$(BIN) run $(DEMO_SPEC) --report $(DEMO_REPORT)
 
 vet:
