@@ -108,7 +108,21 @@ func (c *Color) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func srgbToLinear(v uint8) float64 {
+// srgbToLinear decodes one sRGB byte to linear light in [0, 1] (a table of srgbDecode).
+func srgbToLinear(v uint8) float64 { return srgbDecodeTable[v] }
+
+// srgbDecodeTable holds srgbDecode of every byte: the same values, computed
+// once (the style domain decoded each channel value with a Pow, most of
+// dataset generation's time).
+var srgbDecodeTable = func() (t [256]float64) {
+	for i := range t {
+		t[i] = srgbDecode(uint8(i))
+	}
+	return t
+}()
+
+// srgbDecode decodes one sRGB byte to linear light in [0, 1].
+func srgbDecode(v uint8) float64 {
 	x := float64(v) / 255
 	if x <= 0.04045 {
 		return x / 12.92
