@@ -12,6 +12,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/cgx-dev/cgx/internal/memstat"
 	"github.com/cgx-dev/cgx/ml/disc"
 	"github.com/cgx-dev/cgx/ml/nn"
 	"github.com/cgx-dev/cgx/tracker"
@@ -227,9 +228,11 @@ func (r *runner) stage(ctx context.Context, name string, inputs any, compute fun
 	}
 	s := tracker.Stage{Key: key, Name: name, RunID: r.runID, Started: r.now(),
 		Outputs: map[string]tracker.ID{}, Metrics: map[string]float64{}, Attrs: map[string]string{}}
+	resetErr := memstat.Reset() // so the peak is this stage's (process-wide: concurrent stages blur it)
 	if err := compute(ctx, &s); err != nil {
 		return tracker.Stage{}, fmt.Errorf("stage %s: %w", name, err)
 	}
+	recordPeakRSS(&s, resetErr)
 	if in, err := json.Marshal(inputs); err == nil {
 		s.Attrs[attrStageInputs] = string(in) // what verify shows where results start to differ
 	}

@@ -52,8 +52,7 @@ func (r *runner) datasetStage(ctx context.Context, role string, ds Dataset) (*da
 		Spec string
 	}{spec.Digest()}
 	st, err := r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
-		resetErr := memstat.Reset()
-		r.progress.Start(fmt.Sprintf("%s: rendering %d %s images (%s domain, %d px)", stageName, ds.Count, ds.Generator, ds.Domain, ds.Size), ds.Count)
+		r.progress.StartUnits(fmt.Sprintf("%s: rendering %d %s images (%s domain, %d px)", stageName, ds.Count, ds.Generator, ds.Domain, ds.Size), ds.Count, "images")
 		res, err := blender.Generate(ctx, r.st, spec, blender.GenerateOptions{Workers: r.workers, RunID: r.runID,
 			Stage: stageName, Progress: func(done, total int) { r.progress.Set(done) }})
 		if err != nil {
@@ -64,7 +63,6 @@ func (r *runner) datasetStage(ctx context.Context, role string, ds Dataset) (*da
 		s.Attrs["images"] = strconv.Itoa(len(res.Manifest.Images))
 		s.Attrs["spec_digest"] = res.Manifest.SpecDigest
 		s.Attrs["reused_dataset"] = strconv.FormatBool(res.Cached)
-		recordPeakRSS(s, resetErr)
 		return nil
 	})
 	if err != nil {
