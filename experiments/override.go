@@ -52,7 +52,7 @@ func SplitSweep(s string) ([]Override, error) {
 	add := func(end int) error {
 		v := strings.TrimSpace(o.Value[start:end])
 		if v == "" {
-			return fmt.Errorf("%w: --sweep %q: empty value; want KEY=V1,V2,...", ErrSpec, clip(s))
+			return fmt.Errorf("%w: --sweep %q: empty value; want KEY=V1,V2 (comma-separated values)", ErrSpec, clip(s))
 		}
 		out = append(out, Override{Key: o.Key, Value: v})
 		return nil
