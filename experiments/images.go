@@ -57,7 +57,7 @@ func (s split) order() []int { return append(append([]int{}, s.Test...), s.Train
 func newSplit(n int, fraction float64, seed int64) split {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x63677873706c6974)) // "cgxsplit"
 	perm := rng.Perm(n)
-	k := int(float64(n)*fraction + 0.5)
+	k := int(float64(float64(n)*fraction) + 0.5) // the product rounded: no fused multiply-add on arm64
 	k = max(1, min(k, n-1))
 	if n < 2 {
 		k = 0
