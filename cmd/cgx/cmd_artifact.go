@@ -75,10 +75,17 @@ func runArtifactList(ctx context.Context, g *globals, kind string, asJSON bool) 
 		return err
 	}
 	defer closeInto(&err, st)
-	list, err := st.ListArtifacts(ctx, kind)
-	if err != nil {
-		return err
+	// A damaged record does not hide the others: every record that decodes
+	// is listed, then the error naming the bad ones.
+	list, listErr := st.ListArtifacts(ctx, kind)
+	if listErr != nil && len(list) == 0 {
+		return listErr
 	}
+	defer func() {
+		if err == nil {
+			err = listErr
+		}
+	}()
 	if asJSON {
 		if list == nil {
 			list = []tracker.ArtifactMeta{}

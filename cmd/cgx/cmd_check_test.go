@@ -238,6 +238,9 @@ func TestRunsListsPastADamagedRecord(t *testing.T) {
 		if _, err := st.CreateRun(ctx, tracker.Run{Name: name, Spec: "name = \"" + name + "\"", Seed: 1, Status: tracker.RunSucceeded}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := st.CreateNewStudy(strings.Replace(name, "-run", "-study", 1)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
@@ -249,9 +252,11 @@ func TestRunsListsPastADamagedRecord(t *testing.T) {
 	// Every copy of the name (bbolt leaves older page versions in free
 	// pages): 's' -> 'r' still decodes, but the record's checksum fails.
 	n := 0
-	for at := bytes.Index(raw, []byte("second-marker-run")); at >= 0; at = bytes.Index(raw, []byte("second-marker-run")) {
-		raw[at] ^= 0x01
-		n++
+	for _, name := range []string{"second-marker-run", "second-marker-study"} {
+		for at := bytes.Index(raw, []byte(name)); at >= 0; at = bytes.Index(raw, []byte(name)) {
+			raw[at] ^= 0x01
+			n++
+		}
 	}
 	if n == 0 {
 		t.Fatal("the run's name is not stored as plain bytes; the test needs another way to damage one record")
@@ -265,5 +270,9 @@ func TestRunsListsPastADamagedRecord(t *testing.T) {
 	}
 	if strings.TrimSpace(errs) == "" {
 		t.Errorf("runs: nothing on stderr about the damaged record")
+	}
+	code, out, errs = cgxCLI(t, db, "studies")
+	if code == 0 || !strings.Contains(out, "first-marker-study") || !strings.Contains(out, "third-marker-study") || strings.TrimSpace(errs) == "" {
+		t.Errorf("studies: exit %d\nstdout:\n%s\nstderr: %s\nwant the intact studies listed, then a failure naming the damage", code, out, errs)
 	}
 }

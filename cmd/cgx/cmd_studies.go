@@ -90,10 +90,17 @@ func runStudies(g *globals, asJSON bool) (err error) {
 		return err
 	}
 	defer closeInto(&err, st)
-	studies, err := st.Studies()
-	if err != nil {
-		return err
+	// A damaged record does not hide the others: every record that decodes
+	// is listed, then the error naming the bad ones.
+	studies, listErr := st.Studies()
+	if listErr != nil && len(studies) == 0 {
+		return listErr
 	}
+	defer func() {
+		if err == nil {
+			err = listErr
+		}
+	}()
 	if asJSON {
 		out := make([]studyJSON, len(studies))
 		for i, s := range studies {
