@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/disc"
 	"github.com/cgx-dev/cgx/ml/tensorimg"
@@ -175,7 +176,7 @@ func (r *runner) searchStage(ctx context.Context, stageName string, round int, s
 				return study.Outcome{}, err
 			}
 			p := float64(probs[0][disc.ClassReal])
-			loss := -math.Log(math.Max(p, 1e-30))
+			loss := -fmath.Log(math.Max(p, 1e-30)) // portable: math.Log is assembly on amd64
 			return study.Outcome{Value: loss, Attrs: map[string]string{
 				keys.TrialSuccess:    strconv.FormatBool(p >= c.Threshold),
 				keys.TrialConfidence: strconv.FormatFloat(p, 'g', -1, 64),
