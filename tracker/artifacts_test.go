@@ -121,24 +121,3 @@ func TestArtifactOnReadOnlyStore(t *testing.T) {
 		t.Errorf("read-only PutArtifact: %v", err)
 	}
 }
-
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "out", "table.csv")
-	if err := tracker.WriteFileAtomic(p, []byte("a,b\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := tracker.WriteFileAtomic(p, []byte("c,d\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := os.ReadFile(p); string(b) != "c,d\n" {
-		t.Errorf("content %q", b)
-	}
-	entries, _ := os.ReadDir(filepath.Dir(p))
-	if len(entries) != 1 {
-		t.Errorf("%d files in the folder, want 1 (no temporaries)", len(entries))
-	}
-	if err := tracker.WriteFileAtomic(filepath.Join(p, "under-a-file"), []byte("x"), 0o644); err == nil {
-		t.Error("writing under a file succeeded")
-	}
-}

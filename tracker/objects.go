@@ -1,54 +1,27 @@
 package tracker
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/cgx-dev/cgx/internal/atomicfile"
 )
 
-// writeFileAtomic writes data to path so that path either keeps its old
-// contents or holds all of data, even across a crash: a temporary file in the
-// same folder, fsync, rename, fsync of the folder.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+// writeFileAtomic writes a file of the store (an object, a journal kept
+// aside, a salvaged record) so that path either keeps its old contents or
+// holds all of data, even across a crash. It creates the folder, then leaves
+// the write to internal/atomicfile, the project's one atomic writer (temporary
+// file in the same folder, fsync, rename, fsync of the folder).
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create folder %s: %w", dir, err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temporary file in %s: %w", dir, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
-	if err = f.Chmod(perm); err != nil {
-		return fmt.Errorf("chmod %s: %w", tmp, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("rename %s to %s: %w", tmp, path, err)
-	}
-	return syncDir(dir)
-}
-
-// WriteFileAtomic is writeFileAtomic for other packages and the CLI (export
-// files): path is replaced all at once or not at all.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return writeFileAtomic(path, data, perm)
+	return atomicfile.WriteFile(context.Background(), path, data, perm)
 }
 
 func syncDir(dir string) error {
