@@ -47,6 +47,8 @@ const (
 	RunSucceeded   RunStatus = "succeeded"
 	RunFailed      RunStatus = "failed"
 	RunInterrupted RunStatus = "interrupted"
+	// RunQueued: recorded by 'cgx run --enqueue'; workers compute it.
+	RunQueued RunStatus = "queued"
 )
 
 // Run records one execution of an experiment spec.
