@@ -15,6 +15,14 @@
 //     "dataset/cg", "discriminator/main", "fit/blur/cg-to-real",
 //     "search/exp2.1/round-1/cmaes/seed-2", "mix/round-1",
 //     "segmentation/baseline".
+//   - Style round: round k >= 2 of style.rounds fits in stage
+//     "fit/<manipulation>/<direction>/round-<k>" (FitRoundStage) against the
+//     discriminator "discriminator/<manipulation>/round-<k>"
+//     (RoundDiscriminator); round 1 is the plain fit stage against
+//     "discriminator/main".
+//   - Segmentation seed: one training of a set with seed k (from 1, the short
+//     spec seed), stage "segmentation/<set>/seed-<k>" (SegmentationSeedStage),
+//     metrics "segmentation/<set>/seed-<k>/AP" (and AP50, AP75).
 //   - Search round: "search/<experiment>/round-<k>", the stage prefix that all
 //     samplers and seeds of round k share; round metrics are keyed by it.
 //   - Study name: "run-<id>/<stage name>".

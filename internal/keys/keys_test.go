@@ -64,6 +64,55 @@ func TestParseSearch(t *testing.T) {
 	}
 }
 
+func TestParseRoundsAndSeeds(t *testing.T) {
+	fits := []struct {
+		stage string
+		m, d  string
+		round int
+		ok    bool
+	}{
+		{"fit/blur/cg-to-real", "blur", "cg-to-real", 1, true},
+		{"fit/blur/cg-to-real/round-2", "blur", "cg-to-real", 2, true},
+		{"fit/blur-brightness-contrast/cg-to-real/round-12", "blur-brightness-contrast", "cg-to-real", 12, true},
+		{"fit/blur/cg-to-real/round-1", "", "", 0, false}, // round 1 is written plain
+		{"fit/blur/cg-to-real/round-02", "", "", 0, false},
+		{"fit/blur/cg-to-real/round-", "", "", 0, false},
+		{"fit/a/b/c/round-2", "", "", 0, false},
+		{"search/e/round-2", "", "", 0, false},
+	}
+	for _, tc := range fits {
+		m, d, k, ok := ParseFitRoundStage(tc.stage)
+		if ok != tc.ok || m != tc.m || d != tc.d || k != tc.round {
+			t.Errorf("ParseFitRoundStage(%q) = %q %q %d %v; want %q %q %d %v", tc.stage, m, d, k, ok, tc.m, tc.d, tc.round, tc.ok)
+		}
+	}
+	if got := FitRoundStage("blur", DirectionCGToReal, 3); got != "fit/blur/cg-to-real/round-3" {
+		t.Errorf("FitRoundStage = %q", got)
+	}
+	if got := FitRoundStage("blur", DirectionCGToReal, 1); got != FitStage("blur", DirectionCGToReal) {
+		t.Errorf("FitRoundStage round 1 = %q", got)
+	}
+	if m, k, ok := ParseRoundDiscriminator(RoundDiscriminator("noise", 3)); !ok || m != "noise" || k != 3 {
+		t.Errorf("ParseRoundDiscriminator: %q %d %v", m, k, ok)
+	}
+	for _, bad := range []string{"main", "round-2", "a/b/round-2", "noise/round-1", "noise/round-02", "noise/round-2/x"} {
+		if _, _, ok := ParseRoundDiscriminator(bad); ok {
+			t.Errorf("ParseRoundDiscriminator(%q) accepted", bad)
+		}
+	}
+	if got := Metric(SegmentationSeedStage("blur", 2), MeasureAP); got != "segmentation/blur/seed-2/AP" {
+		t.Errorf("segmentation seed metric = %q", got)
+	}
+	if set, k, ok := ParseSegmentationSeedStage("segmentation/a/b/seed-10"); !ok || set != "a/b" || k != 10 {
+		t.Errorf("ParseSegmentationSeedStage: %q %d %v", set, k, ok)
+	}
+	for _, bad := range []string{"segmentation/baseline", "segmentation/seed-1", "segmentation/a/seed-0", "segmentation/a/seed-01", "segmentation/a/seed-", "fit/a/seed-1"} {
+		if _, _, ok := ParseSegmentationSeedStage(bad); ok {
+			t.Errorf("ParseSegmentationSeedStage(%q) accepted", bad)
+		}
+	}
+}
+
 func TestParseOthers(t *testing.T) {
 	if m, d, ok := ParseFitStage("fit/hsv/real-to-cg"); !ok || m != "hsv" || d != "real-to-cg" {
 		t.Errorf("ParseFitStage: %q %q %v", m, d, ok)
@@ -110,12 +159,22 @@ func TestParseOthers(t *testing.T) {
 // accepts, the constructor rebuilds byte for byte, and nothing panics.
 func FuzzParsers(f *testing.F) {
 	for _, s := range []string{"search/exp1/round-1/tpe/seed-1", "fit/blur/cg-to-real", "run-3/x", "discriminator/main",
-		"segmentation/baseline", "a/b/accuracy", "search/a/round-1/round-2", "search/a/round-01"} {
+		"segmentation/baseline", "a/b/accuracy", "search/a/round-1/round-2", "search/a/round-01",
+		"fit/blur/cg-to-real/round-3", "blur/round-2", "segmentation/a/b/seed-3", "fit/a/b/round-01"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if m, d, ok := ParseFitStage(s); ok && FitStage(m, d) != s {
 			t.Errorf("fit %q -> %q %q", s, m, d)
+		}
+		if m, d, k, ok := ParseFitRoundStage(s); ok && (FitRoundStage(m, d, k) != s || k < 1) {
+			t.Errorf("fit round %q -> %q %q %d", s, m, d, k)
+		}
+		if m, k, ok := ParseRoundDiscriminator(s); ok && (RoundDiscriminator(m, k) != s || k < 2) {
+			t.Errorf("round discriminator %q -> %q %d", s, m, k)
+		}
+		if set, k, ok := ParseSegmentationSeedStage(s); ok && (SegmentationSeedStage(set, k) != s || k < 1) {
+			t.Errorf("segmentation seed %q -> %q %d", s, set, k)
 		}
 		if n, ok := ParseDiscriminatorStage(s); ok && DiscriminatorStage(n) != s {
 			t.Errorf("discriminator %q -> %q", s, n)

@@ -173,3 +173,94 @@ func TrimRunPrefix(name string) string {
 	}
 	return stage
 }
+
+// FitRoundStage returns the stage of round k of style.rounds for one
+// manipulation and direction: round 1 (and 0, not in rounds) is the plain
+// FitStage, later rounds "fit/<manipulation>/<direction>/round-<k>".
+func FitRoundStage(manipulation, direction string, round int) string {
+	if round <= 1 {
+		return FitStage(manipulation, direction)
+	}
+	return FitStage(manipulation, direction) + "/" + Round(round)
+}
+
+// ParseFitRoundStage returns the manipulation, direction and round of a fit
+// stage: round 1 for a plain "fit/<manipulation>/<direction>" (the first, or
+// only, round), k for "fit/<manipulation>/<direction>/round-<k>" with k >= 2
+// written without leading zeros (what FitRoundStage writes).
+func ParseFitRoundStage(stage string) (manipulation, direction string, round int, ok bool) {
+	if m, d, ok := ParseFitStage(stage); ok {
+		return m, d, 1, true
+	}
+	i := strings.LastIndex(stage, roundSep)
+	if i < 0 {
+		return "", "", 0, false
+	}
+	digits := stage[i+len(roundSep):]
+	k, ok := parseRound(digits)
+	if !ok || k < 2 || digits[0] == '0' {
+		return "", "", 0, false
+	}
+	m, d, ok := ParseFitStage(stage[:i])
+	if !ok {
+		return "", "", 0, false
+	}
+	return m, d, k, true
+}
+
+// RoundDiscriminator returns the name of the discriminator trained for
+// round k (k >= 2) of style.rounds of a manipulation, "<manipulation>/round-<k>";
+// its stage is DiscriminatorStage(RoundDiscriminator(m, k)). Round 1 uses
+// DiscriminatorMain.
+func RoundDiscriminator(manipulation string, round int) string {
+	return manipulation + "/" + Round(round)
+}
+
+// ParseRoundDiscriminator inverts RoundDiscriminator: the manipulation (not
+// empty, no slash) and round (>= 2, no leading zeros) of a discriminator
+// name; content rounds' discriminators ("round-<k>") do not match.
+func ParseRoundDiscriminator(name string) (manipulation string, round int, ok bool) {
+	m, r, found := strings.Cut(name, roundSep)
+	if !found || m == "" || strings.Contains(m, "/") || r == "" || r[0] == '0' {
+		return "", 0, false
+	}
+	k, ok := parseRound(r)
+	if !ok || k < 2 {
+		return "", 0, false
+	}
+	return m, k, true
+}
+
+// SegmentationSeedStage returns "segmentation/<set>/seed-<k>", the stage of
+// one training seed (k from 1, the short spec seed, not a derived one) of a
+// segmentation training set trained several times. Its metrics are
+// Metric(SegmentationSeedStage(set, k), MeasureAP) and likewise AP50, AP75.
+// Every seed, the first included, is its own stage: a set's plain
+// "segmentation/<set>" metrics, when present beside seeds, are taken as the
+// runner's summary, never as one more seed.
+func SegmentationSeedStage(set string, seed int) string {
+	return SegmentationStage(set) + "/seed-" + strconv.Itoa(seed)
+}
+
+// ParseSegmentationSeedStage returns the set and seed of a
+// "segmentation/<set>/seed-<k>" stage (k >= 1 without leading zeros; the set
+// may contain slashes, the last "/seed-" separates it).
+func ParseSegmentationSeedStage(stage string) (set string, seed int, ok bool) {
+	rest, found := strings.CutPrefix(stage, FamilySegmentation+"/")
+	if !found {
+		return "", 0, false
+	}
+	i := strings.LastIndex(rest, "/seed-")
+	if i <= 0 {
+		return "", 0, false
+	}
+	d := rest[i+len("/seed-"):]
+	if d == "" || d[0] == '0' {
+		return "", 0, false
+	}
+	k, ok := parseRound(d)
+	if !ok || k < 1 {
+		return "", 0, false
+	}
+	return rest[:i], k, true
+}
