@@ -22,6 +22,15 @@
 //     further.
 //   - confidence: the classifier's probability for the target class,
 //     exp(-loss).
+//   - distribution fit (FitDistribution, stochastic manipulation): per
+//     image a normal distribution over the parameter values, a mean and a
+//     spread per parameter, fitted by the reparameterisation trick (value =
+//     mean + softplus(rho) * eps, range-normalised, eps drawn from the
+//     image's seed and the step's name) to maximise the evidence lower
+//     bound: the draws' log-probability of the target class minus the KL
+//     divergence to a normal prior at the identity (PriorScale of each
+//     range). A parameter the classifier ignores keeps the identity mean
+//     and takes the prior's spread; SampleValues draws from the result.
 //   - raw variables, values, identity: as in package manip. Fitting starts
 //     every image at the identity values and keeps values within each
 //     parameter's range [Low, High] by projecting after every step.

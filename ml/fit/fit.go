@@ -112,7 +112,10 @@ type batchGraph struct {
 	logits, grad, values, outV gorgonia.Value
 }
 
-func buildBatch(clf Classifier, m manip.Manipulation, im Images, target int) (*batchGraph, error) {
+// buildBatch builds one batch's graph. With direct set the optimiser's
+// variables are the parameter values themselves (no Reparam): the
+// distribution fit samples values and needs gradients with respect to them.
+func buildBatch(clf Classifier, m manip.Manipulation, im Images, target int, direct bool) (*batchGraph, error) {
 	n, k := im.N, len(m.Params())
 	g := gorgonia.NewGraph()
 	pix := append([]float32(nil), im.Pix...)
@@ -120,9 +123,12 @@ func buildBatch(clf Classifier, m manip.Manipulation, im Images, target int) (*b
 		gorgonia.WithValue(tensor.New(tensor.WithShape(n, 3, im.H, im.W), tensor.WithBacking(pix))))
 	b := &batchGraph{rawT: tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, k))}
 	b.raw = gorgonia.NewMatrix(g, tensor.Float32, gorgonia.WithShape(n, k), gorgonia.WithName("raw"), gorgonia.WithValue(b.rawT))
-	values, err := manip.Reparam(b.raw, m.Params())
-	if err != nil {
-		return nil, err
+	values := b.raw
+	if !direct {
+		var err error
+		if values, err = manip.Reparam(b.raw, m.Params()); err != nil {
+			return nil, err
+		}
 	}
 	out, err := m.Build(x, values, im.Seeds)
 	if err != nil {
@@ -223,7 +229,7 @@ func fitBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im Imag
 					}
 				}
 			}
-			if b, err = buildBatch(clf, m, im.subset(group), target); err != nil {
+			if b, err = buildBatch(clf, m, im.subset(group), target, false); err != nil {
 				return nil, err
 			}
 		}
