@@ -35,6 +35,19 @@
 // cgx.seed, cgx.batch and cgx.space that a later Run checks before resuming,
 // and the user attributes cgx.sampler and cgx.seed (docs/DATA.md).
 //
+// # Shared studies
+//
+// With Config.Work set, Run is one walker of a study that many goroutines,
+// processes or machines run together (Work). Every walker proposes each
+// batch from the same stored history, so they agree on its plans; the
+// batch's slots are Work.Map items (each slot's objective runs on one
+// walker, its Outcome stored as the item's result), and one Work.Once item
+// per batch writes the batch's trials COMPLETE in slot order, in one commit
+// (AddFinishedTrials where the storage has it). A walker learns the trials
+// others committed from the commit's result (their ids), so history is
+// still read incrementally. The stored COMPLETE trials are those of a plain
+// Run, whichever walker computed what (TestSharedRunMatchesRun).
+//
 // # Caveats
 //
 //   - Only the goptuna.Storage interface is used, so goptuna.InMemoryStorage

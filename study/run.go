@@ -29,6 +29,12 @@ type Config struct {
 	// Progress, when set, is called after each trial is stored as COMPLETE, in
 	// slot order, from one goroutine at a time.
 	Progress func(Progress)
+	// Work, when set, spreads the study over the walkers sharing it (see
+	// Work): slots are computed as work items and each batch's trials are
+	// written in one commit. Workers is then unused (Work decides the
+	// parallelism), the objective's TrialInput.TrialID is 0 (the trial is
+	// stored after it returns), and a failed objective stores no FAIL trial.
+	Work Work
 }
 
 // Progress reports one completed trial.
@@ -128,12 +134,21 @@ func Run(ctx context.Context, storage goptuna.Storage, cfg Config, space Space, 
 	if err != nil {
 		return sum, err
 	}
-	id, err := openStudy(storage, cfg, space)
+	var id int
+	if cfg.Work != nil {
+		id, err = openShared(ctx, storage, cfg, space)
+	} else {
+		id, err = openStudy(storage, cfg, space)
+	}
 	if err != nil {
 		return sum, err
 	}
 	r := &runner{st: storage, studyID: id, cfg: cfg, space: space, obj: obj, smp: smp}
-	err = r.run(ctx, &sum)
+	if cfg.Work != nil {
+		err = r.runShared(ctx, &sum)
+	} else {
+		err = r.run(ctx, &sum)
+	}
 	if serr := r.summarize(&sum); serr != nil && err == nil {
 		err = serr
 	}

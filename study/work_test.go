@@ -1,0 +1,170 @@
+package study
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/c-bata/goptuna"
+)
+
+// memWork is a Work shared by goroutines: every index of a Map, and every
+// Once, is computed by the first walker to reach it; the others wait for its
+// result. A failed computation is retried by the next walker, as an expired
+// lease would be.
+type memWork struct {
+	mu    sync.Mutex
+	cells map[string]*cell
+	calls map[string]int // computations per name/index, for the tests
+}
+
+type cell struct {
+	mu       sync.Mutex
+	done     bool
+	out      []byte
+	attempts int
+}
+
+func newMemWork() *memWork { return &memWork{cells: map[string]*cell{}, calls: map[string]int{}} }
+
+func (w *memWork) cell(key string) *cell {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := w.cells[key]
+	if c == nil {
+		c = &cell{}
+		w.cells[key] = c
+	}
+	return c
+}
+
+func (w *memWork) do(ctx context.Context, key string, fn func(ctx context.Context, attempt int) ([]byte, error)) ([]byte, error) {
+	c := w.cell(key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return c.out, nil
+	}
+	c.attempts++
+	w.mu.Lock()
+	w.calls[key]++
+	w.mu.Unlock()
+	out, err := fn(ctx, c.attempts)
+	if err != nil {
+		return nil, err
+	}
+	c.done, c.out = true, out
+	return out, nil
+}
+
+func (w *memWork) Map(ctx context.Context, name, kind string, n int, compute func(ctx context.Context, i int) ([]byte, error)) ([][]byte, error) {
+	outs := make([][]byte, n)
+	for i := range n {
+		out, err := w.do(ctx, fmt.Sprintf("%s/%d", name, i), func(ctx context.Context, _ int) ([]byte, error) { return compute(ctx, i) })
+		if err != nil {
+			return nil, err
+		}
+		outs[i] = out
+	}
+	return outs, nil
+}
+
+func (w *memWork) Once(ctx context.Context, name, kind string, fn func(ctx context.Context, attempt int) ([]byte, error)) ([]byte, error) {
+	return w.do(ctx, name, fn)
+}
+
+// TestSharedRunMatchesRun: with Work, and with several walkers sharing the
+// study, the COMPLETE trials per slot are those of a plain Run.
+func TestSharedRunMatchesRun(t *testing.T) {
+	space := testSpace(t)
+	for _, tc := range samplerCases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.Study, cfg.Trials, cfg.Workers = "s", tc.trials, 2
+			ref := goptuna.NewInMemoryStorage()
+			want := bySlot(t, ref, mustRun(t, ref, cfg, space, quadratic(false)).StudyID)
+
+			for _, walkers := range []int{1, 3} {
+				st := goptuna.NewInMemoryStorage()
+				w := newMemWork()
+				c := cfg
+				c.Work = w
+				var wg sync.WaitGroup
+				sums := make([]Summary, walkers)
+				errs := make([]error, walkers)
+				for k := range walkers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						sums[k], errs[k] = Run(context.Background(), st, c, space, quadratic(true))
+					}()
+				}
+				wg.Wait()
+				for k, err := range errs {
+					if err != nil {
+						t.Fatalf("walker %d of %d: %v", k, walkers, err)
+					}
+					if sums[k].Trials != tc.trials || sums[k].Best.Slot != sums[0].Best.Slot {
+						t.Errorf("walker %d of %d: summary %+v, walker 0 %+v", k, walkers, sums[k], sums[0])
+					}
+				}
+				if d := diffTrials(want, bySlot(t, st, sums[0].StudyID)); d != "" {
+					t.Fatalf("%d walkers store other trials than Run (-Run +shared):\n%s", walkers, d)
+				}
+				for key, n := range w.calls {
+					if n != 1 {
+						t.Errorf("%d walkers: %s computed %d times", walkers, key, n)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSharedCommitRetryAfterPartialWrite: a committer that died after
+// storing its batch (before the item was marked done) leaves the trials; the
+// next committer finds them and stores no duplicates.
+func TestSharedCommitRetryAfterPartialWrite(t *testing.T) {
+	space := testSpace(t)
+	cfg := Config{Study: "s", Sampler: SamplerRandom, Seed: 3, BatchSize: 4, Trials: 8}
+	ref := goptuna.NewInMemoryStorage()
+	want := bySlot(t, ref, mustRun(t, ref, cfg, space, quadratic(false)).StudyID)
+
+	st := goptuna.NewInMemoryStorage()
+	w := &dyingCommit{memWork: newMemWork(), st: st, die: "commit-4"}
+	cfg.Work = w
+	if _, err := Run(context.Background(), st, cfg, space, quadratic(false)); !errors.Is(err, errDied) {
+		t.Fatalf("first walker: %v, want it to die in commit-4", err)
+	}
+	sum := mustRun(t, st, cfg, space, quadratic(false))
+	if d := diffTrials(want, bySlot(t, st, sum.StudyID)); d != "" {
+		t.Fatalf("after a committer died, trials differ (-Run +shared):\n%s", d)
+	}
+	if n := len(allTrials(t, st, sum.StudyID)); n != 8 {
+		t.Errorf("study holds %d trials, want 8 (no duplicates)", n)
+	}
+}
+
+var errDied = errors.New("died after writing")
+
+// dyingCommit fails the commit named die once, after its writes.
+type dyingCommit struct {
+	*memWork
+	st  goptuna.Storage
+	die string
+}
+
+func (d *dyingCommit) Once(ctx context.Context, name, kind string, fn func(ctx context.Context, attempt int) ([]byte, error)) ([]byte, error) {
+	if name != d.die {
+		return d.memWork.Once(ctx, name, kind, fn)
+	}
+	return d.do(ctx, name, func(ctx context.Context, attempt int) ([]byte, error) {
+		out, err := fn(ctx, attempt)
+		if attempt == 1 && err == nil {
+			return nil, errDied
+		}
+		return out, err
+	})
+}
