@@ -77,6 +77,11 @@ type TrainConfig struct {
 	BatchSize int     // images per step (default 8); the last batch of an epoch may be smaller
 	LR        float64 // Adam learning rate (default 2e-3)
 	Seed      int64   // shuffling seed: epoch e uses stream "shuffle/epoch-<e>"
+	// Augment, when set, changes training image index (as loaded) in place
+	// before epoch epoch (from 1) trains on it: per-epoch augmentation. It
+	// must depend only on its arguments (seed its draws by epoch and index),
+	// keep values in [0, 1], and be safe for concurrent use.
+	Augment func(epoch, index int, img []float32) error
 	// Progress, when set, is called after every step.
 	Progress func(Progress)
 }

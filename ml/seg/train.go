@@ -55,6 +55,11 @@ func (m *Model) Train(ctx context.Context, tc TrainConfig, images Images, masks 
 				if err := images.Load(k, x[b*size:(b+1)*size]); err != nil {
 					return rep, fmt.Errorf("train segmentation: load image %d: %w", k, err)
 				}
+				if tc.Augment != nil {
+					if err := tc.Augment(e, k, x[b*size:(b+1)*size]); err != nil {
+						return rep, fmt.Errorf("train segmentation: augment image %d in epoch %d: %w", k, e, err)
+					}
+				}
 				if err := masks.Load(k, labels); err != nil {
 					return rep, fmt.Errorf("train segmentation: load instance map %d: %w", k, err)
 				}
