@@ -2,6 +2,8 @@ package gemm
 
 import "sync"
 
+//go:generate env GOOS= GOARCH= go run gen_arm64.go
+
 // Blocking: C is computed in panels of blockN columns; the sum over p is
 // walked in chunks of blockK (C holds the running sum between chunks, which
 // stores and reloads float32 values exactly); A is packed blockM rows at a

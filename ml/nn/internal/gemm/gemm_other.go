@@ -1,9 +1,9 @@
-//go:build !amd64
+//go:build !amd64 && !arm64
 
 package gemm
 
-// Best: other architectures run the pure-Go kernel (the same bits;
-// arm64 NEON kernels could be added the same way).
+// Best: architectures without an assembly kernel run the pure-Go one (the
+// same bits).
 func Best() Kernel { return goKernel }
 
 // Named returns the kernel called name if this CPU runs it: only "Go" here.

@@ -107,6 +107,39 @@ func TestKernelsMatchDefinition(t *testing.T) {
 	}
 }
 
+// TestKernelsSubnormal: products and sums in the subnormal range (and
+// signed zeros) come out as the defining loop gives them, so no kernel
+// flushes to zero where another does not (arm64's FPCR.FZ, x86's FTZ/DAZ).
+func TestKernelsSubnormal(t *testing.T) {
+	const m, n, k = 9, 13, 11
+	rng := rand.New(rand.NewPCG(7, 7))
+	a, b := make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = float32((rng.Float64()*2 - 1) * 1e-20)
+	}
+	for i := range b {
+		b[i] = float32((rng.Float64()*2 - 1) * 1e-19)
+	}
+	a[0], b[0] = float32(math.Copysign(0, -1)), 0
+	for _, mk := range kernels() {
+		want, got := make([]float32, m*n), make([]float32, m*n)
+		reference(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+		Sgemm(mk, false, false, m, n, k, 1, a, k, b, n, 0, got, n)
+		subnormal := 0
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s: c[%d,%d] = %g (%#x), want %g (%#x)", mk.Name, i/n, i%n, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+			}
+			if w := math.Abs(float64(want[i])); w != 0 && w < 0x1p-126 {
+				subnormal++
+			}
+		}
+		if subnormal == 0 {
+			t.Fatalf("%s: no subnormal result; the test no longer covers them", mk.Name)
+		}
+	}
+}
+
 // TestBetaZeroClearsNaN: beta 0 overwrites C whatever it held, as BLAS does.
 func TestBetaZeroClearsNaN(t *testing.T) {
 	for _, mk := range kernels() {
