@@ -1,0 +1,253 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+// Options configures Open.
+type Options struct {
+	// ReadOnly opens the database for reading: every write fails with
+	// tracker.ErrReadOnly, sessions run with default_transaction_read_only,
+	// and the schema is checked but never migrated.
+	ReadOnly bool
+	// StaleAfter is how long a session may go without a heartbeat before
+	// its RUNNING trials count as stale (FailStaleTrials). The default is
+	// DefaultStaleAfter; a Store heartbeats every StaleAfter/4.
+	StaleAfter time.Duration
+	// MaxConns bounds the connection pool (default: pgxpool's, the larger
+	// of 4 and the number of CPUs).
+	MaxConns int32
+}
+
+// DefaultStaleAfter is the default Options.StaleAfter.
+const DefaultStaleAfter = time.Minute
+
+// Store is a cgx database in PostgreSQL. It is safe for concurrent use by
+// many goroutines, and many Stores (in many processes on many machines) may
+// share one database.
+type Store struct {
+	pool     *pgxpool.Pool
+	ro       bool
+	location string
+	red      redactor
+	session  string // this Store's session id; "" when read-only
+	stale    time.Duration
+
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	closed atomic.Bool
+	once   sync.Once
+}
+
+var _ tracker.StudyStorage = (*Store)(nil)
+
+// Open connects to the PostgreSQL database named by dsn (a postgres:// URL
+// or keyword=value string, read by pgx, TLS settings included), creates or
+// migrates the cgx schema unless opts.ReadOnly, and registers a session
+// whose heartbeat tells other machines that this process is alive. Errors
+// name the database without its password.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	loc := Redact(dsn)
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's parse errors quote the string; name it ourselves.
+		return nil, fmt.Errorf("open %s: the connection string does not parse (see https://pkg.go.dev/github.com/jackc/pgx/v5/pgconn#ParseConfig)", loc)
+	}
+	red := newRedactor(cfg.ConnConfig.Password)
+	if opts.ReadOnly {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = DefaultStaleAfter
+	}
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "cgx"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, red.err(fmt.Errorf("open %s: %w", loc, err))
+	}
+	s := &Store{pool: pool, ro: opts.ReadOnly, location: loc, red: red, stale: opts.StaleAfter, stop: make(chan struct{})}
+	if err := s.init(ctx); err != nil {
+		pool.Close()
+		return nil, red.err(fmt.Errorf("open %s: %w", loc, err))
+	}
+	return s, nil
+}
+
+func (s *Store) init(ctx context.Context) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if s.ro {
+		return checkVersion(ctx, conn.Conn())
+	}
+	if _, err := migrate(ctx, conn.Conn()); err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	s.session = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(rnd[:]))
+	if _, err := conn.Exec(ctx, `INSERT INTO sessions (id, host, pid) VALUES ($1, $2, $3)`, s.session, host, os.Getpid()); err != nil {
+		return fmt.Errorf("register session: %w", err)
+	}
+	s.wg.Add(1)
+	go s.heartbeat()
+	return nil
+}
+
+// heartbeat keeps this Store's session fresh until Close.
+func (s *Store) heartbeat() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.stale / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), s.stale/2)
+			// A session row another machine removed (it judged us dead
+			// after a long pause) is put back: our trials were failed,
+			// later ones are ours again.
+			_, _ = s.pool.Exec(ctx, `INSERT INTO sessions (id, host, pid) VALUES ($1, $2, $3)
+ON CONFLICT (id) DO UPDATE SET heartbeat = now()`, s.session, "", os.Getpid())
+			cancel()
+		}
+	}
+}
+
+// Close ends the session (its RUNNING trials become stale at once) and
+// closes the connections. Every write returned before Close is committed.
+func (s *Store) Close() error {
+	var err error
+	s.once.Do(func() {
+		s.closed.Store(true)
+		close(s.stop)
+		s.wg.Wait()
+		if s.session != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, err = s.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, s.session)
+			cancel()
+			if err != nil {
+				err = s.red.err(fmt.Errorf("close %s: end session: %w", s.location, err))
+			}
+		}
+		s.pool.Close()
+	})
+	return err
+}
+
+// Info describes the database without secrets.
+func (s *Store) Info() tracker.Info {
+	return tracker.Info{Backend: "postgres", Location: s.location, FormatVersion: SchemaVersion, ReadOnly: s.ro}
+}
+
+// Session returns this Store's session id ("host/pid/random"; "" when
+// read-only): the owner recorded on the trials it runs.
+func (s *Store) Session() string { return s.session }
+
+// usable reports ErrClosed after Close.
+func (s *Store) usable() error {
+	if s.closed.Load() {
+		return tracker.ErrClosed
+	}
+	return nil
+}
+
+// writable refuses op on a read-only or closed store.
+func (s *Store) writable(op string) error {
+	if err := s.usable(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if s.ro {
+		return fmt.Errorf("%s in %s: %w", op, s.location, tracker.ErrReadOnly)
+	}
+	return nil
+}
+
+// bg is the context of goptuna.Storage calls, which take none.
+func bg() context.Context { return context.Background() }
+
+// inTx runs fn in a transaction with the given options, committing when fn
+// returns nil and rolling back otherwise (also on panic).
+func (s *Store) inTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	return s.red.err(pgx.BeginTxFunc(ctx, s.pool, opts, fn))
+}
+
+// readTx runs fn in a read-only REPEATABLE READ transaction: every query
+// in it sees the same snapshot.
+func (s *Store) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return s.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+}
+
+// writeTx runs fn in a READ COMMITTED transaction; fn takes the row locks
+// it needs (SELECT ... FOR UPDATE).
+func (s *Store) writeTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return s.inTx(ctx, pgx.TxOptions{}, fn)
+}
+
+// exec runs one statement in its own transaction and returns the rows it
+// touched.
+func (s *Store) exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	if err := s.usable(); err != nil {
+		return 0, err
+	}
+	tag, err := s.pool.Exec(ctx, sql, args...)
+	if err != nil {
+		return 0, s.red.err(err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// noRows reports whether err is pgx's "no rows".
+func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// dbNow is the wall clock as stored: UTC with microseconds, PostgreSQL's
+// resolution, so a time in memory equals the same time read back.
+func dbNow() time.Time { return dbTime(time.Now()) }
+
+func dbTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Round(0).Truncate(time.Microsecond)
+}
+
+// nullTime maps the zero time to SQL NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+// fromNull maps SQL NULL back to the zero time.
+func fromNull(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

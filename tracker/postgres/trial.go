@@ -1,0 +1,382 @@
+package postgres
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/c-bata/goptuna"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/cgx-dev/cgx/tracker"
+)
+
+// This file implements the trial half of goptuna.Storage. Every call is
+// one statement, committed (and so durable) before it returns. States are
+// goptuna's numbers: 0 RUNNING, 1 COMPLETE, 2 PRUNED, 3 FAIL, 4 WAITING.
+
+// unfinished is the SQL condition of a trial that may still change.
+const unfinished = `state IN (0, 4)`
+
+// CreateNewTrial adds a RUNNING trial to a study and returns its id. Trial
+// ids come from a sequence, unique across studies; numbers count from 0
+// within the study and stay dense under concurrent creators, which queue on
+// the study's row lock.
+func (s *Store) CreateNewTrial(studyID int) (int, error) {
+	if err := s.writable("create trial"); err != nil {
+		return -1, err
+	}
+	var id int
+	err := s.pool.QueryRow(bg(), `
+WITH s AS (UPDATE studies SET n_trials = n_trials + 1 WHERE id = $1 RETURNING n_trials - 1 AS number)
+INSERT INTO trials (study_id, number, state, datetime_start, session)
+SELECT $1, s.number, 0, $2, $3 FROM s RETURNING id`, studyID, dbNow(), s.session).Scan(&id)
+	if noRows(err) {
+		return -1, fmt.Errorf("create trial: %w", studyNotFound(studyID))
+	}
+	if err != nil {
+		return -1, s.red.err(fmt.Errorf("create trial in study %d: %w", studyID, err))
+	}
+	return id, nil
+}
+
+// CloneTrial appends a copy of base to a study (numbers continue the
+// study's sequence) and commits it. Every internal parameter needs a known
+// distribution; external values are recomputed from the internal ones.
+func (s *Store) CloneTrial(studyID int, base goptuna.FrozenTrial) (int, error) {
+	ids, err := s.addTrials("clone trial", studyID, []goptuna.FrozenTrial{base}, false)
+	if err != nil {
+		return -1, err
+	}
+	return ids[0], nil
+}
+
+// AddFinishedTrials appends finished trials to a study in one transaction
+// and returns their ids. Numbers continue the study's sequence in slice
+// order. Zero times are kept as zero; others are kept to the microsecond.
+func (s *Store) AddFinishedTrials(studyID int, trials []goptuna.FrozenTrial) ([]int, error) {
+	return s.addTrials("add finished trials", studyID, trials, true)
+}
+
+// addTrialsSQL inserts k trials and their parameters, intermediate values
+// and attributes in one statement (one transaction). Side rows name their
+// trial by its 1-based position i in the batch.
+const addTrialsSQL = `
+WITH s AS (UPDATE studies SET n_trials = n_trials + $2 WHERE id = $1 RETURNING n_trials - $2 AS first),
+t AS (INSERT INTO trials (study_id, number, state, value, datetime_start, datetime_complete, session)
+	SELECT $1, s.first + o.i - 1, o.state, o.value, o.start, o.complete, $7
+	FROM s CROSS JOIN unnest($3::smallint[], $4::float8[], $5::timestamptz[], $6::timestamptz[])
+		WITH ORDINALITY AS o(state, value, start, complete, i)
+	RETURNING id, number),
+p AS (INSERT INTO trial_params (trial_id, name, internal, distribution)
+	SELECT t.id, x.name, x.internal, x.dist
+	FROM s CROSS JOIN unnest($8::int[], $9::bytea[], $10::float8[], $11::text[]) AS x(i, name, internal, dist)
+	JOIN t ON t.number = s.first + x.i - 1),
+v AS (INSERT INTO trial_values (trial_id, step, value)
+	SELECT t.id, x.step, x.value
+	FROM s CROSS JOIN unnest($12::int[], $13::bigint[], $14::float8[]) AS x(i, step, value)
+	JOIN t ON t.number = s.first + x.i - 1),
+a AS (INSERT INTO trial_attrs (trial_id, system, key, value)
+	SELECT t.id, x.system, x.key, x.value
+	FROM s CROSS JOIN unnest($15::int[], $16::bool[], $17::bytea[], $18::bytea[]) AS x(i, system, key, value)
+	JOIN t ON t.number = s.first + x.i - 1)
+SELECT id FROM t ORDER BY number`
+
+func pgTime(t time.Time) pgtype.Timestamptz {
+	if t.IsZero() {
+		return pgtype.Timestamptz{}
+	}
+	return pgtype.Timestamptz{Time: dbTime(t), Valid: true}
+}
+
+func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, finishedOnly bool) ([]int, error) {
+	if err := s.writable(op); err != nil {
+		return nil, err
+	}
+	if len(trials) == 0 {
+		if _, err := s.Study(studyID); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		return []int{}, nil
+	}
+	var (
+		states            []int16
+		values            []float64
+		starts, completes []pgtype.Timestamptz
+		pi, vi, ai        []int32
+		pname, akey, aval [][]byte
+		pint, vval        []float64
+		pdist             []string
+		vstep             []int64
+		asys              []bool
+	)
+	for i := range trials {
+		t, err := tracker.NormalizeTrial(&trials[i])
+		if err != nil {
+			return nil, fmt.Errorf("%s: trial %d of %d: %w", op, i+1, len(trials), err)
+		}
+		if finishedOnly && !t.State.IsFinished() {
+			return nil, fmt.Errorf("%s: trial %d of %d has state %s, want a finished state: %w", op, i+1, len(trials), t.State, tracker.ErrInvalidTrial)
+		}
+		n := int32(i + 1)
+		states = append(states, int16(t.State))
+		values = append(values, t.Value)
+		starts = append(starts, pgTime(t.DatetimeStart))
+		completes = append(completes, pgTime(t.DatetimeComplete))
+		for name, ir := range t.InternalParams {
+			js, err := goptuna.DistributionToJSON(t.Distributions[name])
+			if err != nil {
+				return nil, fmt.Errorf("%s: trial %d parameter %q: %w: %w", op, i+1, name, err, tracker.ErrInvalidTrial)
+			}
+			pi, pname, pint, pdist = append(pi, n), append(pname, []byte(name)), append(pint, ir), append(pdist, string(js))
+		}
+		for step, v := range t.IntermediateValues {
+			vi, vstep, vval = append(vi, n), append(vstep, int64(step)), append(vval, v)
+		}
+		for k, v := range t.UserAttrs {
+			ai, asys, akey, aval = append(ai, n), append(asys, false), append(akey, []byte(k)), append(aval, []byte(v))
+		}
+		for k, v := range t.SystemAttrs {
+			ai, asys, akey, aval = append(ai, n), append(asys, true), append(akey, []byte(k)), append(aval, []byte(v))
+		}
+	}
+	rows, err := s.pool.Query(bg(), addTrialsSQL, studyID, len(trials), states, values, starts, completes, s.sessionOrNil(),
+		pi, pname, pint, pdist, vi, vstep, vval, ai, asys, akey, aval)
+	if err != nil {
+		return nil, s.red.err(fmt.Errorf("%s to study %d: %w", op, studyID, err))
+	}
+	ids := make([]int, 0, len(trials))
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, s.red.err(fmt.Errorf("%s to study %d: %w", op, studyID, err))
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.red.err(fmt.Errorf("%s to study %d: %w", op, studyID, err))
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%s: %w", op, studyNotFound(studyID))
+	}
+	return ids, nil
+}
+
+func (s *Store) sessionOrNil() any {
+	if s.session == "" {
+		return nil
+	}
+	return s.session
+}
+
+// refuse explains why a guarded write to trial id touched no row: the trial
+// is missing (an error matching goptuna.ErrInvalidTrialID) or finished (one
+// matching goptuna.ErrTrialCannotBeUpdated); nil when it is unfinished.
+func (s *Store) refuse(op string, id int) error {
+	var state int16
+	err := s.pool.QueryRow(bg(), `SELECT state FROM trials WHERE id = $1`, id).Scan(&state)
+	switch {
+	case noRows(err):
+		return fmt.Errorf("%s: %w", op, trialNotFound(id))
+	case err != nil:
+		return s.red.err(fmt.Errorf("%s of trial %d: %w", op, id, err))
+	case goptuna.TrialState(state).IsFinished():
+		return fmt.Errorf("%s: trial %d is %s: %w", op, id, goptuna.TrialState(state), goptuna.ErrTrialCannotBeUpdated)
+	}
+	return nil
+}
+
+// guarded runs a write that touches a row only while trial id is
+// unfinished, and explains a write that touched none.
+func (s *Store) guarded(op string, id int, sql string, args ...any) error {
+	if err := s.writable(op); err != nil {
+		return err
+	}
+	n, err := s.exec(bg(), sql, args...)
+	if err != nil {
+		if pgCode(err) == "23503" { // the trial went (its study was deleted)
+			return fmt.Errorf("%s: %w", op, trialNotFound(id))
+		}
+		return fmt.Errorf("%s of trial %d: %w", op, id, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if err := s.refuse(op, id); err != nil {
+		return err
+	}
+	return errRetry
+}
+
+// errRetry: a guarded insert touched nothing although the trial is
+// unfinished (a duplicate key); the caller says what that means.
+var errRetry = fmt.Errorf("no row changed")
+
+// lockUnfinished selects trial $1 and locks it while it is unfinished, so
+// that a side-table write and SetTrialState serialise.
+const lockUnfinished = `WITH t AS (SELECT id FROM trials WHERE id = $1 AND ` + unfinished + ` FOR UPDATE)`
+
+// SetTrialValue sets the value of an unfinished trial.
+func (s *Store) SetTrialValue(trialID int, value float64) error {
+	return s.upsert("set value", trialID, `UPDATE trials SET value = $2 WHERE id = $1 AND `+unfinished, trialID, value)
+}
+
+// SetTrialIntermediateValue records the value at a step; a step can be
+// reported once (tracker.ErrDuplicateStep).
+func (s *Store) SetTrialIntermediateValue(trialID int, step int, value float64) error {
+	err := s.guarded("set intermediate value", trialID, lockUnfinished+`
+INSERT INTO trial_values (trial_id, step, value) SELECT id, $2, $3 FROM t ON CONFLICT DO NOTHING`, trialID, int64(step), value)
+	if err == errRetry {
+		return fmt.Errorf("set intermediate value of trial %d: step %d: %w", trialID, step, tracker.ErrDuplicateStep)
+	}
+	return err
+}
+
+// SetTrialParam sets a parameter from its internal value and distribution
+// (setting the same name again replaces it, as goptuna's storages do).
+func (s *Store) SetTrialParam(trialID int, name string, internal float64, distribution interface{}) error {
+	js, err := goptuna.DistributionToJSON(distribution)
+	if err != nil {
+		return fmt.Errorf("set parameter %q of trial %d: %w", name, trialID, err)
+	}
+	if _, err := tracker.ExternalValue(distribution, internal); err != nil {
+		return fmt.Errorf("set parameter %q of trial %d: %w", name, trialID, err)
+	}
+	return s.upsert("set parameter", trialID, lockUnfinished+`
+INSERT INTO trial_params (trial_id, name, internal, distribution) SELECT id, $2, $3, $4 FROM t
+ON CONFLICT (trial_id, name) DO UPDATE SET internal = excluded.internal, distribution = excluded.distribution`,
+		trialID, []byte(name), internal, string(js))
+}
+
+func (s *Store) upsert(op string, id int, sql string, args ...any) error {
+	err := s.guarded(op, id, sql, args...)
+	if err == errRetry {
+		return fmt.Errorf("%s of trial %d: nothing written", op, id)
+	}
+	return err
+}
+
+func (s *Store) setTrialAttr(op string, trialID int, system bool, key, value string) error {
+	return s.upsert(op, trialID, lockUnfinished+`
+INSERT INTO trial_attrs (trial_id, system, key, value) SELECT id, $2, $3, $4 FROM t
+ON CONFLICT (trial_id, system, key) DO UPDATE SET value = excluded.value`, trialID, system, []byte(key), []byte(value))
+}
+
+// SetTrialUserAttr sets a user attribute of an unfinished trial.
+func (s *Store) SetTrialUserAttr(trialID int, key, value string) error {
+	return s.setTrialAttr("set user attribute", trialID, false, key, value)
+}
+
+// SetTrialSystemAttr sets a system attribute of an unfinished trial.
+func (s *Store) SetTrialSystemAttr(trialID int, key, value string) error {
+	return s.setTrialAttr("set system attribute", trialID, true, key, value)
+}
+
+// SetTrialState changes a trial's state and commits it. A finished trial,
+// or a change to the state it already has, returns
+// goptuna.ErrTrialCannotBeUpdated itself, unwrapped: goptuna's study loop
+// compares it with == when two workers race for a WAITING trial (the row
+// lock lets exactly one of them win). A trial set RUNNING becomes this
+// Store's session's.
+func (s *Store) SetTrialState(trialID int, state goptuna.TrialState) error {
+	if err := s.writable("set state"); err != nil {
+		return err
+	}
+	if state < goptuna.TrialStateRunning || state > goptuna.TrialStateWaiting {
+		return fmt.Errorf("set state of trial %d: unknown state %d", trialID, state)
+	}
+	var complete any
+	if state.IsFinished() {
+		complete = dbNow()
+	}
+	n, err := s.exec(bg(), `UPDATE trials SET state = $2,
+	datetime_complete = coalesce($3, datetime_complete),
+	session = CASE WHEN $2 = 0 THEN $4 ELSE session END
+WHERE id = $1 AND `+unfinished+` AND state <> $2`, trialID, int16(state), complete, s.sessionOrNil())
+	if err != nil {
+		return fmt.Errorf("set state of trial %d to %s: %w", trialID, state, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	var cur int16
+	err = s.pool.QueryRow(bg(), `SELECT state FROM trials WHERE id = $1`, trialID).Scan(&cur)
+	switch {
+	case noRows(err):
+		return fmt.Errorf("set state: %w", trialNotFound(trialID))
+	case err != nil:
+		return s.red.err(fmt.Errorf("set state of trial %d: %w", trialID, err))
+	}
+	return goptuna.ErrTrialCannotBeUpdated
+}
+
+// GetTrialNumberFromID returns a trial's number within its study.
+func (s *Store) GetTrialNumberFromID(trialID int) (int, error) {
+	if err := s.usable(); err != nil {
+		return -1, err
+	}
+	var n int
+	err := s.pool.QueryRow(bg(), `SELECT number FROM trials WHERE id = $1`, trialID).Scan(&n)
+	if noRows(err) {
+		return -1, trialNotFound(trialID)
+	}
+	if err != nil {
+		return -1, s.red.err(fmt.Errorf("read trial %d: %w", trialID, err))
+	}
+	return n, nil
+}
+
+// GetTrialParam returns a parameter's internal value; a parameter the trial
+// does not have is an error matching tracker.ErrNotFound.
+func (s *Store) GetTrialParam(trialID int, name string) (float64, error) {
+	t, err := s.GetTrial(trialID)
+	if err != nil {
+		return -1, err
+	}
+	v, ok := t.InternalParams[name]
+	if !ok {
+		return -1, notFound("parameter %q of trial %d", name, trialID)
+	}
+	return v, nil
+}
+
+// GetTrialParams returns a copy of a trial's external parameter values.
+func (s *Store) GetTrialParams(trialID int) (map[string]interface{}, error) {
+	t, err := s.GetTrial(trialID)
+	return t.Params, err
+}
+
+// GetTrialUserAttrs returns a copy of a trial's user attributes.
+func (s *Store) GetTrialUserAttrs(trialID int) (map[string]string, error) {
+	t, err := s.GetTrial(trialID)
+	return t.UserAttrs, err
+}
+
+// GetTrialSystemAttrs returns a copy of a trial's system attributes.
+func (s *Store) GetTrialSystemAttrs(trialID int) (map[string]string, error) {
+	t, err := s.GetTrial(trialID)
+	return t.SystemAttrs, err
+}
+
+// GetBestTrial returns the best COMPLETE trial (the first one on ties), or an
+// error matching goptuna.ErrNoCompletedTrials.
+func (s *Store) GetBestTrial(studyID int) (goptuna.FrozenTrial, error) {
+	r, err := s.Study(studyID)
+	if err != nil {
+		return goptuna.FrozenTrial{}, err
+	}
+	if r.Stats.BestTrialID == 0 {
+		return goptuna.FrozenTrial{}, fmt.Errorf("best trial of study %d: %w", studyID, goptuna.ErrNoCompletedTrials)
+	}
+	return s.GetTrial(r.Stats.BestTrialID)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
