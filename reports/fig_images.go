@@ -117,7 +117,7 @@ func gridFigure(s StudyData, name string) (Figure, bool) {
 	const cell, labelH, gap = 1.0 * vg.Inch, 0.28 * vg.Inch, 0.08 * vg.Inch
 	rows := max(len(ok), len(bad))
 	blockW := 2*cell + gap
-	title := fmt.Sprintf("Before and after: %s", studyLabel(s))
+	title := fmt.Sprintf("Before and after: %s", figureLabel(s))
 	width := fitTitle(2*blockW+0.5*vg.Inch+0.4*vg.Inch, title)
 	height := 0.35*vg.Inch + 0.5*vg.Inch + vg.Length(rows)*(cell+labelH) + 0.1*vg.Inch
 	type block struct {

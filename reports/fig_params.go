@@ -249,7 +249,7 @@ func paramFigure(s StudyData, name string) (Figure, bool) {
 	cols := min(3, len(panels))
 	rows := (len(panels) + cols - 1) / cols
 	n := len(s.Complete())
-	title := fmt.Sprintf("Fitted parameters: %s (%d images)", studyLabel(s), n)
+	title := fmt.Sprintf("Fitted parameters: %s (%d images)", figureLabel(s), n)
 	return Figure{
 		Name:    name,
 		Title:   title,

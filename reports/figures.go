@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"strings"
+
+	"github.com/cgx-dev/cgx/internal/keys"
 )
 
 // Figures lists the run's figures in report order: per style study its
@@ -60,6 +62,8 @@ func styleFigures(s StudyData) []Figure {
 	stem := slug(s.Manipulation, s.Direction)
 	if s.Manipulation == "" {
 		stem = slug(s.Stage)
+	} else if s.Round > 1 {
+		stem = slug(s.Manipulation, s.Direction, keys.Round(s.Round))
 	}
 	var out []Figure
 	if f, ok := paramFigure(s, "params-"+stem); ok {
@@ -75,7 +79,7 @@ func styleFigures(s StudyData) []Figure {
 	}
 	label := s.Stage
 	if s.Manipulation != "" {
-		label = s.Manipulation + " " + s.Direction
+		label = figureLabel(s)
 	}
 	if f, ok := curveFigure([]StudyData{s}, label, "curves-"+stem); ok {
 		out = append(out, f)

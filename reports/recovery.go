@@ -1,6 +1,11 @@
 package reports
 
-import "sort"
+import (
+	"math"
+	"sort"
+
+	"github.com/cgx-dev/cgx/internal/keys"
+)
 
 // paramOrder ranks the documented style parameter names (docs/DATA.md).
 var paramOrder = func() map[string]int {
@@ -38,6 +43,21 @@ func paramNames(trials []Trial) []string {
 	return SortParamNames(sortedKeys(set))
 }
 
+// Check verdicts of the recovery tables.
+const (
+	checkPass = "pass"
+	checkFail = "fail"
+	checkNA   = "n/a"
+)
+
+// Recovery check limits (docs/REPORTS.md): a sign check passes when at least
+// signShare of the images planted with a non-zero value get its sign; a
+// magnitude check when the median relative error is at most relLimit.
+const (
+	signShare = 0.75
+	relLimit  = 0.25
+)
+
 // recovery scores one fitted parameter against its planted value.
 type recovery struct {
 	param      string
@@ -47,6 +67,51 @@ type recovery struct {
 	perImage   []float64 // planted value per fitted image, NaN-free; len == len(fitted) when complete
 	rightSign  int       // images whose fitted sign matches their planted sign
 	signed     int       // images whose planted value is not zero
+	absErr     []float64 // |fitted - planted| per image with a planted value
+	relErr     []float64 // absErr / |planted| per image planted with a non-zero value
+	atBound    int       // images whose value ended at a bound of its range
+	// magnitude marks a parameter read by its size alone (a range starting
+	// at 0 such as blur sigma, or noise_std whose sign is arbitrary): it is
+	// judged by its errors, never by a sign it has by construction.
+	magnitude bool
+}
+
+// magnitudeOnly names parameters whose sign carries no meaning: the noise
+// level is |noise_std| (docs/MANIPULATIONS.md).
+var magnitudeOnly = map[string]bool{"noise_std": true}
+
+// isMagnitude reports whether parameter p of trials is non-negative by
+// construction (every recorded range starts at 0 or above) or magnitudeOnly.
+func isMagnitude(p string, trials []Trial) bool {
+	if magnitudeOnly[p] {
+		return true
+	}
+	seen := false
+	for _, t := range trials {
+		if b, ok := t.Bounds[p]; ok {
+			if b[0] < 0 {
+				return false
+			}
+			seen = true
+		}
+	}
+	return seen
+}
+
+// dustShare is the part of a parameter's range within which a planted value
+// counts as 0 for relative errors and signs: what round 1 left of a
+// parameter planted 0 (a blue offset moved by 0.0003) is no gap to recover,
+// and dividing by it gives meaningless relative errors.
+const dustShare = 1e-3
+
+// dust is dustShare of the width of p's range in trials (0 when unknown).
+func dust(p string, trials []Trial) float64 {
+	for _, t := range trials {
+		if b, ok := t.Bounds[p]; ok {
+			return dustShare * (b[1] - b[0])
+		}
+	}
+	return 0
 }
 
 // studyRecovery scores every parameter of s that has a planted value, at the
@@ -55,7 +120,8 @@ func studyRecovery(s StudyData) []recovery {
 	trials := s.Complete()
 	var out []recovery
 	for _, p := range paramNames(trials) {
-		r := recovery{param: p}
+		r := recovery{param: p, magnitude: isMagnitude(p, trials)}
+		floor := dust(p, trials)
 		sp, studyHas := s.Planted[p]
 		allPerImage := true
 		for _, t := range trials {
@@ -63,7 +129,13 @@ func studyRecovery(s StudyData) []recovery {
 			if !ok {
 				continue
 			}
+			if magnitudeOnly[p] {
+				f = math.Abs(f)
+			}
 			r.fitted = append(r.fitted, f)
+			if t.atBound(p) {
+				r.atBound++
+			}
 			pl, has := t.Planted[p]
 			if has {
 				r.perImage = append(r.perImage, pl)
@@ -73,6 +145,17 @@ func studyRecovery(s StudyData) []recovery {
 					continue
 				}
 				pl = sp
+			}
+			if magnitudeOnly[p] {
+				pl = math.Abs(pl)
+			}
+			e := math.Abs(f - pl)
+			r.absErr = append(r.absErr, e)
+			if math.Abs(pl) <= floor {
+				continue // nothing (measurable) to recover: no relative error, no sign
+			}
+			{
+				r.relErr = append(r.relErr, e/math.Abs(pl))
 			}
 			if sign(pl) != 0 {
 				r.signed++
@@ -97,6 +180,60 @@ func studyRecovery(s StudyData) []recovery {
 	return out
 }
 
+// plantedMedian is the median planted value over the fitted images.
+func (r recovery) plantedMedian() float64 {
+	if len(r.perImage) == len(r.fitted) {
+		return median(r.perImage)
+	}
+	return r.planted
+}
+
+// corr is Pearson r over images, NaN unless every image has its own planted value.
+func (r recovery) corr() float64 {
+	if len(r.perImage) != len(r.fitted) {
+		return math.NaN()
+	}
+	return pearson(r.fitted, r.perImage)
+}
+
+// within25 is the share of images planted non-zero within 25% of it.
+func (r recovery) within25() float64 {
+	if len(r.relErr) == 0 {
+		return math.NaN()
+	}
+	n := 0
+	for _, e := range r.relErr {
+		if e <= relLimit {
+			n++
+		}
+	}
+	return float64(n) / float64(len(r.relErr))
+}
+
+// signCheck: at least signShare of the images planted non-zero get the
+// planted sign; n/a for magnitude parameters and when nothing is planted.
+func (r recovery) signCheck() string {
+	if r.magnitude || r.signed == 0 {
+		return checkNA
+	}
+	if float64(r.rightSign) >= signShare*float64(r.signed) {
+		return checkPass
+	}
+	return checkFail
+}
+
+// magnitudeCheck: the median relative error over images planted non-zero
+// is at most relLimit; n/a when every planted value is 0.
+func (r recovery) magnitudeCheck() string {
+	if len(r.relErr) == 0 {
+		return checkNA
+	}
+	if median(r.relErr) <= relLimit {
+		return checkPass
+	}
+	return checkFail
+}
+
 // hasRecovery reports whether s carries any planted value.
 func (s StudyData) hasRecovery() bool {
 	if s.Kind == KindContent {
@@ -113,34 +250,58 @@ func (s StudyData) hasRecovery() bool {
 	return false
 }
 
+// studyLabel names a style study in tables (which give the round in a
+// column of its own): manipulation and direction.
 func studyLabel(s StudyData) string {
-	if s.Manipulation != "" {
-		if s.Direction != "" {
-			return s.Manipulation + " " + s.Direction
-		}
-		return s.Manipulation
+	if s.Manipulation == "" {
+		return s.Stage
 	}
-	return s.Stage
+	if s.Direction != "" {
+		return s.Manipulation + " " + s.Direction
+	}
+	return s.Manipulation
 }
+
+// figureLabel is studyLabel with the round of a later round of style.rounds.
+func figureLabel(s StudyData) string {
+	if s.Round > 1 && s.Manipulation != "" && !s.isContent() {
+		return studyLabel(s) + " " + keys.Round(s.Round)
+	}
+	return studyLabel(s)
+}
+
+// styleRound is the round of a style study: 1 unless it is a later round
+// of style.rounds.
+func styleRound(s StudyData) int { return max(1, s.Round) }
 
 func (rd *RunData) recoveryTable() Table {
 	t := Table{
 		Name:  TableRecovery,
 		Title: "Planted-gap recovery per parameter",
 		Notes: []string{
-			"planted: the value the generated real domain was built with (study attribute cgx.planted, or the mean of the per-image values). sign agrees: the sign of the mean fitted value equals the sign of the planted value (n/a when the planted value is 0).",
-			"right sign: the fraction of images whose fitted value has the sign of their planted value (images planted with 0 left out). r: Pearson correlation over images between fitted and planted values, only when every image records its own planted value.",
+			"planted: the value the generated real domain was built with (study attribute cgx.planted, or the mean of the per-image values; in a later round of style.rounds, the gap the earlier rounds left). round: 1 unless the fit is a later round of style.rounds.",
+			"at bound: images whose fitted value ended at a bound of its range (read such a value as \"at least this much\", not as a measurement). r: Pearson correlation over images between fitted and planted values, only when every image records its own planted value. median abs/rel error: over images, the relative one over images planted with a non-zero value; within 25%: the share of those with relative error at most 25%.",
+			"sign agrees: the sign of the mean fitted value equals the sign of the planted value; right sign: the fraction of images whose fitted value has the sign of their planted value (images planted 0 left out). Both n/a for a non-negative parameter (blur sigma) and for |noise_std|, whose sign says nothing.",
+			"sign check: pass when at least 75% of the images planted non-zero get the planted sign (n/a for non-negative parameters); magnitude check: pass when the median relative error is at most 25%. Both can fail; n/a when nothing non-zero was planted.",
 		},
 		Columns: []Column{
 			{Key: "fit", Label: "fit"},
+			{Key: "round", Label: "round", Kind: Int},
 			{Key: "parameter", Label: "parameter"},
 			{Key: "planted", Label: "planted", Kind: Float, Digits: 4},
 			{Key: "fitted_mean", Label: "fitted mean", Kind: Float, Digits: 4},
 			{Key: "fitted_median", Label: "fitted median", Kind: Float, Digits: 4},
 			{Key: "images", Label: "images", Kind: Int},
+			{Key: "at_bound", Label: "at bound", Kind: Int},
+			{Key: "at_bound_share", Label: "at bound share", Kind: Percent, Digits: 1},
+			{Key: "r", Label: "r", Kind: Float, Digits: 3},
+			{Key: "median_abs_error", Label: "median abs error", Kind: Float, Digits: 4},
+			{Key: "median_rel_error", Label: "median rel error", Kind: Percent, Digits: 1},
+			{Key: "within_25pct", Label: "within 25%", Kind: Percent, Digits: 1},
 			{Key: "sign_agrees", Label: "sign agrees"},
 			{Key: "right_sign", Label: "right sign", Kind: Percent, Digits: 1},
-			{Key: "r", Label: "r", Kind: Float, Digits: 3},
+			{Key: "sign_check", Label: "sign check"},
+			{Key: "magnitude_check", Label: "magnitude check"},
 		},
 	}
 	for _, s := range rd.Studies {
@@ -149,23 +310,22 @@ func (rd *RunData) recoveryTable() Table {
 		}
 		for _, r := range studyRecovery(s) {
 			m := mean(r.fitted)
-			agrees := "n/a"
-			if sign(r.planted) != 0 {
+			agrees := checkNA
+			if sign(r.planted) != 0 && !r.magnitude {
 				agrees = "no"
 				if sign(m) == sign(r.planted) {
 					agrees = "yes"
 				}
 			}
 			right := Missing()
-			if r.signed > 0 {
+			if r.signed > 0 && !r.magnitude {
 				right = Num(float64(r.rightSign) / float64(r.signed))
 			}
-			corr := Missing()
-			if len(r.perImage) == len(r.fitted) {
-				corr = Num(pearson(r.fitted, r.perImage))
-			}
-			t.Rows = append(t.Rows, []Cell{Str(studyLabel(s)), Str(r.param), Num(r.planted), Num(m),
-				Num(median(r.fitted)), Num(float64(len(r.fitted))), Str(agrees), right, corr})
+			n := float64(len(r.fitted))
+			t.Rows = append(t.Rows, []Cell{Str(studyLabel(s)), Num(float64(styleRound(s))), Str(r.param), Num(r.planted), Num(m),
+				Num(median(r.fitted)), Num(n), Num(float64(r.atBound)), Num(float64(r.atBound) / n), Num(r.corr()),
+				Num(median(r.absErr)), Num(median(r.relErr)), Num(r.within25()), Str(agrees), right,
+				Str(r.signCheck()), Str(r.magnitudeCheck())})
 		}
 	}
 	return t
@@ -175,14 +335,21 @@ func (rd *RunData) profileTable() Table {
 	t := Table{
 		Name:  TableProfile,
 		Title: "Planted-gap recovery per fit",
-		Notes: []string{"parameters: fitted parameters with a planted value; signed: those planted with a non-zero value; signs agreeing: signed parameters whose mean fitted value has the planted sign. r: Pearson correlation across parameters between planted values and mean fitted values (needs two parameters with different planted values)."},
+		Notes: []string{
+			"parameters: fitted parameters with a planted value; signed: those planted with a non-zero value whose sign means something (not blur sigma, not |noise_std|); signs agreeing: signed parameters whose mean fitted value has the planted sign. r: Pearson correlation across parameters between planted values and mean fitted values (needs two parameters with different planted values).",
+			"at bound: the share of images with any parameter at a bound of its range. checks passed / checks: the sign and magnitude checks of the gap-recovery table that apply (not n/a), and how many pass.",
+		},
 		Columns: []Column{
 			{Key: "fit", Label: "fit"},
+			{Key: "round", Label: "round", Kind: Int},
 			{Key: "study", Label: "study", Kind: Int},
 			{Key: "parameters", Label: "parameters", Kind: Int},
 			{Key: "signed", Label: "signed", Kind: Int},
 			{Key: "signs_agreeing", Label: "signs agreeing", Kind: Int},
 			{Key: "r", Label: "r", Kind: Float, Digits: 3},
+			{Key: "at_bound", Label: "at bound", Kind: Percent, Digits: 1},
+			{Key: "checks_passed", Label: "checks passed", Kind: Int},
+			{Key: "checks", Label: "checks", Kind: Int},
 		},
 	}
 	for _, s := range rd.Studies {
@@ -194,22 +361,47 @@ func (rd *RunData) profileTable() Table {
 			continue
 		}
 		var planted, fitted []float64
-		signed, agree := 0, 0
+		signed, agree, checks, passed := 0, 0, 0, 0
 		for _, r := range recs {
 			m := mean(r.fitted)
 			planted = append(planted, r.planted)
 			fitted = append(fitted, m)
-			if sign(r.planted) != 0 {
+			if sign(r.planted) != 0 && !r.magnitude {
 				signed++
 				if sign(m) == sign(r.planted) {
 					agree++
 				}
 			}
+			for _, c := range []string{r.signCheck(), r.magnitudeCheck()} {
+				if c != checkNA {
+					checks++
+				}
+				if c == checkPass {
+					passed++
+				}
+			}
 		}
-		t.Rows = append(t.Rows, []Cell{Str(studyLabel(s)), Num(float64(s.ID)), Num(float64(len(recs))),
-			Num(float64(signed)), Num(float64(agree)), Num(pearson(planted, fitted))})
+		t.Rows = append(t.Rows, []Cell{Str(studyLabel(s)), Num(float64(styleRound(s))), Num(float64(s.ID)), Num(float64(len(recs))),
+			Num(float64(signed)), Num(float64(agree)), Num(pearson(planted, fitted)), Num(boundShare(s)),
+			Num(float64(passed)), Num(float64(checks))})
 	}
 	return t
+}
+
+// boundShare is the share of the study's complete trials with any parameter
+// at a bound, NaN without trials.
+func boundShare(s StudyData) float64 {
+	c := s.Complete()
+	if len(c) == 0 {
+		return math.NaN()
+	}
+	n := 0
+	for _, t := range c {
+		if len(t.AtBound) > 0 {
+			n++
+		}
+	}
+	return float64(n) / float64(len(c))
 }
 
 // ParamNames returns the names of the study's parameters: documented style

@@ -50,7 +50,7 @@ type StudyData struct {
 	Direction    string // style
 	Sampler      string // content
 	Search       string // content: <name> of stage search/<name>/round-<k>
-	Round        int    // content: from 1; 0 when unknown
+	Round        int    // content, and style under style.rounds: from 1; 0 when unknown
 	Seed         int64
 	HasSeed      bool
 	Threshold    float64 // success confidence, DefaultThreshold unless set
@@ -99,6 +99,8 @@ func newStudyData(id int, name string, attrs map[string]string, w *warnings) Stu
 		sd.Search, sd.Round = e, r
 	} else if e, r, ok := keys.ParseSearchStage(keys.TrimRunPrefix(name)); ok {
 		sd.Search, sd.Round = e, r
+	} else if _, _, r, ok := keys.ParseFitRoundStage(sd.Stage); ok && r > 1 {
+		sd.Round = r // a later round of style.rounds
 	}
 	if v := get(AttrRound); v != "" {
 		if r, err := strconv.Atoi(v); err == nil && r > 0 {

@@ -60,6 +60,13 @@ type Trial struct {
 	Source  tracker.ID // zero when absent
 	Result  tracker.ID // zero when absent
 	Planted map[string]float64
+	// Bounds holds each numeric parameter's range [low, high] from its
+	// distribution (uniform, log-uniform, integer); categoricals have none.
+	Bounds map[string][2]float64
+	// AtBound lists the parameters whose fitted value ended at a bound of
+	// its range: the runner's at_bound attribute when present, else the
+	// parameters whose value equals a bound of Bounds.
+	AtBound []string
 	Attrs   map[string]string // all user attributes, a copy
 	// Curve holds the trial's intermediate values by step (a fit's loss
 	// after each step), NaN at steps without one; nil when it has none.
@@ -84,6 +91,7 @@ func decodeTrial(study string, ft goptuna.FrozenTrial, w *warnings) Trial {
 		t.Params[k] = v
 		t.ParamText[k] = externalText(ft.Params[k], v)
 	}
+	t.Bounds = decodeBounds(ft.Distributions)
 	for k, v := range ft.UserAttrs {
 		t.Attrs[k] = v
 	}
@@ -116,6 +124,19 @@ func decodeTrial(study string, ft goptuna.FrozenTrial, w *warnings) Trial {
 	t.Image = intAttr(get(TrialImage), TrialImage, where, w)
 	t.Source = idAttr(get(TrialSource), TrialSource, where, w)
 	t.Result = idAttr(get(TrialResult), TrialResult, where, w)
+	if v, ok := ft.UserAttrs[keys.TrialAtBound]; ok {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				t.AtBound = append(t.AtBound, p)
+			}
+		}
+	} else {
+		for _, p := range SortParamNames(sortedKeys(t.Params)) {
+			if b, ok := t.Bounds[p]; ok && (t.Params[p] <= b[0] || t.Params[p] >= b[1]) {
+				t.AtBound = append(t.AtBound, p)
+			}
+		}
+	}
 	if v := get(TrialPlanted); v != "" {
 		p, err := parsePlanted(v)
 		if err != nil {
@@ -194,4 +215,32 @@ func decodeCurve(iv map[int]float64) []float64 {
 		}
 	}
 	return c
+}
+
+// decodeBounds returns the range of every numeric distribution.
+func decodeBounds(dists map[string]any) map[string][2]float64 {
+	out := make(map[string][2]float64, len(dists))
+	for k, d := range dists {
+		switch d := d.(type) {
+		case goptuna.UniformDistribution:
+			out[k] = [2]float64{d.Low, d.High}
+		case goptuna.LogUniformDistribution:
+			out[k] = [2]float64{d.Low, d.High}
+		case goptuna.IntUniformDistribution:
+			out[k] = [2]float64{float64(d.Low), float64(d.High)}
+		case goptuna.DiscreteUniformDistribution:
+			out[k] = [2]float64{d.Low, d.High}
+		}
+	}
+	return out
+}
+
+// atBound reports whether parameter p ended at a bound.
+func (t Trial) atBound(p string) bool {
+	for _, q := range t.AtBound {
+		if q == p {
+			return true
+		}
+	}
+	return false
 }

@@ -1,5 +1,7 @@
 package keys
 
+import "strings"
+
 // Trial attributes of style fits beyond attrs.go's.
 const (
 	// TrialAtBound lists, comma-separated in parameter order, the parameters
@@ -34,3 +36,16 @@ func RecoveryMeasure(stat, param string) string { return stat + "." + param }
 // measure scores the round's own values against the gap earlier rounds
 // left).
 func Cumulative(measure string) string { return "cumulative_" + measure }
+
+// ParseRecoveryMeasure splits a per-parameter measure "<stat>.<parameter>"
+// (RecoveryMeasure) at its first dot; a cumulative one
+// ("cumulative_<stat>.<parameter>") comes back with cumulative true and the
+// plain stat. Both parts must be non-empty.
+func ParseRecoveryMeasure(measure string) (stat, param string, cumulative, ok bool) {
+	rest, cumulative := strings.CutPrefix(measure, "cumulative_")
+	stat, param, found := strings.Cut(rest, ".")
+	if !found || stat == "" || param == "" {
+		return "", "", false, false
+	}
+	return stat, param, cumulative, true
+}

@@ -210,3 +210,22 @@ func FuzzParsers(f *testing.F) {
 		}
 	})
 }
+
+func TestParseRecoveryMeasure(t *testing.T) {
+	for _, tc := range []struct {
+		in          string
+		stat, param string
+		cum, ok     bool
+	}{
+		{RecoveryMeasure(StatR, "sigma"), StatR, "sigma", false, true},
+		{Cumulative(RecoveryMeasure(StatMedianRelError, "contrast_g")), StatMedianRelError, "contrast_g", true, true},
+		{MeasureAtBound, "", "", false, false},
+		{"r.", "", "", false, false},
+		{".x", "", "", false, false},
+	} {
+		st, p, c, ok := ParseRecoveryMeasure(tc.in)
+		if st != tc.stat || p != tc.param || c != tc.cum || ok != tc.ok {
+			t.Errorf("ParseRecoveryMeasure(%q) = %q %q %v %v", tc.in, st, p, c, ok)
+		}
+	}
+}
