@@ -16,12 +16,12 @@ const (
 	TableDiscriminator = "discriminator"
 	TableStyle         = "style-success"
 	// TableRounds (style-rounds) is defined with its table.
-	TableSegmentation  = "segmentation"
-	TableSamplers      = "samplers"
-	TableContent       = "content-rounds"
-	TableRecovery      = "gap-recovery"
-	TableProfile       = "gap-profile"
-	TableStudies       = "studies"
+	TableSegmentation = "segmentation"
+	TableSamplers     = "samplers"
+	TableContent      = "content-rounds"
+	TableRecovery     = "gap-recovery"
+	TableProfile      = "gap-profile"
+	TableStudies      = "studies"
 )
 
 var tableBuilders = []struct {
