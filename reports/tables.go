@@ -141,16 +141,6 @@ func discriminatorSubject(stage string) ([]string, bool) {
 	return []string{name}, ok
 }
 
-func segmentationSubject(stage string) ([]string, bool) {
-	set, ok := keys.ParseSegmentationStage(stage)
-	return []string{set}, ok
-}
-
-func fitSubject(stage string) ([]string, bool) {
-	m, d, ok := keys.ParseFitStage(stage)
-	return []string{m, d}, ok
-}
-
 // metricCell returns the measure as a cell, missing when absent.
 func metricCell(m map[string]float64, key string) Cell {
 	if v, ok := m[key]; ok {
