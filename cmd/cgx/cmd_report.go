@@ -11,11 +11,12 @@ import (
 	"strings"
 
 	"github.com/cgx-dev/cgx/reports"
-	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 var reportUsage = `Usage: cgx report RUN [-o DIR] [--json]
        cgx report table RUN [--format md|csv|tex|json|html] [--table NAME]
+       cgx report compare RUN RUN [RUN...] [-o DIR] [--json]
 
 'cgx report RUN' writes the run's static report into DIR: index.html with every
 table and figure of the run, its spec, seeds and code version, next to
@@ -28,6 +29,10 @@ folder replaces the report atomically, file by file.
 
 'cgx report table RUN' prints the run's tables from the database; without
 --table it prints every table that has rows (CSV holds one table: name it).
+
+'cgx report compare RUN RUN...' writes one report comparing runs (a sweep's
+runs): the settings that vary, metrics and curves side by side
+('cgx report compare --help' says more).
 
 Tables: ` + strings.Join(reports.TableNames(), ", ") + `
 docs/REPORTS.md defines every column.
@@ -56,6 +61,9 @@ func init() {
 		run: func(ctx context.Context, g *globals, args []string) error {
 			if len(args) > 0 && args[0] == "table" {
 				return runReportTableCmd(ctx, g, args[1:])
+			}
+			if len(args) > 0 && args[0] == "compare" {
+				return runReportCompareCmd(ctx, g, args[1:])
 			}
 			var o reportOptions
 			fs := g.newFlagSet("report", reportUsage)
@@ -120,8 +128,8 @@ func contains(list []string, s string) bool {
 }
 
 // loadReportRun opens the database read-only and loads run id.
-func loadReportRun(ctx context.Context, g *globals, id int) (*tracker.Store, *reports.RunData, error) {
-	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
+func loadReportRun(ctx context.Context, g *globals, id int) (backend.DB, *reports.RunData, error) {
+	st, err := openDB(ctx, g, backend.Options{ReadOnly: true})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -129,7 +137,7 @@ func loadReportRun(ctx context.Context, g *globals, id int) (*tracker.Store, *re
 	if err != nil {
 		st.Close()
 		if errors.Is(err, reports.ErrNotFound) {
-			return nil, nil, fmt.Errorf("no run %d in %s; 'cgx runs' lists the runs", id, st.Path())
+			return nil, nil, fmt.Errorf("no run %d in %s; 'cgx runs' lists the runs", id, st.Info().Location)
 		}
 		return nil, nil, err
 	}
@@ -184,7 +192,7 @@ func runReport(ctx context.Context, o reportOptions, id int, g *globals) (err er
 	if dir == "" {
 		// cgx's own folder next to the database: made as needed. A folder
 		// the user names must sit in one that exists, as for every -o.
-		dir = filepath.Join(filepath.Dir(st.Path()), "reports", fmt.Sprintf("run-%d", id))
+		dir = filepath.Join(filepath.Dir(st.Info().Location), "reports", fmt.Sprintf("run-%d", id))
 		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 			return fmt.Errorf("create %s: %w; choose a folder with -o", filepath.Dir(dir), err)
 		}

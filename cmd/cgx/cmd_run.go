@@ -15,6 +15,7 @@ import (
 	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/reports"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const runUsage = `Usage: cgx run SPEC.toml|NAME [--profile P] [--seed N] [--set KEY=VALUE]... [--sweep KEY=V1,V2,...]...
@@ -35,7 +36,8 @@ such as style.steps or datasets.cg.count and a TOML value (300, 0.5, true, adam,
 '["blur","noise"]'). It is checked like the file (unknown keys, types, ranges); the run
 records the effective spec and the overrides, so 'cgx verify' and 'cgx diff' see them.
 --sweep KEY=V1,V2,... runs the spec once per value, one run after the other (several
---sweep flags run every combination), then prints the run ids and how to compare them.
+--sweep flags run every combination), then prints the run ids and how to compare them;
+with --report DIR it writes one report comparing them ('cgx report compare').
 Commas inside [...] or quotes do not split: --sweep 'style.manipulations=["blur"],["hsv"]'.
 
 Ctrl-C stops cleanly; continue with 'cgx run --resume RUN'.
@@ -119,10 +121,7 @@ func runRun(ctx context.Context, o runOptions, args []string, g *globals) (err e
 	if err != nil {
 		return err
 	}
-	if len(grid) > 0 && o.report != "" {
-		return g.usageErrorf("--report writes one run's report; with --sweep, run 'cgx report RUN' per run or compare them with 'cgx diff'")
-	}
-	st, err := tracker.Open(g.dbPath())
+	st, err := openDB(ctx, g, backend.Options{})
 	if err != nil {
 		return err
 	}
@@ -145,7 +144,7 @@ func runRun(ctx context.Context, o runOptions, args []string, g *globals) (err e
 		return err
 	}
 	if len(grid) > 0 {
-		return runSweep(ctx, st, f, opts, sets, grid, o.json, g)
+		return runSweep(ctx, st, f, opts, sets, grid, o.json, o.report, g)
 	}
 	if f, err = f.WithOverrides(sets); err != nil {
 		return err
@@ -267,8 +266,8 @@ type sweepRun struct {
 // runSweep runs f once per entry of grid (each with sets first), one after
 // the other. Every combination is checked before the first run starts, so a
 // bad value fails in a second, not after the first run.
-func runSweep(ctx context.Context, st *tracker.Store, f *experiments.File, opts experiments.Options,
-	sets []experiments.Override, grid [][]experiments.Override, asJSON bool, g *globals) error {
+func runSweep(ctx context.Context, st backend.DB, f *experiments.File, opts experiments.Options,
+	sets []experiments.Override, grid [][]experiments.Override, asJSON bool, reportDir string, g *globals) error {
 	files := make([]*experiments.File, len(grid))
 	for i, combo := range grid {
 		var err error
@@ -301,6 +300,11 @@ func runSweep(ctx context.Context, st *tracker.Store, f *experiments.File, opts 
 		}
 	}
 	if asJSON {
+		if reportDir != "" {
+			if _, err := writeSweepReport(ctx, st, done, reportDir); err != nil {
+				return err
+			}
+		}
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(done)
@@ -319,8 +323,40 @@ func runSweep(ctx context.Context, st *tracker.Store, f *experiments.File, opts 
 	for i, d := range done {
 		q[i] = "run=" + strconv.Itoa(d.RunID)
 	}
-	fmt.Fprintf(g.stdout, "  or 'cgx serve', then /compare?%s (settings, metrics and curves side by side)\n", strings.Join(q, "&"))
+	fmt.Fprintf(g.stdout, "  cgx report compare %s   (one report: what varied, metrics and curves side by side)\n", strings.Join(sweepIDList(done), " "))
+	fmt.Fprintf(g.stdout, "  or 'cgx serve', then /compare?%s\n", strings.Join(q, "&"))
+	if reportDir != "" {
+		index, err := writeSweepReport(ctx, st, done, reportDir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stdout, "Report: %s\n", index)
+	}
 	return nil
+}
+
+func sweepIDList(done []sweepRun) []string {
+	ids := make([]string, len(done))
+	for i, d := range done {
+		ids[i] = strconv.Itoa(d.RunID)
+	}
+	return ids
+}
+
+// writeSweepReport writes the comparison report of a sweep's runs.
+func writeSweepReport(ctx context.Context, src reports.Source, done []sweepRun, dir string) (string, error) {
+	var rds []*reports.RunData
+	for _, d := range done {
+		rd, err := reports.LoadRun(ctx, src, d.RunID)
+		if err != nil {
+			return "", err
+		}
+		rds = append(rds, rd)
+	}
+	if len(rds) < 2 {
+		return reports.WriteRunReport(ctx, src, rds[0], dir)
+	}
+	return reports.WriteCompareReport(ctx, src, rds, experiments.ResolvedSettings, dir)
 }
 
 func overrideList(list []experiments.Override) string {
@@ -332,9 +368,5 @@ func overrideList(list []experiments.Override) string {
 }
 
 func sweepIDs(done []sweepRun) string {
-	ids := make([]string, len(done))
-	for i, d := range done {
-		ids[i] = strconv.Itoa(d.RunID)
-	}
-	return strings.Join(ids, ", ")
+	return strings.Join(sweepIDList(done), ", ")
 }

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -77,6 +81,23 @@ func TestRunSweepEndToEnd(t *testing.T) {
 	code, out, _ = cgxCLI(t, db, "show", "2", "--spec")
 	if code != 0 || !strings.Contains(out, "steps = 12") || !strings.Contains(out, "# effective spec: builtin:style/blur with --set") {
 		t.Errorf("recorded spec is not the effective one:\n%.600s", out)
+	}
+	// One report compares the sweep: the swept key is what varied.
+	dir := filepath.Join(t.TempDir(), "sweep")
+	code, out, errs = cgxCLI(t, db, "report", "compare", "1", "2", "-o", dir, "--json")
+	var cmp reportCompareJSON
+	if code != 0 || json.Unmarshal([]byte(out), &cmp) != nil {
+		t.Fatalf("report compare 1 2: exit %d\n%s%s", code, out, errs)
+	}
+	if !slices.Equal(cmp.Varied, []string{"style.steps"}) || !slices.Equal(cmp.Runs, []int{1, 2}) {
+		t.Errorf("report compare: varied %q runs %v, want [style.steps] [1 2]", cmp.Varied, cmp.Runs)
+	}
+	page, err := os.ReadFile(cmp.Index)
+	if err != nil || !bytes.Contains(page, []byte("<code>style.steps</code>")) || !bytes.Contains(page, []byte(`id="metrics"`)) {
+		t.Errorf("comparison page lacks the varied key or the metrics (err %v)", err)
+	}
+	if code, _, errs = cgxCLI(t, db, "report", "compare", "1", "-o", dir); code != 2 || !strings.Contains(errs, "2 to") {
+		t.Errorf("report compare with one run: exit %d, want 2 and a usage line:\n%s", code, errs)
 	}
 	code, out, errs = cgxCLI(t, db, "verify", "2", "--workers", "2")
 	if code != 0 || !strings.HasSuffix(out, "identical\n") {

@@ -2,13 +2,10 @@ package dashboard
 
 import (
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cgx-dev/cgx/reports"
 	"github.com/cgx-dev/cgx/tracker"
@@ -18,7 +15,7 @@ import (
 // profile) as dotted keys and values; the compare page shows them. The
 // dashboard cannot resolve specs itself (reports never import experiments):
 // cgx serve passes experiments.ResolvedSettings.
-type SettingsFunc func(run tracker.Run) (map[string]string, error)
+type SettingsFunc = reports.SettingsFunc
 
 // WithSettings sets how the compare page resolves a run's settings; without
 // it the page compares no settings and says so.
@@ -38,17 +35,6 @@ var comparePage = template.Must(reports.PageTemplate().Parse(`{{define "body"}}<
 {{if .Figures}}<h2 id="curves">Curves</h2>
 {{range .Figures}}<figure><a href="{{.SVG}}"><img src="{{.PNG}}" width="{{.Width}}" height="{{.Height}}" alt="{{.Title}}"></a><figcaption><b>{{.Title}}.</b> {{.Caption}}</figcaption></figure>
 {{end}}{{end}}{{end}}`))
-
-type compareRow struct {
-	Key     string
-	Values  []string
-	Differs bool
-}
-
-type compareSection struct {
-	ID, Name string
-	Rows     []compareRow
-}
 
 // compareRunIDs reads ?run= (repeated, or comma-separated): 2 to
 // MaxCompareRuns distinct ids, in the order given.
@@ -91,49 +77,9 @@ func (s *Server) handleCompare(w http.ResponseWriter, r *http.Request) {
 			}
 			rds = append(rds, rd)
 		}
-		runs := make([]tracker.Run, len(rds))
-		for i, rd := range rds {
-			runs[i] = rd.Run
-		}
-		var notes []string
-		sections := []compareSection{
-			{ID: "run", Name: "Run", Rows: runFieldRows(runs)},
-			{ID: "attributes", Name: "Recorded environment and attributes", Rows: attrRows(runs)},
-		}
-		if s.settings == nil {
-			notes = append(notes, "Settings are not compared: this dashboard was started without a spec resolver (cgx serve provides one).")
-		} else {
-			maps := make([]map[string]string, len(runs))
-			for i, run := range runs {
-				m, err := s.settings(run)
-				if err != nil {
-					notes = append(notes, fmt.Sprintf("Run %d: its settings cannot be resolved (%v).", run.ID, err))
-					m = map[string]string{}
-				}
-				delete(m, "profile") // in the run section
-				delete(m, "seed")
-				maps[i] = m
-			}
-			sections = append(sections, compareSection{ID: "settings", Name: "Settings (resolved: profile applied)", Rows: mapRows(maps)})
-		}
-		metrics := make([]map[string]string, len(rds))
-		for i, rd := range rds {
-			metrics[i] = map[string]string{}
-			for k, v := range rd.Metrics {
-				metrics[i][k] = strconv.FormatFloat(v, 'g', -1, 64)
-			}
-		}
-		sections = append(sections, compareSection{ID: "metrics", Name: "Metrics", Rows: mapRows(metrics)})
+		c := reports.Compare(rds, s.settings)
 		if onlyDiff {
-			for i := range sections {
-				var kept []compareRow
-				for _, row := range sections[i].Rows {
-					if row.Differs {
-						kept = append(kept, row)
-					}
-				}
-				sections[i].Rows = kept
-			}
+			c = c.OnlyDifferences()
 		}
 		q := r.URL.Query()
 		q.Del("only")
@@ -153,12 +99,12 @@ func (s *Server) handleCompare(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusOK, comparePage, "cgx compare runs "+strings.Join(titles, ", "), struct {
 			Title             string
 			Runs              []tracker.Run
-			Sections          []compareSection
+			Sections          []reports.CompareSection
 			Notes             []string
 			OnlyDiff          bool
 			AllHref, DiffHref string
 			Figures           []figureView
-		}{strings.Join(titles, ", "), runs, sections, notes, onlyDiff, all, "/compare?" + q.Encode(), figs})
+		}{strings.Join(titles, ", "), c.Runs, c.Sections, c.Notes, onlyDiff, all, "/compare?" + q.Encode(), figs})
 		return nil
 	})
 }
@@ -204,99 +150,4 @@ func (s *Server) handleCompareFigure(w http.ResponseWriter, r *http.Request) {
 		}
 		return statusError(http.StatusNotFound, "These runs have no figure %q.", name)
 	})
-}
-
-func runFieldRows(runs []tracker.Run) []compareRow {
-	fields := []struct {
-		key string
-		get func(tracker.Run) string
-	}{
-		{"name", func(r tracker.Run) string { return r.Name }},
-		{"status", func(r tracker.Run) string { return string(r.Status) }},
-		{"profile", func(r tracker.Run) string { return r.Profile }},
-		{"seed", func(r tracker.Run) string { return strconv.FormatInt(r.Seed, 10) }},
-		{"workers", func(r tracker.Run) string { return strconv.Itoa(r.Workers) }},
-		{"started", func(r tracker.Run) string { return timeText(r.Started) }},
-		{"duration", func(r tracker.Run) string {
-			if r.Ended.IsZero() || r.Started.IsZero() {
-				return "–"
-			}
-			return r.Ended.Sub(r.Started).Round(time.Second).String()
-		}},
-		{"tags", func(r tracker.Run) string { return strings.Join(r.Tags(), ", ") }},
-		{"spec sha256", func(r tracker.Run) string { return r.SpecSHA256 }},
-		{"vcs revision", func(r tracker.Run) string { return r.VCSRevision }},
-		{"go", func(r tracker.Run) string { return r.GoVersion }},
-		{"cpu", func(r tracker.Run) string { return r.CPUModel }},
-	}
-	var rows []compareRow
-	for _, f := range fields {
-		row := compareRow{Key: f.key}
-		for _, r := range runs {
-			v := f.get(r)
-			if v == "" {
-				v = "–"
-			}
-			row.Values = append(row.Values, v)
-		}
-		row.Differs = differs(row.Values)
-		if f.key == "started" || f.key == "duration" {
-			row.Differs = false // always differ; not a difference in what ran
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
-
-// attrRows lists the runs' attributes (the recorded environment: code
-// version, backend...), without the tags and note, shown elsewhere.
-func attrRows(runs []tracker.Run) []compareRow {
-	maps := make([]map[string]string, len(runs))
-	for i, r := range runs {
-		maps[i] = map[string]string{}
-		for k, v := range r.Attrs {
-			if k != tracker.RunAttrTags && k != tracker.RunAttrNote {
-				maps[i][k] = v
-			}
-		}
-	}
-	return mapRows(maps)
-}
-
-// mapRows lines up maps key by key (sorted), "–" where one lacks the key.
-func mapRows(maps []map[string]string) []compareRow {
-	seen := map[string]bool{}
-	var ks []string
-	for _, m := range maps {
-		for k := range m {
-			if !seen[k] {
-				seen[k] = true
-				ks = append(ks, k)
-			}
-		}
-	}
-	sort.Strings(ks)
-	rows := make([]compareRow, 0, len(ks))
-	for _, k := range ks {
-		row := compareRow{Key: k}
-		for _, m := range maps {
-			v, ok := m[k]
-			if !ok {
-				v = "–"
-			}
-			row.Values = append(row.Values, v)
-		}
-		row.Differs = differs(row.Values)
-		rows = append(rows, row)
-	}
-	return rows
-}
-
-func differs(vs []string) bool {
-	for _, v := range vs[1:] {
-		if v != vs[0] {
-			return true
-		}
-	}
-	return false
 }
