@@ -29,7 +29,8 @@ type DistConfig struct {
 	// linearly to a tenth of that by the last step (default 0.01).
 	LearningRate float64
 	// PriorScale is the prior's standard deviation as a fraction of each
-	// parameter's range, centred at the identity (default 0.1).
+	// parameter's range, centred at the identity (default 0.05): the
+	// spread of a parameter the classifier ignores.
 	PriorScale float64
 	// InitSpread is every spread's start as a fraction of the range
 	// (default 0.02).
@@ -38,14 +39,19 @@ type DistConfig struct {
 	// (default 1: the evidence lower bound).
 	KLWeight float64
 	// Threshold is the target-class probability that counts as success
-	// (default 0.5).
+	// (default 0.5). The likelihood counts a draw's cross-entropy only
+	// above the threshold's, -log(Threshold): a draw the classifier already
+	// calls the target class at that confidence costs nothing, so the
+	// distribution sits just past the boundary, as the threshold rule's
+	// point fit does, instead of running to where the classifier is surest.
+	// Threshold 1 gives the plain likelihood.
 	Threshold float64
 	// BatchSize is how many images share one graph (default 32); the graph
 	// holds BatchSize*Samples rows. Results do not depend on it.
 	BatchSize int
 	// Progress, when set, is called after each batch with the number of
 	// images done and the total.
-	Progress func(done, total int)
+	Progress func(done, total int) `json:"-"`
 }
 
 // Distribution-fit defaults.
@@ -53,7 +59,7 @@ const (
 	DefaultDistSteps      = 60
 	DefaultDistSamples    = 2
 	DefaultDistLR         = 0.01
-	DefaultPriorScale     = 0.1
+	DefaultPriorScale     = 0.05
 	DefaultInitSpread     = 0.02
 	DefaultKLWeight       = 1.0
 	distLastStepFraction  = 0.1  // the learning rate's fraction at the last step
@@ -147,7 +153,7 @@ type DistResult struct {
 // vectors by the reparameterisation trick, v = mean + softplus(rho) * eps
 // (range-normalised; eps from the image's seed and the step's name), and
 // takes an Adam step on (mean, rho) for the objective
-// mean cross-entropy of the draws + KLWeight * KL(q || prior).
+// mean over draws of max(0, cross-entropy + log Threshold) + KLWeight * KL(q || prior).
 // An image's result depends only on the image, its seed, m, clf and cfg
 // (the OpenBLAS caveat of the package doc applies).
 func FitDistribution(ctx context.Context, clf Classifier, m manip.Manipulation, images Images, cfg DistConfig) ([]DistResult, error) {
@@ -222,6 +228,7 @@ func fitDistBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im 
 	eps := make([]float64, n*S*k)
 	inside := make([]bool, n*S*k)
 	hits := make([]int, n)
+	floor := -fmath.Log(c.Threshold) // cross-entropy that costs nothing more
 	window := 0
 	rawData := b.rawT.Data().([]float32)
 	run := func() ([]float32, []float32, []float32, error) {
@@ -274,6 +281,9 @@ func fitDistBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im 
 				ceSum += ce
 				if step > c.Steps-distSampleWindowSteps && prob >= c.Threshold {
 					hits[i]++
+				}
+				if ce <= floor {
+					continue // past the threshold: no gradient from this draw
 				}
 				for j := range params {
 					e := i*S*k + s*k + j
