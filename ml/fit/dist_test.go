@@ -36,7 +36,7 @@ func TestDistributionRecoversGap(t *testing.T) {
 		if len(r.Losses) != DefaultDistSteps+1 || len(r.Mean) != 6 || len(r.Spread) != 6 || len(r.AtBound) != 6 {
 			t.Fatalf("image %d: %d losses, %d means, %d spreads, %d bound flags", i, len(r.Losses), len(r.Mean), len(r.Spread), len(r.AtBound))
 		}
-		need := channelMeans(imgs.Pix[i*3*36:(i+1)*3*36])[1] - 0.45 // the green shift to the boundary
+		need := channelMeans(imgs.Pix[i*3*36 : (i+1)*3*36])[1] - 0.45 // the green shift to the boundary
 		needs = append(needs, need)
 		if r.Losses[len(r.Losses)-1] >= r.Losses[0] {
 			t.Errorf("image %d: loss %.4f at the mean, not below the first draws' %.4f", i, r.Losses[len(r.Losses)-1], r.Losses[0])
