@@ -143,7 +143,9 @@ func (r *runner) searchStage(ctx context.Context, stageName string, round int, s
 		Backend    string
 	}{d.weights, c.Experiment, sampler, studySeed, c.Trials, c.BatchSize, c.Threshold, r.spec.Datasets.Real.Size,
 		r.datasetSeed("cg"), dom, r.backend}
-	return r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
+	// Every walker of the run runs the search (study.Config.Work): slots are
+	// work items, each batch written by one walker in slot order.
+	return r.sharedStage(ctx, stageName, inputs, func(ctx context.Context, key string, s *tracker.Stage) error {
 		renderer := &blender.Embedded{Workers: 1}
 		obj := func(ctx context.Context, in study.TrialInput) (study.Outcome, error) {
 			scene, err := space.Scene(in.Params)
@@ -191,6 +193,7 @@ func (r *runner) searchStage(ctx context.Context, stageName string, round int, s
 				keys.AttrSampler: sampler, keys.AttrSeed: strconv.FormatInt(studySeed, 10), keys.AttrRound: strconv.Itoa(round),
 				keys.AttrThreshold: strconv.FormatFloat(c.Threshold, 'g', -1, 64), keys.AttrExperiment: c.Experiment},
 			Progress: func(p study.Progress) { r.progress.Set(p.Completed) },
+			Work:     stageWork{r: r, prefix: key},
 		}, sspace, obj)
 		if err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/cgx-dev/cgx/internal/memstat"
 	"github.com/cgx-dev/cgx/ml/disc"
 	"github.com/cgx-dev/cgx/ml/nn"
 	"github.com/cgx-dev/cgx/tracker"
@@ -35,6 +33,14 @@ type Options struct {
 	Progress *Progress
 	// Now stamps run and stage records; nil uses time.Now. Times never enter results.
 	Now func() time.Time
+	// Queue shares the run's work with other processes; nil uses the
+	// store's own (tracker.WorkQueue) or, without one, a queue in memory.
+	Queue tracker.WorkQueue
+	// Owner names this walker in the work queue; "" uses DefaultOwner.
+	Owner string
+	// Lease is how long a claimed work item stays this walker's between
+	// renewals; 0 uses DefaultLease.
+	Lease time.Duration
 }
 
 // StageResult summarises one stage of a run.
@@ -68,25 +74,110 @@ type runner struct {
 	progress *Progress
 	now      func() time.Time
 
+	blas    nn.BLAS
 	backend string // BLAS kernels in use; ml stage keys include it
 	specDir string // folder paths in the spec are relative to it
 	loaded  map[tracker.ID]*dataset
 
 	stages  []StageResult
 	metrics map[string]float64
+
+	// Work sharing (work.go): the queue, this walker's name and lease, and
+	// whether it joined a run another process recorded (Walk).
+	queue  tracker.WorkQueue
+	owner  string
+	lease  time.Duration
+	joined bool
 }
 
 // Run executes the spec in f under opts and records everything in st. On
 // cancellation the run is marked interrupted and can be continued with
-// Options.Resume; on failure it is marked failed with the error.
+// Options.Resume; on failure it is marked failed with the error. The process
+// is one walker of the run: workers started with Walk (cgx worker) may share
+// its work through st's work queue.
 func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
+	r, err := newRunner(st, f, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	if opts.Resume > 0 {
+		r.runID = opts.Resume
+		if err := st.UpdateRun(ctx, r.runID, func(run *tracker.Run) error {
+			if r.specDir == "" {
+				r.specDir = StoredSpecDir(*run)
+			}
+			run.Status, run.Error, run.Ended = tracker.RunRunning, "", time.Time{}
+			return nil
+		}); err != nil {
+			return Result{}, fmt.Errorf("resume run %d: %w", r.runID, err)
+		}
+	} else if r.runID, err = r.createRun(ctx, f, tracker.RunRunning); err != nil {
+		return Result{}, err
+	}
+	return r.walk(ctx)
+}
+
+// Enqueue records a run of the spec in f (status queued, with everything
+// Run records before computing) and returns its id without computing:
+// workers (Walk, cgx worker) run it.
+func Enqueue(ctx context.Context, st Store, f *File, opts Options) (int, error) {
+	r, err := newRunner(st, f, opts)
+	if err != nil {
+		return 0, err
+	}
+	return r.createRun(ctx, f, tracker.RunQueued)
+}
+
+// Walk works on stored run runID as one of its workers: it walks the run's
+// stages like Run, reusing what is stored and sharing the rest through st's
+// work queue with the other walkers. A queued run becomes running. The
+// walker that finds every stage done writes the final record (once per
+// run); a walker that fails marks the run failed. Cancelling ctx abandons
+// the walker's current items (their leases run out and other workers redo
+// them) and leaves the run to the others.
+func Walk(ctx context.Context, st Store, runID int, opts Options) (Result, error) {
+	run, err := getRun(ctx, st, runID)
+	if err != nil {
+		return Result{}, err
+	}
+	f, err := Parse(fmt.Sprintf("run %d spec", runID), []byte(run.Spec))
+	if err != nil {
+		return Result{}, err
+	}
+	seed := run.Seed
+	opts.Seed, opts.Profile, opts.ExactProfile, opts.Resume = &seed, run.Profile, true, 0
+	if opts.SpecDir == "" {
+		opts.SpecDir = StoredSpecDir(run)
+	}
+	r, err := newRunner(st, f, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	r.runID, r.joined = runID, true
+	if err := st.UpdateRun(ctx, runID, func(run *tracker.Run) error {
+		switch run.Status {
+		case tracker.RunQueued:
+			run.Status = tracker.RunRunning
+		case tracker.RunRunning:
+		default:
+			return fmt.Errorf("%w: run %d is %s", ErrRunStopped, runID, run.Status)
+		}
+		return nil
+	}); err != nil {
+		return Result{}, fmt.Errorf("walk run %d: %w", runID, err)
+	}
+	return r.walk(ctx)
+}
+
+// newRunner resolves the spec and the settings of a walker.
+func newRunner(st Store, f *File, opts Options) (*runner, error) {
 	profile := opts.Profile
 	if _, ok := f.Base.Profiles["default"]; profile == "" && ok && !opts.ExactProfile {
 		profile = "default"
 	}
 	spec, err := f.Resolve(profile)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if opts.Seed != nil {
 		spec.Seed = *opts.Seed
@@ -95,8 +186,9 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 		metrics: map[string]float64{}, loaded: map[tracker.ID]*dataset{}}
 	blas, err := nn.DefaultBLAS()
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
+	r.blas = blas
 	r.backend = blas.Name()
 	if r.now == nil {
 		r.now = time.Now
@@ -112,38 +204,39 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 	if r.workers <= 0 {
 		r.workers = runtime.GOMAXPROCS(0)
 	}
-	if opts.Resume > 0 {
-		r.runID = opts.Resume
-		if err := st.UpdateRun(ctx, r.runID, func(run *tracker.Run) error {
-			if r.specDir == "" {
-				r.specDir = StoredSpecDir(*run)
-			}
-			run.Status, run.Error, run.Ended = tracker.RunRunning, "", time.Time{}
-			return nil
-		}); err != nil {
-			return Result{}, fmt.Errorf("resume run %d: %w", r.runID, err)
-		}
-	} else {
-		goVer, modVer, rev, cpu := tracker.BuildInfo()
-		sum := sha256.Sum256([]byte(f.Text))
-		attrs := runAttrs(spec, f.Path, r.specDir, blas)
-		if len(f.Overrides) > 0 {
-			attrs[AttrOverrides] = overridesAttr(f.Overrides) // f.Text is already the effective spec
-		}
-		id, err := st.CreateRun(ctx, tracker.Run{
-			Name: spec.Name, Spec: f.Text, SpecSHA256: hex.EncodeToString(sum[:]), Seed: spec.Seed,
-			Profile: spec.Profile, Workers: r.workers, Status: tracker.RunRunning, Started: r.now(),
-			GoVersion: goVer, ModuleVersion: modVer, VCSRevision: rev, CPUModel: cpu,
-			Attrs: attrs,
-		})
-		if err != nil {
-			return Result{}, fmt.Errorf("record run: %w", err)
-		}
-		r.runID = id
+	r.setupWork(opts)
+	return r, nil
+}
+
+// createRun records a new run of f with status.
+func (r *runner) createRun(ctx context.Context, f *File, status tracker.RunStatus) (int, error) {
+	goVer, modVer, rev, cpu := tracker.BuildInfo()
+	sum := sha256.Sum256([]byte(f.Text))
+	attrs := runAttrs(r.spec, f.Path, r.specDir, r.blas)
+	if len(f.Overrides) > 0 {
+		attrs[AttrOverrides] = overridesAttr(f.Overrides) // f.Text is already the effective spec
 	}
+	id, err := r.st.CreateRun(ctx, tracker.Run{
+		Name: r.spec.Name, Spec: f.Text, SpecSHA256: hex.EncodeToString(sum[:]), Seed: r.spec.Seed,
+		Profile: r.spec.Profile, Workers: r.workers, Status: status, Started: r.now(),
+		GoVersion: goVer, ModuleVersion: modVer, VCSRevision: rev, CPUModel: cpu,
+		Attrs: attrs,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record run: %w", err)
+	}
+	return id, nil
+}
+
+// walk executes the stages and records the outcome.
+func (r *runner) walk(ctx context.Context) (Result, error) {
+	spec := r.spec
 	r.progress.Logf("run %d: %s (profile %s, seed %d, %d workers)", r.runID, spec.Name, orNone(spec.Profile), spec.Seed, r.workers)
 
 	runErr := r.execute(ctx)
+	if runErr == nil {
+		runErr = r.finish(ctx)
+	}
 	r.progress.Flush()
 	status := tracker.RunSucceeded
 	switch {
@@ -153,36 +246,56 @@ func Run(ctx context.Context, st Store, f *File, opts Options) (Result, error) {
 	default:
 		status = tracker.RunFailed
 	}
+	res := Result{RunID: r.runID, Name: spec.Name, Profile: spec.Profile, Seed: spec.Seed, Status: status,
+		Stages: r.stages, Metrics: r.metrics}
+	switch {
+	case runErr == nil:
+		r.progress.Logf("run %d succeeded", r.runID)
+		return res, nil
+	case errors.Is(runErr, ErrRunStopped):
+		// Another walker decided the run's fate; it is recorded already.
+		return res, fmt.Errorf("run %d: %w", r.runID, runErr)
+	case status == tracker.RunInterrupted && r.joined:
+		// A worker that stops leaves the run to the others.
+		return res, fmt.Errorf("run %d: worker stopped: %w", r.runID, runErr)
+	}
 	// Record the outcome even when ctx is cancelled, so the database says what happened.
 	recCtx := context.WithoutCancel(ctx)
-	if err := st.UpdateRun(recCtx, r.runID, func(run *tracker.Run) error {
+	if err := r.st.UpdateRun(recCtx, r.runID, func(run *tracker.Run) error {
 		run.Status, run.Ended = status, r.now()
-		if runErr != nil {
-			run.Error = runErr.Error()
-		}
+		run.Error = runErr.Error()
 		run.Metrics = r.metrics
 		run.Stages = r.stageKeys()
 		run.Studies = r.studies()
 		return nil
 	}); err != nil {
-		if runErr == nil {
-			runErr = fmt.Errorf("record run %d outcome: %w", r.runID, err)
-		} else {
-			// Say it: the error names where the outcome was saved, or that
-			// the run will show as running.
-			runErr = fmt.Errorf("%w; recording that outcome failed too: %v", runErr, err)
-		}
+		// Say it: the error names where the outcome was saved, or that
+		// the run will show as running.
+		runErr = fmt.Errorf("%w; recording that outcome failed too: %v", runErr, err)
 	}
-	res := Result{RunID: r.runID, Name: spec.Name, Profile: spec.Profile, Seed: spec.Seed, Status: status,
-		Stages: r.stages, Metrics: r.metrics}
-	if runErr != nil {
-		if status == tracker.RunInterrupted {
-			return res, fmt.Errorf("run %d interrupted; continue it with 'cgx run --resume %d': %w", r.runID, r.runID, runErr)
-		}
-		return res, fmt.Errorf("run %d failed: %w", r.runID, runErr)
+	if status == tracker.RunInterrupted {
+		return res, fmt.Errorf("run %d interrupted; continue it with 'cgx run --resume %d': %w", r.runID, r.runID, runErr)
 	}
-	r.progress.Logf("run %d succeeded", r.runID)
-	return res, nil
+	return res, fmt.Errorf("run %d failed: %w", r.runID, runErr)
+}
+
+// finish writes the final record of a run whose every stage is done, on
+// one walker of the run.
+func (r *runner) finish(ctx context.Context) error {
+	_, err := r.once(ctx, "final", WorkRunFinal, func(ctx context.Context, _ int) ([]byte, error) {
+		err := r.st.UpdateRun(context.WithoutCancel(ctx), r.runID, func(run *tracker.Run) error {
+			run.Status, run.Ended, run.Error = tracker.RunSucceeded, r.now(), ""
+			run.Metrics = r.metrics
+			run.Stages = r.stageKeys()
+			run.Studies = r.studies()
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("record run %d outcome: %w", r.runID, err)
+		}
+		return nil, nil
+	})
+	return err
 }
 
 func orNone(s string) string {
@@ -206,43 +319,6 @@ func (r *runner) execute(ctx context.Context) error {
 		return r.runSegmentation(ctx)
 	}
 	return fmt.Errorf("unknown kind %q", r.spec.Kind)
-}
-
-// stage returns the stored stage for (name, inputs) or computes and stores it.
-// compute fills Outputs, Studies, Metrics and Attrs of the stage it is given.
-func (r *runner) stage(ctx context.Context, name string, inputs any, compute func(ctx context.Context, st *tracker.Stage) error) (tracker.Stage, error) {
-	key, err := stageKey(name, inputs)
-	if err != nil {
-		return tracker.Stage{}, err
-	}
-	if !r.force {
-		got, err := r.st.GetStage(ctx, key)
-		switch {
-		case err == nil && got.Status == "done":
-			r.progress.Logf("  %s: reused (computed by run %d)", name, got.RunID)
-			r.record(got, true)
-			return got, nil
-		case err != nil && !errors.Is(err, tracker.ErrNotFound):
-			return tracker.Stage{}, fmt.Errorf("stage %s: look up cache: %w", name, err)
-		}
-	}
-	s := tracker.Stage{Key: key, Name: name, RunID: r.runID, Started: r.now(),
-		Outputs: map[string]tracker.ID{}, Metrics: map[string]float64{}, Attrs: map[string]string{}}
-	resetErr := memstat.Reset() // so the peak is this stage's (process-wide: concurrent stages blur it)
-	if err := compute(ctx, &s); err != nil {
-		return tracker.Stage{}, fmt.Errorf("stage %s: %w", name, err)
-	}
-	recordPeakRSS(&s, resetErr)
-	if in, err := json.Marshal(inputs); err == nil {
-		s.Attrs[attrStageInputs] = string(in) // what verify shows where results start to differ
-	}
-	reused := s.Attrs[attrReusedDataset] == "true" && r.creditDataset(ctx, &s)
-	s.Status, s.Ended = "done", r.now()
-	if err := r.st.PutStage(context.WithoutCancel(ctx), s); err != nil {
-		return tracker.Stage{}, fmt.Errorf("stage %s: record: %w", name, err)
-	}
-	r.record(s, reused)
-	return s, nil
 }
 
 // attrReusedDataset is the dataset stage attribute saying the images were

@@ -1,0 +1,323 @@
+package experiments
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/workq"
+)
+
+// Work item kinds (tracker.WorkItem.Kind).
+const (
+	WorkDatasetChunk = "dataset-chunk" // images [i*chunk, (i+1)*chunk) of a generated dataset
+	WorkTrialSlot    = "trial-slot"    // one slot of a content search batch
+	WorkBatchCommit  = "batch-commit"  // writes a search batch's trials, in slot order
+	WorkStudyOpen    = "study-open"    // creates or checks a search study
+	WorkStage        = "stage"         // a whole stage not split into items
+	WorkReduce       = "reduce"        // assembles a stage from its items' results
+	WorkRecord       = "stage-record"  // stores the record of a shared stage
+	WorkRunFinal     = "run-final"     // writes the run's final record
+)
+
+// DefaultLease is how long a worker holds a work item between renewals
+// (it renews at a third of it). A worker that dies loses its items this
+// long after its last renewal.
+const DefaultLease = 30 * time.Second
+
+// workResultKind is the artifact kind of a work item's output.
+const workResultKind = "work-result"
+
+// Polling bounds while a walker waits for items other workers hold.
+const (
+	minPoll  = 10 * time.Millisecond
+	maxPoll  = time.Second
+	livePoll = 2 * time.Second // how often a waiting walker checks its run still runs
+)
+
+// setupWork picks the run's work queue and this walker's identity.
+func (r *runner) setupWork(opts Options) {
+	r.queue = opts.Queue
+	if r.queue == nil {
+		if q, ok := r.st.(tracker.WorkQueue); ok {
+			r.queue = q
+		} else {
+			r.queue = workq.New(nil) // one process: its own queue
+		}
+	}
+	r.owner = opts.Owner
+	if r.owner == "" {
+		r.owner = DefaultOwner()
+	}
+	r.lease = opts.Lease
+	if r.lease <= 0 {
+		r.lease = DefaultLease
+	}
+}
+
+// DefaultOwner names this process as a worker: host, process id and a
+// random suffix (two processes never share a name, even across restarts).
+func DefaultOwner() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "host"
+	}
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// forEachItem is the map step of a stage spread over workers: it enqueues
+// items 0..n-1 of stage (idempotently; payload, when not nil, gives each
+// its JSON payload), computes the ones it can claim on r.workers goroutines,
+// waits for those other workers hold, and returns every item's output in
+// index order. compute must depend only on the run's spec and seed, on i and
+// on what is stored, so that any worker (or a second try after a worker
+// died) gives the same bytes. Every process walking the run calls
+// forEachItem with the same stage and n.
+func (r *runner) forEachItem(ctx context.Context, stage, kind string, n int, payload func(i int) []byte,
+	compute func(ctx context.Context, i int) ([]byte, error)) ([][]byte, error) {
+	return r.forEachWorkItem(ctx, stage, kind, n, payload, func(ctx context.Context, it tracker.WorkItem) ([]byte, error) {
+		return compute(ctx, it.Index)
+	})
+}
+
+// once runs fn on exactly one walker of the run (again on another when that
+// one dies: attempt counts the claims, from 1, so a later attempt knows to
+// look for partial writes) and returns its output to every walker.
+func (r *runner) once(ctx context.Context, stage, kind string, fn func(ctx context.Context, attempt int) ([]byte, error)) ([]byte, error) {
+	outs, err := r.forEachWorkItem(ctx, stage, kind, 1, nil, func(ctx context.Context, it tracker.WorkItem) ([]byte, error) {
+		return fn(ctx, it.Attempts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return outs[0], nil
+}
+
+func (r *runner) forEachWorkItem(ctx context.Context, stage, kind string, n int, payload func(i int) []byte,
+	compute func(ctx context.Context, it tracker.WorkItem) ([]byte, error)) ([][]byte, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	items := make([]tracker.WorkItem, n)
+	for i := range items {
+		items[i] = tracker.WorkItem{WorkKey: tracker.WorkKey{RunID: r.runID, Stage: stage, Index: i}, Kind: kind}
+		if payload != nil {
+			items[i].Payload = payload(i)
+		}
+	}
+	if err := r.queue.EnqueueWork(ctx, items); err != nil {
+		return nil, fmt.Errorf("enqueue %s items of %s: %w", kind, stage, err)
+	}
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	for k := range min(r.workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.claimLoop(wctx, stage, n, fmt.Sprintf("%s/%d", r.owner, k), compute); err != nil {
+				cancel(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(wctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	return r.itemOutputs(ctx, stage, n)
+}
+
+// claimLoop claims and computes items of stage until every item is done.
+func (r *runner) claimLoop(ctx context.Context, stage string, n int, owner string,
+	compute func(ctx context.Context, it tracker.WorkItem) ([]byte, error)) error {
+	wait, lastLive := minPoll, time.Now()
+	for {
+		it, ok, err := r.queue.ClaimWork(ctx, owner, r.lease, r.runID, stage)
+		if err != nil {
+			return fmt.Errorf("claim work of %s: %w", stage, err)
+		}
+		if ok {
+			if err := r.doItem(ctx, owner, it, compute); err != nil {
+				return err
+			}
+			wait = minPoll
+			continue
+		}
+		list, err := r.queue.ListWork(ctx, r.runID, stage)
+		if err != nil {
+			return fmt.Errorf("list work of %s: %w", stage, err)
+		}
+		done := 0
+		for _, w := range list {
+			if w.State == tracker.WorkDone && w.Index < n {
+				done++
+			}
+		}
+		if done == n {
+			return nil
+		}
+		if time.Since(lastLive) > livePoll {
+			if err := r.checkLive(ctx); err != nil {
+				return err
+			}
+			lastLive = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, maxPoll, max(minPoll, r.lease/4))
+	}
+}
+
+// errLeaseLost cancels an item whose lease another worker took over.
+var errLeaseLost = errors.New("lease lost")
+
+// doItem computes a claimed item while renewing its lease, stores its
+// output and completes it. Losing the lease abandons the item (its new
+// holder computes the same bytes).
+func (r *runner) doItem(ctx context.Context, owner string, it tracker.WorkItem,
+	compute func(ctx context.Context, it tracker.WorkItem) ([]byte, error)) error {
+	ictx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stopRenew := make(chan struct{})
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		tick := time.NewTicker(max(r.lease/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopRenew:
+				return
+			case <-ictx.Done():
+				return
+			case <-tick.C:
+				err := r.queue.RenewLease(ictx, it.WorkKey, owner, r.lease)
+				if errors.Is(err, tracker.ErrLeaseLost) {
+					cancel(errLeaseLost)
+					return
+				}
+				// Other errors (a database hiccup): try again at the next tick;
+				// the lease outlives two missed renewals.
+			}
+		}
+	}()
+	out, err := compute(ictx, it)
+	close(stopRenew)
+	<-renewed
+	if errors.Is(context.Cause(ictx), errLeaseLost) {
+		r.progress.Logf("  %s item %d of %s: lease lost; another worker redoes it", it.Kind, it.Index, shortStage(it.Stage))
+		return nil
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return fmt.Errorf("%s item %d: %w", it.Kind, it.Index, err)
+	}
+	if len(out) == 0 {
+		out = []byte("null")
+	}
+	id, err := r.st.PutArtifact(context.WithoutCancel(ctx), out, tracker.ArtifactMeta{Kind: workResultKind, MediaType: "application/json",
+		RunID: r.runID, Stage: it.Stage, Name: fmt.Sprintf("%s #%d", it.Kind, it.Index)})
+	if err != nil {
+		return fmt.Errorf("store result of %s item %d: %w", it.Kind, it.Index, err)
+	}
+	err = r.queue.CompleteWork(context.WithoutCancel(ctx), it.WorkKey, owner, id)
+	switch {
+	case errors.Is(err, tracker.ErrLeaseLost):
+		return nil // taken over meanwhile: the other worker completes it
+	case errors.Is(err, tracker.ErrWorkConflict):
+		return fmt.Errorf("%s item %d of %s gave other bytes than a first computation: %w; "+
+			"the computation is not deterministic (run 'cgx verify')", it.Kind, it.Index, it.Stage, err)
+	case err != nil:
+		return fmt.Errorf("complete %s item %d: %w", it.Kind, it.Index, err)
+	}
+	return nil
+}
+
+// itemOutputs reads the outputs of items 0..n-1 of stage, all done.
+func (r *runner) itemOutputs(ctx context.Context, stage string, n int) ([][]byte, error) {
+	list, err := r.queue.ListWork(ctx, r.runID, stage)
+	if err != nil {
+		return nil, fmt.Errorf("list work of %s: %w", stage, err)
+	}
+	outs := make([][]byte, n)
+	for _, w := range list {
+		if w.Index >= n {
+			continue
+		}
+		if w.State != tracker.WorkDone {
+			return nil, fmt.Errorf("%s item %d of %s is %s after every item was seen done", w.Kind, w.Index, stage, w.State)
+		}
+		b, _, err := r.st.GetArtifact(ctx, w.Result)
+		if err != nil {
+			return nil, fmt.Errorf("read result of %s item %d: %w", w.Kind, w.Index, err)
+		}
+		outs[w.Index] = b
+	}
+	for i, b := range outs {
+		if b == nil {
+			return nil, fmt.Errorf("item %d of %s is missing from the work queue", i, stage)
+		}
+	}
+	return outs, nil
+}
+
+// ErrRunStopped marks a walk that ended because its run is no longer queued
+// or running: another worker failed it, or it was interrupted or finished.
+// (Kept here, not in errors.go, while errors.go has another owner.)
+var ErrRunStopped = errors.New("run stopped")
+
+// checkLive fails when the run is no longer queued or running.
+func (r *runner) checkLive(ctx context.Context) error {
+	run, err := r.st.GetRun(ctx, r.runID)
+	if err != nil {
+		return fmt.Errorf("read run %d: %w", r.runID, err)
+	}
+	if run.Status != tracker.RunRunning && run.Status != tracker.RunQueued {
+		msg := ""
+		if run.Error != "" {
+			msg = ": " + run.Error
+		}
+		return fmt.Errorf("%w: run %d is %s%s", ErrRunStopped, r.runID, run.Status, msg)
+	}
+	return nil
+}
+
+// shortStage shortens a work stage name (a stage key and a suffix) for
+// progress lines.
+func shortStage(s string) string {
+	if len(s) > 12 {
+		return s[:12] + "…"
+	}
+	return s
+}
+
+// stageWork is study.Work over the run's work queue, for the stage keyed
+// prefix: a study's Map and Once names become work stages "<prefix>/<name>".
+type stageWork struct {
+	r      *runner
+	prefix string
+}
+
+func (w stageWork) Map(ctx context.Context, name, kind string, n int, compute func(ctx context.Context, i int) ([]byte, error)) ([][]byte, error) {
+	return w.r.forEachItem(ctx, w.prefix+"/"+name, kind, n, nil, compute)
+}
+
+func (w stageWork) Once(ctx context.Context, name, kind string, fn func(ctx context.Context, attempt int) ([]byte, error)) ([]byte, error) {
+	return w.r.once(ctx, w.prefix+"/"+name, kind, fn)
+}

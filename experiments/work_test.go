@@ -1,0 +1,117 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/workq"
+)
+
+// dyingClaims is a work queue on which the first claim of an item of kind
+// dies: the claimer never hears of it (as if killed right after claiming),
+// so the item stays leased until its lease runs out and another walker
+// redoes it.
+type dyingClaims struct {
+	*workq.Queue
+	kind string
+
+	mu   sync.Mutex
+	dead *tracker.WorkKey
+}
+
+func (q *dyingClaims) ClaimWork(ctx context.Context, owner string, lease time.Duration, runID int, stage string) (tracker.WorkItem, bool, error) {
+	it, ok, err := q.Queue.ClaimWork(ctx, owner, lease, runID, stage)
+	if err != nil || !ok || it.Kind != q.kind {
+		return it, ok, err
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.dead == nil {
+		q.dead = &it.WorkKey
+		return tracker.WorkItem{}, false, nil
+	}
+	return it, ok, err
+}
+
+// TestWalkersShareARun: a content run computed by one process with 4
+// workers, or by 3 walkers sharing the run through one queue (one of them
+// dying on a trial slot it claimed), stores exactly the stages, artifacts,
+// metrics and trials of a one-worker run.
+func TestWalkersShareARun(t *testing.T) {
+	ctx := context.Background()
+	refStore := openStore(t, t.TempDir())
+	ref := runSpec(t, refStore, "content/exp1", Options{Workers: 1})
+	cases := []struct {
+		name             string
+		walkers, workers int
+		die              string // kind of the item whose first claimer dies
+	}{
+		{"one walker, 4 workers", 1, 4, ""},
+		{"3 walkers, a slot abandoned", 3, 2, WorkTrialSlot},
+		{"2 walkers, a batch commit abandoned", 2, 1, WorkBatchCommit},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openStore(t, t.TempDir())
+			f, err := Open("content/exp1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := Enqueue(ctx, st, f, Options{Profile: "smoke"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run, err := st.GetRun(ctx, id); err != nil || run.Status != tracker.RunQueued {
+				t.Fatalf("enqueued run: status %q, %v; want queued", run.Status, err)
+			}
+			q := &dyingClaims{Queue: workq.New(nil), kind: tc.die}
+			var wg sync.WaitGroup
+			errs := make([]error, tc.walkers)
+			for k := range tc.walkers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[k] = Walk(ctx, st, id, Options{Workers: tc.workers, Queue: q, Lease: 300 * time.Millisecond,
+						Owner: fmt.Sprintf("walker-%d", k)})
+				}()
+			}
+			wg.Wait()
+			for k, err := range errs {
+				if err != nil {
+					t.Errorf("walker %d: %v", k, err)
+				}
+			}
+			run, err := st.GetRun(ctx, id)
+			if err != nil || run.Status != tracker.RunSucceeded {
+				t.Fatalf("run status %q (%v), want succeeded", run.Status, err)
+			}
+			rep, err := CompareRuns(ctx, refStore, ref.RunID, st, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range rep.Differences {
+				t.Errorf("%s", d)
+			}
+			if rep.Trials == 0 || rep.Artifacts == 0 {
+				t.Errorf("compared %d trials and %d artifacts; want some of each", rep.Trials, rep.Artifacts)
+			}
+			if tc.die != "" {
+				if q.dead == nil {
+					t.Fatalf("no %s item was claimed", tc.die)
+				}
+				items, err := q.ListWork(ctx, id, q.dead.Stage)
+				if err != nil {
+					t.Fatal(err)
+				}
+				it := items[q.dead.Index]
+				if it.State != tracker.WorkDone || it.Attempts != 2 {
+					t.Errorf("abandoned item %+v: want done on its second attempt", it)
+				}
+			}
+		})
+	}
+}
