@@ -58,7 +58,9 @@ CREATE TABLE trials (
 	state             smallint NOT NULL CHECK (state BETWEEN 0 AND 4),
 	value             double precision NOT NULL DEFAULT 0,
 	datetime_start    timestamptz,
+	start_ns          smallint NOT NULL DEFAULT 0 CHECK (start_ns BETWEEN 0 AND 999),
 	datetime_complete timestamptz,
+	complete_ns       smallint NOT NULL DEFAULT 0 CHECK (complete_ns BETWEEN 0 AND 999),
 	session           text,
 	UNIQUE (study_id, number)
 );
@@ -89,7 +91,7 @@ CREATE TABLE runs (
 	record  json NOT NULL
 );
 CREATE TABLE stages (
-	key     text PRIMARY KEY,
+	key     text COLLATE "C" PRIMARY KEY,
 	run_id  bigint NOT NULL,
 	name    text NOT NULL,
 	record  json NOT NULL
@@ -103,10 +105,11 @@ CREATE TABLE chunks (
 ALTER TABLE chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 CREATE TABLE artifacts (
 	id      bytea PRIMARY KEY CHECK (length(id) = 32),
-	kind    text NOT NULL,
+	kind    text COLLATE "C" NOT NULL,
 	size    bigint NOT NULL,
 	run_id  bigint NOT NULL,
 	meta    json NOT NULL,
+	session text,
 	created timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE artifact_chunks (
@@ -118,7 +121,7 @@ CREATE TABLE artifact_chunks (
 CREATE INDEX artifact_chunks_chunk ON artifact_chunks (chunk);
 CREATE TABLE work (
 	run_id      bigint NOT NULL,
-	stage       text NOT NULL,
+	stage       text COLLATE "C" NOT NULL,
 	idx         integer NOT NULL,
 	kind        text NOT NULL,
 	payload     bytea NOT NULL,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/cgx-dev/cgx/tracker"
@@ -52,7 +53,7 @@ type Store struct {
 	once   sync.Once
 }
 
-var _ tracker.StudyStorage = (*Store)(nil)
+var _ tracker.DB = (*Store)(nil)
 
 // Open connects to the PostgreSQL database named by dsn (a postgres:// URL
 // or keyword=value string, read by pgx, TLS settings included), creates or
@@ -225,23 +226,30 @@ func (s *Store) exec(ctx context.Context, sql string, args ...any) (int64, error
 // noRows reports whether err is pgx's "no rows".
 func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
 
-// dbNow is the wall clock as stored: UTC with microseconds, PostgreSQL's
-// resolution, so a time in memory equals the same time read back.
-func dbNow() time.Time { return dbTime(time.Now()) }
+// dbNow is the wall clock as stored: UTC, without the monotonic reading.
+func dbNow() time.Time { return time.Now().UTC().Round(0) }
 
-func dbTime(t time.Time) time.Time {
+// Trial times keep nanoseconds: a timestamptz column holds the time to the
+// microsecond (PostgreSQL's resolution, what people read) and a smallint
+// column the nanoseconds below it (0-999).
+
+// splitTime returns t truncated to the microsecond (SQL NULL for the zero
+// time) and the nanoseconds below that.
+func splitTime(t time.Time) (pgtype.Timestamptz, int16) {
 	if t.IsZero() {
-		return time.Time{}
+		return pgtype.Timestamptz{}, 0
 	}
-	return t.UTC().Round(0).Truncate(time.Microsecond)
+	t = t.UTC().Round(0)
+	us := t.Truncate(time.Microsecond)
+	return pgtype.Timestamptz{Time: us, Valid: true}, int16(t.Sub(us))
 }
 
-// nullTime maps the zero time to SQL NULL.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
+// joinTime is the inverse of splitTime.
+func joinTime(t *time.Time, ns int16) time.Time {
+	if t == nil {
+		return time.Time{}
 	}
-	return t.UTC()
+	return t.UTC().Add(time.Duration(ns))
 }
 
 // fromNull maps SQL NULL back to the zero time.

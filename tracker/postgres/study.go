@@ -161,15 +161,18 @@ SELECT s.id, s.name, s.direction, s.created,
 	ARRAY(SELECT value FROM study_attrs a WHERE a.study_id = s.id AND NOT a.system ORDER BY key),
 	ARRAY(SELECT key FROM study_attrs a WHERE a.study_id = s.id AND a.system ORDER BY key),
 	ARRAY(SELECT value FROM study_attrs a WHERE a.study_id = s.id AND a.system ORDER BY key),
-	st.n, st.running, st.complete, st.pruned, st.fail, st.waiting, st.first_start, st.last_complete,
+	st.n, st.running, st.complete, st.pruned, st.fail, st.waiting, fs.datetime_start, fs.start_ns, lc.datetime_complete, lc.complete_ns,
 	f.id, f.number, f.value, b.id, b.number, b.value
 FROM studies s
 CROSS JOIN LATERAL (SELECT count(*) AS n,
 	count(*) FILTER (WHERE state = 0) AS running, count(*) FILTER (WHERE state = 1) AS complete,
 	count(*) FILTER (WHERE state = 2) AS pruned, count(*) FILTER (WHERE state = 3) AS fail,
-	count(*) FILTER (WHERE state = 4) AS waiting,
-	min(datetime_start) AS first_start, max(datetime_complete) AS last_complete
+	count(*) FILTER (WHERE state = 4) AS waiting
 	FROM trials t WHERE t.study_id = s.id) st
+LEFT JOIN LATERAL (SELECT datetime_start, start_ns FROM trials t WHERE t.study_id = s.id AND datetime_start IS NOT NULL
+	ORDER BY datetime_start, start_ns LIMIT 1) fs ON true
+LEFT JOIN LATERAL (SELECT datetime_complete, complete_ns FROM trials t WHERE t.study_id = s.id AND datetime_complete IS NOT NULL
+	ORDER BY datetime_complete DESC, complete_ns DESC LIMIT 1) lc ON true
 LEFT JOIN LATERAL (SELECT id, number, value FROM trials t WHERE t.study_id = s.id AND t.state = 1
 	ORDER BY number LIMIT 1) f ON true
 LEFT JOIN LATERAL (SELECT id, number, value FROM trials t WHERE t.study_id = s.id AND t.state = 1 AND t.value <> 'NaN'
@@ -184,12 +187,13 @@ func scanStudy(row pgx.Row) (tracker.StudyInfo, error) {
 		created                *time.Time
 		uk, uv, sk, sv         [][]byte
 		firstStart, lastComp   *time.Time
+		fsNS, lcNS             *int16
 		fID, fNum, bID, bNum   *int
 		fVal, bVal             *float64
 		n, run, com, pr, fl, w int
 	)
 	err := row.Scan(&r.ID, &name, &dir, &created, &uk, &uv, &sk, &sv,
-		&n, &run, &com, &pr, &fl, &w, &firstStart, &lastComp, &fID, &fNum, &fVal, &bID, &bNum, &bVal)
+		&n, &run, &com, &pr, &fl, &w, &firstStart, &fsNS, &lastComp, &lcNS, &fID, &fNum, &fVal, &bID, &bNum, &bVal)
 	if err != nil {
 		return r, err
 	}
@@ -199,7 +203,7 @@ func scanStudy(row pgx.Row) (tracker.StudyInfo, error) {
 	r.UserAttrs = attrMap(uk, uv)
 	r.SystemAttrs = attrMap(sk, sv)
 	r.Stats = tracker.StudyStats{Trials: n, Running: run, Complete: com, Pruned: pr, Fail: fl, Waiting: w,
-		FirstStart: fromNull(firstStart), LastComplete: fromNull(lastComp)}
+		FirstStart: joinTime(firstStart, deref(fsNS)), LastComplete: joinTime(lastComp, deref(lcNS))}
 	switch {
 	case fID != nil && math.IsNaN(*fVal):
 		r.Stats.BestTrialID, r.Stats.BestNumber, r.Stats.BestValue = *fID, *fNum, *fVal
@@ -359,4 +363,11 @@ func (s *Store) FindStudy(ref string) (tracker.StudyInfo, error) {
 		return tracker.StudyInfo{}, err
 	}
 	return s.Study(id)
+}
+
+func deref(p *int16) int16 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

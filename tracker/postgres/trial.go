@@ -3,7 +3,6 @@ package postgres
 import (
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/c-bata/goptuna"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -27,10 +26,11 @@ func (s *Store) CreateNewTrial(studyID int) (int, error) {
 		return -1, err
 	}
 	var id int
+	start, startNS := splitTime(dbNow())
 	err := s.pool.QueryRow(bg(), `
 WITH s AS (UPDATE studies SET n_trials = n_trials + 1 WHERE id = $1 RETURNING n_trials - 1 AS number)
-INSERT INTO trials (study_id, number, state, datetime_start, session)
-SELECT $1, s.number, 0, $2, $3 FROM s RETURNING id`, studyID, dbNow(), s.session).Scan(&id)
+INSERT INTO trials (study_id, number, state, datetime_start, start_ns, session)
+SELECT $1, s.number, 0, $2, $3, $4 FROM s RETURNING id`, studyID, start, startNS, s.session).Scan(&id)
 	if noRows(err) {
 		return -1, fmt.Errorf("create trial: %w", studyNotFound(studyID))
 	}
@@ -63,10 +63,10 @@ func (s *Store) AddFinishedTrials(studyID int, trials []goptuna.FrozenTrial) ([]
 // trial by its 1-based position i in the batch.
 const addTrialsSQL = `
 WITH s AS (UPDATE studies SET n_trials = n_trials + $2 WHERE id = $1 RETURNING n_trials - $2 AS first),
-t AS (INSERT INTO trials (study_id, number, state, value, datetime_start, datetime_complete, session)
-	SELECT $1, s.first + o.i - 1, o.state, o.value, o.start, o.complete, $7
-	FROM s CROSS JOIN unnest($3::smallint[], $4::float8[], $5::timestamptz[], $6::timestamptz[])
-		WITH ORDINALITY AS o(state, value, start, complete, i)
+t AS (INSERT INTO trials (study_id, number, state, value, datetime_start, start_ns, datetime_complete, complete_ns, session)
+	SELECT $1, s.first + o.i - 1, o.state, o.value, o.start, o.start_ns, o.complete, o.complete_ns, $7
+	FROM s CROSS JOIN unnest($3::smallint[], $4::float8[], $5::timestamptz[], $19::smallint[], $6::timestamptz[], $20::smallint[])
+		WITH ORDINALITY AS o(state, value, start, start_ns, complete, complete_ns, i)
 	RETURNING id, number),
 p AS (INSERT INTO trial_params (trial_id, name, internal, distribution)
 	SELECT t.id, x.name, x.internal, x.dist
@@ -82,13 +82,6 @@ a AS (INSERT INTO trial_attrs (trial_id, system, key, value)
 	JOIN t ON t.number = s.first + x.i - 1)
 SELECT id FROM t ORDER BY number`
 
-func pgTime(t time.Time) pgtype.Timestamptz {
-	if t.IsZero() {
-		return pgtype.Timestamptz{}
-	}
-	return pgtype.Timestamptz{Time: dbTime(t), Valid: true}
-}
-
 func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, finishedOnly bool) ([]int, error) {
 	if err := s.writable(op); err != nil {
 		return nil, err
@@ -100,15 +93,16 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 		return []int{}, nil
 	}
 	var (
-		states            []int16
-		values            []float64
-		starts, completes []pgtype.Timestamptz
-		pi, vi, ai        []int32
-		pname, akey, aval [][]byte
-		pint, vval        []float64
-		pdist             []string
-		vstep             []int64
-		asys              []bool
+		states              []int16
+		values              []float64
+		starts, completes   []pgtype.Timestamptz
+		startNS, completeNS []int16
+		pi, vi, ai          []int32
+		pname, akey, aval   [][]byte
+		pint, vval          []float64
+		pdist               []string
+		vstep               []int64
+		asys                []bool
 	)
 	for i := range trials {
 		t, err := tracker.NormalizeTrial(&trials[i])
@@ -121,8 +115,10 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 		n := int32(i + 1)
 		states = append(states, int16(t.State))
 		values = append(values, t.Value)
-		starts = append(starts, pgTime(t.DatetimeStart))
-		completes = append(completes, pgTime(t.DatetimeComplete))
+		st, sns := splitTime(t.DatetimeStart)
+		ct, cns := splitTime(t.DatetimeComplete)
+		starts, startNS = append(starts, st), append(startNS, sns)
+		completes, completeNS = append(completes, ct), append(completeNS, cns)
 		for name, ir := range t.InternalParams {
 			js, err := goptuna.DistributionToJSON(t.Distributions[name])
 			if err != nil {
@@ -141,7 +137,7 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 		}
 	}
 	rows, err := s.pool.Query(bg(), addTrialsSQL, studyID, len(trials), states, values, starts, completes, s.sessionOrNil(),
-		pi, pname, pint, pdist, vi, vstep, vval, ai, asys, akey, aval)
+		pi, pname, pint, pdist, vi, vstep, vval, ai, asys, akey, aval, startNS, completeNS)
 	if err != nil {
 		return nil, s.red.err(fmt.Errorf("%s to study %d: %w", op, studyID, err))
 	}
@@ -286,14 +282,16 @@ func (s *Store) SetTrialState(trialID int, state goptuna.TrialState) error {
 	if state < goptuna.TrialStateRunning || state > goptuna.TrialStateWaiting {
 		return fmt.Errorf("set state of trial %d: unknown state %d", trialID, state)
 	}
-	var complete any
+	var complete pgtype.Timestamptz
+	var completeNS int16
 	if state.IsFinished() {
-		complete = dbNow()
+		complete, completeNS = splitTime(dbNow())
 	}
 	n, err := s.exec(bg(), `UPDATE trials SET state = $2,
-	datetime_complete = coalesce($3, datetime_complete),
+	datetime_complete = CASE WHEN $3::timestamptz IS NULL THEN datetime_complete ELSE $3 END,
+	complete_ns = CASE WHEN $3::timestamptz IS NULL THEN complete_ns ELSE $5 END,
 	session = CASE WHEN $2 = 0 THEN $4 ELSE session END
-WHERE id = $1 AND `+unfinished+` AND state <> $2`, trialID, int16(state), complete, s.sessionOrNil())
+WHERE id = $1 AND `+unfinished+` AND state <> $2`, trialID, int16(state), complete, s.sessionOrNil(), completeNS)
 	if err != nil {
 		return fmt.Errorf("set state of trial %d to %s: %w", trialID, state, err)
 	}

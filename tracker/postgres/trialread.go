@@ -15,7 +15,7 @@ import (
 // parameters, intermediate values and attributes as arrays (one index probe
 // per side table), all from the statement's one snapshot.
 const trialQuery = `
-SELECT t.id, t.study_id, t.number, t.state, t.value, t.datetime_start, t.datetime_complete,
+SELECT t.id, t.study_id, t.number, t.state, t.value, t.datetime_start, t.start_ns, t.datetime_complete, t.complete_ns,
 	p.names, p.internals, p.dists, v.steps, v.vals, a.systems, a.keys, a.vals
 FROM trials t
 LEFT JOIN LATERAL (SELECT array_agg(name ORDER BY name) AS names, array_agg(internal ORDER BY name) AS internals,
@@ -46,6 +46,7 @@ func scanTrial(row pgx.Row, dc distCache) (goptuna.FrozenTrial, error) {
 		t            goptuna.FrozenTrial
 		state        int16
 		start, end   *time.Time
+		sns, cns     int16
 		pnames       [][]byte
 		pints        []float64
 		pdists       []string
@@ -54,12 +55,12 @@ func scanTrial(row pgx.Row, dc distCache) (goptuna.FrozenTrial, error) {
 		asys         []bool
 		akeys, avals [][]byte
 	)
-	if err := row.Scan(&t.ID, &t.StudyID, &t.Number, &state, &t.Value, &start, &end,
+	if err := row.Scan(&t.ID, &t.StudyID, &t.Number, &state, &t.Value, &start, &sns, &end, &cns,
 		&pnames, &pints, &pdists, &steps, &vals, &asys, &akeys, &avals); err != nil {
 		return t, err
 	}
 	t.State = goptuna.TrialState(state)
-	t.DatetimeStart, t.DatetimeComplete = fromNull(start), fromNull(end)
+	t.DatetimeStart, t.DatetimeComplete = joinTime(start, sns), joinTime(end, cns)
 	t.InternalParams = make(map[string]float64, len(pnames))
 	t.Params = make(map[string]interface{}, len(pnames))
 	t.Distributions = make(map[string]interface{}, len(pnames))
