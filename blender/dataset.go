@@ -16,8 +16,8 @@ import (
 	"github.com/cgx-dev/cgx/tracker"
 )
 
-// ArtifactStore is the part of the tracker datasets need; *tracker.Store
-// implements it.
+// ArtifactStore is the part of the tracker datasets need; every backend
+// (tracker.ArtifactStorage) implements it.
 type ArtifactStore interface {
 	// PutArtifact stores data and returns its id, the SHA-256 of data.
 	// Storing the same bytes twice returns the same id.
@@ -29,7 +29,7 @@ type ArtifactStore interface {
 	ListArtifacts(ctx context.Context, kind string) ([]tracker.ArtifactMeta, error)
 }
 
-var _ ArtifactStore = (*tracker.Store)(nil)
+var _ ArtifactStore = tracker.ArtifactStorage(nil)
 
 // Artifact kinds and media types written by this package.
 const (

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // testBundle is a small hand-made bundle: one stage with a study of two
@@ -33,7 +34,7 @@ func testBundle(t testing.TB) (*Bundle, map[tracker.ID][]byte) {
 	b := &Bundle{Format: BundleFormat,
 		Run: BundleRun{ID: 3, Name: "style/blur", Kind: KindStyle, Profile: "smoke", Seed: 1, Spec: string(spec),
 			Metrics: map[string]tracker.JSONFloat{"fit/blur/cg-to-real/success_rate": 0.5}},
-		Environment: Environment{CodeVersion: CodeVersion, DBFormat: tracker.FormatVersion, OS: "linux", Arch: "amd64", BLAS: "pure Go"},
+		Environment: Environment{CodeVersion: CodeVersion, DBFormat: bolt.FormatVersion, OS: "linux", Arch: "amd64", BLAS: "pure Go"},
 		Settings:    map[string]string{"seed": "1", "profile": "smoke"},
 		Record: RunRecord{Stages: []StageRecord{{Name: "fit/blur/cg-to-real", Inputs: `{"Weights":"` + tracker.Sum(w).String() + `","Seed":7}`,
 			Outputs: map[string]tracker.ID{"weights": tracker.Sum(w)},
@@ -134,7 +135,7 @@ func TestBundleCompatible(t *testing.T) {
 		t.Errorf("other code version: %v", err)
 	}
 	b.Environment.CodeVersion = CodeVersion
-	b.Environment.DBFormat = tracker.FormatVersion + 1
+	b.Environment.DBFormat = bolt.FormatVersion + 1
 	if err := b.Compatible(); !errors.Is(err, ErrBundleVersion) || !strings.Contains(err.Error(), "database format") {
 		t.Errorf("newer database format: %v", err)
 	}

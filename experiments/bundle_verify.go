@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // Compatible reports whether this cgx can verify b: the run's database
@@ -17,9 +17,9 @@ import (
 // ErrBundleVersion and names the version needed.
 func (b *Bundle) Compatible() error {
 	e := b.Environment
-	if e.DBFormat > tracker.FormatVersion {
+	if e.DBFormat > bolt.FormatVersion {
 		return fmt.Errorf("%w: run %d was stored in database format %d, newer than this cgx's %d; verify the bundle with a cgx that writes database format %d (%s)",
-			ErrBundleVersion, b.Run.ID, e.DBFormat, tracker.FormatVersion, e.DBFormat, e.build())
+			ErrBundleVersion, b.Run.ID, e.DBFormat, bolt.FormatVersion, e.DBFormat, e.build())
 	}
 	if e.CodeVersion != CodeVersion {
 		return fmt.Errorf("%w: run %d was computed by code version %s (%s), this cgx computes %s and its results differ; verify the bundle with a cgx of code version %s",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cgx-dev/cgx/ml/nn"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // Environment is what a run records about the code and machine that computed
@@ -20,7 +21,7 @@ type Environment struct {
 	Module       string `json:"module_version,omitempty"` // main module version from the build info
 	Revision     string `json:"vcs_revision,omitempty"`   // VCS revision, "-dirty" when the tree had changes
 	GoVersion    string `json:"go_version,omitempty"`
-	DBFormat     int    `json:"db_format"` // tracker.FormatVersion of the writing cgx
+	DBFormat     int    `json:"db_format"` // bolt.FormatVersion of the writing cgx
 	OS           string `json:"goos"`
 	Arch         string `json:"goarch"`
 	CPU          string `json:"cpu,omitempty"`
@@ -48,7 +49,7 @@ const (
 func CurrentEnvironment(blas nn.BLAS) Environment {
 	goVer, mod, rev, cpu := tracker.BuildInfo()
 	return Environment{CodeVersion: CodeVersion, CodeDigest: codeDigest(), Module: mod, Revision: rev,
-		GoVersion: goVer, DBFormat: tracker.FormatVersion, OS: runtime.GOOS, Arch: runtime.GOARCH, CPU: cpu,
+		GoVersion: goVer, DBFormat: bolt.FormatVersion, OS: runtime.GOOS, Arch: runtime.GOARCH, CPU: cpu,
 		BLAS: blas.Name(), MachineBound: nn.MachineBound(blas)}
 }
 

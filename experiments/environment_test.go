@@ -9,13 +9,14 @@ import (
 
 	"github.com/cgx-dev/cgx/ml/nn"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // TestEnvironmentRoundTrip: what a run records reads back the same, and the
 // portable backend is not machine-bound.
 func TestEnvironmentRoundTrip(t *testing.T) {
 	env := CurrentEnvironment(nn.PortableBLAS())
-	if env.MachineBound || env.CodeVersion != CodeVersion || env.DBFormat != tracker.FormatVersion ||
+	if env.MachineBound || env.CodeVersion != CodeVersion || env.DBFormat != bolt.FormatVersion ||
 		env.OS != runtime.GOOS || env.Arch != runtime.GOARCH || env.BLAS == "" {
 		t.Fatalf("current environment %+v", env)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 const envKillHelper = "CGX_TEST_KILL_HELPER_DB"
@@ -41,7 +42,7 @@ func TestKillHelperProcess(t *testing.T) {
 	if db == "" {
 		t.Skip("helper process for TestKillAndResume")
 	}
-	st, err := tracker.Open(db)
+	st, err := bolt.Open(db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestKillAndResume(t *testing.T) {
 // completeSearchTrials counts COMPLETE trials of the search study in the
 // database at db, read while another process writes it (0 when unreadable).
 func completeSearchTrials(db string) int {
-	st, err := tracker.Open(db, tracker.ReadOnly())
+	st, err := bolt.Open(db, bolt.ReadOnly())
 	if err != nil {
 		return 0
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/reports"
-	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // checkReport reads a finished run back the way 'cgx report' does and
@@ -15,7 +15,7 @@ import (
 // warnings, the tables of the spec's kind with one row per stage they cover,
 // and every study, stage and metric name parsed by package keys as the
 // runner meant it.
-func checkReport(t *testing.T, st *tracker.Store, b Builtin, res Result) {
+func checkReport(t *testing.T, st *bolt.Store, b Builtin, res Result) {
 	t.Helper()
 	rd, err := reports.LoadRun(context.Background(), st, res.RunID)
 	if err != nil {

@@ -10,11 +10,12 @@ import (
 
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
-func openStore(t *testing.T, dir string) *tracker.Store {
+func openStore(t *testing.T, dir string) *bolt.Store {
 	t.Helper()
-	st, err := tracker.Open(filepath.Join(dir, "cgx.db"), tracker.NoServe())
+	st, err := bolt.Open(filepath.Join(dir, "cgx.db"), bolt.NoServe())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +252,7 @@ func (c *cancelAfter) Write(b []byte) (int, error) {
 
 // checkBeatsTrivial requires the network trained on the baseline CG set to
 // score a higher mask AP than the whole-foreground-as-one-instance predictor.
-func checkBeatsTrivial(t *testing.T, st *tracker.Store, res Result) {
+func checkBeatsTrivial(t *testing.T, st *bolt.Store, res Result) {
 	t.Helper()
 	for _, s := range res.Stages {
 		if s.Name != "segmentation/baseline" {

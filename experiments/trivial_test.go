@@ -7,12 +7,13 @@ import (
 
 	"github.com/cgx-dev/cgx/ml/coco"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // trivialAP is the mask AP of the trivial predictor on a segmentation
 // stage's evaluation set: each image's whole ground-truth foreground as one
 // instance with score 1 (issue 4's baseline to beat).
-func trivialAP(t *testing.T, st *tracker.Store, stage tracker.Stage) float64 {
+func trivialAP(t *testing.T, st *bolt.Store, stage tracker.Stage) float64 {
 	t.Helper()
 	b, _, err := st.GetArtifact(context.Background(), stage.Outputs["coco_gt"])
 	if err != nil {

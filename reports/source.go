@@ -32,5 +32,5 @@ type Source interface {
 	GetStudyUserAttrs(studyID int) (map[string]string, error)
 }
 
-// The tracker's store is the Source reports are written for.
-var _ Source = (*tracker.Store)(nil)
+// Every tracker backend is a Source.
+var _ Source = tracker.DB(nil)

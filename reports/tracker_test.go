@@ -9,16 +9,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cgx-dev/cgx/reports/reporttest"
-	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // trackerDemo copies the demo fixture into a real tracker database and
 // returns it reopened read-only, as the CLI and the dashboard open it.
-func trackerDemo(t testing.TB) (*tracker.Store, *reporttest.Store) {
+func trackerDemo(t testing.TB) (*bolt.Store, *reporttest.Store) {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "cgx.db")
-	w, err := tracker.Open(path, tracker.NoSync(), tracker.NoServe())
+	w, err := bolt.Open(path, bolt.NoSync(), bolt.NoServe())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func trackerDemo(t testing.TB) (*tracker.Store, *reporttest.Store) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := tracker.Open(path, tracker.ReadOnly())
+	r, err := bolt.Open(path, bolt.ReadOnly())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func trackerDemo(t testing.TB) (*tracker.Store, *reporttest.Store) {
 	return r, fake
 }
 
-// TestTrackerStoreMatchesFake reads the same data through *tracker.Store
+// TestTrackerStoreMatchesFake reads the same data through *bolt.Store
 // and through the in-memory fake: every table in every format and every
 // figure must come out byte for byte the same.
 func TestTrackerStoreMatchesFake(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/cgx-dev/cgx/study"
-	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // BenchmarkRunSizeTracker is BenchmarkRunSize on the tracker's bbolt store
@@ -32,11 +32,11 @@ func BenchmarkRunSizeTracker(b *testing.B) {
 			name := map[bool]string{true: "sync", false: "nosync"}[durable]
 			b.Run(fmt.Sprintf("%s/trials-%d", name, trials), func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					var opts []tracker.Option
+					var opts []bolt.Option
 					if !durable {
-						opts = append(opts, tracker.NoSync())
+						opts = append(opts, bolt.NoSync())
 					}
-					st, err := tracker.Open(filepath.Join(b.TempDir(), "cgx.db"), opts...)
+					st, err := bolt.Open(filepath.Join(b.TempDir(), "cgx.db"), opts...)
 					if err != nil {
 						b.Fatal(err)
 					}

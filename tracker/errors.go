@@ -3,6 +3,7 @@ package tracker
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/c-bata/goptuna"
 )
@@ -52,15 +53,21 @@ func (e *notFoundError) Is(target error) bool {
 	return target == ErrNotFound || (e.goptuna != nil && target == e.goptuna)
 }
 
-func studyNotFound(id int) error {
-	return &notFoundError{what: "study " + itoa(id), goptuna: goptuna.ErrInvalidStudyID}
+// StudyNotFound is the error for a missing study: it matches ErrNotFound
+// and goptuna.ErrInvalidStudyID, as goptuna's Storage contract asks.
+func StudyNotFound(id int) error {
+	return &notFoundError{what: "study " + strconv.Itoa(id), goptuna: goptuna.ErrInvalidStudyID}
 }
 
-func trialNotFound(id int) error {
-	return &notFoundError{what: "trial " + itoa(id), goptuna: goptuna.ErrInvalidTrialID}
+// TrialNotFound is the error for a missing trial: it matches ErrNotFound
+// and goptuna.ErrInvalidTrialID.
+func TrialNotFound(id int) error {
+	return &notFoundError{what: "trial " + strconv.Itoa(id), goptuna: goptuna.ErrInvalidTrialID}
 }
 
-func notFound(what string) error { return &notFoundError{what: what} }
+// NotFound is the error for a missing object named what ("run 3",
+// "artifact 3fa2..."): "<what> not found", matching ErrNotFound.
+func NotFound(what string) error { return &notFoundError{what: what} }
 
 // taggedError is a message that matches a sentinel without spelling it out,
 // so user-facing lines read as one sentence ("database x does not exist;
@@ -73,7 +80,15 @@ type taggedError struct {
 func (e *taggedError) Error() string   { return e.err.Error() }
 func (e *taggedError) Unwrap() []error { return []error{e.err, e.tag} }
 
-// tagf formats a message (with %w allowed) that also matches tag.
-func tagf(tag error, format string, a ...any) error {
+// Tagf formats a message (with %w allowed) that also matches tag.
+func Tagf(tag error, format string, a ...any) error {
 	return &taggedError{err: fmt.Errorf(format, a...), tag: tag}
+}
+
+// IsTagged reports whether err, or an error it wraps, was made by Tagf:
+// such a message already names the object and what to do, so callers pass
+// it on without adding context.
+func IsTagged(err error) bool {
+	var t *taggedError
+	return errors.As(err, &t)
 }

@@ -2,7 +2,6 @@ package tracker
 
 import (
 	"crypto/sha256"
-	"path/filepath"
 )
 
 // Sum returns the ID of data.
@@ -19,11 +18,4 @@ func (id *ID) UnmarshalText(b []byte) error {
 	}
 	*id = v
 	return nil
-}
-
-// objectPath is where the bytes of id live under the objects folder:
-// objects/ab/cdef... (the first two hex digits name the folder).
-func objectPath(objects string, id ID) string {
-	h := id.String()
-	return filepath.Join(objects, h[:2], h[2:])
 }

@@ -51,7 +51,9 @@ func (f *JSONFloat) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func toJMap(m map[string]float64) map[string]JSONFloat {
+// ToJSONFloats converts a metrics map for JSON records (NaN and infinities
+// as strings); nil stays nil.
+func ToJSONFloats(m map[string]float64) map[string]JSONFloat {
 	if m == nil {
 		return nil
 	}
@@ -62,7 +64,8 @@ func toJMap(m map[string]float64) map[string]JSONFloat {
 	return out
 }
 
-func fromJMap(m map[string]JSONFloat) map[string]float64 {
+// FromJSONFloats is the inverse of ToJSONFloats.
+func FromJSONFloats(m map[string]JSONFloat) map[string]float64 {
 	if m == nil {
 		return nil
 	}

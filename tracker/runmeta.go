@@ -1,16 +1,11 @@
 package tracker
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Run attributes the user sets ('cgx tag', 'cgx note'); the runner never
@@ -65,67 +60,72 @@ func CheckTag(tag string) error {
 	return nil
 }
 
-// SetRunTags adds the tags add to run id and removes the tags rm, in one
-// transaction, and returns the tags the run then has.
-func (s *Store) SetRunTags(ctx context.Context, id int, add, rm []string) ([]string, error) {
+// CheckTags checks every tag of add and rm with CheckTag.
+func CheckTags(add, rm []string) error {
 	for _, t := range append(append([]string{}, add...), rm...) {
 		if err := CheckTag(t); err != nil {
-			return nil, fmt.Errorf("tag run %d: %w", id, err)
-		}
-	}
-	var out []string
-	err := s.UpdateRun(ctx, id, func(r *Run) error {
-		set := map[string]bool{}
-		for _, t := range r.Tags() {
-			set[t] = true
-		}
-		for _, t := range add {
-			set[t] = true
-		}
-		for _, t := range rm {
-			delete(set, t)
-		}
-		if len(set) > MaxTags {
-			return fmt.Errorf("run %d would have %d tags; at most %d", id, len(set), MaxTags)
-		}
-		out = make([]string, 0, len(set))
-		for t := range set {
-			out = append(out, t)
-		}
-		sort.Strings(out)
-		if r.Attrs == nil {
-			r.Attrs = map[string]string{}
-		}
-		if len(out) == 0 {
-			delete(r.Attrs, RunAttrTags)
-			return nil
-		}
-		raw, err := json.Marshal(out)
-		if err != nil {
 			return err
 		}
-		r.Attrs[RunAttrTags] = string(raw)
-		return nil
-	})
-	return out, err
+	}
+	return nil
 }
 
-// SetRunNote replaces run id's note; "" removes it.
-func (s *Store) SetRunNote(ctx context.Context, id int, note string) error {
+// CheckNote reports why note cannot be a run's note (too long).
+func CheckNote(note string) error {
 	if len(note) > MaxNoteBytes {
-		return fmt.Errorf("note run %d: %d bytes; a note has at most %d", id, len(note), MaxNoteBytes)
+		return fmt.Errorf("%d bytes; a note has at most %d", len(note), MaxNoteBytes)
 	}
-	return s.UpdateRun(ctx, id, func(r *Run) error {
-		if r.Attrs == nil {
-			r.Attrs = map[string]string{}
-		}
-		if strings.TrimSpace(note) == "" {
-			delete(r.Attrs, RunAttrNote)
-		} else {
-			r.Attrs[RunAttrNote] = note
-		}
-		return nil
-	})
+	return nil
+}
+
+// ApplyRunTags adds the tags add to r and removes the tags rm, and returns
+// the tags r then has, sorted. It refuses more than MaxTags. Backends call
+// it inside the transaction that updates the run; the tags are assumed to
+// have passed CheckTags.
+func ApplyRunTags(r *Run, add, rm []string) ([]string, error) {
+	set := map[string]bool{}
+	for _, t := range r.Tags() {
+		set[t] = true
+	}
+	for _, t := range add {
+		set[t] = true
+	}
+	for _, t := range rm {
+		delete(set, t)
+	}
+	if len(set) > MaxTags {
+		return nil, fmt.Errorf("run %d would have %d tags; at most %d", r.ID, len(set), MaxTags)
+	}
+	out := make([]string, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	if r.Attrs == nil {
+		r.Attrs = map[string]string{}
+	}
+	if len(out) == 0 {
+		delete(r.Attrs, RunAttrTags)
+		return out, nil
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	r.Attrs[RunAttrTags] = string(raw)
+	return out, nil
+}
+
+// ApplyRunNote sets r's note; a note of only white space removes it.
+func ApplyRunNote(r *Run, note string) {
+	if r.Attrs == nil {
+		r.Attrs = map[string]string{}
+	}
+	if strings.TrimSpace(note) == "" {
+		delete(r.Attrs, RunAttrNote)
+	} else {
+		r.Attrs[RunAttrNote] = note
+	}
 }
 
 // RunDeletion is what DeleteRun removed.
@@ -140,118 +140,4 @@ type RunDeletion struct {
 	// Studies lists the studies deleted with it (those no remaining run or
 	// stage names).
 	Studies []int `json:"studies"`
-}
-
-// DeleteRun removes run id: its record and the stages it computed that no
-// other run lists go in one transaction, then the studies that no remaining
-// run or stage names, one commit each. Artifacts are left for GC, which
-// removes those nothing references any more. Readers in other processes see
-// the run either whole or gone. A failure after the first transaction
-// leaves only unnamed studies behind, which a later DeleteRun cannot reach
-// but which hold no artifacts; 'cgx check' lists nothing for them.
-func (s *Store) DeleteRun(ctx context.Context, id int) (RunDeletion, error) {
-	del := RunDeletion{Run: id, Stages: []string{}, KeptStages: []string{}, Studies: []int{}}
-	if err := ctx.Err(); err != nil {
-		return del, err
-	}
-	if err := s.writable("delete run"); err != nil {
-		return del, err
-	}
-	var studies []int
-	s.wmu.Lock()
-	err := s.commitLocked(&change{extra: func(tx *bolt.Tx) error {
-		del.Stages, del.KeptStages = del.Stages[:0], del.KeptStages[:0]
-		studies = studies[:0]
-		run, err := getRunTx(tx, id)
-		if err != nil {
-			return err
-		}
-		runs, err := listRunsTx(tx)
-		if err != nil {
-			return err
-		}
-		stages, err := listStagesTx(tx, 0)
-		if err != nil {
-			return err
-		}
-		byKey := map[string]Stage{}
-		for _, st := range stages {
-			byKey[st.Key] = st
-		}
-		otherStages := map[string]bool{}
-		for _, r := range runs {
-			if r.ID != id {
-				for _, k := range r.Stages {
-					otherStages[k] = true
-				}
-			}
-		}
-		candidates := map[int]bool{}
-		for _, sid := range run.Studies {
-			candidates[sid] = true
-		}
-		b := tx.Bucket(bucketStages)
-		for _, st := range stages {
-			if st.RunID != id {
-				continue
-			}
-			if otherStages[st.Key] {
-				st.RunID = 0
-				if st.Attrs == nil {
-					st.Attrs = map[string]string{}
-				}
-				st.Attrs[StageAttrDeletedRun] = strconv.Itoa(id)
-				raw, err := encodeStage(st)
-				if err != nil {
-					return err
-				}
-				if err := b.Put([]byte(st.Key), raw); err != nil {
-					return err
-				}
-				del.KeptStages = append(del.KeptStages, st.Key)
-				continue
-			}
-			for _, sid := range st.Studies {
-				candidates[sid] = true
-			}
-			if err := b.Delete([]byte(st.Key)); err != nil {
-				return err
-			}
-			delete(byKey, st.Key)
-			del.Stages = append(del.Stages, st.Key)
-		}
-		// Studies still named by a remaining run or stage stay.
-		for _, r := range runs {
-			if r.ID == id {
-				continue
-			}
-			for _, sid := range r.Studies {
-				delete(candidates, sid)
-			}
-		}
-		for _, st := range byKey {
-			for _, sid := range st.Studies {
-				delete(candidates, sid)
-			}
-		}
-		for sid := range candidates {
-			studies = append(studies, sid)
-		}
-		sort.Ints(studies)
-		return tx.Bucket(bucketRuns).Delete(u64key(id))
-	}})
-	s.wmu.Unlock()
-	if err != nil {
-		return del, fmt.Errorf("delete run %d: %w", id, err)
-	}
-	for _, sid := range studies {
-		if err := s.DeleteStudy(sid); err != nil {
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			return del, fmt.Errorf("delete run %d: study %d: %w", id, sid, err)
-		}
-		del.Studies = append(del.Studies, sid)
-	}
-	return del, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cgx-dev/cgx/internal/atomicfile"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const artifactUsage = `Usage: cgx artifact ls [--kind KIND] [--json]
@@ -93,7 +94,7 @@ func runArtifactList(ctx context.Context, g *globals, kind string, asJSON bool) 
 		return writeJSON(g.stdout, list)
 	}
 	if len(list) == 0 {
-		fmt.Fprintf(g.stdout, "no artifacts%s in %s\n", map[bool]string{true: " of kind " + kind}[kind != ""], st.Path())
+		fmt.Fprintf(g.stdout, "no artifacts%s in %s\n", map[bool]string{true: " of kind " + kind}[kind != ""], st.Info().Location)
 		return nil
 	}
 	w := bufio.NewWriter(g.stdout)
@@ -113,7 +114,7 @@ func runArtifactList(ctx context.Context, g *globals, kind string, asJSON bool) 
 }
 
 // resolveArtifact finds the artifact a full id or unique prefix names.
-func resolveArtifact(ctx context.Context, st *tracker.Store, ref string) (tracker.ID, error) {
+func resolveArtifact(ctx context.Context, st backend.DB, ref string) (tracker.ID, error) {
 	ref = strings.ToLower(ref)
 	if len(ref) == 64 {
 		return tracker.ParseID(ref)
@@ -133,7 +134,7 @@ func resolveArtifact(ctx context.Context, st *tracker.Store, ref string) (tracke
 	}
 	switch len(found) {
 	case 0:
-		return tracker.ID{}, fmt.Errorf("no artifact id starts with %s in %s: %w", ref, st.Path(), tracker.ErrNotFound)
+		return tracker.ID{}, fmt.Errorf("no artifact id starts with %s in %s: %w", ref, st.Info().Location, tracker.ErrNotFound)
 	case 1:
 		return found[0], nil
 	default:
@@ -153,7 +154,7 @@ func runArtifactCat(ctx context.Context, g *globals, ref, out string) (err error
 	}
 	data, _, err := st.GetArtifact(ctx, id)
 	if errors.Is(err, tracker.ErrNotFound) && !strings.Contains(err.Error(), "file") {
-		return fmt.Errorf("%w in %s; 'cgx artifact ls' lists the artifacts", err, st.Path())
+		return fmt.Errorf("%w in %s; 'cgx artifact ls' lists the artifacts", err, st.Info().Location)
 	}
 	if err != nil {
 		return err

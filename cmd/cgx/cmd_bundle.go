@@ -9,6 +9,7 @@ import (
 	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/internal/atomicfile"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const bundleUsage = `Usage: cgx bundle RUN -o FILE [--with-artifacts] [--json]
@@ -82,7 +83,7 @@ func init() {
 }
 
 func runBundle(ctx context.Context, o bundleOptions, id int, g *globals) (err error) {
-	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
+	st, err := openDB(ctx, g, backend.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // rewriteBundle reads the bundle at src, lets edit change it and writes it
@@ -120,7 +121,7 @@ func TestBundleVerifyEndToEnd(t *testing.T) {
 	other := filepath.Join(dir, "other.cgxb")
 	newer := filepath.Join(dir, "newer.cgxb")
 	rewriteBundle(t, plain, other, func(b *experiments.Bundle) { b.Environment.CodeVersion = "cgx-stages-0" })
-	rewriteBundle(t, plain, newer, func(b *experiments.Bundle) { b.Environment.DBFormat = tracker.FormatVersion + 1 })
+	rewriteBundle(t, plain, newer, func(b *experiments.Bundle) { b.Environment.DBFormat = bolt.FormatVersion + 1 })
 	damaged := filepath.Join(dir, "damaged.cgxb")
 	raw, _ := os.ReadFile(plain)
 	raw[len(raw)/2] ^= 1

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 const checkUsage = `Usage: cgx check [--json] [--salvage NEW.db | --accept-loss]
@@ -75,13 +76,13 @@ func runCheck(ctx context.Context, g *globals, opts checkOptions) error {
 		}
 	}
 	if _, serr := os.Stat(path); serr != nil {
-		if _, err := tracker.CheckFile(ctx, path); err != nil {
+		if _, err := bolt.CheckFile(ctx, path); err != nil {
 			return err // says what is wrong with the path, and what to do
 		}
 		return fmt.Errorf("check %s: %w", path, serr)
 	}
 	fmt.Fprintf(g.stderr, "checking %s and re-hashing the objects next to it ...\n", path)
-	rep, err := tracker.CheckFile(ctx, path)
+	rep, err := bolt.CheckFile(ctx, path)
 	if err != nil {
 		return err
 	}
@@ -125,10 +126,10 @@ func runCheck(ctx context.Context, g *globals, opts checkOptions) error {
 	return nil
 }
 
-// acceptLoss opens the database for writing with tracker.AcceptLoss, once
+// acceptLoss opens the database for writing with bolt.AcceptLoss, once
 // check has shown a loss that this accepts.
 func acceptLoss(ctx context.Context, g *globals, path string) error {
-	rep, err := tracker.CheckFile(ctx, path)
+	rep, err := bolt.CheckFile(ctx, path)
 	if err != nil {
 		return err
 	}
@@ -142,7 +143,7 @@ func acceptLoss(ctx context.Context, g *globals, path string) error {
 	if !accepts {
 		return fmt.Errorf("check --accept-loss: %s reports no lost commits and no damaged journal, so there is nothing to accept; run 'cgx check' (damage of another kind needs --salvage or a backup)", path)
 	}
-	st, err := tracker.Open(path, tracker.AcceptLoss())
+	st, err := bolt.Open(path, bolt.AcceptLoss())
 	if err != nil {
 		return err
 	}
@@ -159,7 +160,7 @@ func acceptLoss(ctx context.Context, g *globals, path string) error {
 
 // runSalvage copies what still decodes into a new database and checks it.
 func runSalvage(ctx context.Context, g *globals, path string, opts checkOptions) error {
-	rep, err := tracker.Salvage(ctx, path, opts.salvage)
+	rep, err := bolt.Salvage(ctx, path, opts.salvage)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 func TestCheckVerb(t *testing.T) {
@@ -20,7 +21,7 @@ func TestCheckVerb(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("clean database: exit %d\n%s%s", code, out, errs)
 	}
-	for _, w := range []string{"format " + strconv.Itoa(tracker.FormatVersion), "2 studies, 6 trials (1 running)", "1 artifacts", "ok: no damage found", "note: study 2", "fail-stale 2"} {
+	for _, w := range []string{"format " + strconv.Itoa(bolt.FormatVersion), "2 studies, 6 trials (1 running)", "1 artifacts", "ok: no damage found", "note: study 2", "fail-stale 2"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
@@ -109,7 +110,7 @@ func TestDamagedDatabaseCommands(t *testing.T) {
 // none crashes, and the file stays as it was when a verb refuses it.
 func TestDamageFromTheIssue(t *testing.T) {
 	db, _ := makeFixtureDB(t)
-	st, err := tracker.Open(db, tracker.NoSync())
+	st, err := bolt.Open(db, bolt.NoSync())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +230,7 @@ func TestCheckAcceptLoss(t *testing.T) {
 // which record is damaged and exits non-zero.
 func TestRunsListsPastADamagedRecord(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "cgx.db")
-	st, err := tracker.Open(db)
+	st, err := bolt.Open(db)
 	if err != nil {
 		t.Fatal(err)
 	}

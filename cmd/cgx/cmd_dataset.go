@@ -15,6 +15,7 @@ import (
 	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/internal/atomicfile"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const datasetUsage = `Usage: cgx dataset generate --generator G [--count N] [--size N] [--seed N] [--domain D]
@@ -207,7 +208,7 @@ func runDatasetGenerate(ctx context.Context, g *globals, o datasetOptions) (err 
 	if err := o.spec.Validate(); err != nil {
 		return err
 	}
-	st, err := tracker.Open(g.dbPath())
+	st, err := openDB(ctx, g, backend.Options{})
 	if err != nil {
 		return err
 	}
@@ -224,7 +225,7 @@ func runDatasetFolder(ctx context.Context, g *globals, o datasetOptions) (err er
 	if err := o.folder.Validate(); err != nil {
 		return err
 	}
-	st, err := tracker.Open(g.dbPath())
+	st, err := openDB(ctx, g, backend.Options{})
 	if err != nil {
 		return err
 	}
@@ -281,7 +282,7 @@ func describeManifest(m *blender.Manifest) string {
 }
 
 func runDatasetList(ctx context.Context, g *globals, asJSON bool) (err error) {
-	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
+	st, err := openDB(ctx, g, backend.Options{ReadOnly: true})
 	if errors.Is(err, tracker.ErrNotFound) {
 		if asJSON {
 			return datasetWriteJSON(g, []blender.DatasetInfo{})
@@ -318,7 +319,7 @@ func runDatasetList(ctx context.Context, g *globals, asJSON bool) (err error) {
 
 // resolveDataset finds the dataset whose manifest id or spec digest starts
 // with ref.
-func resolveDataset(ctx context.Context, st *tracker.Store, ref string) (tracker.ID, error) {
+func resolveDataset(ctx context.Context, st backend.DB, ref string) (tracker.ID, error) {
 	ref = strings.ToLower(ref)
 	if len(ref) < 8 || strings.Trim(ref, "0123456789abcdef") != "" {
 		return tracker.ID{}, fmt.Errorf("%q is not a dataset id: give 8 to 64 hex characters ('cgx dataset ls' lists them)", ref)
@@ -342,8 +343,8 @@ func resolveDataset(ctx context.Context, st *tracker.Store, ref string) (tracker
 	return tracker.ID{}, fmt.Errorf("%d datasets match %s; give more characters", len(found), ref)
 }
 
-func openDataset(ctx context.Context, g *globals, ref string) (*tracker.Store, *blender.Dataset, error) {
-	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
+func openDataset(ctx context.Context, g *globals, ref string) (backend.DB, *blender.Dataset, error) {
+	st, err := openDB(ctx, g, backend.Options{ReadOnly: true})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cgx-dev/cgx/experiments"
-	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const diffUsage = `Usage: cgx diff RUN1 RUN2 [--all] [--json]
@@ -59,7 +59,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
+			st, err := openDB(ctx, g, backend.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}

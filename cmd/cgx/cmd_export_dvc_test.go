@@ -16,6 +16,7 @@ import (
 
 	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // dvcFixture stores one run of the built-in style/blur spec with the smoke
@@ -27,7 +28,7 @@ func dvcFixture(t *testing.T) string {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "cgx.db")
-	st, err := tracker.Open(db, tracker.NoSync())
+	st, err := bolt.Open(db, bolt.NoSync())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const gcUsage = `Usage: cgx gc [--dry-run] [--unowned] [--json]
@@ -52,7 +53,7 @@ func init() {
 }
 
 func runGC(ctx context.Context, g *globals, o gcOptions) (err error) {
-	st, err := tracker.Open(g.dbPath())
+	st, err := openDB(ctx, g, backend.Options{})
 	if err != nil {
 		return err
 	}

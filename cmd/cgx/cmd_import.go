@@ -12,6 +12,7 @@ import (
 
 	"github.com/cgx-dev/cgx/internal/optunafile"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const importUsage = `Usage: cgx import FILE --format optuna-journal|optuna-sqlite [--study NAME] [--json]
@@ -85,7 +86,7 @@ func runImport(ctx context.Context, g *globals, o importOptions, path string) (e
 	if err != nil {
 		return fmt.Errorf("import %s: %w", path, err)
 	}
-	st, err := tracker.Open(g.dbPath())
+	st, err := openDB(ctx, g, backend.Options{})
 	if err != nil {
 		return err
 	}
@@ -148,7 +149,7 @@ func pickStudy(studies []optunafile.Study, name, path string) (optunafile.Study,
 
 // storeImport records gs as a new run with one study. A failure after the
 // run was created marks the run failed.
-func storeImport(ctx context.Context, st *tracker.Store, gs optunafile.GoptunaStudy, format, path string) (out importJSON, err error) {
+func storeImport(ctx context.Context, st backend.DB, gs optunafile.GoptunaStudy, format, path string) (out importJSON, err error) {
 	abs, aerr := filepath.Abs(path)
 	if aerr != nil {
 		abs = path

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // optunaScript is the python3-optuna helper shared with internal/optunafile.
@@ -43,7 +44,7 @@ func runPython(t *testing.T, py string, args ...string) string {
 
 func studyTrials(t *testing.T, db, name string) (tracker.StudyInfo, []goptuna.FrozenTrial) {
 	t.Helper()
-	st, err := tracker.Open(db, tracker.ReadOnly())
+	st, err := bolt.Open(db, bolt.ReadOnly())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestImportErrors(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "as run 1,") {
 		t.Errorf("import of study a: exit %d, %q", code, out)
 	}
-	st, err := tracker.Open(db, tracker.ReadOnly())
+	st, err := bolt.Open(db, bolt.ReadOnly())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const noteUsage = `Usage: cgx note RUN TEXT...
@@ -51,7 +52,7 @@ func init() {
 }
 
 func runNote(ctx context.Context, g *globals, id int, text string) (err error) {
-	st, err := tracker.Open(g.dbPath())
+	st, err := openDB(ctx, g, backend.Options{})
 	if err != nil {
 		return err
 	}

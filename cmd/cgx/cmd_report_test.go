@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/cgx-dev/cgx/reports/reporttest"
-	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 func reportCgx(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -30,7 +30,7 @@ func reportCgx(t *testing.T, args ...string) (code int, stdout, stderr string) {
 func demoDB(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "db", "cgx.db")
-	st, err := tracker.Open(path, tracker.NoSync(), tracker.NoServe())
+	st, err := bolt.Open(path, bolt.NoSync(), bolt.NoServe())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const runsUsage = `Usage: cgx runs [--tag TAG] [--status STATUS] [--name TEXT] [--grep TEXT] [--json]
@@ -116,7 +117,7 @@ type runJSON struct {
 }
 
 func runRuns(ctx context.Context, o runsOptions, g *globals) (err error) {
-	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
+	st, err := openDB(ctx, g, backend.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
@@ -221,7 +222,7 @@ func noteSummary(note string) string {
 }
 
 func runRunsRm(ctx context.Context, asJSON bool, ids []int, g *globals) (err error) {
-	st, err := tracker.Open(g.dbPath())
+	st, err := openDB(ctx, g, backend.Options{})
 	if err != nil {
 		return err
 	}

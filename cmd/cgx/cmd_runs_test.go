@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // runsFixture: run 1 computed stage "s1" (artifact own1) and "s2" (own2);
@@ -15,7 +16,7 @@ func runsFixture(t *testing.T) (db string, own1, own2, own3 tracker.ID) {
 	t.Helper()
 	ctx := context.Background()
 	db = filepath.Join(t.TempDir(), "cgx.db")
-	st, err := tracker.Open(db, tracker.NoSync())
+	st, err := bolt.Open(db, bolt.NoSync())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestTagNoteAndRunsList(t *testing.T) {
 func TestRunsRmAndGC(t *testing.T) {
 	ctx := context.Background()
 	db, own1, own2, own3 := runsFixture(t)
-	reader, err := tracker.Open(db, tracker.ReadOnly())
+	reader, err := bolt.Open(db, bolt.ReadOnly())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestRunsRmAndGC(t *testing.T) {
 // the database, runs rm and gc touch nothing and say why.
 func TestGCRefusedWhileWriting(t *testing.T) {
 	db, own1, _, _ := runsFixture(t)
-	w, err := tracker.Open(db, tracker.NoSync(), tracker.LockTimeout(0))
+	w, err := bolt.Open(db, bolt.NoSync(), bolt.LockTimeout(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestGCRefusedWhileWriting(t *testing.T) {
 	if _, err := w.GetRun(context.Background(), 1); err == nil {
 		t.Errorf("closed store still answers")
 	}
-	st, err := tracker.Open(db, tracker.ReadOnly())
+	st, err := bolt.Open(db, bolt.ReadOnly())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/reports"
 	"github.com/cgx-dev/cgx/reports/dashboard"
-	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const serveUsage = `Usage: cgx serve [--addr 127.0.0.1:8080] [--allow-host NAME,...]
@@ -76,7 +76,7 @@ func runServe(ctx context.Context, o serveOptions, g *globals) error {
 		fmt.Fprintf(g.stderr, "cgx serve: warning: listening on %s, reachable from other machines; the dashboard has no login\n", o.addr)
 	}
 	open := func(ctx context.Context) (reports.Source, func() error, error) {
-		st, err := tracker.Open(path, tracker.ReadOnly())
+		st, err := backend.Open(ctx, path, backend.Options{ReadOnly: true})
 		if err != nil {
 			return nil, nil, err
 		}

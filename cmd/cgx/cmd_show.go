@@ -11,6 +11,7 @@ import (
 
 	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const showUsage = `Usage: cgx show RUN [--json] [--spec]
@@ -71,7 +72,7 @@ type showStage struct {
 }
 
 func runShow(ctx context.Context, o showOptions, id int, g *globals) (err error) {
-	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
+	st, err := openDB(ctx, g, backend.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}

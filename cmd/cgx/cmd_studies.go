@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const studiesUsage = `Usage: cgx studies [--json]
@@ -80,8 +81,8 @@ func timeOrNil(t time.Time) *time.Time {
 
 // openForReading opens the database read-only: it never creates a file and
 // works while another process writes.
-func openForReading(g *globals) (*tracker.Store, error) {
-	return tracker.Open(g.dbPath(), tracker.ReadOnly())
+func openForReading(g *globals) (backend.DB, error) {
+	return backend.Open(context.Background(), g.dbPath(), backend.Options{ReadOnly: true})
 }
 
 func runStudies(g *globals, asJSON bool) (err error) {
@@ -109,7 +110,7 @@ func runStudies(g *globals, asJSON bool) (err error) {
 		return writeJSON(g.stdout, out)
 	}
 	if len(studies) == 0 {
-		fmt.Fprintf(g.stdout, "no studies in %s yet; runs create them ('cgx run', 'cgx specs' lists experiments)\n", st.Path())
+		fmt.Fprintf(g.stdout, "no studies in %s yet; runs create them ('cgx run', 'cgx specs' lists experiments)\n", st.Info().Location)
 		return nil
 	}
 	w := bufio.NewWriter(g.stdout)

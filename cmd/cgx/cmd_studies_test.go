@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 func TestStudiesVerb(t *testing.T) {
@@ -59,4 +59,4 @@ func TestStudiesEmptyDatabase(t *testing.T) {
 	}
 }
 
-func openTestStore(path string) (*tracker.Store, error) { return tracker.Open(path, tracker.NoSync()) }
+func openTestStore(path string) (*bolt.Store, error) { return bolt.Open(path, bolt.NoSync()) }

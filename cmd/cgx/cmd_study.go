@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const studyUsage = `Usage: cgx study fail-stale STUDY|--all
@@ -64,7 +65,7 @@ func runFailStale(g *globals, ref string) (err error) {
 	if err := probe.Close(); err != nil {
 		return fmt.Errorf("close: %w", err)
 	}
-	st, err := tracker.Open(g.dbPath(), tracker.LockTimeout(2*time.Second))
+	st, err := openDB(context.Background(), g, backend.Options{LockTimeout: 2 * time.Second})
 	if err != nil {
 		return err
 	}
@@ -79,12 +80,12 @@ func runFailStale(g *globals, ref string) (err error) {
 			total += n
 			fmt.Fprintf(g.stdout, "study %d: marked %d stale trial(s) FAIL\n", id, n)
 		}
-		fmt.Fprintf(g.stdout, "%d stale trial(s) marked FAIL in %s\n", total, st.Path())
+		fmt.Fprintf(g.stdout, "%d stale trial(s) marked FAIL in %s\n", total, st.Info().Location)
 		return nil
 	}
 	info, err := st.FindStudy(ref)
 	if errors.Is(err, tracker.ErrNotFound) {
-		return fmt.Errorf("%w in %s; 'cgx studies' lists the studies", err, st.Path())
+		return fmt.Errorf("%w in %s; 'cgx studies' lists the studies", err, st.Info().Location)
 	}
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const tagUsage = `Usage: cgx tag RUN TAG... [--rm] [--json]
@@ -54,7 +55,7 @@ func init() {
 }
 
 func runTag(ctx context.Context, g *globals, o tagOptions, id int, tags []string) (err error) {
-	st, err := tracker.Open(g.dbPath())
+	st, err := openDB(ctx, g, backend.Options{})
 	if err != nil {
 		return err
 	}

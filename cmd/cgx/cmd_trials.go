@@ -18,6 +18,7 @@ import (
 	"github.com/c-bata/goptuna"
 	"github.com/cgx-dev/cgx/reports"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const trialsUsage = `Usage: cgx trials STUDY [--state STATE] [--json]
@@ -99,10 +100,10 @@ func runTrials(g *globals, o trialsOptions, ref string) (err error) {
 }
 
 // loadStudyTrials resolves a study reference and reads its trials.
-func loadStudyTrials(st *tracker.Store, ref string) (tracker.StudyInfo, []goptuna.FrozenTrial, error) {
+func loadStudyTrials(st backend.DB, ref string) (tracker.StudyInfo, []goptuna.FrozenTrial, error) {
 	info, err := st.FindStudy(ref)
 	if errors.Is(err, tracker.ErrNotFound) {
-		return info, nil, fmt.Errorf("%w in %s; 'cgx studies' lists the studies", err, st.Path())
+		return info, nil, fmt.Errorf("%w in %s; 'cgx studies' lists the studies", err, st.Info().Location)
 	}
 	if err != nil {
 		return info, nil, err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -39,7 +40,7 @@ var fixtureT0 = time.Date(2021, 6, 1, 9, 0, 0, 0, time.UTC)
 func makeFixtureDB(t testing.TB) (string, tracker.ID) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), ".cgx", "cgx.db")
-	s, err := tracker.Open(path, tracker.NoSync())
+	s, err := bolt.Open(path, bolt.NoSync())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +227,7 @@ func golden(t *testing.T, name string, got []byte) {
 // from a closed database (the path a second process takes).
 func BenchmarkTrialsListing(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "cgx.db")
-	s, err := tracker.Open(path, tracker.NoSync())
+	s, err := bolt.Open(path, bolt.NoSync())
 	if err != nil {
 		b.Fatal(err)
 	}

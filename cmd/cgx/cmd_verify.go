@@ -11,6 +11,8 @@ import (
 
 	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 const verifyUsage = `Usage: cgx verify RUN [--workers N] [--json] [--keep DIR] [--spec-dir DIR]
@@ -83,7 +85,7 @@ func init() {
 }
 
 func runVerify(ctx context.Context, o verifyOptions, id int, g *globals) (err error) {
-	st, err := tracker.Open(g.dbPath(), tracker.ReadOnly())
+	st, err := openDB(ctx, g, backend.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
@@ -110,10 +112,10 @@ func runVerifyBundle(ctx context.Context, o verifyOptions, g *globals) (err erro
 	if err != nil {
 		return err
 	}
-	var st *tracker.Store
+	var st backend.DB
 	kept := o.keep != "" || g.db != ""
 	if o.keep == "" && g.db != "" {
-		if st, err = tracker.Open(g.db); err != nil {
+		if st, err = backend.Open(ctx, g.db, backend.Options{}); err != nil {
 			return err
 		}
 		defer closeInto(&err, st)
@@ -151,10 +153,10 @@ func runVerifyBundle(ctx context.Context, o verifyOptions, g *globals) (err erro
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("store the bundle's artifacts in %s: %w", st.Path(), err)
+			return fmt.Errorf("store the bundle's artifacts in %s: %w", st.Info().Location, err)
 		}
 		if n > 0 {
-			fmt.Fprintf(g.stderr, "stored %d artifacts of the bundle that the re-execution did not produce in %s\n", n, st.Path())
+			fmt.Fprintf(g.stderr, "stored %d artifacts of the bundle that the re-execution did not produce in %s\n", n, st.Info().Location)
 		}
 	}
 	return reportVerify(g, o, rep, fmt.Sprintf("bundle %s of run %d", filepath.Base(o.bundle), b.Run.ID))
@@ -186,7 +188,7 @@ func readBundleFile(path string, put func(experiments.BundleArtifact, []byte) er
 // openScratch opens an empty database in keep (created when missing), or in
 // a temporary folder; closeScratch closes it (reporting a failed close into
 // its argument when kept) and removes the temporary folder.
-func openScratch(keep string) (st *tracker.Store, closeScratch func(*error), err error) {
+func openScratch(keep string) (st *bolt.Store, closeScratch func(*error), err error) {
 	dir := keep
 	remove := func() {}
 	if dir == "" {
@@ -197,7 +199,7 @@ func openScratch(keep string) (st *tracker.Store, closeScratch func(*error), err
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("create scratch directory %s: %w", dir, err)
 	}
-	if st, err = tracker.Open(filepath.Join(dir, "cgx.db")); err != nil {
+	if st, err = bolt.Open(filepath.Join(dir, "cgx.db")); err != nil {
 		remove()
 		return nil, nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 const versionUsage = `Usage: cgx version [--json]
@@ -48,7 +49,7 @@ func init() {
 func runVersion(g *globals, asJSON bool) error {
 	goV, modV, rev, cpu := tracker.BuildInfo()
 	v := versionInfo{Module: "github.com/cgx-dev/cgx", ModuleVersion: modV, VCSRevision: rev,
-		GoVersion: goV, CPUModel: cpu, DatabaseFormat: tracker.FormatVersion}
+		GoVersion: goV, CPUModel: cpu, DatabaseFormat: bolt.FormatVersion}
 	if asJSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 func TestVersionVerb(t *testing.T) {
@@ -15,7 +15,7 @@ func TestVersionVerb(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, w := range []string{"cgx ", "revision:", runtime.Version(), "database format: " + strconv.Itoa(tracker.FormatVersion)} {
+	for _, w := range []string{"cgx ", "revision:", runtime.Version(), "database format: " + strconv.Itoa(bolt.FormatVersion)} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
@@ -25,7 +25,7 @@ func TestVersionVerb(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 0 {
 		t.Fatalf("exit %d, %v: %s", code, err, out)
 	}
-	if v.DatabaseFormat != tracker.FormatVersion || v.GoVersion != runtime.Version() || v.Module != "github.com/cgx-dev/cgx" {
+	if v.DatabaseFormat != bolt.FormatVersion || v.GoVersion != runtime.Version() || v.Module != "github.com/cgx-dev/cgx" {
 		t.Errorf("version --json = %+v", v)
 	}
 }

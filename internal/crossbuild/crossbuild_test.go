@@ -18,6 +18,7 @@ import (
 
 	"github.com/cgx-dev/cgx/experiments"
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 const (
@@ -149,7 +150,7 @@ func compareBuilds(t *testing.T, builds []build) {
 // compareSpec compares the runs of spec in two builds' databases and reports
 // the first difference (stages are compared in run order, so the first is
 // where the results start to part) and how many follow.
-func compareSpec(t *testing.T, ref *tracker.Store, rb build, other *tracker.Store, ob build, spec string) {
+func compareSpec(t *testing.T, ref *bolt.Store, rb build, other *bolt.Store, ob build, spec string) {
 	t.Helper()
 	ctx := context.Background()
 	ra, oa := runOf(t, ref, spec), runOf(t, other, spec)
@@ -170,7 +171,7 @@ func compareSpec(t *testing.T, ref *tracker.Store, rb build, other *tracker.Stor
 	}
 }
 
-func runOf(t *testing.T, st *tracker.Store, spec string) int {
+func runOf(t *testing.T, st *bolt.Store, spec string) int {
 	t.Helper()
 	runs, err := st.ListRuns(context.Background())
 	if err != nil {
@@ -185,13 +186,13 @@ func runOf(t *testing.T, st *tracker.Store, spec string) int {
 	return 0
 }
 
-func openDB(t *testing.T, dir string, b build) *tracker.Store {
+func openDB(t *testing.T, dir string, b build) *bolt.Store {
 	t.Helper()
-	st, err := tracker.Open(dbPath(dir, b), tracker.ReadOnly())
+	st, err := bolt.Open(dbPath(dir, b), bolt.ReadOnly())
 	if err != nil && os.Getenv(envReuse) != "" {
 		// A kept database from an older cgx may need the upgrade that
 		// only a writer does.
-		st, err = tracker.Open(dbPath(dir, b))
+		st, err = bolt.Open(dbPath(dir, b))
 	}
 	if err != nil {
 		t.Fatalf("open %s's database: %v", b.name, err)
@@ -244,7 +245,7 @@ func hasRun(path, spec string) bool {
 	if _, err := os.Stat(path); err != nil {
 		return false
 	}
-	st, err := tracker.Open(path, tracker.ReadOnly())
+	st, err := bolt.Open(path, bolt.ReadOnly())
 	if err != nil {
 		return false
 	}

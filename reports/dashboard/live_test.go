@@ -14,13 +14,13 @@ import (
 
 	"github.com/cgx-dev/cgx/reports"
 	"github.com/cgx-dev/cgx/reports/reporttest"
-	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 // trackerOpener opens path read-only for each request, as 'cgx serve' does.
 func trackerOpener(path string) Opener {
 	return func(ctx context.Context) (reports.Source, func() error, error) {
-		st, err := tracker.Open(path, tracker.ReadOnly())
+		st, err := bolt.Open(path, bolt.ReadOnly())
 		if err != nil {
 			return nil, nil, err
 		}
@@ -36,7 +36,7 @@ var trialCount = regexp.MustCompile(`([0-9]+) trials · ([0-9]+) complete`)
 func TestServeWhileWriting(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "cgx.db")
-	w, err := tracker.Open(path, tracker.NoSync())
+	w, err := bolt.Open(path, bolt.NoSync())
 	if err != nil {
 		t.Fatal(err)
 	}

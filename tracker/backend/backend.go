@@ -1,0 +1,91 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/bolt"
+)
+
+// Options choose how Open opens a database.
+type Options struct {
+	// ReadOnly opens for reading only: writes fail with tracker.ErrReadOnly.
+	ReadOnly bool
+	// NoSync (bbolt only) skips fsync: faster, not safe against power loss.
+	NoSync bool
+	// AcceptLoss (bbolt only) opens a file whose acknowledged commits or
+	// journal records were lost, recording the loss (see bolt.AcceptLoss).
+	AcceptLoss bool
+	// LockTimeout (bbolt only) is how long to wait for another process's
+	// write lock; 0 keeps the store's default.
+	LockTimeout time.Duration
+}
+
+// ErrBboltOnly: an option or operation that exists only for bbolt files
+// was asked of a PostgreSQL database.
+var ErrBboltOnly = errors.New("only for bbolt database files")
+
+// DB is what Open returns: every part of the tracker contract that both
+// backends have.
+type DB interface {
+	tracker.StudyStorage
+	tracker.RunStorage
+	tracker.StageStorage
+	tracker.ArtifactStorage
+	tracker.Maintenance
+	Info() tracker.Info
+	Close() error
+}
+
+// Open opens the database target names: a postgres:// or postgresql:// URL
+// opens PostgreSQL, anything else is the path of a bbolt file (created
+// when missing, unless ReadOnly). Errors name the target redacted.
+func Open(ctx context.Context, target string, o Options) (DB, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if IsPostgres(target) {
+		return openPostgres(ctx, target, o)
+	}
+	var opts []bolt.Option
+	if o.ReadOnly {
+		opts = append(opts, bolt.ReadOnly())
+	}
+	if o.NoSync {
+		opts = append(opts, bolt.NoSync())
+	}
+	if o.AcceptLoss {
+		opts = append(opts, bolt.AcceptLoss())
+	}
+	if o.LockTimeout > 0 {
+		opts = append(opts, bolt.LockTimeout(o.LockTimeout))
+	}
+	st, err := bolt.Open(target, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// bboltOnly names the first bbolt-only option set in o, or "".
+func bboltOnly(o Options) string {
+	switch {
+	case o.NoSync:
+		return "NoSync"
+	case o.AcceptLoss:
+		return "AcceptLoss"
+	case o.LockTimeout > 0:
+		return "LockTimeout"
+	}
+	return ""
+}
+
+func openPostgres(ctx context.Context, target string, o Options) (DB, error) {
+	if name := bboltOnly(o); name != "" {
+		return nil, fmt.Errorf("open %s: option %s is %w", Redact(target), name, ErrBboltOnly)
+	}
+	return nil, fmt.Errorf("open %s: this cgx was built without the PostgreSQL backend (package tracker/postgres is not ready yet); use a bbolt file path", Redact(target))
+}

@@ -1,0 +1,69 @@
+package backend_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cgx-dev/cgx/tracker/backend"
+)
+
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"path", "/home/me/.cgx/cgx.db", "/home/me/.cgx/cgx.db"},
+		{"relative path", ".cgx/cgx.db", ".cgx/cgx.db"},
+		{"url without password", "postgres://cgx@db.example/cgx", "postgres://cgx@db.example/cgx"},
+		{"url with password", "postgres://cgx:s3cret@db.example:5432/cgx?sslmode=require", "postgres://cgx:xxxxx@db.example:5432/cgx?sslmode=require"},
+		{"postgresql scheme", "postgresql://u:s3cret@h/d", "postgresql://u:xxxxx@h/d"},
+		{"password in query", "postgres:///cgx?host=/tmp/s&password=s3cret&user=u", "postgres:///cgx?host=%2Ftmp%2Fs&password=xxxxx&user=u"},
+		{"sslpassword in query", "postgres://h/d?sslpassword=s3cret", "postgres://h/d?sslpassword=xxxxx"},
+		{"escaped password", "postgres://u:s%40cr%2Fet@h/d", "postgres://u:xxxxx@h/d"},
+		{"key value", "host=db user=cgx password=s3cret dbname=cgx", "host=db user=cgx password=xxxxx dbname=cgx"},
+		{"key value quoted", "host=db password='s3 cr\\'et' dbname=cgx", "host=db password=xxxxx dbname=cgx"},
+		{"key value spaces", "host=db password = s3cret", "host=db password=xxxxx"},
+		{"unparseable url", "postgres://u:s3cret@h:port/d", "postgres://(connection string hidden: it does not parse)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := backend.Redact(tc.in)
+			if got != tc.want {
+				t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if strings.Contains(got, "s3cret") || strings.Contains(got, "cr\\'et") {
+				t.Errorf("Redact(%q) = %q still holds the password", tc.in, got)
+			}
+		})
+	}
+}
+
+func FuzzRedact(f *testing.F) {
+	f.Add("postgres://u:pw@h/d?password=pw")
+	f.Add("host=h password='p w'")
+	f.Add("/a/b.db")
+	f.Fuzz(func(t *testing.T, s string) {
+		backend.Redact(s) // must not panic
+	})
+}
+
+func TestOpenBolt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cgx.db")
+	db, err := backend.Open(context.Background(), path, backend.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if info := db.Info(); info.Backend != "bbolt" || info.Location != path || info.ReadOnly {
+		t.Errorf("Info() = %+v, want bbolt at %s, writable", info, path)
+	}
+}
+
+func TestOpenPostgresRefusesBboltOptions(t *testing.T) {
+	_, err := backend.Open(context.Background(), "postgres://u:s3cret@127.0.0.1:1/d", backend.Options{AcceptLoss: true})
+	if !errors.Is(err, backend.ErrBboltOnly) {
+		t.Fatalf("Open with AcceptLoss = %v, want ErrBboltOnly", err)
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("error %q shows the password", err)
+	}
+}
