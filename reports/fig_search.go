@@ -49,8 +49,8 @@ func samplerLabel(s string) string {
 }
 
 func seedLabel(s StudyData) string {
-	if s.HasSeed {
-		return fmt.Sprintf("seed %d", s.Seed)
+	if n := s.seedName(); n != "" {
+		return n
 	}
 	return fmt.Sprintf("study %d", s.ID)
 }

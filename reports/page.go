@@ -80,6 +80,7 @@ type runView struct {
 	TrialCount int
 	Studies    []StudyData
 	Warnings   []string
+	Findings   []Finding
 	Attrs      []kv
 	Tables     []tableView
 	Figures    []figureView
@@ -123,7 +124,7 @@ func stamp(t time.Time) string {
 func WriteRunPage(w io.Writer, rd *RunData, figs []FigureEntry, links PageLinks) error {
 	v := runView{
 		Run: rd.Run, Started: stamp(rd.Run.Started), Ended: stamp(rd.Run.Ended),
-		Studies: rd.Studies, Warnings: rd.Warnings, StudyHref: links.Study,
+		Studies: rd.Studies, Warnings: rd.Warnings, StudyHref: links.Study, Findings: rd.Findings(),
 	}
 	for _, s := range rd.Studies {
 		v.TrialCount += len(s.Trials)

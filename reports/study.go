@@ -51,8 +51,13 @@ type StudyData struct {
 	Sampler      string // content
 	Search       string // content: <name> of stage search/<name>/round-<k>
 	Round        int    // content, and style under style.rounds: from 1; 0 when unknown
-	Seed         int64
+	Seed         int64 // cgx.seed: the seed the study ran with (often derived, 19 digits)
 	HasSeed      bool
+	// SpecSeed is the short seed a spec names (the n of a search stage's
+	// "seed-<n>"), which labels figures and tables ("cmaes seed 2");
+	// HasSpecSeed is false for studies without one (style fits).
+	SpecSeed    int64
+	HasSpecSeed bool
 	Threshold    float64 // success confidence, DefaultThreshold unless set
 	GridRows     int     // patch manipulations; 0 when unknown
 	GridCols     int
@@ -101,6 +106,9 @@ func newStudyData(id int, name string, attrs map[string]string, w *warnings) Stu
 		sd.Search, sd.Round = e, r
 	} else if _, _, r, ok := keys.ParseFitRoundStage(sd.Stage); ok && r > 1 {
 		sd.Round = r // a later round of style.rounds
+	}
+	if _, _, _, n, ok := keys.ParseSearchStudyStage(sd.Stage); ok {
+		sd.SpecSeed, sd.HasSpecSeed = n, true
 	}
 	if v := get(AttrRound); v != "" {
 		if r, err := strconv.Atoi(v); err == nil && r > 0 {
@@ -182,4 +190,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// seedName is how tables and figures name the study's seed: "seed <n>" with
+// the spec's short seed, else with cgx.seed, else "".
+func (s StudyData) seedName() string {
+	switch {
+	case s.HasSpecSeed:
+		return fmt.Sprintf("seed %d", s.SpecSeed)
+	case s.HasSeed:
+		return fmt.Sprintf("seed %d", s.Seed)
+	}
+	return ""
 }

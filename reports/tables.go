@@ -399,12 +399,14 @@ func (rd *RunData) studiesTable() Table {
 	t := Table{
 		Name:  TableStudies,
 		Title: "Studies and their seeds",
+		Notes: []string{"seed: the short seed the spec names for a search study (its stage's seed-<n>), which labels figures (\"cmaes seed 2\"); derived seed: the seed the study ran with (cgx.seed), derived from the run's seed and the stage name."},
 		Columns: []Column{
 			{Key: "id", Label: "id", Kind: Int},
 			{Key: "name", Label: "name"},
 			{Key: "kind", Label: "kind"},
 			{Key: "method", Label: "manipulation / sampler"},
 			{Key: "seed", Label: "seed"},
+			{Key: "derived_seed", Label: "derived seed"},
 			{Key: "trials", Label: "trials", Kind: Int},
 			{Key: "complete", Label: "complete", Kind: Int},
 			{Key: "best_loss", Label: "best loss", Kind: Float, Digits: 4},
@@ -418,9 +420,12 @@ func (rd *RunData) studiesTable() Table {
 		if s.Sampler != "" {
 			method = s.Sampler
 		}
-		seed := ""
+		seed, derived := "", ""
+		if s.HasSpecSeed {
+			seed = fmt.Sprint(s.SpecSeed)
+		}
 		if s.HasSeed {
-			seed = fmt.Sprint(s.Seed)
+			derived = fmt.Sprint(s.Seed)
 		}
 		c := s.Complete()
 		vals := make([]float64, len(c))
@@ -429,7 +434,7 @@ func (rd *RunData) studiesTable() Table {
 		}
 		best, _ := minValue(vals)
 		t.Rows = append(t.Rows, []Cell{Num(float64(s.ID)), Str(s.Name), Str(s.Kind), Str(strings.TrimSpace(method)),
-			Str(seed), Num(float64(len(s.Trials))), Num(float64(len(c))), Num(best)})
+			Str(seed), Str(derived), Num(float64(len(s.Trials))), Num(float64(len(c))), Num(best)})
 	}
 	return t
 }

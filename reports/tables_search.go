@@ -48,6 +48,9 @@ func (rd *RunData) contentRounds() ([]roundKey, map[roundKey][]StudyData) {
 			if ss[i].Sampler != ss[j].Sampler {
 				return lessRanked(samplerOrder, ss[i].Sampler, ss[j].Sampler)
 			}
+			if ss[i].SpecSeed != ss[j].SpecSeed {
+				return ss[i].SpecSeed < ss[j].SpecSeed
+			}
 			if ss[i].Seed != ss[j].Seed {
 				return ss[i].Seed < ss[j].Seed
 			}
@@ -230,8 +233,8 @@ func trialLabel(s StudyData, t Trial) string {
 	if s.Sampler != "" {
 		parts = append(parts, s.Sampler)
 	}
-	if s.HasSeed {
-		parts = append(parts, fmt.Sprintf("seed %d", s.Seed))
+	if n := s.seedName(); n != "" {
+		parts = append(parts, n)
 	}
 	if len(parts) == 0 {
 		parts = append(parts, fmt.Sprintf("study %d", s.ID))

@@ -176,6 +176,9 @@ func FuzzParsers(f *testing.F) {
 		if set, k, ok := ParseSegmentationSeedStage(s); ok && (SegmentationSeedStage(set, k) != s || k < 1) {
 			t.Errorf("segmentation seed %q -> %q %d", s, set, k)
 		}
+		if e, r, sa, n, ok := ParseSearchStudyStage(s); ok && SearchStage(e, r, sa, n) != s {
+			t.Errorf("search study %q -> %q %d %q %d", s, e, r, sa, n)
+		}
 		if n, ok := ParseDiscriminatorStage(s); ok && DiscriminatorStage(n) != s {
 			t.Errorf("discriminator %q -> %q", s, n)
 		}
@@ -209,6 +212,19 @@ func FuzzParsers(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseSearchStudyStage(t *testing.T) {
+	e, r, sa, n, ok := ParseSearchStudyStage(SearchStage("exp2.1", 2, "cmaes", 3))
+	if !ok || e != "exp2.1" || r != 2 || sa != "cmaes" || n != 3 {
+		t.Errorf("ParseSearchStudyStage = %q %d %q %d %v", e, r, sa, n, ok)
+	}
+	for _, bad := range []string{"search/e/round-1/cmaes", "search/e/round-1/seed-2", "search/e/round-1/cmaes/seed-02",
+		"search/e/round-1/a/b/seed-2", "search/e/round-01/cmaes/seed-2", "fit/a/b/seed-1", "search/e/round-1/cmaes/seed-"} {
+		if _, _, _, _, ok := ParseSearchStudyStage(bad); ok {
+			t.Errorf("ParseSearchStudyStage(%q) accepted", bad)
+		}
+	}
 }
 
 func TestParseRecoveryMeasure(t *testing.T) {

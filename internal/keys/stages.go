@@ -264,3 +264,32 @@ func ParseSegmentationSeedStage(stage string) (set string, seed int, ok bool) {
 	}
 	return rest[:i], k, true
 }
+
+// ParseSearchStudyStage inverts SearchStage: the experiment, round, sampler
+// and short spec seed (the n of "seed-<n>", not a derived seed) of
+// "search/<experiment>/round-<k>/<sampler>/seed-<n>". The sampler may not
+// contain a slash; n is decimal without sign or leading zeros.
+func ParseSearchStudyStage(stage string) (experiment string, round int, sampler string, seed int64, ok bool) {
+	i := strings.LastIndex(stage, "/seed-")
+	if i < 0 {
+		return "", 0, "", 0, false
+	}
+	digits := stage[i+len("/seed-"):]
+	if digits == "" || strings.TrimLeft(digits, "0123456789") != "" || (digits[0] == '0' && digits != "0") {
+		return "", 0, "", 0, false
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return "", 0, "", 0, false
+	}
+	j := strings.LastIndexByte(stage[:i], '/')
+	if j < 0 {
+		return "", 0, "", 0, false
+	}
+	sampler = stage[j+1 : i]
+	experiment, round, ok = ParseSearchRound(stage[:j])
+	if !ok || sampler == "" || SearchStage(experiment, round, sampler, n) != stage {
+		return "", 0, "", 0, false
+	}
+	return experiment, round, sampler, n, true
+}

@@ -1,0 +1,426 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/cgx-dev/cgx/internal/keys"
+)
+
+// Finding is one line of a report's findings summary: what the run shows on
+// one topic, in words, with the caveats that limit how far it can be read.
+type Finding struct {
+	Topic   string // discriminator, style, recovery, rounds, segmentation, content
+	Text    string
+	Caveats []string
+}
+
+// Thresholds of the findings' wording (docs/REPORTS.md).
+const (
+	mostShare      = 0.7   // a manipulation "closes the gap for most images" at this success rate
+	fewShare       = 0.3   // ... "for few images" at or below this one
+	easyCue        = 0.995 // a discriminator this accurate may rely on one easy cue
+	boundCaveat    = 0.1   // images with a parameter at a bound worth a caveat
+	quantiseImages = 10    // fits of fewer images are not checked for quantised values
+)
+
+// Findings summarises the run for the top of its report: per discriminator,
+// style fit, planted-gap recovery, round sequence, segmentation set and
+// content round what the tables say, with the caveats that apply (a
+// discriminator near 100%, parameters at bounds, quantised or unmoved
+// values, checks that fail, differences the seeds do not support).
+func (rd *RunData) Findings() []Finding {
+	var out []Finding
+	out = append(out, rd.discriminatorFindings()...)
+	out = append(out, rd.styleFindings()...)
+	out = append(out, rd.recoveryFindings()...)
+	out = append(out, rd.roundFindings()...)
+	out = append(out, rd.segmentationFindings()...)
+	out = append(out, rd.contentFindings()...)
+	return out
+}
+
+// col returns the cell of column key in row.
+func col(t Table, row []Cell, key string) Cell {
+	for i, c := range t.Columns {
+		if c.Key == key && i < len(row) {
+			return row[i]
+		}
+	}
+	return Missing()
+}
+
+func pct(v float64) string { return formatFloat(100*v, 1) + "%" }
+
+func (rd *RunData) discriminatorFindings() []Finding {
+	t := rd.discriminatorTable()
+	var out []Finding
+	for _, row := range t.Rows {
+		name, acc := row[0].Text, col(t, row, "accuracy")
+		if !acc.Valid {
+			continue
+		}
+		if _, _, ok := keys.ParseRoundDiscriminator(name); ok {
+			continue // in the rounds' finding
+		}
+		f := Finding{Topic: "discriminator", Text: fmt.Sprintf("Discriminator %s: %s held-out accuracy.", name, pct(acc.Num))}
+		if acc.Num >= easyCue {
+			f.Caveats = append(f.Caveats, "At or near 100%: it may separate the domains by one easy cue (the published explanation of weak segmentation gains); a fit that fools it fixes that cue, not necessarily the whole gap.")
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// quantised reports whether values take so few distinct values that they
+// come from a step count rather than each image (equal-size optimiser
+// steps), with the number of distinct values.
+func quantised(values []float64) (int, bool) {
+	if len(values) < quantiseImages {
+		return 0, false
+	}
+	seen := map[float64]bool{}
+	for _, v := range values {
+		seen[math.Round(v*1e6)/1e6] = true
+	}
+	return len(seen), len(seen) >= 2 && len(seen) <= max(3, len(values)/8)
+}
+
+// blurStart is where a blur sigma's fit starts (docs/MANIPULATIONS.md).
+const blurStart = 0.15
+
+var sigmaParam = regexp.MustCompile(`^sigma(_[rgb])?$`)
+
+func (rd *RunData) styleFindings() []Finding {
+	var out []Finding
+	for _, s := range rd.Studies {
+		if s.Kind != KindStyle || styleRound(s) != 1 {
+			continue
+		}
+		c := s.Complete()
+		if len(c) == 0 {
+			continue
+		}
+		succ := 0
+		for _, t := range c {
+			if s.succeeded(t) {
+				succ++
+			}
+		}
+		rate := float64(succ) / float64(len(c))
+		verdict := "closes the gap for some images"
+		switch {
+		case rate >= mostShare:
+			verdict = "closes the gap for most images"
+		case rate <= fewShare:
+			verdict = "closes the gap for few images"
+		}
+		f := Finding{Topic: "style", Text: fmt.Sprintf("%s: %s (%d of %d images fool the discriminator, %s).",
+			studyLabel(s), verdict, succ, len(c), pct(rate))}
+		var medians []string
+		params := paramNames(c)
+		if len(params) <= 8 {
+			for _, p := range params {
+				v := paramValues(c, p)
+				name := p
+				if magnitudeOnly[p] {
+					name = "|" + p + "|"
+				}
+				medians = append(medians, fmt.Sprintf("%s %s", name, formatFloat(median(v), 3)))
+				if n, q := quantised(v); q {
+					f.Caveats = append(f.Caveats, fmt.Sprintf("%s takes only %d distinct values over %d images: equal-size optimiser steps, a step count rather than a per-image measurement.", p, n, len(v)))
+				}
+				if sigmaParam.MatchString(p) && math.Abs(median(v)-blurStart) < 0.01 {
+					f.Caveats = append(f.Caveats, fmt.Sprintf("%s stays at its %.2f px start (median %s): the discriminator did not need sharpness changed, which does not mean the domains are equally sharp.", p, blurStart, formatFloat(median(v), 3)))
+				}
+			}
+			f.Text += " Fitted medians: " + strings.Join(medians, ", ") + "."
+			if cast := channelCast(c, s.Direction); cast != "" {
+				f.Text += " " + cast
+			}
+		}
+		if b := boundShare(s); b >= boundCaveat {
+			f.Caveats = append(f.Caveats, fmt.Sprintf("%s of the images end with a parameter at a bound of its range (%s): those values are lower limits, not measurements.", pct(b), boundedParams(c)))
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func paramValues(trials []Trial, p string) []float64 {
+	var out []float64
+	for _, t := range trials {
+		if v, ok := t.Params[p]; ok {
+			if magnitudeOnly[p] {
+				v = math.Abs(v)
+			}
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// boundedParams lists the parameters at a bound with their image shares.
+func boundedParams(trials []Trial) string {
+	n := map[string]int{}
+	for _, t := range trials {
+		for _, p := range t.AtBound {
+			n[p]++
+		}
+	}
+	names := SortParamNames(sortedKeys(n))
+	parts := make([]string, len(names))
+	for i, p := range names {
+		parts[i] = fmt.Sprintf("%s on %s", p, pct(float64(n[p])/float64(len(trials))))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// channelCast reads per-channel brightness/contrast medians: when one
+// channel moves at least twice as far as the others (and by 0.005 or more),
+// it names the channel and what that says about the renders.
+func channelCast(trials []Trial, direction string) string {
+	for _, group := range []string{"contrast", "brightness"} {
+		var med [3]float64
+		ok := true
+		for i, c := range []string{"r", "g", "b"} {
+			v := paramValues(trials, group+"_"+c)
+			if len(v) == 0 {
+				ok = false
+				break
+			}
+			med[i] = median(v)
+		}
+		if !ok {
+			continue
+		}
+		top := 0
+		for i := range med {
+			if math.Abs(med[i]) > math.Abs(med[top]) {
+				top = i
+			}
+		}
+		other := 0.0
+		for i := range med {
+			if i != top {
+				other = math.Max(other, math.Abs(med[i]))
+			}
+		}
+		if math.Abs(med[top]) < 0.005 || math.Abs(med[top]) < 2*other {
+			continue
+		}
+		ch := []string{"red", "green", "blue"}[top]
+		way := "lowers"
+		if med[top] > 0 {
+			way = "raises"
+		}
+		reading := ""
+		switch direction {
+		case keys.DirectionCGToReal:
+			if med[top] < 0 {
+				reading = fmt.Sprintf(": the renders are too %s", ch)
+			} else {
+				reading = fmt.Sprintf(": the renders lack %s", ch)
+			}
+		case keys.DirectionRealToCG:
+			if med[top] < 0 {
+				reading = fmt.Sprintf(": photographs have more %s than renders", ch)
+			} else {
+				reading = fmt.Sprintf(": renders are more %s than photographs", ch)
+			}
+		}
+		return fmt.Sprintf("The fit %s %s %s well beyond the other channels%s.", way, ch, group, reading)
+	}
+	return ""
+}
+
+func (rd *RunData) recoveryFindings() []Finding {
+	t := rd.recoveryTable()
+	type acc struct {
+		parts          []string
+		passed, checks int
+		order          int
+	}
+	byFit := map[string]*acc{}
+	var fits []string
+	for _, row := range t.Rows {
+		if col(t, row, "round").Num > 1 {
+			continue // in the rounds' finding
+		}
+		fit := row[0].Text
+		a := byFit[fit]
+		if a == nil {
+			a = &acc{order: len(fits)}
+			byFit[fit] = a
+			fits = append(fits, fit)
+		}
+		sc, mc := col(t, row, "sign_check").Text, col(t, row, "magnitude_check").Text
+		if sc == checkNA && mc == checkNA {
+			continue
+		}
+		part := col(t, row, "parameter").Text
+		if r := col(t, row, "r"); r.Valid {
+			part += " r " + formatFloat(r.Num, 2)
+		}
+		if e := col(t, row, "median_rel_error"); e.Valid {
+			part += ", median rel. error " + pct(e.Num)
+		}
+		var verdicts []string
+		for _, c := range []struct{ name, v string }{{"sign", sc}, {"magnitude", mc}} {
+			if c.v == checkNA {
+				continue
+			}
+			a.checks++
+			if c.v == checkPass {
+				a.passed++
+			}
+			verdicts = append(verdicts, c.name+" "+c.v)
+		}
+		if b := col(t, row, "at_bound_share"); b.Valid && b.Num > 0 {
+			verdicts = append(verdicts, pct(b.Num)+" at a bound")
+		}
+		a.parts = append(a.parts, part+" ("+strings.Join(verdicts, ", ")+")")
+	}
+	var out []Finding
+	for _, fit := range fits {
+		a := byFit[fit]
+		if a.checks == 0 {
+			continue
+		}
+		f := Finding{Topic: "recovery", Text: fmt.Sprintf("Planted gap, %s: %d of %d checks pass. %s.", fit, a.passed, a.checks, strings.Join(a.parts, "; "))}
+		if a.passed < a.checks {
+			f.Caveats = append(f.Caveats, "A failed magnitude check means the fitted values do not measure the planted size (the threshold rule stops at the discriminator's 50/50 boundary, between the domains); a failed sign check that the fit moves the parameter the wrong way.")
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (rd *RunData) roundFindings() []Finding {
+	rows := rd.roundsOf()
+	type seq struct {
+		key      styleKey
+		accs     []string
+		stopped  bool
+		allHigh  bool
+		hasFits  bool
+		lastFits roundRow
+	}
+	var seqs []*seq
+	byKey := map[[2]string]*seq{}
+	for _, r := range rows {
+		k := [2]string{r.key.manipulation, r.key.direction}
+		s := byKey[k]
+		if s == nil {
+			s = &seq{key: r.key, allHigh: true}
+			byKey[k] = s
+			seqs = append(seqs, s)
+		}
+		a := "–"
+		if !math.IsNaN(r.accuracy) {
+			a = pct(r.accuracy)
+			if r.accuracy < 0.95 {
+				s.allHigh = false
+			}
+		}
+		s.accs = append(s.accs, a)
+		if math.IsNaN(r.images) {
+			s.stopped = true
+		} else {
+			s.hasFits, s.lastFits = true, r
+		}
+	}
+	var out []Finding
+	for _, s := range seqs {
+		text := fmt.Sprintf("Rounds, %s %s: discriminator accuracy per round %s", s.key.manipulation, s.key.direction, strings.Join(s.accs, " → "))
+		if s.stopped {
+			text += " (the last fell below style.round_accuracy: rounds stopped)"
+		}
+		text += "."
+		if s.hasFits {
+			var parts []string
+			for _, c := range s.lastFits.cues {
+				if math.IsNaN(c.cumFitted) || math.IsNaN(c.cumPlanted) || c.cumPlanted == 0 {
+					continue
+				}
+				p := fmt.Sprintf("%s median %s vs planted %s", c.param, formatFloat(c.cumFitted, 3), formatFloat(c.cumPlanted, 3))
+				if !math.IsNaN(c.cumR) {
+					p += ", r " + formatFloat(c.cumR, 2)
+				}
+				parts = append(parts, p)
+			}
+			if len(parts) > 0 {
+				text += fmt.Sprintf(" After round %d, all rounds composed: %s.", s.lastFits.key.round, strings.Join(parts, "; "))
+			}
+		}
+		f := Finding{Topic: "rounds", Text: text}
+		if s.allHigh && len(s.accs) > 1 {
+			f.Caveats = append(f.Caveats, "Every fresh discriminator separates the manipulated CG from real again (95% or more): the rounds have not made it rely on more than one cue.")
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (rd *RunData) segmentationFindings() []Finding {
+	t := rd.segmentationTable()
+	var out []Finding
+	for _, row := range t.Rows {
+		name := row[0].Text
+		seeds := col(t, row, "seeds")
+		ap := col(t, row, "AP")
+		if !ap.Valid {
+			continue
+		}
+		text := fmt.Sprintf("Segmentation, %s: AP %s over %d seed(s)", name, formatFloat(ap.Num, 3), int(seeds.Num))
+		if lo, hi := col(t, row, "AP_ci_low"), col(t, row, "AP_ci_high"); lo.Valid && hi.Valid {
+			text += fmt.Sprintf(" (95%% interval %s to %s)", formatFloat(lo.Num, 3), formatFloat(hi.Num, 3))
+		}
+		f := Finding{Topic: "segmentation"}
+		if d := col(t, row, "AP_diff"); d.Valid {
+			text += fmt.Sprintf("; against baseline %+.3f", d.Num)
+			lo, hi := col(t, row, "AP_diff_ci_low"), col(t, row, "AP_diff_ci_high")
+			switch {
+			case !lo.Valid || !hi.Valid:
+				f.Caveats = append(f.Caveats, "One pair of seeds: no interval, so a difference of this size may be seed noise.")
+			case lo.Num > 0:
+				text += fmt.Sprintf(" (paired 95%% interval %+.3f to %+.3f: better, the seeds support it)", lo.Num, hi.Num)
+			case hi.Num < 0:
+				text += fmt.Sprintf(" (paired 95%% interval %+.3f to %+.3f: worse, the seeds support it)", lo.Num, hi.Num)
+			default:
+				text += fmt.Sprintf(" (paired 95%% interval %+.3f to %+.3f includes 0: no difference the seeds support)", lo.Num, hi.Num)
+			}
+		}
+		f.Text = text + "."
+		out = append(out, f)
+	}
+	return out
+}
+
+func (rd *RunData) contentFindings() []Finding {
+	t := rd.contentTable()
+	var out []Finding
+	for _, row := range t.Rows {
+		rate, conf := col(t, row, "success_rate"), col(t, row, "best_confidence")
+		text := fmt.Sprintf("Content search %s round %d:", row[0].Text, int(col(t, row, "round").Num))
+		if conf.Valid {
+			text += fmt.Sprintf(" best confidence %s (%s)", formatFloat(conf.Num, 3), col(t, row, "best_trial").Text)
+		} else if l := col(t, row, "best_loss"); l.Valid {
+			text += fmt.Sprintf(" best loss %s", formatFloat(l.Num, 4))
+		}
+		if rate.Valid {
+			text += fmt.Sprintf(", %s of the trials reach the threshold", pct(rate.Num))
+		}
+		f := Finding{Topic: "content", Text: text + "."}
+		if rate.Valid && rate.Num >= 0.9 {
+			f.Caveats = append(f.Caveats, "Nearly every trial passes: read it as a sign of an overconfident discriminator before reading it as a solved search.")
+		}
+		if rate.Valid && rate.Num == 0 {
+			f.Caveats = append(f.Caveats, "No trial reaches the threshold: the search found no image the discriminator accepts, so nothing can be read from the parameters.")
+		}
+		out = append(out, f)
+	}
+	return out
+}
