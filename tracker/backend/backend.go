@@ -8,6 +8,7 @@ import (
 
 	"github.com/cgx-dev/cgx/tracker"
 	"github.com/cgx-dev/cgx/tracker/bolt"
+	"github.com/cgx-dev/cgx/tracker/postgres"
 )
 
 // Options choose how Open opens a database.
@@ -87,5 +88,9 @@ func openPostgres(ctx context.Context, target string, o Options) (DB, error) {
 	if name := bboltOnly(o); name != "" {
 		return nil, fmt.Errorf("open %s: option %s is %w", Redact(target), name, ErrBboltOnly)
 	}
-	return nil, fmt.Errorf("open %s: this cgx was built without the PostgreSQL backend (package tracker/postgres is not ready yet); use a bbolt file path", Redact(target))
+	st, err := postgres.Open(ctx, target, postgres.Options{ReadOnly: o.ReadOnly})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
