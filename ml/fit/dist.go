@@ -33,8 +33,14 @@ type DistConfig struct {
 	// spread of a parameter the classifier ignores.
 	PriorScale float64
 	// InitSpread is every spread's start as a fraction of the range
-	// (default 0.02).
+	// (default 0.01).
 	InitSpread float64
+	// MaxSpread bounds every spread as a fraction of the range (default
+	// 0.025): the variational family's limit, which keeps draws plausible as
+	// augmentation. Where the classifier does not mind a parameter, its
+	// spread ends at the cap (or at the prior's, if smaller); a spread well
+	// below the cap says the classifier constrains that parameter.
+	MaxSpread float64
 	// KLWeight weights the Kullback-Leibler divergence to the prior
 	// (default 1: the evidence lower bound).
 	KLWeight float64
@@ -60,7 +66,8 @@ const (
 	DefaultDistSamples    = 2
 	DefaultDistLR         = 0.01
 	DefaultPriorScale     = 0.05
-	DefaultInitSpread     = 0.02
+	DefaultInitSpread     = 0.01
+	DefaultMaxSpread      = 0.025
 	DefaultKLWeight       = 1.0
 	distLastStepFraction  = 0.1  // the learning rate's fraction at the last step
 	distMinSpread         = 1e-4 // spreads stay within [distMinSpread, distSpreadMax] of the range
@@ -95,6 +102,7 @@ func (c DistConfig) resolved() (DistConfig, error) {
 	def(&c.LearningRate, DefaultDistLR)
 	def(&c.PriorScale, DefaultPriorScale)
 	def(&c.InitSpread, DefaultInitSpread)
+	def(&c.MaxSpread, DefaultMaxSpread)
 	def(&c.KLWeight, DefaultKLWeight)
 	def(&c.Threshold, DefaultThreshold)
 	if _, err := c.Direction.Target(); err != nil {
@@ -114,6 +122,8 @@ func (c DistConfig) resolved() (DistConfig, error) {
 		return c, fmt.Errorf("%w: prior scale %v: must be in (0,10] (a fraction of each range)", ErrConfig, c.PriorScale)
 	case !(c.InitSpread >= distMinSpread && c.InitSpread <= distSpreadInitMaximum):
 		return c, fmt.Errorf("%w: initial spread %v: must be in [%g,%g] (a fraction of each range)", ErrConfig, c.InitSpread, distMinSpread, distSpreadInitMaximum)
+	case !(c.MaxSpread >= c.InitSpread && c.MaxSpread <= distSpreadMax):
+		return c, fmt.Errorf("%w: maximum spread %v: must be in [initial spread %g, %g] (a fraction of each range)", ErrConfig, c.MaxSpread, c.InitSpread, distSpreadMax)
 	case !(c.KLWeight >= 0) || !finite(c.KLWeight):
 		return c, fmt.Errorf("%w: KL weight %v: must be zero or positive", ErrConfig, c.KLWeight)
 	case !(c.Threshold > 0 && c.Threshold <= 1):
@@ -213,7 +223,7 @@ func fitDistBatch(ctx context.Context, clf Classifier, m manip.Manipulation, im 
 	width := make([]float64, k)
 	lo, hi := make([]float64, 2*k), make([]float64, 2*k)
 	x := make([]float64, n*2*k) // per image: means then rho's
-	rhoLo, rhoHi := invSoftplus(distMinSpread)/distRhoScale, invSoftplus(distSpreadMax)/distRhoScale
+	rhoLo, rhoHi := invSoftplus(distMinSpread)/distRhoScale, invSoftplus(c.MaxSpread)/distRhoScale
 	for j, p := range params {
 		width[j] = p.High - p.Low
 		lo[j], hi[j] = p.Low/width[j], p.High/width[j]
