@@ -20,6 +20,7 @@ import (
 
 const runUsage = `Usage: cgx run SPEC.toml|NAME [--profile P] [--seed N] [--set KEY=VALUE]... [--sweep KEY=V1,V2,...]...
                [--workers N] [--force] [--report DIR] [--json]
+       cgx run SPEC.toml|NAME --enqueue [--profile P] [--seed N] [--set KEY=VALUE]... [--json]
        cgx run --resume RUN
 
 Runs an experiment spec (a TOML file, or a built-in name from 'cgx specs') and stores
@@ -40,6 +41,12 @@ records the effective spec and the overrides, so 'cgx verify' and 'cgx diff' see
 with --report DIR it writes one report comparing them ('cgx report compare').
 Commas inside [...] or quotes do not split: --sweep 'style.manipulations=["blur"],["hsv"]'.
 
+--enqueue records the run (queued, with its spec, settings and seed) and prints its
+id without computing: 'cgx worker' processes, on this machine or others sharing a
+postgres:// database, compute it. Without --enqueue this process computes the run
+and workers running meanwhile share its work; the stored results are the same either
+way.
+
 Ctrl-C stops cleanly; continue with 'cgx run --resume RUN'.
 
 Examples:
@@ -49,6 +56,7 @@ Examples:
   cgx run style/all --report out/style-all   # then open out/style-all/index.html
   cgx run style/blur --set style.steps=300 --set datasets.cg.count=1000
   cgx run style/blur --profile smoke --sweep style.steps=100,300   # two runs, then 'cgx diff A B'
+  cgx --db postgres://cgx@db/cgx run content/samplers --enqueue --json   # {"run": N}; then 'cgx worker'
   cgx run --resume 3`
 
 type runOptions struct {
@@ -57,6 +65,7 @@ type runOptions struct {
 	workers int
 	force   bool
 	resume  int
+	enqueue bool
 	json    bool
 	report  string
 	sets    []string // --set KEY=VALUE, in order
@@ -73,6 +82,7 @@ func init() {
 			fs.IntVar(&o.workers, "workers", 0, "parallel workers, 0 (all cores) to 256; never changes results")
 			fs.BoolVar(&o.force, "force", false, "recompute stages even when stored")
 			fs.IntVar(&o.resume, "resume", 0, "continue the interrupted run `RUN`")
+			fs.BoolVar(&o.enqueue, "enqueue", false, "record the run as queued and print its id; 'cgx worker' computes it")
 			fs.BoolVar(&o.json, "json", false, "print the run summary as JSON")
 			fs.StringVar(&o.report, "report", "", "after the run, write its HTML report into `DIR` and print the path of index.html")
 			fs.Func("set", "override spec key `KEY=VALUE` (a dotted key and a TOML value); repeatable", func(v string) error {
@@ -114,6 +124,9 @@ func runRun(ctx context.Context, o runOptions, args []string, g *globals) (err e
 			return g.usageErrorf("--report %s: folder %s does not exist; create it first (mkdir -p %s)", safeText(o.report), safeText(parent), safeText(parent))
 		}
 	}
+	if o.enqueue && (o.resume > 0 || len(o.sweeps) > 0 || o.report != "" || o.force) {
+		return g.usageErrorf("--enqueue records one new run for workers; it does not combine with --resume, --sweep, --report or --force")
+	}
 	if o.resume > 0 && (len(o.sets) > 0 || len(o.sweeps) > 0) {
 		return g.usageErrorf("--resume continues a run with the settings it recorded; --set and --sweep start new runs")
 	}
@@ -148,6 +161,9 @@ func runRun(ctx context.Context, o runOptions, args []string, g *globals) (err e
 	}
 	if f, err = f.WithOverrides(sets); err != nil {
 		return err
+	}
+	if o.enqueue {
+		return runEnqueue(ctx, st, f, opts, o.json, g)
 	}
 	res, err := experiments.Run(ctx, st, f, opts)
 	if err != nil {
@@ -369,4 +385,20 @@ func overrideList(list []experiments.Override) string {
 
 func sweepIDs(done []sweepRun) string {
 	return strings.Join(sweepIDList(done), ", ")
+}
+
+// runEnqueue records f as a queued run and prints its id.
+func runEnqueue(ctx context.Context, st experiments.Store, f *experiments.File, opts experiments.Options, asJSON bool, g *globals) error {
+	id, err := experiments.Enqueue(ctx, st, f, opts)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return json.NewEncoder(g.stdout).Encode(struct {
+			Run int `json:"run"`
+		}{id})
+	}
+	fmt.Fprintf(g.stdout, "run %d queued\n", id)
+	fmt.Fprintf(g.stdout, "\nNext: 'cgx worker --exit-when-idle' (on any machine sharing the database) computes it; 'cgx show %d' follows it\n", id)
+	return nil
 }
