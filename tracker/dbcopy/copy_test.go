@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"github.com/cgx-dev/cgx/tracker"
 	"github.com/cgx-dev/cgx/tracker/bolt"
 	"github.com/cgx-dev/cgx/tracker/dbcopy"
+	"github.com/cgx-dev/cgx/tracker/postgres"
+	"github.com/cgx-dev/cgx/tracker/postgres/pgtest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -252,5 +255,75 @@ func TestCopyRemapsStudies(t *testing.T) {
 	}
 	if chk := of(dst.Check(bg)).must(t); !chk.OK() {
 		t.Errorf("check of the copy: %+v", chk.Problems)
+	}
+}
+
+func openPostgres(t *testing.T, dsn string, readOnly bool) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(bg, dsn, postgres.Options{ReadOnly: readOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestCopyThroughPostgres: bbolt -> PostgreSQL -> bbolt keeps everything,
+// ids included, and both copies check clean.
+func TestCopyThroughPostgres(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	src := openBolt(t, filepath.Join(dir, "src", "cgx.db"))
+	fill(t, src)
+	res := of(src.ListArtifacts(bg, "image")).must(t)[0].ID
+	var items []tracker.WorkItem
+	for i := range 3 {
+		items = append(items, tracker.WorkItem{WorkKey: tracker.WorkKey{RunID: 1, Stage: "k-fit", Index: i}, Kind: "fit-image", Payload: []byte{byte('0' + i)}})
+	}
+	ok(t, src.EnqueueWork(bg, items))
+	for i, owner := range []string{"w1", "w2"} {
+		it, claimed, err := src.ClaimWork(bg, owner, time.Hour, 1, "")
+		if err != nil || !claimed || it.Index != i {
+			t.Fatalf("claim: %+v %v %v", it.WorkKey, claimed, err)
+		}
+	}
+	ok(t, src.CompleteWork(bg, items[0].WorkKey, "w1", res))
+	wantWork := func(t *testing.T, db tracker.WorkQueue) {
+		t.Helper()
+		got := of(db.ListWork(bg, 1, "")).must(t)
+		var states []string
+		for _, it := range got {
+			states = append(states, fmt.Sprintf("%d:%s:%s:%s:%v", it.Index, it.Kind, it.Payload, it.State, it.Result == res))
+		}
+		if d := cmp.Diff([]string{"0:fit-image:0:done:true", "1:fit-image:1:pending:false", "2:fit-image:2:pending:false"}, states); d != "" {
+			t.Errorf("work items in the copy (-want +got):\n%s", d)
+		}
+	}
+	pg := openPostgres(t, dsn, false)
+	rep, err := dbcopy.Copy(bg, src, pg, nil)
+	ok(t, err)
+	if rep.WorkItems != 3 {
+		t.Errorf("copied %d work items, want 3", rep.WorkItems)
+	}
+	wantWork(t, pg)
+	if len(rep.StudyIDs) != 0 || rep.TrialIDsChanged != 0 {
+		t.Errorf("PostgreSQL did not keep every id: studies %v, %d trials", rep.StudyIDs, rep.TrialIDsChanged)
+	}
+	sameDB(t, src, pg)
+	if chk := of(pg.Check(bg)).must(t); !chk.OK() {
+		t.Errorf("check of the PostgreSQL copy: %+v", chk.Problems)
+	}
+	ok(t, pg.Close())
+	pgRead := openPostgres(t, dsn, true)
+	back := openBolt(t, filepath.Join(dir, "back", "cgx.db"))
+	rep, err = dbcopy.Copy(bg, pgRead, back, nil)
+	ok(t, err)
+	if len(rep.StudyIDs) != 0 || rep.TrialIDsChanged != 0 {
+		t.Errorf("the way back did not keep every id: studies %v, %d trials", rep.StudyIDs, rep.TrialIDsChanged)
+	}
+	sameDB(t, src, back)
+	wantWork(t, back)
+	if chk := of(back.Check(bg)).must(t); !chk.OK() {
+		t.Errorf("check of the copy back: %+v", chk.Problems)
 	}
 }

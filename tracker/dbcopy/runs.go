@@ -130,6 +130,8 @@ func (c *copier) copyWork(ctx context.Context) error {
 		return fmt.Errorf("list runs: %w", err)
 	}
 	const owner = "cgx-db-copy"
+	var all [][]tracker.WorkItem
+	total := 0
 	for _, r := range sortedRuns(runs) {
 		items, err := from.ListWork(ctx, r.ID, "")
 		if errors.Is(err, errors.ErrUnsupported) {
@@ -138,6 +140,10 @@ func (c *copier) copyWork(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("list the work of run %d: %w", r.ID, err)
 		}
+		all = append(all, items)
+		total += len(items)
+	}
+	for _, items := range all {
 		var rest []tracker.WorkItem
 		for _, it := range items {
 			if it.State != tracker.WorkDone {
@@ -151,11 +157,13 @@ func (c *copier) copyWork(ctx context.Context) error {
 		}
 		if len(rest) > 0 {
 			if err := to.EnqueueWork(ctx, rest); err != nil {
-				return fmt.Errorf("enqueue the work of run %d: %w", r.ID, err)
+				return fmt.Errorf("enqueue the work of run %d: %w", rest[0].RunID, err)
 			}
 			c.rep.WorkItems += len(rest)
 		}
-		c.progress(Progress{Part: "work items", Done: c.rep.WorkItems, Total: c.rep.WorkItems})
+		if len(items) > 0 {
+			c.progress(Progress{Part: "work items", Done: c.rep.WorkItems, Total: total})
+		}
 	}
 	return nil
 }
