@@ -1,13 +1,9 @@
 package blender
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
-	"image/png"
 	"runtime"
-	"sync"
 
 	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/tracker"
@@ -198,48 +194,15 @@ func styleItem(spec DatasetSpec, index int, s Scene, f Frame) (item, error) {
 		return item{}, err
 	}
 	it := item{scene: s.Digest(), objects: countInstances(f.Mask.Pix)}
-	if it.png, err = encodePooled(img); err != nil {
+	if it.png, err = EncodePNG(img); err != nil {
 		return item{}, err
 	}
 	if spec.Masks {
-		if it.mask, err = encodePooled(f.Mask); err != nil {
+		if it.mask, err = EncodePNG(f.Mask); err != nil {
 			return item{}, err
 		}
 	}
 	return it, nil
-}
-
-// pooledEncoder is pngEncoder (same compression level, so the same bytes:
-// image digests are SHA-256 of them) reusing its zlib writer and row
-// buffers between images. A fresh flate writer allocates about 1 MB, which
-// for a 64 px image costs more than compressing it.
-var pooledEncoder = png.Encoder{CompressionLevel: pngEncoder.CompressionLevel, BufferPool: &encoderPool{}}
-
-// encoderPool is a png.EncoderBufferPool over a sync.Pool.
-type encoderPool struct{ p sync.Pool }
-
-func (e *encoderPool) Get() *png.EncoderBuffer {
-	b, _ := e.p.Get().(*png.EncoderBuffer)
-	return b
-}
-
-func (e *encoderPool) Put(b *png.EncoderBuffer) { e.p.Put(b) }
-
-// encodePooled is EncodePNG with pooledEncoder; the result is the caller's.
-func encodePooled(img image.Image) ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(initialPNGBuffer(img))
-	if err := pooledEncoder.Encode(&b, img); err != nil {
-		return nil, fmt.Errorf("encode png: %w", err)
-	}
-	return b.Bytes(), nil
-}
-
-// initialPNGBuffer guesses a PNG's size (half the raw pixels) so the output
-// buffer rarely grows.
-func initialPNGBuffer(img image.Image) int {
-	r := img.Bounds()
-	return 1024 + r.Dx()*r.Dy()*2
 }
 
 // countInstances returns the number of distinct non-zero ids.

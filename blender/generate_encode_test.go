@@ -3,19 +3,18 @@ package blender
 import (
 	"bytes"
 	"image"
+	"image/png"
 	"math/rand/v2"
 	"sync"
 	"testing"
 )
 
-// TestPooledEncoderMatchesEncodePNG checks that reusing the encoder's
-// buffers changes no byte: image digests are SHA-256 of these bytes. Images
-// of several sizes and kinds go through the pool in turn and concurrently,
-// so every buffer is reused for a different shape.
-func TestPooledEncoderMatchesEncodePNG(t *testing.T) {
+// encodeCases are images of the kinds cgx writes (noisy and flat opaque
+// colour, grey masks, odd sizes, a sub-image) and one with transparency.
+func encodeCases() []image.Image {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var imgs []image.Image
-	for _, size := range []int{32, 64, 33, 128, 64} {
+	for _, size := range []int{32, 64, 33, 128, 1} {
 		rgba := image.NewNRGBA(image.Rect(0, 0, size, size))
 		for i := range rgba.Pix {
 			rgba.Pix[i] = uint8(rng.IntN(256))
@@ -23,7 +22,7 @@ func TestPooledEncoderMatchesEncodePNG(t *testing.T) {
 				rgba.Pix[i] = 255
 			}
 		}
-		flat := image.NewNRGBA(image.Rect(0, 0, size, size))
+		flat := image.NewNRGBA(image.Rect(0, 0, size, size+3))
 		for i := range flat.Pix {
 			flat.Pix[i] = 255
 		}
@@ -33,6 +32,55 @@ func TestPooledEncoderMatchesEncodePNG(t *testing.T) {
 		}
 		imgs = append(imgs, rgba, flat, mask)
 	}
+	big := image.NewGray(image.Rect(0, 0, 40, 40))
+	for i := range big.Pix {
+		big.Pix[i] = uint8(rng.IntN(256))
+	}
+	imgs = append(imgs, big.SubImage(image.Rect(5, 7, 30, 21)))
+	rgba := image.NewRGBA(image.Rect(0, 0, 9, 9))
+	for i := range rgba.Pix {
+		rgba.Pix[i] = 255
+	}
+	imgs = append(imgs, rgba)
+	clear := image.NewNRGBA(image.Rect(0, 0, 8, 8))
+	clear.Pix[3] = 10
+	return append(imgs, clear)
+}
+
+// TestEncodePNGRoundTrip checks that every image decodes (with Go's
+// decoder) to exactly its pixels.
+func TestEncodePNGRoundTrip(t *testing.T) {
+	for i, img := range encodeCases() {
+		b, err := EncodePNG(img)
+		if err != nil {
+			t.Fatalf("image %d: %v", i, err)
+		}
+		back, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("image %d (%T %v): decode: %v", i, img, img.Bounds(), err)
+		}
+		bb := img.Bounds()
+		if got := back.Bounds(); got.Dx() != bb.Dx() || got.Dy() != bb.Dy() {
+			t.Fatalf("image %d: decoded %v, want the size of %v", i, got, bb)
+		}
+		for y := range bb.Dy() {
+			for x := range bb.Dx() {
+				r1, g1, b1, a1 := img.At(bb.Min.X+x, bb.Min.Y+y).RGBA()
+				r2, g2, b2, a2 := back.At(back.Bounds().Min.X+x, back.Bounds().Min.Y+y).RGBA()
+				if [4]uint32{r1, g1, b1, a1} != [4]uint32{r2, g2, b2, a2} {
+					t.Fatalf("image %d (%T): pixel (%d, %d) decoded as %v, want %v", i, img, x, y,
+						[4]uint32{r2, g2, b2, a2}, [4]uint32{r1, g1, b1, a1})
+				}
+			}
+		}
+	}
+}
+
+// TestEncodePNGReuse checks that the pooled encoder state never leaks from
+// one image into another: encoding in any order, from several goroutines,
+// gives the bytes of a sequential first pass.
+func TestEncodePNGReuse(t *testing.T) {
+	imgs := encodeCases()
 	want := make([][]byte, len(imgs))
 	for i, img := range imgs {
 		b, err := EncodePNG(img)
@@ -42,19 +90,17 @@ func TestPooledEncoderMatchesEncodePNG(t *testing.T) {
 		want[i] = b
 	}
 	check := func(i int) {
-		got, err := encodePooled(imgs[i])
+		got, err := EncodePNG(imgs[i])
 		if err != nil {
 			t.Error(err)
 			return
 		}
 		if !bytes.Equal(got, want[i]) {
-			t.Errorf("image %d (%T %v): pooled encoder wrote %d bytes that differ from EncodePNG's %d", i, imgs[i], imgs[i].Bounds(), len(got), len(want[i]))
+			t.Errorf("image %d (%T %v): reused encoder wrote %d bytes that differ from the first pass's %d", i, imgs[i], imgs[i].Bounds(), len(got), len(want[i]))
 		}
 	}
-	for range 3 {
-		for i := range imgs {
-			check(i)
-		}
+	for i := len(imgs) - 1; i >= 0; i-- {
+		check(i)
 	}
 	var wg sync.WaitGroup
 	for w := range 4 {
@@ -67,4 +113,29 @@ func TestPooledEncoderMatchesEncodePNG(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestEncodePNGFastPath checks which images take the fast encoder: opaque
+// colour and grey do, transparency does not (its alpha survives).
+func TestEncodePNGFastPath(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		img  image.Image
+		fast bool
+	}{
+		{"opaque NRGBA", func() image.Image {
+			m := image.NewNRGBA(image.Rect(0, 0, 4, 4))
+			for i := range m.Pix {
+				m.Pix[i] = 255
+			}
+			return m
+		}(), true},
+		{"grey", image.NewGray(image.Rect(0, 0, 4, 4)), true},
+		{"transparent NRGBA", image.NewNRGBA(image.Rect(0, 0, 4, 4)), false},
+		{"grey16", image.NewGray16(image.Rect(0, 0, 4, 4)), false},
+	} {
+		if got := fastPNG(c.img); got != c.fast {
+			t.Errorf("%s: fastPNG %v, want %v", c.name, got, c.fast)
+		}
+	}
 }

@@ -1,11 +1,5 @@
 package blender
 
-import (
-	"math"
-
-	"github.com/cgx-dev/cgx/internal/fmath"
-)
-
 // Counter-based random numbers: the value for (seed, stream, index) is a
 // pure function of the three, so noise does not depend on the order in
 // which pixels or images are processed, nor on the number of workers.
@@ -23,12 +17,4 @@ func mix64(z uint64) uint64 {
 func counterUniform(seed, stream, i uint64) float64 {
 	z := mix64(seed ^ mix64(stream^mix64(i)))
 	return (float64(z>>11) + 0.5) / (1 << 53)
-}
-
-// counterNormal returns a standard normal number for (seed, stream, i)
-// (Box-Muller on two counter-based uniforms).
-func counterNormal(seed, stream, i uint64) float64 {
-	u1 := counterUniform(seed, stream, 2*i)
-	u2 := counterUniform(seed, stream, 2*i+1)
-	return math.Sqrt(-2*fmath.Log(u1)) * fmath.Cos(2*math.Pi*u2)
 }

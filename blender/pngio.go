@@ -11,17 +11,52 @@ import (
 	"github.com/cgx-dev/cgx/internal/atomicfile"
 )
 
-// pngEncoder uses default compression: its output bytes are stable for a
-// given Go release, and image digests are SHA-256 of these bytes.
+// pngEncoder writes the PNGs encodeFast does not: images with transparency
+// and types other than NRGBA, RGBA and Gray.
 var pngEncoder = png.Encoder{CompressionLevel: png.DefaultCompression}
 
-// EncodePNG encodes img as PNG.
+// EncodePNG encodes img as PNG. Opaque images and grey masks (everything
+// cgx renders, styles and fits) go through encodeFast, whose bytes, and so
+// whose digests, depend only on the pixels and the Go release; others
+// through image/png.
 func EncodePNG(img image.Image) ([]byte, error) {
+	if fastPNG(img) {
+		return encodeFast(img)
+	}
 	var b bytes.Buffer
 	if err := pngEncoder.Encode(&b, img); err != nil {
 		return nil, fmt.Errorf("encode png: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// fastPNG reports whether encodeFast writes img without loss: a grey image,
+// or an opaque NRGBA or RGBA image.
+func fastPNG(img image.Image) bool {
+	switch m := img.(type) {
+	case *image.Gray:
+		return true
+	case *image.NRGBA:
+		return opaquePix(m.Pix, m.Stride, m.Rect)
+	case *image.RGBA:
+		return opaquePix(m.Pix, m.Stride, m.Rect)
+	}
+	return false
+}
+
+// opaquePix reports whether every alpha byte of r in a 4-byte-per-pixel
+// buffer is 255.
+func opaquePix(pix []byte, stride int, r image.Rectangle) bool {
+	w := r.Dx()
+	for y := range r.Dy() {
+		row := pix[y*stride : y*stride+4*w]
+		for i := 3; i < len(row); i += 4 {
+			if row[i] != 255 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // WritePNG writes img to path as PNG with atomicfile.WriteFile: a regular
@@ -43,6 +78,16 @@ func toNRGBA(img image.Image) *image.NRGBA {
 	}
 	b := img.Bounds()
 	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	if m, ok := img.(*image.RGBA); ok && opaquePix(m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, image.Rect(0, 0, b.Dx(), b.Dy())) {
+		// Opaque premultiplied pixels are their own non-premultiplied
+		// bytes (what draw.Draw gives, without its per-pixel conversion);
+		// Go's PNG decoder returns 8-bit RGB files as RGBA.
+		o := m.PixOffset(b.Min.X, b.Min.Y)
+		for y := range b.Dy() {
+			copy(out.Pix[y*out.Stride:(y+1)*out.Stride], m.Pix[o+y*m.Stride:o+y*m.Stride+4*b.Dx()])
+		}
+		return out
+	}
 	draw.Draw(out, out.Rect, img, b.Min, draw.Src)
 	for i := 3; i < len(out.Pix); i += 4 {
 		out.Pix[i] = 255

@@ -160,8 +160,9 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 	if d.RenderNoise > 0 {
 		s := seeds.Child(seed, "render-noise")
 		for c := range 3 {
+			n := newNormalStream(s, uint64(c))
 			for i, v := range p.ch[c] {
-				p.ch[c][i] = v + float32(d.RenderNoise*float64(v)*counterNormal(s, uint64(c), uint64(i)))
+				p.ch[c][i] = v + float32(d.RenderNoise*float64(v)*n.at(uint64(i)))
 			}
 		}
 	}
@@ -188,9 +189,10 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 		s := seeds.Child(seed, "sensor-noise")
 		read2 := float64(d.ReadNoise * d.ReadNoise)
 		for c := range 3 {
+			n := newNormalStream(s, uint64(c))
 			for i, v := range p.ch[c] {
 				x := math.Max(float64(v), 0)
-				p.ch[c][i] = v + float32(math.Sqrt(float64(d.ShotNoise*x)+read2)*counterNormal(s, uint64(c), uint64(i)))
+				p.ch[c][i] = v + float32(math.Sqrt(float64(d.ShotNoise*x)+read2)*n.at(uint64(i)))
 			}
 		}
 	}
@@ -198,7 +200,7 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 	for c := range 3 {
 		g, o := d.Gain[c], d.Offset[c]
 		for i, v := range p.ch[c] {
-			e := linearToSRGB(float64(v))
+			e := encodeSRGB32(v)
 			if d.Gamma != 1 {
 				e = fmath.Pow(e, invGamma)
 			}

@@ -2,6 +2,7 @@ package blender
 
 import (
 	"math"
+	"sync"
 
 	"github.com/cgx-dev/cgx/internal/fmath"
 )
@@ -63,29 +64,50 @@ func gaussKernel(sigma float64) []float32 {
 }
 
 // blur applies a separable Gaussian of sigma pixels to channel c, with
-// borders clamped.
+// borders clamped. Every output sums its taps in kernel order; interior
+// pixels skip the clamping, which does not change a value.
 func (p *planes) blur(c int, sigma float64) {
 	k := gaussKernel(sigma)
 	r := len(k) / 2
 	q := p.ch[c]
 	tmp := make([]float32, len(q))
-	for y := range p.h {
-		row := q[y*p.w : (y+1)*p.w]
-		for x := range p.w {
+	w, h := p.w, p.h
+	for y := range h {
+		row := q[y*w : (y+1)*w]
+		out := tmp[y*w : (y+1)*w]
+		for x := range w {
 			var s float32
-			for i, wt := range k {
-				s += float32(wt * row[min(max(x+i-r, 0), p.w-1)])
+			if x >= r && x+r < w {
+				win := row[x-r : x+r+1]
+				for i, wt := range k {
+					s += float32(wt * win[i])
+				}
+			} else {
+				for i, wt := range k {
+					s += float32(wt * row[min(max(x+i-r, 0), w-1)])
+				}
 			}
-			tmp[y*p.w+x] = s
+			out[x] = s
 		}
 	}
-	for y := range p.h {
-		for x := range p.w {
+	for y := range h {
+		out := q[y*w : (y+1)*w]
+		if y >= r && y+r < h {
+			clear(out)
+			for i, wt := range k {
+				src := tmp[(y+i-r)*w : (y+i-r+1)*w]
+				for x := range out {
+					out[x] += float32(wt * src[x])
+				}
+			}
+			continue
+		}
+		for x := range w {
 			var s float32
 			for i, wt := range k {
-				s += float32(wt * tmp[min(max(y+i-r, 0), p.h-1)*p.w+x])
+				s += float32(wt * tmp[min(max(y+i-r, 0), h-1)*w+x])
 			}
-			q[y*p.w+x] = s
+			out[x] = s
 		}
 	}
 }
@@ -93,17 +115,53 @@ func (p *planes) blur(c int, sigma float64) {
 // vignette darkens by 1 - v·ρ², ρ the distance from the centre relative to
 // the corner.
 func (p *planes) vignette(v float64) {
-	cx, cy, rc := float64(float64(p.w)/2), float64(float64(p.h)/2), p.cornerRadius()
-	for y := range p.h {
-		for x := range p.w {
-			rho := fmath.Hypot(float64(x)+0.5-cx, float64(y)+0.5-cy) / rc
-			f := float32(1 - float64(v*rho*rho))
-			i := y*p.w + x
-			for c := range 3 {
-				p.ch[c][i] *= f
-			}
+	f := vignetteFactors(p.w, p.h, v)
+	for c := range 3 {
+		for i, k := range f {
+			p.ch[c][i] *= k
 		}
 	}
+}
+
+// vignetteKey names one image size and strength.
+type vignetteKey struct {
+	w, h int
+	v    float64
+}
+
+// vignetteCache keeps the factors of the last few sizes and strengths (a
+// dataset has one of each): fmath.Hypot per pixel was most of the step.
+var vignetteCache struct {
+	sync.Mutex
+	m map[vignetteKey][]float32
+}
+
+// vignetteFactors returns, per pixel, 1 - v·ρ² as float32; the slice is
+// shared and must not be written.
+func vignetteFactors(w, h int, v float64) []float32 {
+	key := vignetteKey{w, h, v}
+	vignetteCache.Lock()
+	f, ok := vignetteCache.m[key]
+	vignetteCache.Unlock()
+	if ok {
+		return f
+	}
+	p := planes{w: w, h: h}
+	cx, cy, rc := float64(float64(w)/2), float64(float64(h)/2), p.cornerRadius()
+	f = make([]float32, w*h)
+	for y := range h {
+		for x := range w {
+			rho := fmath.Hypot(float64(x)+0.5-cx, float64(y)+0.5-cy) / rc
+			f[y*w+x] = float32(1 - float64(v*rho*rho))
+		}
+	}
+	vignetteCache.Lock()
+	if vignetteCache.m == nil || len(vignetteCache.m) >= 16 {
+		vignetteCache.m = map[vignetteKey][]float32{}
+	}
+	vignetteCache.m[key] = f
+	vignetteCache.Unlock()
+	return f
 }
 
 // JPEG Annex K quantisation tables (quality 50), in natural order.
@@ -151,90 +209,115 @@ var dctCos = func() [8][8]float64 {
 
 // jpeg quantises 8×8 DCT blocks of Y, Cb and Cr (full resolution) with the
 // quality-scaled standard tables. Blocks past the border replicate edge
-// pixels; only pixels inside the image are written back.
+// pixels; only pixels inside the image are written back. Each block is
+// converted, transformed and converted back on its own (a block reads and
+// writes only its own pixels).
 func (p *planes) jpeg(q int) {
 	tabs := [3][64]float64{jpegTable(&jpegLuma, q), jpegTable(&jpegChroma, q), jpegTable(&jpegChroma, q)}
-	n := p.w * p.h
-	var ycc [3][]float64
-	for c := range ycc {
-		ycc[c] = make([]float64, n)
-	}
-	for i := range n {
-		r, g, b := float64(255*float64(p.ch[0][i])), float64(255*float64(p.ch[1][i])), float64(255*float64(p.ch[2][i]))
-		ycc[0][i] = float64(0.299*r) + float64(0.587*g) + float64(0.114*b) - 128
-		ycc[1][i] = float64(-0.168736*r) - float64(0.331264*g) + float64(0.5*b)
-		ycc[2][i] = float64(0.5*r) - float64(0.418688*g) - float64(0.081312*b)
-	}
-	var blk, coef [64]float64
-	for c := range 3 {
-		for by := 0; by < p.h; by += 8 {
-			for bx := 0; bx < p.w; bx += 8 {
-				for y := range 8 {
-					for x := range 8 {
-						blk[y*8+x] = ycc[c][min(by+y, p.h-1)*p.w+min(bx+x, p.w-1)]
-					}
+	var ycc [3][64]float64
+	var coef [64]float64
+	for by := 0; by < p.h; by += 8 {
+		for bx := 0; bx < p.w; bx += 8 {
+			for y := range 8 {
+				for x := range 8 {
+					i := min(by+y, p.h-1)*p.w + min(bx+x, p.w-1)
+					r, g, b := float64(255*float64(p.ch[0][i])), float64(255*float64(p.ch[1][i])), float64(255*float64(p.ch[2][i]))
+					ycc[0][y*8+x] = float64(0.299*r) + float64(0.587*g) + float64(0.114*b) - 128
+					ycc[1][y*8+x] = float64(-0.168736*r) - float64(0.331264*g) + float64(0.5*b)
+					ycc[2][y*8+x] = float64(0.5*r) - float64(0.418688*g) - float64(0.081312*b)
 				}
-				dct8x8(&blk, &coef)
+			}
+			for c := range 3 {
+				dct8x8(&ycc[c], &coef)
+				t := &tabs[c]
 				for k := range coef {
-					coef[k] = float64(math.Round(coef[k]/tabs[c][k]) * tabs[c][k])
+					coef[k] = float64(math.Round(coef[k]/t[k]) * t[k])
 				}
-				idct8x8(&coef, &blk)
-				for y := 0; y < 8 && by+y < p.h; y++ {
-					for x := 0; x < 8 && bx+x < p.w; x++ {
-						ycc[c][(by+y)*p.w+bx+x] = blk[y*8+x]
-					}
+				idct8x8(&coef, &ycc[c])
+			}
+			for y := 0; y < 8 && by+y < p.h; y++ {
+				for x := 0; x < 8 && bx+x < p.w; x++ {
+					i := (by+y)*p.w + bx + x
+					yv, cb, cr := ycc[0][y*8+x]+128, ycc[1][y*8+x], ycc[2][y*8+x]
+					p.ch[0][i] = float32((yv + float64(1.402*cr)) / 255)
+					p.ch[1][i] = float32((yv - float64(0.344136*cb) - float64(0.714136*cr)) / 255)
+					p.ch[2][i] = float32((yv + float64(1.772*cb)) / 255)
 				}
 			}
 		}
 	}
-	for i := range n {
-		y, cb, cr := ycc[0][i]+128, ycc[1][i], ycc[2][i]
-		p.ch[0][i] = float32((y + float64(1.402*cr)) / 255)
-		p.ch[1][i] = float32((y - float64(0.344136*cb) - float64(0.714136*cr)) / 255)
-		p.ch[2][i] = float32((y + float64(1.772*cb)) / 255)
-	}
 }
 
+// dctCosT[x][u] = dctCos[u][x]: rows of the inverse transform.
+var dctCosT = func() (t [8][8]float64) {
+	for u := range 8 {
+		for x := range 8 {
+			t[x][u] = dctCos[u][x]
+		}
+	}
+	return t
+}()
+
+// dct8x8 and idct8x8 transform rows then columns; every output sums its
+// eight products in index order.
 func dct8x8(in, out *[64]float64) {
 	var tmp [64]float64
 	for y := range 8 {
+		row := (*[8]float64)(in[y*8 : y*8+8])
 		for u := range 8 {
-			s := 0.0
-			for x := range 8 {
-				s += float64(dctCos[u][x] * in[y*8+x])
-			}
-			tmp[y*8+u] = s
+			tmp[u*8+y] = dot8(&dctCos[u], row)
 		}
 	}
 	for u := range 8 {
+		col := (*[8]float64)(tmp[u*8 : u*8+8])
 		for v := range 8 {
-			s := 0.0
-			for y := range 8 {
-				s += float64(dctCos[v][y] * tmp[y*8+u])
-			}
-			out[v*8+u] = s
+			out[v*8+u] = dot8(&dctCos[v], col)
 		}
 	}
 }
 
+// idct8x8 skips rows of in that are all zero (most, after quantisation):
+// their products are zeros, and adding a zero to a sum that starts at +0
+// never changes it, so the result is the full transform's bit for bit.
 func idct8x8(in, out *[64]float64) {
 	var tmp [64]float64
+	var rows [8]int
+	nz := 0
 	for v := range 8 {
+		row := (*[8]float64)(in[v*8 : v*8+8])
+		if *row == ([8]float64{}) {
+			continue
+		}
+		rows[nz] = v
+		nz++
 		for x := range 8 {
-			s := 0.0
-			for u := range 8 {
-				s += float64(dctCos[u][x] * in[v*8+u])
-			}
-			tmp[v*8+x] = s
+			tmp[x*8+v] = dot8(&dctCosT[x], row)
 		}
 	}
 	for x := range 8 {
+		col := tmp[x*8 : x*8+8]
 		for y := range 8 {
+			c := &dctCosT[y]
 			s := 0.0
-			for v := range 8 {
-				s += float64(dctCos[v][y] * tmp[v*8+x])
+			for _, v := range rows[:nz] {
+				s += float64(c[v] * col[v])
 			}
 			out[y*8+x] = s
 		}
 	}
+}
+
+// dot8 is the sum of a[k]·b[k] for k = 0..7, added in that order, each
+// product rounded.
+func dot8(a, b *[8]float64) float64 {
+	s := 0.0
+	s += float64(a[0] * b[0])
+	s += float64(a[1] * b[1])
+	s += float64(a[2] * b[2])
+	s += float64(a[3] * b[3])
+	s += float64(a[4] * b[4])
+	s += float64(a[5] * b[5])
+	s += float64(a[6] * b[6])
+	s += float64(a[7] * b[7])
+	return s
 }

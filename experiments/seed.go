@@ -17,7 +17,7 @@ import (
 // CodeVersion enters every stage key together with the digest of the running
 // executable (codeDigest), so a stage stored by other code is never reused.
 // Bump it when the meaning of stage inputs changes.
-const CodeVersion = "cgx-stages-2"
+const CodeVersion = "cgx-stages-3"
 
 var codeDigestOnce = sync.OnceValue(func() string {
 	exe, err := os.Executable()
