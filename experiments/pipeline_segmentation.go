@@ -8,7 +8,11 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"slices"
 	"strconv"
+	"strings"
+
+	"github.com/c-bata/goptuna"
 
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/coco"
@@ -16,9 +20,46 @@ import (
 	"github.com/cgx-dev/cgx/tracker"
 )
 
+// Kinds of segmentation training set (Segmentation.TrainingSets).
+const (
+	setBaseline   = iota // original CG
+	setAugment           // original CG, randomly augmented every epoch
+	setFitted            // CG after the fitted manipulation, one vector per image
+	setRounds            // CG as style.rounds of the manipulation left it
+	setStochastic        // CG, manipulated every epoch by a draw from its fitted distribution
+)
+
+// parseTrainingSet returns a training set's kind and its manipulation.
+func parseTrainingSet(set string) (kind int, manipulation string) {
+	switch {
+	case set == keys.BaselineSet:
+		return setBaseline, ""
+	case set == AugmentSet:
+		return setAugment, ""
+	case strings.HasSuffix(set, RoundsSuffix):
+		return setRounds, strings.TrimSuffix(set, RoundsSuffix)
+	case strings.HasSuffix(set, StochasticSuffix):
+		return setStochastic, strings.TrimSuffix(set, StochasticSuffix)
+	}
+	return setFitted, set
+}
+
+// trainingSet is one segmentation training set: its images (artifact ids,
+// one per CG image of the segmentation order) and, for the augmented sets,
+// how each image changes every epoch (augment makes the augmenter of one
+// training seed; augmentKey describes it in stage keys).
+type trainingSet struct {
+	name       string
+	images     []tracker.ID
+	augment    func(seed int64) (augmenter, error)
+	augmentKey string
+}
+
 // runSegmentation: datasets (CG and eval with instance masks), the
-// discriminator, a fit stage per proposal manipulation over the training
-// images, then one segmentation stage per training set scored on eval.
+// discriminator, the fits each training set needs (point fits, style.rounds,
+// distribution fits), then segmentation.seeds trainings per training set,
+// each scored on eval. Training seed k is the same for every set (the same
+// initial weights and shuffle), so sets can be compared seed by seed.
 func (r *runner) runSegmentation(ctx context.Context) error {
 	cg, err := r.datasetStage(ctx, "cg", r.spec.Datasets.CG)
 	if err != nil {
@@ -38,34 +79,159 @@ func (r *runner) runSegmentation(ctx context.Context) error {
 	}
 	order := d.cg.order()
 	order = order[:min(len(order), r.spec.Segmentation.Images)]
-	for _, set := range r.spec.Segmentation.TrainingSets {
-		images := make([]tracker.ID, len(order))
-		for i, idx := range order {
-			images[i] = cg.imageIDs[idx]
-		}
-		if set != keys.BaselineSet {
-			fo, err := r.fitStage(ctx, set, keys.DirectionCGToReal, cg, order, d, r.plantedGap(cg, real))
-			if err != nil {
-				return err
-			}
-			if len(fo.results) != len(order) {
-				return fmt.Errorf("%s holds %d fitted images, want %d", keys.FitStage(set, keys.DirectionCGToReal), len(fo.results), len(order))
-			}
-			images = fo.results
-		}
-		if err := r.segmentationStage(ctx, set, cg, order, images, eval); err != nil {
+	base := make([]tracker.ID, len(order))
+	for i, idx := range order {
+		base[i] = cg.imageIDs[idx]
+	}
+	sets := make([]trainingSet, 0, len(r.spec.Segmentation.TrainingSets))
+	rounds := map[string]*roundsOutput{}
+	for _, name := range r.spec.Segmentation.TrainingSets {
+		ts, err := r.makeTrainingSet(ctx, name, cg, real, d, order, base, rounds)
+		if err != nil {
 			return err
 		}
+		sets = append(sets, ts)
 	}
+	for _, ts := range sets {
+		for k := 1; k <= r.spec.Segmentation.Seeds; k++ {
+			if err := r.segmentationStage(ctx, ts, k, cg, order, eval); err != nil {
+				return err
+			}
+		}
+	}
+	r.logSegmentationSummary(sets)
 	return nil
 }
 
-// segmentationStage trains the segmentation network on images (artifact ids)
-// with the masks of cg's images order, and scores mask AP on eval.
-func (r *runner) segmentationStage(ctx context.Context, set string, cg *dataset, order []int, images []tracker.ID, eval *dataset) error {
+// makeTrainingSet runs the fits a training set needs and returns it.
+func (r *runner) makeTrainingSet(ctx context.Context, name string, cg, real *dataset, d *trainedDisc, order []int, base []tracker.ID, rounds map[string]*roundsOutput) (trainingSet, error) {
+	ts := trainingSet{name: name, images: base}
+	kind, m := parseTrainingSet(name)
+	size := cg.set.size
+	switch kind {
+	case setAugment:
+		ts.augmentKey = augmentKey()
+		ts.augment = func(seed int64) (augmenter, error) { return randomAugmenter(seed, size) }
+	case setFitted, setRounds:
+		var images map[int]tracker.ID
+		if kind == setRounds || slices.Contains(r.spec.Segmentation.TrainingSets, m+RoundsSuffix) {
+			// style.rounds fits every CG image in round 1 under the point
+			// fit's stage name, so the point set takes round 1 from there.
+			ro, err := r.roundsFor(ctx, m, cg, real, d, rounds)
+			if err != nil {
+				return ts, err
+			}
+			images = ro.last
+			if kind == setFitted {
+				images = ro.first
+			}
+		} else {
+			fo, err := r.fitStage(ctx, m, keys.DirectionCGToReal, cg, order, d, r.plantedGap(cg, real))
+			if err != nil {
+				return ts, err
+			}
+			images = make(map[int]tracker.ID, len(fo.images))
+			for j, i := range fo.images {
+				images[i] = fo.results[j]
+			}
+		}
+		ts.images = make([]tracker.ID, len(order))
+		for i, idx := range order {
+			id, ok := images[idx]
+			if !ok {
+				return ts, fmt.Errorf("training set %s: CG image %d was not fitted; rerun with --force", name, idx)
+			}
+			ts.images[i] = id
+		}
+	case setStochastic:
+		do, err := r.fitDistributionStage(ctx, m, cg, order, d, r.plantedGap(cg, real))
+		if err != nil {
+			return ts, err
+		}
+		ts.augmentKey = "stochastic " + do.stage.Key
+		ts.augment = func(seed int64) (augmenter, error) { return stochasticAugmenter(do, seed, size), nil }
+	}
+	return ts, nil
+}
+
+// roundsOutput is what style.rounds of one manipulation left, per CG
+// image index: the first round's fitted images and the last round's.
+type roundsOutput struct {
+	first, last map[int]tracker.ID
+}
+
+// roundsFor runs style.rounds for manipulation m once per run (stages are
+// reused when stored) and reads the first and last round's images from the
+// fit stages it recorded.
+func (r *runner) roundsFor(ctx context.Context, m string, cg, real *dataset, d *trainedDisc, memo map[string]*roundsOutput) (*roundsOutput, error) {
+	if ro, ok := memo[m]; ok {
+		return ro, nil
+	}
+	from := len(r.stages)
+	if err := r.styleRounds(ctx, m, cg, real, d, r.plantedGap(cg, real)); err != nil {
+		return nil, err
+	}
+	firstStudy, lastStudy, lastRound := -1, -1, 0
+	for _, s := range r.stages[from:] {
+		mm, dir, k, ok := keys.ParseFitRoundStage(s.Name)
+		if !ok || mm != m || dir != keys.DirectionCGToReal || len(s.Studies) != 1 {
+			continue
+		}
+		if k == 1 {
+			firstStudy = s.Studies[0]
+		}
+		if k > lastRound {
+			lastRound, lastStudy = k, s.Studies[0]
+		}
+	}
+	if firstStudy < 0 || lastStudy < 0 {
+		return nil, fmt.Errorf("style.rounds of %s recorded no fit stage", m)
+	}
+	first, err := r.studyResults(firstStudy)
+	if err != nil {
+		return nil, err
+	}
+	last, err := r.studyResults(lastStudy)
+	if err != nil {
+		return nil, err
+	}
+	r.progress.Logf("  %s%s: the images round %d left", m, RoundsSuffix, lastRound)
+	ro := &roundsOutput{first: first, last: last}
+	memo[m] = ro
+	return ro, nil
+}
+
+// studyResults maps each fitted image's index to its result artifact.
+func (r *runner) studyResults(study int) (map[int]tracker.ID, error) {
+	trials, err := r.st.GetAllTrials(study)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]tracker.ID, len(trials))
+	for _, t := range trials {
+		if t.State != goptuna.TrialStateComplete {
+			continue
+		}
+		idx, err1 := strconv.Atoi(t.UserAttrs[keys.TrialImage])
+		id, err2 := tracker.ParseID(t.UserAttrs[keys.TrialResult])
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("study %d: trial %d lacks image/result attributes", study, t.Number)
+		}
+		out[idx] = id
+	}
+	return out, nil
+}
+
+// segmentationStage trains the segmentation network with training seed k on
+// ts's images (artifact ids) with the masks of cg's images order, and
+// scores mask AP on eval.
+func (r *runner) segmentationStage(ctx context.Context, ts trainingSet, k int, cg *dataset, order []int, eval *dataset) error {
 	g := r.spec.Segmentation
-	stageName := keys.SegmentationStage(set)
-	seed := childSeed(r.spec.Seed, stageName)
+	stageName := keys.SegmentationSeedStage(ts.name, k)
+	// Shared by every set: seed k starts from the same weights and shuffles alike.
+	seed := childSeed(r.spec.Seed, "segmentation/seed-"+strconv.Itoa(k))
+	augSeed := childSeed(r.spec.Seed, stageName+"/augment")
+	images := ts.images
 	masks := make([]tracker.ID, len(order))
 	for i, idx := range order {
 		masks[i] = cg.maskIDs[idx]
@@ -78,9 +244,24 @@ func (r *runner) segmentationStage(ctx context.Context, set string, cg *dataset,
 		Config        Segmentation
 		Net           seg.Config
 		Seed          int64
+		Augment       string `json:",omitempty"`
+		AugmentSeed   int64  `json:",omitempty"`
 		Backend       string
-	}{idsDigest(images), idsDigest(masks), eval.manifest, g, cfg, seed, r.backend}
+	}{idsDigest(images), idsDigest(masks), eval.manifest, g, cfg, seed, ts.augmentKey, 0, r.backend}
+	if ts.augment != nil {
+		inputs.AugmentSeed = augSeed
+	}
+	// Every seed's stage is keyed by its own training, not by how many
+	// seeds or which other sets the spec lists.
+	inputs.Config.TrainingSets, inputs.Config.Seeds = nil, 0
 	_, err := r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
+		var aug augmenter
+		if ts.augment != nil {
+			var err error
+			if aug, err = ts.augment(augSeed); err != nil {
+				return err
+			}
+		}
 		train, err := r.decodeImages(ctx, images, cg.set.size)
 		if err != nil {
 			return err
@@ -100,7 +281,7 @@ func (r *runner) segmentationStage(ctx context.Context, set string, cg *dataset,
 		steps := 0
 		r.progress.Start(stageName+": training", 1)
 		rep, err := m.Train(ctx, seg.TrainConfig{Epochs: g.Epochs, BatchSize: g.BatchSize, LR: g.LearningRate,
-			Seed: childSeed(seed, "shuffle"), Progress: func(p seg.Progress) {
+			Seed: childSeed(seed, "shuffle"), Augment: aug, Progress: func(p seg.Progress) {
 				if steps == 0 {
 					r.progress.StartUnits(fmt.Sprintf("%s: training on %d images", stageName, len(images)), p.Steps*p.Epochs, "steps")
 				}
@@ -165,6 +346,8 @@ func (r *runner) segmentationStage(ctx context.Context, set string, cg *dataset,
 		s.Metrics[keys.Metric(stageName, keys.MeasureAP50)] = ev.Stats[1]
 		s.Metrics[keys.Metric(stageName, keys.MeasureAP75)] = ev.Stats[2]
 		s.Attrs["train_images"] = strconv.Itoa(len(images))
+		s.Attrs["training_set"] = ts.name
+		s.Attrs["training_seed"] = strconv.Itoa(k)
 		s.Attrs["eval_images"] = strconv.Itoa(eval.set.n)
 		return nil
 	})

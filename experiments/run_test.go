@@ -116,9 +116,19 @@ func checkKindMetrics(t *testing.T, b Builtin, res Result) {
 			t.Errorf("content run lacks best_loss: %v", res.Metrics)
 		}
 	case KindSegmentation:
-		for _, set := range []string{"baseline", "brightness-contrast", "blur"} {
-			if _, ok := res.Metrics["segmentation/"+set+"/AP"]; !ok {
-				t.Errorf("no AP for training set %s", set)
+		f, err := Open(b.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, err := f.Resolve("smoke")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, set := range spec.Segmentation.TrainingSets {
+			for k := 1; k <= spec.Segmentation.Seeds; k++ {
+				if _, ok := res.Metrics[keys.Metric(keys.SegmentationSeedStage(set, k), keys.MeasureAP)]; !ok {
+					t.Errorf("no AP for training set %s seed %d", set, k)
+				}
 			}
 		}
 	}
@@ -255,7 +265,7 @@ func (c *cancelAfter) Write(b []byte) (int, error) {
 func checkBeatsTrivial(t *testing.T, st *bolt.Store, res Result) {
 	t.Helper()
 	for _, s := range res.Stages {
-		if s.Name != "segmentation/baseline" {
+		if s.Name != keys.SegmentationSeedStage(keys.BaselineSet, 1) {
 			continue
 		}
 		stage, err := st.GetStage(context.Background(), s.Key)
@@ -263,12 +273,12 @@ func checkBeatsTrivial(t *testing.T, st *bolt.Store, res Result) {
 			t.Fatal(err)
 		}
 		trivial := trivialAP(t, st, stage)
-		got := res.Metrics["segmentation/baseline/AP"]
+		got := res.Metrics[keys.Metric(s.Name, keys.MeasureAP)]
 		t.Logf("baseline mask AP %.4f, trivial predictor %.4f", got, trivial)
 		if !(got > trivial) {
 			t.Errorf("baseline mask AP %.4f does not beat the trivial predictor's %.4f", got, trivial)
 		}
 		return
 	}
-	t.Error("no segmentation/baseline stage")
+	t.Error("no segmentation/baseline/seed-1 stage")
 }

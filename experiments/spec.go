@@ -128,8 +128,13 @@ type Content struct {
 
 // Segmentation configures the downstream check.
 type Segmentation struct {
-	TrainingSets []string `toml:"training_sets"` // "baseline" or a manipulation name
-	Images       int      `toml:"images"`        // CG training images
+	// TrainingSets: "baseline", "augment" (random augmentation), a
+	// manipulation name (fitted per image), "<manipulation>/rounds" (the
+	// images style.rounds leaves), "<manipulation>/stochastic" (sampled every
+	// epoch from distributions fitted per image); docs/SEGMENTATION.md.
+	TrainingSets []string `toml:"training_sets"`
+	Seeds        int      `toml:"seeds"`  // trainings per set, each with its own initial weights and shuffle (shared across sets)
+	Images       int      `toml:"images"` // CG training images
 	Epochs       int      `toml:"epochs"`
 	BatchSize    int      `toml:"batch_size"`
 	LearningRate float64  `toml:"learning_rate"`
@@ -171,7 +176,7 @@ func defaults(kind Kind) Spec {
 			Optimizer: "line-search", Stop: "threshold", Threshold: 0.5, EarlyStop: true, Grid: []int{8, 8}, BatchSize: 32, Rounds: 1, RoundAccuracy: 0.6},
 		Content: Content{Experiment: "exp1", Samplers: []string{"tpe"}, Seeds: []int64{1}, Trials: 100,
 			BatchSize: 4, MixImages: 0, Threshold: 0.5},
-		Segmentation: Segmentation{TrainingSets: []string{"baseline"}, Images: 256, Epochs: 4,
+		Segmentation: Segmentation{TrainingSets: []string{"baseline"}, Seeds: 3, Images: 256, Epochs: 4,
 			BatchSize: 16, LearningRate: 2e-3},
 	}
 	if kind == KindSegmentation {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cgx-dev/cgx/internal/keys"
 )
 
 var (
@@ -229,9 +231,8 @@ func (v *validator) content(s Spec) {
 
 func (v *validator) segmentation(s Spec) {
 	g := s.Segmentation
-	allowed := append([]string{"baseline"}, Manipulations...)
-	v.subset("segmentation.training_sets", g.TrainingSets, allowed)
 	v.intIn("segmentation.images", g.Images, 2, 1_000_000)
+	v.intIn("segmentation.seeds", g.Seeds, 1, 100)
 	if s.Datasets.CG.Source == "generate" {
 		v.check("segmentation.images", g.Images <= s.Datasets.CG.Count,
 			"%d is more than datasets.cg.count %d", g.Images, s.Datasets.CG.Count)
@@ -239,10 +240,29 @@ func (v *validator) segmentation(s Spec) {
 	v.intIn("segmentation.epochs", g.Epochs, 1, 1000)
 	v.intIn("segmentation.batch_size", g.BatchSize, 1, 4096)
 	v.floatIn("segmentation.learning_rate", g.LearningRate, 0, 1, true)
+	v.check("segmentation.training_sets", len(g.TrainingSets) > 0, "is empty; list at least %q", keys.BaselineSet)
+	seen := map[string]bool{}
 	for _, ts := range g.TrainingSets {
-		if ts != "baseline" {
-			v.check("segmentation.training_sets", slices.Contains(s.Style.Manipulations, ts),
-				"%q needs fitted parameters; add it to style.manipulations", ts)
+		v.check("segmentation.training_sets", !seen[ts], "%q is listed twice", clip(ts))
+		seen[ts] = true
+		kind, m := parseTrainingSet(ts)
+		switch kind {
+		case setBaseline, setAugment:
+		case setFitted:
+			v.check("segmentation.training_sets", slices.Contains(Manipulations, m),
+				"%q is not a training set: use %q, %q, a manipulation (%s), or one followed by %q or %q",
+				clip(ts), keys.BaselineSet, AugmentSet, strings.Join(Manipulations, ", "), RoundsSuffix, StochasticSuffix)
+			if slices.Contains(Manipulations, m) {
+				v.check("segmentation.training_sets", slices.Contains(s.Style.Manipulations, m),
+					"%q needs fitted parameters; add it to style.manipulations", ts)
+			}
+		case setRounds, setStochastic:
+			v.check("segmentation.training_sets", slices.Contains(Manipulations, m),
+				"%q: %q is not a manipulation; use one of %s", clip(ts), clip(m), strings.Join(Manipulations, ", "))
+			if kind == setRounds {
+				v.check("segmentation.training_sets", s.Style.Rounds >= 2,
+					"%q needs style.rounds of at least 2 (it is %d)", clip(ts), s.Style.Rounds)
+			}
 		}
 	}
 }
