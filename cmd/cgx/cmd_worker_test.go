@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cgx-dev/cgx/experiments"
+	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
+	"github.com/cgx-dev/cgx/tracker/postgres/pgtest"
+)
+
+// helperEnv carries the arguments of a cgx process that the test binary
+// plays (TestCgxHelperProcess), JSON-encoded.
+const helperEnv = "CGX_TEST_HELPER_ARGS"
+
+// TestCgxHelperProcess is cgx's main when the test binary is started as a
+// cgx process by cgxProcess; otherwise it skips.
+func TestCgxHelperProcess(t *testing.T) {
+	enc := os.Getenv(helperEnv)
+	if enc == "" {
+		t.Skip("runs as a cgx process for the worker tests")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(enc), &args); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	os.Exit(run(ctx, args, os.Stdout, os.Stderr))
+}
+
+// cgxProcess returns a command that runs cgx with args in a process of its own.
+func cgxProcess(t *testing.T, stderr *bytes.Buffer, args ...string) *exec.Cmd {
+	t.Helper()
+	enc, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCgxHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), helperEnv+"="+string(enc))
+	cmd.Stderr = stderr
+	return cmd
+}
+
+// cgxJSON runs cgx in this process and decodes its JSON output into v.
+func cgxJSON(t *testing.T, v any, args ...string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), args, &out, &errOut); code != 0 {
+		t.Fatalf("cgx %s: exit %d\n%s", strings.Join(args, " "), code, errOut.String())
+	}
+	if err := json.Unmarshal(out.Bytes(), v); err != nil {
+		t.Fatalf("cgx %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+}
+
+// TestWorkersKilledMidItemMatchOneProcess: built-in smoke specs enqueued on
+// PostgreSQL and computed by three 'cgx worker' processes, one of them
+// killed with SIGKILL while it holds a work item, store exactly the stages,
+// artifacts, metrics and trials of the same spec run by one process on a
+// bbolt file.
+func TestWorkersKilledMidItemMatchOneProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs smoke specs in several processes")
+	}
+	dsn := pgtest.NewDatabase(t)
+	boltPath := filepath.Join(t.TempDir(), "ref.db")
+	ctx := context.Background()
+	for _, spec := range []string{"content/exp1", "style/blur"} {
+		t.Run(spec, func(t *testing.T) {
+			var ref experiments.Result
+			cgxJSON(t, &ref, "--db", boltPath, "run", spec, "--profile", "smoke", "--workers", "1", "--json")
+			var queued struct{ Run int }
+			cgxJSON(t, &queued, "--db", dsn, "run", spec, "--profile", "smoke", "--enqueue", "--json")
+
+			pg, err := backend.Open(ctx, dsn, backend.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pg.Close()
+			q, ok := pg.(tracker.WorkQueue)
+			if !ok {
+				t.Fatalf("%T has no work queue", pg)
+			}
+
+			logs := make([]bytes.Buffer, 3)
+			procs := make([]*exec.Cmd, 3)
+			for k := range procs {
+				procs[k] = cgxProcess(t, &logs[k], "--db", dsn, "worker", "--exit-when-idle", "--lease", "2s", "--workers", "1")
+			}
+			// The victim starts first, so it claims the first item; the
+			// others start once it holds it.
+			if err := procs[0].Start(); err != nil {
+				t.Fatal(err)
+			}
+			victim := fmt.Sprintf(":%d:", procs[0].Process.Pid)
+			victimDone := make(chan error, 1)
+			go func() { victimDone <- procs[0].Wait() }()
+			held := waitForLease(t, q, queued.Run, victim, victimDone, &logs[0])
+			for _, p := range procs[1:] {
+				if err := p.Start(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := procs[0].Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			<-victimDone
+			t.Logf("killed worker %s holding %s item %d of %s", victim, held.Kind, held.Index, held.Stage)
+			for k, p := range procs[1:] {
+				if err := p.Wait(); err != nil {
+					t.Fatalf("worker %d: %v\n%s", k+1, err, logs[k+1].String())
+				}
+			}
+			redone := findItem(t, q, held.WorkKey)
+			if redone.State != tracker.WorkDone || redone.Attempts < 2 {
+				t.Errorf("the killed worker's item: %+v; want done by another worker", redone)
+			}
+			run, err := pg.GetRun(ctx, queued.Run)
+			if err != nil || run.Status != tracker.RunSucceeded {
+				t.Fatalf("run %d: status %q (%v); worker logs:\n%s\n%s", queued.Run, run.Status, err, logs[1].String(), logs[2].String())
+			}
+			refStore, err := backend.Open(ctx, boltPath, backend.Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer refStore.Close()
+			rep, err := experiments.CompareRuns(ctx, refStore, ref.RunID, pg, queued.Run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range rep.Differences {
+				t.Errorf("%s", d)
+			}
+			if rep.Stages == 0 || rep.Artifacts == 0 {
+				t.Errorf("compared %d stages, %d artifacts; want some", rep.Stages, rep.Artifacts)
+			}
+			if d := diffMetrics(ref.Metrics, run.Metrics); d != "" {
+				t.Errorf("run metrics differ: %s", d)
+			}
+			want, got := artifactIDs(t, refStore), artifactIDs(t, pg)
+			if !slices.Equal(want, got) {
+				t.Errorf("artifacts: one process stored %d, the workers %d; they differ", len(want), len(got))
+			}
+		})
+	}
+}
+
+// waitForLease polls the queue until an item of run is leased by an owner
+// containing who, and returns it. It fails if that worker exits first.
+func waitForLease(t *testing.T, q tracker.WorkQueue, run int, who string, exited <-chan error, log *bytes.Buffer) tracker.WorkItem {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		items, err := q.ListWork(context.Background(), run, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			if it.State == tracker.WorkLeased && strings.Contains(it.Owner, who) {
+				return it
+			}
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("worker %s exited (%v) before it held an item:\n%s", who, err, log.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("worker %s held no item of run %d within 2 minutes", who, run)
+	return tracker.WorkItem{}
+}
+
+func findItem(t *testing.T, q tracker.WorkQueue, key tracker.WorkKey) tracker.WorkItem {
+	t.Helper()
+	items, err := q.ListWork(context.Background(), key.RunID, key.Stage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.Index == key.Index {
+			return it
+		}
+	}
+	t.Fatalf("item %+v is gone", key)
+	return tracker.WorkItem{}
+}
+
+func artifactIDs(t *testing.T, st tracker.ArtifactStorage) []string {
+	t.Helper()
+	metas, err := st.ListArtifacts(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(metas))
+	for i, m := range metas {
+		ids[i] = m.ID.String()
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func diffMetrics(a, b map[string]float64) string {
+	var out []string
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			out = append(out, fmt.Sprintf("%s: %v vs %v", k, v, w))
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k+": only in the workers' run")
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, "; ")
+}
