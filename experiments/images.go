@@ -7,23 +7,35 @@ import (
 	"github.com/cgx-dev/cgx/ml/disc"
 )
 
-// pixelSet holds decoded images in memory: n images of 3*size*size float32
-// values in [0,1], CHW. It implements disc.Images.
+// pixelSet is n images of 3*size*size float32 values in [0,1], CHW. It
+// implements disc.Images (and seg.Images). Either pix holds every image
+// (toPixelSet: the segmentation and content sets) or lazy reads them on
+// demand (dataset stages and chained fits, imageset.go), so that a set's
+// memory does not grow with its size.
 type pixelSet struct {
 	n, size int
-	pix     []float32
+	pix     []float32   // eager: every image, n*stride values
+	lazy    *lazyImages // lazy: nil for eager sets
 }
 
 var _ disc.Images = (*pixelSet)(nil)
 
-func (p *pixelSet) Len() int              { return p.n }
-func (p *pixelSet) Size() (int, int)      { return p.size, p.size }
-func (p *pixelSet) stride() int           { return 3 * p.size * p.size }
+func (p *pixelSet) Len() int         { return p.n }
+func (p *pixelSet) Size() (int, int) { return p.size, p.size }
+func (p *pixelSet) stride() int      { return 3 * p.size * p.size }
+
+// image returns image i of an eager set (the set's own memory).
 func (p *pixelSet) image(i int) []float32 { return p.pix[i*p.stride() : (i+1)*p.stride()] }
 
 func (p *pixelSet) Load(i int, dst []float32) error {
 	if i < 0 || i >= p.n || len(dst) != p.stride() {
 		return fmt.Errorf("load image %d of %d into %d values", i, p.n, len(dst))
+	}
+	if p.lazy != nil {
+		if err := p.loadLazy(i, dst); err != nil {
+			return fmt.Errorf("load image %d: %w", i, err)
+		}
+		return nil
 	}
 	copy(dst, p.image(i))
 	return nil

@@ -86,17 +86,15 @@ func (r *runner) plantedGap(from, to *dataset) planted {
 // Its manifest id names the source and the fitted images, so stages fitted
 // on it are keyed by what they read.
 func (r *runner) fittedDataset(ctx context.Context, src *dataset, fo *fitOutcome) (*dataset, error) {
-	fitted, err := r.decodeImages(ctx, fo.results, src.set.size)
+	set, err := replacedPixelSet(ctx, r.st, src.set, fo.images, fo.results)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fo.stage.Name, err)
 	}
-	set := &pixelSet{n: src.set.n, size: src.set.size, pix: slices.Clone(src.set.pix)}
 	ids := slices.Clone(src.imageIDs)
 	h := sha256.New()
 	h.Write([]byte("chain\n"))
 	h.Write(src.manifest[:])
 	for k, i := range fo.images {
-		copy(set.image(i), fitted.image(k))
 		ids[i] = fo.results[k]
 		h.Write(fo.results[k][:])
 	}

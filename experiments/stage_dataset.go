@@ -71,8 +71,8 @@ func (r *runner) datasetStage(ctx context.Context, role string, ds Dataset) (*da
 	return r.loadDataset(ctx, role, st.Outputs["manifest"])
 }
 
-// loadDataset reads a stored dataset's images into memory, checking every
-// digest against its manifest.
+// loadDataset opens a stored dataset; its images are read on demand
+// (datasetPixelSet), each checked against its digest.
 func (r *runner) loadDataset(ctx context.Context, role string, id tracker.ID) (*dataset, error) {
 	if d, ok := r.loaded[id]; ok {
 		c := *d
@@ -84,10 +84,7 @@ func (r *runner) loadDataset(ctx context.Context, role string, id tracker.ID) (*
 		return nil, fmt.Errorf("open dataset %s: %w", role, err)
 	}
 	m := bd.Manifest()
-	set, err := streamPixelSet(ctx, bd, m.Size)
-	if err != nil {
-		return nil, fmt.Errorf("load dataset %s: %w", role, err)
-	}
+	set := datasetPixelSet(ctx, bd, m.Size)
 	d := &dataset{role: role, manifest: id, set: set, domain: m.Domain}
 	for _, e := range m.Images {
 		d.imageIDs = append(d.imageIDs, e.Image)
@@ -95,27 +92,6 @@ func (r *runner) loadDataset(ctx context.Context, role string, id tracker.ID) (*
 	}
 	r.loaded[id] = d
 	return d, nil
-}
-
-// streamPixelSet decodes a dataset image by image straight into its float32
-// planes (the same values toPixelSet gives), so loading holds the set's
-// pixels and one decoded image, not every decoded image besides.
-func streamPixelSet(ctx context.Context, bd *blender.Dataset, size int) (*pixelSet, error) {
-	p := &pixelSet{n: bd.Len(), size: size}
-	p.pix = make([]float32, p.n*p.stride())
-	err := bd.EachImage(ctx, func(i int, img *image.NRGBA) error {
-		if b := img.Bounds(); b.Dx() != size || b.Dy() != size {
-			return fmt.Errorf("image %d is %dx%d, want %dx%d", i, b.Dx(), b.Dy(), size, size)
-		}
-		if err := tensorimg.FromImage(img, p.image(i)); err != nil {
-			return fmt.Errorf("image %d: %w", i, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // attrPeakRSS is the stage attribute holding the process's peak resident

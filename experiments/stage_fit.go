@@ -148,7 +148,10 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 		im := fit.Images{N: len(idx), H: src.set.size, W: src.set.size, Pix: make([]float32, 0, len(idx)*stride),
 			Seeds: make([]int64, len(idx))}
 		for j, i := range idx {
-			im.Pix = append(im.Pix, src.set.image(i)...)
+			im.Pix = im.Pix[:(j+1)*stride]
+			if err := src.set.Load(i, im.Pix[j*stride:]); err != nil {
+				return fmt.Errorf("%s: %w", src.role, err)
+			}
 			im.Seeds[j] = childSeed(seed, "image/"+strconv.Itoa(i))
 		}
 		// Images of a chunk are fitted together: each trial's duration is
