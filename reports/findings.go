@@ -15,7 +15,16 @@ type Finding struct {
 	Topic   string // discriminator, style, recovery, rounds, segmentation, content
 	Text    string
 	Caveats []string
+
+	verdict, fit string // style fits: for the summary line
 }
+
+// Style verdicts by success rate.
+const (
+	verdictMost = "for most images"
+	verdictSome = "for some images"
+	verdictFew  = "for few images"
+)
 
 // Thresholds of the findings' wording (docs/REPORTS.md).
 const (
@@ -93,8 +102,25 @@ const blurStart = 0.15
 
 var sigmaParam = regexp.MustCompile(`^sigma(_[rgb])?$`)
 
-func (rd *RunData) styleFindings() []Finding {
-	var out []Finding
+func (rd *RunData) styleFindings() (out []Finding) {
+	defer func() {
+		// One line first that says which manipulations close the gap.
+		groups := map[string][]string{}
+		for _, f := range out {
+			if f.verdict != "" {
+				groups[f.verdict] = append(groups[f.verdict], f.fit)
+			}
+		}
+		var parts []string
+		for _, v := range []string{verdictMost, verdictSome, verdictFew} {
+			if len(groups[v]) > 0 {
+				parts = append(parts, v+": "+strings.Join(groups[v], ", "))
+			}
+		}
+		if len(parts) > 1 || len(out) > 1 {
+			out = append([]Finding{{Topic: "style", Text: "Which manipulations close the gap (share of images that fool the discriminator): " + strings.Join(parts, "; ") + "."}}, out...)
+		}
+	}()
 	for _, s := range rd.Studies {
 		if s.Kind != KindStyle || styleRound(s) != 1 {
 			continue
@@ -110,15 +136,15 @@ func (rd *RunData) styleFindings() []Finding {
 			}
 		}
 		rate := float64(succ) / float64(len(c))
-		verdict := "closes the gap for some images"
+		verdict := verdictSome
 		switch {
 		case rate >= mostShare:
-			verdict = "closes the gap for most images"
+			verdict = verdictMost
 		case rate <= fewShare:
-			verdict = "closes the gap for few images"
+			verdict = verdictFew
 		}
-		f := Finding{Topic: "style", Text: fmt.Sprintf("%s: %s (%d of %d images fool the discriminator, %s).",
-			studyLabel(s), verdict, succ, len(c), pct(rate))}
+		f := Finding{Topic: "style", Text: fmt.Sprintf("%s: closes the gap %s (%d of %d images fool the discriminator, %s).",
+			studyLabel(s), verdict, succ, len(c), pct(rate)), verdict: verdict, fit: fmt.Sprintf("%s (%s)", studyLabel(s), pct(rate))}
 		var medians []string
 		params := paramNames(c)
 		if len(params) <= 8 {
@@ -237,61 +263,59 @@ func channelCast(trials []Trial, direction string) string {
 }
 
 func (rd *RunData) recoveryFindings() []Finding {
-	t := rd.recoveryTable()
-	type acc struct {
-		parts          []string
-		passed, checks int
-		order          int
-	}
-	byFit := map[string]*acc{}
-	var fits []string
-	for _, row := range t.Rows {
-		if col(t, row, "round").Num > 1 {
-			continue // in the rounds' finding
-		}
-		fit := row[0].Text
-		a := byFit[fit]
-		if a == nil {
-			a = &acc{order: len(fits)}
-			byFit[fit] = a
-			fits = append(fits, fit)
-		}
-		sc, mc := col(t, row, "sign_check").Text, col(t, row, "magnitude_check").Text
-		if sc == checkNA && mc == checkNA {
+	var out []Finding
+	for _, s := range rd.Studies {
+		if !s.hasRecovery() || styleRound(s) != 1 {
 			continue
 		}
-		part := col(t, row, "parameter").Text
-		if r := col(t, row, "r"); r.Valid {
-			part += " r " + formatFloat(r.Num, 2)
-		}
-		if e := col(t, row, "median_rel_error"); e.Valid {
-			part += ", median rel. error " + pct(e.Num)
-		}
-		var verdicts []string
-		for _, c := range []struct{ name, v string }{{"sign", sc}, {"magnitude", mc}} {
-			if c.v == checkNA {
+		var parts []string
+		passed, checks := 0, 0
+		ratio := map[string]float64{}
+		for _, r := range studyRecovery(s) {
+			ratio[r.param] = r.sizeRatio()
+			sc, mc := r.signCheck(), r.magnitudeCheck()
+			if sc == checkNA && mc == checkNA {
 				continue
 			}
-			a.checks++
-			if c.v == checkPass {
-				a.passed++
+			part := r.param
+			if r.magnitude && magnitudeOnly[r.param] {
+				part = "|" + r.param + "|"
 			}
-			verdicts = append(verdicts, c.name+" "+c.v)
+			var facts []string
+			if c := r.corr(); !math.IsNaN(c) {
+				facts = append(facts, "r "+formatFloat(c, 2))
+			}
+			if q := r.sizeRatio(); !math.IsNaN(q) {
+				facts = append(facts, fmt.Sprintf("fitted %s of the planted size", pct(q)))
+			}
+			if e := median(r.relErr); !math.IsNaN(e) {
+				facts = append(facts, "median rel. error "+pct(e))
+			}
+			for _, c := range []struct{ name, v string }{{"sign", sc}, {"magnitude", mc}} {
+				if c.v == checkNA {
+					continue
+				}
+				checks++
+				if c.v == checkPass {
+					passed++
+				}
+				facts = append(facts, c.name+" "+c.v)
+			}
+			if r.atBound > 0 {
+				facts = append(facts, pct(float64(r.atBound)/float64(len(r.fitted)))+" at a bound")
+			}
+			parts = append(parts, part+": "+strings.Join(facts, ", "))
 		}
-		if b := col(t, row, "at_bound_share"); b.Valid && b.Num > 0 {
-			verdicts = append(verdicts, pct(b.Num)+" at a bound")
-		}
-		a.parts = append(a.parts, part+" ("+strings.Join(verdicts, ", ")+")")
-	}
-	var out []Finding
-	for _, fit := range fits {
-		a := byFit[fit]
-		if a.checks == 0 {
+		if checks == 0 {
 			continue
 		}
-		f := Finding{Topic: "recovery", Text: fmt.Sprintf("Planted gap, %s: %d of %d checks pass. %s.", fit, a.passed, a.checks, strings.Join(a.parts, "; "))}
-		if a.passed < a.checks {
-			f.Caveats = append(f.Caveats, "A failed magnitude check means the fitted values do not measure the planted size (the threshold rule stops at the discriminator's 50/50 boundary, between the domains); a failed sign check that the fit moves the parameter the wrong way.")
+		f := Finding{Topic: "recovery", Text: fmt.Sprintf("Planted gap, %s: %d of %d checks pass. %s.", studyLabel(s), passed, checks, strings.Join(parts, "; "))}
+		for _, c := range []string{"r", "g", "b"} {
+			b, okb := ratio["brightness_"+c]
+			k, okc := ratio["contrast_"+c]
+			if okb && okc && !math.IsNaN(b) && !math.IsNaN(k) && (b-1)*(k-1) < 0 {
+				f.Caveats = append(f.Caveats, fmt.Sprintf("brightness_%s and contrast_%s miss on opposite sides (%s and %s of planted): both move the channel's mean, so the discriminator cannot tell them apart; read their combined shift, not each alone.", c, c, pct(b), pct(k)))
+			}
 		}
 		out = append(out, f)
 	}

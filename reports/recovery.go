@@ -69,6 +69,7 @@ type recovery struct {
 	signed     int       // images whose planted value is not zero
 	absErr     []float64 // |fitted - planted| per image with a planted value
 	relErr     []float64 // absErr / |planted| per image planted with a non-zero value
+	ratios     []float64 // fitted / planted for the same images
 	atBound    int       // images whose value ended at a bound of its range
 	// magnitude marks a parameter read by its size alone (a range starting
 	// at 0 such as blur sigma, or noise_std whose sign is arbitrary): it is
@@ -156,6 +157,7 @@ func studyRecovery(s StudyData) []recovery {
 			}
 			{
 				r.relErr = append(r.relErr, e/math.Abs(pl))
+				r.ratios = append(r.ratios, f/pl)
 			}
 			if sign(pl) != 0 {
 				r.signed++
@@ -194,6 +196,13 @@ func (r recovery) corr() float64 {
 		return math.NaN()
 	}
 	return pearson(r.fitted, r.perImage)
+}
+
+// sizeRatio is the median over images of fitted / planted, over the images
+// whose planted value counts as non-zero (those with a relative error): 0.5
+// means the fit recovers half the planted size; NaN without such images.
+func (r recovery) sizeRatio() float64 {
+	return median(r.ratios)
 }
 
 // within25 is the share of images planted non-zero within 25% of it.
