@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/c-bata/goptuna"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,6 +29,10 @@ type Options struct {
 	// its RUNNING trials count as stale (FailStaleTrials). The default is
 	// DefaultStaleAfter; a Store heartbeats every StaleAfter/4.
 	StaleAfter time.Duration
+	// DurableRunning makes the creation of a RUNNING trial wait for its
+	// WAL flush like every other commit. By default it does not: see
+	// CreateNewTrial; a finished trial is durable either way.
+	DurableRunning bool
 	// MaxConns bounds the connection pool (default: pgxpool's, the larger
 	// of 4 and the number of CPUs).
 	MaxConns int32
@@ -46,6 +51,12 @@ type Store struct {
 	red      redactor
 	session  string // this Store's session id; "" when read-only
 	stale    time.Duration
+	// durableRunning: Options.DurableRunning.
+	durableRunning bool
+
+	mu      sync.Mutex
+	pending map[int]*pendingSet         // RUNNING trials this Store runs (own.go)
+	done    map[int]goptuna.FrozenTrial // trials it just finished, kept for one read
 
 	stop   chan struct{}
 	wg     sync.WaitGroup
@@ -84,7 +95,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, red.err(fmt.Errorf("open %s: %w", loc, err))
 	}
-	s := &Store{pool: pool, ro: opts.ReadOnly, location: loc, red: red, stale: opts.StaleAfter, stop: make(chan struct{})}
+	s := &Store{pool: pool, ro: opts.ReadOnly, location: loc, red: red, stale: opts.StaleAfter, durableRunning: opts.DurableRunning, stop: make(chan struct{}),
+		pending: map[int]*pendingSet{}, done: map[int]goptuna.FrozenTrial{}}
 	if err := s.init(ctx); err != nil {
 		pool.Close()
 		return nil, red.err(fmt.Errorf("open %s: %w", loc, err))
@@ -142,10 +154,15 @@ ON CONFLICT (id) DO UPDATE SET heartbeat = now()`, s.session, "", os.Getpid())
 func (s *Store) Close() error {
 	var err error
 	s.once.Do(func() {
+		if !s.ro {
+			err = s.flushPending()
+		}
 		s.closed.Store(true)
 		close(s.stop)
 		s.wg.Wait()
-		if s.session != "" {
+		if err != nil {
+			err = fmt.Errorf("close %s: commit the setters of running trials: %w", s.location, err)
+		} else if s.session != "" {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			_, err = s.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, s.session)
 			cancel()

@@ -68,6 +68,7 @@ func (s *Store) DeleteStudy(studyID int) error {
 	if err != nil {
 		return fmt.Errorf("delete study %d: %w", studyID, err)
 	}
+	s.forgetStudy(studyID)
 	if n == 0 {
 		return fmt.Errorf("delete study: %w", studyNotFound(studyID))
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/c-bata/goptuna"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -17,6 +18,20 @@ import (
 // unfinished is the SQL condition of a trial that may still change.
 const unfinished = `state IN (0, 4)`
 
+// commitMode is an SQL expression that makes the statement's transaction
+// commit without waiting for its WAL record to reach disk when parameter
+// $5 is true (synchronous_commit off, for this transaction only), and
+// with the server's setting otherwise. Creating a RUNNING trial uses it:
+// the trial is visible to every session at once and becomes durable with
+// the next durable commit of any session (the WAL is one sequence: the
+// trial's own state change, at the latest) or the WAL writer's next flush.
+// A server crash in between loses the RUNNING trial, as a crash within
+// bbolt's RunningCheckpoint does; a trial that was only RUNNING when its
+// server crashed would have been stale anyway.
+const commitMode = `set_config('synchronous_commit', CASE WHEN $5::bool THEN 'off' ELSE current_setting('synchronous_commit') END, true)`
+
+var commitModeAddTrials = strings.Replace(commitMode, "$5", "$21", 1)
+
 // CreateNewTrial adds a RUNNING trial to a study and returns its id. Trial
 // ids come from a sequence, unique across studies; numbers count from 0
 // within the study and stay dense under concurrent creators, which queue on
@@ -28,15 +43,17 @@ func (s *Store) CreateNewTrial(studyID int) (int, error) {
 	var id int
 	start, startNS := splitTime(dbNow())
 	err := s.pool.QueryRow(bg(), `
-WITH s AS (UPDATE studies SET n_trials = n_trials + 1 WHERE id = $1 RETURNING n_trials - 1 AS number)
+WITH c AS MATERIALIZED (SELECT `+commitMode+` AS v),
+s AS (UPDATE studies SET n_trials = n_trials + 1 WHERE id = $1 AND (SELECT v FROM c) IS NOT NULL RETURNING n_trials - 1 AS number)
 INSERT INTO trials (study_id, number, state, datetime_start, start_ns, session)
-SELECT $1, s.number, 0, $2, $3, $4 FROM s RETURNING id`, studyID, start, startNS, s.session).Scan(&id)
+SELECT $1, s.number, 0, $2, $3, $4 FROM s RETURNING id`, studyID, start, startNS, s.session, !s.durableRunning).Scan(&id)
 	if noRows(err) {
 		return -1, fmt.Errorf("create trial: %w", studyNotFound(studyID))
 	}
 	if err != nil {
 		return -1, s.red.err(fmt.Errorf("create trial in study %d: %w", studyID, err))
 	}
+	s.own(id, studyID)
 	return id, nil
 }
 
@@ -61,8 +78,9 @@ func (s *Store) AddFinishedTrials(studyID int, trials []goptuna.FrozenTrial) ([]
 // addTrialsSQL inserts k trials and their parameters, intermediate values
 // and attributes in one statement (one transaction). Side rows name their
 // trial by its 1-based position i in the batch.
-const addTrialsSQL = `
-WITH s AS (UPDATE studies SET n_trials = n_trials + $2 WHERE id = $1 RETURNING n_trials - $2 AS first),
+var addTrialsSQL = `
+WITH c AS MATERIALIZED (SELECT ` + commitModeAddTrials + ` AS v),
+s AS (UPDATE studies SET n_trials = n_trials + $2 WHERE id = $1 AND (SELECT v FROM c) IS NOT NULL RETURNING n_trials - $2 AS first),
 t AS (INSERT INTO trials (study_id, number, state, value, datetime_start, start_ns, datetime_complete, complete_ns, session)
 	SELECT $1, s.first + o.i - 1, o.state, o.value, o.start, o.start_ns, o.complete, o.complete_ns, $7
 	FROM s CROSS JOIN unnest($3::smallint[], $4::float8[], $5::timestamptz[], $19::smallint[], $6::timestamptz[], $20::smallint[])
@@ -104,6 +122,14 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 		vstep               []int64
 		asys                []bool
 	)
+	// Trials that are all RUNNING or WAITING are committed without waiting
+	// for the WAL flush (see commitMode), unless DurableRunning.
+	async := !finishedOnly && !s.durableRunning
+	for i := range trials {
+		if trials[i].State.IsFinished() {
+			async = false
+		}
+	}
 	for i := range trials {
 		t, err := tracker.NormalizeTrial(&trials[i])
 		if err != nil {
@@ -137,7 +163,7 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 		}
 	}
 	rows, err := s.pool.Query(bg(), addTrialsSQL, studyID, len(trials), states, values, starts, completes, s.sessionOrNil(),
-		pi, pname, pint, pdist, vi, vstep, vval, ai, asys, akey, aval, startNS, completeNS)
+		pi, pname, pint, pdist, vi, vstep, vval, ai, asys, akey, aval, startNS, completeNS, async)
 	if err != nil {
 		return nil, s.red.err(fmt.Errorf("%s to study %d: %w", op, studyID, err))
 	}
@@ -155,6 +181,11 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 	}
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("%s: %w", op, studyNotFound(studyID))
+	}
+	for i, st := range states {
+		if goptuna.TrialState(st) == goptuna.TrialStateRunning && i < len(ids) {
+			s.own(ids[i], studyID)
+		}
 	}
 	return ids, nil
 }
@@ -215,6 +246,12 @@ const lockUnfinished = `WITH t AS (SELECT id FROM trials WHERE id = $1 AND ` + u
 
 // SetTrialValue sets the value of an unfinished trial.
 func (s *Store) SetTrialValue(trialID int, value float64) error {
+	if err := s.writable("set value"); err != nil {
+		return err
+	}
+	if s.withPending(trialID, func(p *pendingSet) { p.value = &value }) {
+		return nil
+	}
 	return s.upsert("set value", trialID, `UPDATE trials SET value = $2 WHERE id = $1 AND `+unfinished, trialID, value)
 }
 
@@ -254,6 +291,22 @@ func (s *Store) upsert(op string, id int, sql string, args ...any) error {
 }
 
 func (s *Store) setTrialAttr(op string, trialID int, system bool, key, value string) error {
+	if err := s.writable(op); err != nil {
+		return err
+	}
+	buffered := s.withPending(trialID, func(p *pendingSet) {
+		m := &p.user
+		if system {
+			m = &p.system
+		}
+		if *m == nil {
+			*m = map[string]string{}
+		}
+		(*m)[key] = value
+	})
+	if buffered {
+		return nil
+	}
 	return s.upsert(op, trialID, lockUnfinished+`
 INSERT INTO trial_attrs (trial_id, system, key, value) SELECT id, $2, $3, $4 FROM t
 ON CONFLICT (trial_id, system, key) DO UPDATE SET value = excluded.value`, trialID, system, []byte(key), []byte(value))
@@ -269,34 +322,65 @@ func (s *Store) SetTrialSystemAttr(trialID int, key, value string) error {
 	return s.setTrialAttr("set system attribute", trialID, true, key, value)
 }
 
-// SetTrialState changes a trial's state and commits it. A finished trial,
-// or a change to the state it already has, returns
-// goptuna.ErrTrialCannotBeUpdated itself, unwrapped: goptuna's study loop
-// compares it with == when two workers race for a WAITING trial (the row
-// lock lets exactly one of them win). A trial set RUNNING becomes this
-// Store's session's.
+// setStateSQL changes a trial's state, commits the pending changes of a
+// trial this Store runs with it, and returns the trial as committed.
+var setStateSQL = `
+WITH u AS (UPDATE trials SET state = $2, value = coalesce($6::float8, value),
+	datetime_complete = CASE WHEN $3::timestamptz IS NULL THEN datetime_complete ELSE $3 END,
+	complete_ns = CASE WHEN $3::timestamptz IS NULL THEN complete_ns ELSE $5 END,
+	session = CASE WHEN $2 = 0 THEN $4 ELSE session END
+	WHERE id = $1 AND ` + unfinished + ` AND state <> $2 RETURNING *),
+a AS (INSERT INTO trial_attrs (trial_id, system, key, value)
+	SELECT u.id, x.system, x.key, x.value FROM u CROSS JOIN unnest($7::bool[], $8::bytea[], $9::bytea[]) AS x(system, key, value)
+	ON CONFLICT (trial_id, system, key) DO UPDATE SET value = excluded.value)
+` + strings.Replace(trialQuery, "FROM trials t", "FROM u t", 1)
+
+// SetTrialState changes a trial's state and commits it, together with the
+// pending setters of a trial this Store runs. A finished trial, or a change
+// to the state it already has, returns goptuna.ErrTrialCannotBeUpdated
+// itself, unwrapped: goptuna's study loop compares it with == when two
+// workers race for a WAITING trial (the row lock lets exactly one of them
+// win). A trial set RUNNING becomes this Store's session's.
 func (s *Store) SetTrialState(trialID int, state goptuna.TrialState) error {
 	if err := s.writable("set state"); err != nil {
 		return err
 	}
 	if state < goptuna.TrialStateRunning || state > goptuna.TrialStateWaiting {
-		return fmt.Errorf("set state of trial %d: unknown state %d", trialID, state)
+		return fmt.Errorf("set state of trial %d to %d: unknown state", trialID, state)
 	}
 	var complete pgtype.Timestamptz
 	var completeNS int16
 	if state.IsFinished() {
 		complete, completeNS = splitTime(dbNow())
 	}
-	n, err := s.exec(bg(), `UPDATE trials SET state = $2,
-	datetime_complete = CASE WHEN $3::timestamptz IS NULL THEN datetime_complete ELSE $3 END,
-	complete_ns = CASE WHEN $3::timestamptz IS NULL THEN complete_ns ELSE $5 END,
-	session = CASE WHEN $2 = 0 THEN $4 ELSE session END
-WHERE id = $1 AND `+unfinished+` AND state <> $2`, trialID, int16(state), complete, s.sessionOrNil(), completeNS)
-	if err != nil {
-		return fmt.Errorf("set state of trial %d to %s: %w", trialID, state, err)
+	p := s.takePending(trialID)
+	var value any
+	if p != nil && p.value != nil {
+		value = *p.value
 	}
-	if n > 0 {
+	sys, keys, values := p.attrArrays()
+	t, err := scanTrial(s.pool.QueryRow(bg(), setStateSQL, trialID, int16(state), complete, s.sessionOrNil(), completeNS,
+		value, sys, keys, values), distCache{})
+	if err == nil {
+		if p != nil {
+			for k, v := range p.user {
+				t.UserAttrs[k] = v
+			}
+			for k, v := range p.system {
+				t.SystemAttrs[k] = v
+			}
+		}
+		switch {
+		case state.IsFinished():
+			s.keepDone(t)
+		case state == goptuna.TrialStateRunning:
+			s.own(trialID, t.StudyID)
+		}
 		return nil
+	}
+	if !noRows(err) {
+		s.restore(trialID, p)
+		return s.red.err(fmt.Errorf("set state of trial %d to %s: %w", trialID, state, err))
 	}
 	var cur int16
 	err = s.pool.QueryRow(bg(), `SELECT state FROM trials WHERE id = $1`, trialID).Scan(&cur)
@@ -304,9 +388,25 @@ WHERE id = $1 AND `+unfinished+` AND state <> $2`, trialID, int16(state), comple
 	case noRows(err):
 		return fmt.Errorf("set state: %w", trialNotFound(trialID))
 	case err != nil:
+		s.restore(trialID, p)
 		return s.red.err(fmt.Errorf("set state of trial %d: %w", trialID, err))
 	}
+	if !goptuna.TrialState(cur).IsFinished() {
+		s.restore(trialID, p)
+	}
 	return goptuna.ErrTrialCannotBeUpdated
+}
+
+// restore puts back pending changes that a failed state change took.
+func (s *Store) restore(id int, p *pendingSet) {
+	if p == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.pending[id]; !ok {
+		s.pending[id] = p
+	}
 }
 
 // GetTrialNumberFromID returns a trial's number within its study.

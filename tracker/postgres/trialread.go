@@ -96,6 +96,9 @@ func (s *Store) GetTrial(trialID int) (goptuna.FrozenTrial, error) {
 	if err := s.usable(); err != nil {
 		return goptuna.FrozenTrial{}, err
 	}
+	if t, ok := s.takeDone(trialID); ok {
+		return t, nil
+	}
 	t, err := scanTrial(s.pool.QueryRow(bg(), trialQuery+` WHERE t.id = $1`, trialID), distCache{})
 	if noRows(err) {
 		return goptuna.FrozenTrial{}, trialNotFound(trialID)
@@ -103,6 +106,7 @@ func (s *Store) GetTrial(trialID int) (goptuna.FrozenTrial, error) {
 	if err != nil {
 		return goptuna.FrozenTrial{}, s.red.err(fmt.Errorf("read trial %d: %w", trialID, err))
 	}
+	s.merge(&t)
 	return t, nil
 }
 
@@ -143,6 +147,7 @@ func (s *Store) trialsTx(ctx context.Context, tx pgx.Tx, where string, args ...a
 		if err != nil {
 			return nil, err
 		}
+		s.merge(&t)
 		out = append(out, t)
 	}
 	return out, rows.Err()
