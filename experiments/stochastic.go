@@ -157,9 +157,12 @@ func (r *runner) computeDistribution(ctx context.Context, s *tracker.Stage, m ma
 			return err
 		}
 		idx := order[lo:min(len(order), lo+chunk)]
-		im := fit.Images{N: len(idx), H: src.set.size, W: src.set.size, Seeds: make([]int64, len(idx))}
+		stride := src.set.stride()
+		im := fit.Images{N: len(idx), H: src.set.size, W: src.set.size, Pix: make([]float32, len(idx)*stride), Seeds: make([]int64, len(idx))}
 		for j, i := range idx {
-			im.Pix = append(im.Pix, src.set.image(i)...)
+			if err := src.set.Load(i, im.Pix[j*stride:(j+1)*stride]); err != nil {
+				return err
+			}
 			im.Seeds[j] = childSeed(seed, "image/"+strconv.Itoa(i))
 		}
 		start := r.now()
