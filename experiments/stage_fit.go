@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/c-bata/goptuna"
@@ -77,9 +79,7 @@ func (r *runner) fitStageRound(ctx context.Context, name, dir string, round int,
 		Backend         string
 	}{d.weights, src.manifest, name, dir, order, sty.Steps, sty.learningRate(name), sty.Optimizer, string(stop), sty.Threshold, sty.EarlyStop,
 		sty.Penalty, sty.Grid, sty.BatchSize, seed, r.backend}
-	st, err := r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
-		return r.computeFit(ctx, s, m, cfg, src, order, d, seed, planted, round)
-	})
+	st, err := r.itemStage(ctx, stageName, inputs, r.fitWork(stageName, m, cfg, src, order, d, seed, planted, round))
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +111,133 @@ func (r *runner) fitStageRound(ctx context.Context, name, dir string, round int,
 	return out, nil
 }
 
-func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manipulation, cfg fit.Config,
-	src *dataset, order []int, d *trainedDisc, seed int64, planted planted, round int) error {
+// WorkFitChunk is the work item kind of a fit stage: the images
+// order[i*chunk:(i+1)*chunk] of the stage, chunk being style.batch_size.
+const WorkFitChunk = "fit-chunk"
+
+// fitImage is one fitted image in a fit-chunk item's output: everything its
+// trial holds except times, floats as their IEEE bits, so that any worker
+// (or a second try) stores the same bytes.
+type fitImage struct {
+	Index       int      `json:"index"`  // in the source set
+	Result      string   `json:"result"` // artifact id of the fitted image
+	Losses      []uint64 `json:"losses"`
+	Values      []uint64 `json:"values"` // per parameter, in m.Params() order
+	AtBound     []bool   `json:"at_bound"`
+	Success     bool     `json:"success"`
+	Confidence  uint64   `json:"confidence"`
+	Steps       int      `json:"steps"`
+	Evaluations int      `json:"evaluations"`
+}
+
+// fitWork is a fit stage as work items: each chunk of style.batch_size
+// images (fitted together, as one process always did) is an item any
+// worker computes, storing the fitted images; the reduce writes one trial
+// per image in order and the stage's metrics.
+func (r *runner) fitWork(stage string, m manip.Manipulation, cfg fit.Config, src *dataset, order []int,
+	d *trainedDisc, seed int64, planted planted, round int) itemWork {
+	chunk := max(1, cfg.BatchSize)
+	images := func(i int) []int { return order[i*chunk : min(len(order), (i+1)*chunk)] }
+	// When this process fitted a chunk (trial times only: they are not
+	// results, so they stay out of the items' bytes).
+	var mu sync.Mutex
+	times := map[int][2]time.Time{}
+	var startProgress sync.Once
+	return itemWork{
+		Kind: WorkFitChunk,
+		N:    (len(order) + chunk - 1) / chunk,
+		Payload: func(i int) []byte {
+			b, _ := json.Marshal(struct {
+				Images []int `json:"images"`
+			}{images(i)})
+			return b
+		},
+		Compute: func(ctx context.Context, i int) ([]byte, error) {
+			startProgress.Do(func() { r.progress.StartUnits(stage, len(order), "images") })
+			start := r.now()
+			out, err := r.fitChunk(ctx, stage, m, cfg, src, images(i), d, seed)
+			if err != nil {
+				return nil, err
+			}
+			mu.Lock()
+			times[i] = [2]time.Time{start, r.now()}
+			mu.Unlock()
+			r.progress.Add(len(images(i)))
+			return out, nil
+		},
+		Reduce: func(ctx context.Context, s *tracker.Stage, outs [][]byte) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return r.reduceFit(ctx, s, m, cfg, src, outs, times, seed, planted, round)
+		},
+	}
+}
+
+// fitChunk fits images idx of src together and stores each fitted image;
+// the output lists them (fitImage) in idx order.
+func (r *runner) fitChunk(ctx context.Context, stage string, m manip.Manipulation, cfg fit.Config, src *dataset, idx []int,
+	d *trainedDisc, seed int64) ([]byte, error) {
+	stride := src.set.stride()
+	im := fit.Images{N: len(idx), H: src.set.size, W: src.set.size, Pix: make([]float32, len(idx)*stride),
+		Seeds: make([]int64, len(idx))}
+	for j, i := range idx {
+		if err := src.set.Load(i, im.Pix[j*stride:(j+1)*stride]); err != nil {
+			return nil, fmt.Errorf("%s: %w", src.role, err)
+		}
+		im.Seeds[j] = childSeed(seed, "image/"+strconv.Itoa(i))
+	}
+	results, err := fit.Fit(ctx, d.model, m, im, cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fitImage, len(results))
+	for j, res := range results {
+		img, err := tensorimg.ToImage(res.Image, src.set.size, src.set.size)
+		if err != nil {
+			return nil, err
+		}
+		png, err := blender.EncodePNG(img)
+		if err != nil {
+			return nil, err
+		}
+		rid, err := r.st.PutArtifact(ctx, png, tracker.ArtifactMeta{Kind: "image", MediaType: "image/png",
+			RunID: r.runID, Stage: stage, Name: fmt.Sprintf("%s image %d", stage, idx[j])})
+		if err != nil {
+			return nil, fmt.Errorf("store image %d: %w", idx[j], err)
+		}
+		out[j] = fitImage{Index: idx[j], Result: rid.String(), Losses: floatBits(res.Losses), Values: floatBits(res.Values),
+			AtBound: res.AtBound, Success: res.Success, Confidence: math.Float64bits(res.Confidence), Steps: res.Steps,
+			Evaluations: res.Evaluations}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode fit results: %w", err)
+	}
+	return b, nil
+}
+
+func floatBits(v []float64) []uint64 {
+	out := make([]uint64, len(v))
+	for i, x := range v {
+		out[i] = math.Float64bits(x)
+	}
+	return out
+}
+
+func bitsFloat(v []uint64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = math.Float64frombits(x)
+	}
+	return out
+}
+
+// reduceFit writes the stage's study: one finished trial per fitted image,
+// in order (after those a dead reducer already wrote), then its metrics.
+// times holds when this process fitted each chunk; chunks another worker
+// fitted are timed by the stage (its start to now).
+func (r *runner) reduceFit(ctx context.Context, s *tracker.Stage, m manip.Manipulation, cfg fit.Config,
+	src *dataset, outs [][]byte, times map[int][2]time.Time, seed int64, planted planted, round int) error {
 	roundAttr := ""
 	if round > 0 {
 		roundAttr = strconv.Itoa(round)
@@ -136,48 +261,43 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 	for _, p := range params {
 		dists[p.Name] = goptuna.UniformDistribution{Low: p.Low, High: p.High}
 	}
-	stride := src.set.stride()
-	r.progress.StartUnits(s.Name, len(order), "images")
-	r.progress.Add(done)
-	chunk := max(1, cfg.BatchSize)
-	for lo := done; lo < len(order); lo += chunk {
-		if err := ctx.Err(); err != nil {
-			return err
+	var trials []goptuna.FrozenTrial
+	n := 0
+	for i, b := range outs {
+		var imgs []fitImage
+		if err := json.Unmarshal(b, &imgs); err != nil {
+			return fmt.Errorf("decode fit chunk %d: %w", i, err)
 		}
-		idx := order[lo:min(len(order), lo+chunk)]
-		im := fit.Images{N: len(idx), H: src.set.size, W: src.set.size, Pix: make([]float32, 0, len(idx)*stride),
-			Seeds: make([]int64, len(idx))}
-		for j, i := range idx {
-			im.Pix = im.Pix[:(j+1)*stride]
-			if err := src.set.Load(i, im.Pix[j*stride:]); err != nil {
-				return fmt.Errorf("%s: %w", src.role, err)
+		span, ok := times[i]
+		if !ok {
+			span = [2]time.Time{s.Started, r.now()}
+		}
+		for _, fi := range imgs {
+			n++
+			if n <= done {
+				continue // written by a reducer that died
 			}
-			im.Seeds[j] = childSeed(seed, "image/"+strconv.Itoa(i))
-		}
-		// Images of a chunk are fitted together: each trial's duration is
-		// its chunk's.
-		start := r.now()
-		results, err := fit.Fit(ctx, d.model, m, im, cfg)
-		if err != nil {
-			return err
-		}
-		trials := make([]goptuna.FrozenTrial, len(results))
-		for j, res := range results {
 			var own map[string]float64
 			if planted.perImage != nil {
-				own = planted.perImage(idx[j])
+				own = planted.perImage(fi.Index)
 			}
-			t, err := r.fitTrial(ctx, s.Name, params, dists, res, src, idx[j], plantedJSON(own, m), start)
+			t, err := fitTrial(params, dists, fi, src, plantedJSON(own, m), span)
 			if err != nil {
-				return err
+				return fmt.Errorf("fit chunk %d: %w", i, err)
 			}
-			trials[j] = t
+			trials = append(trials, t)
 		}
+	}
+	if len(trials) > 0 {
 		if _, err := r.st.AddFinishedTrials(studyID, trials); err != nil {
 			return fmt.Errorf("store trials: %w", err)
 		}
-		r.progress.Add(len(idx))
 	}
+	return r.fitMetrics(s, studyID, m, params, planted)
+}
+
+// fitMetrics sets the fit stage's metrics from its stored trials.
+func (r *runner) fitMetrics(s *tracker.Stage, studyID int, m manip.Manipulation, params []manip.Param, planted planted) error {
 	trials, err := r.st.GetAllTrials(studyID)
 	if err != nil {
 		return err
@@ -214,53 +334,44 @@ func (r *runner) computeFit(ctx context.Context, s *tracker.Stage, m manip.Manip
 	return nil
 }
 
-// fitTrial turns one image's fit into a finished trial and stores its
-// manipulated image.
-func (r *runner) fitTrial(ctx context.Context, stage string, params []manip.Param, dists map[string]interface{},
-	res fit.Result, src *dataset, index int, planted string, start time.Time) (goptuna.FrozenTrial, error) {
-	img, err := tensorimg.ToImage(res.Image, src.set.size, src.set.size)
-	if err != nil {
-		return goptuna.FrozenTrial{}, err
-	}
-	png, err := blender.EncodePNG(img)
-	if err != nil {
-		return goptuna.FrozenTrial{}, err
-	}
-	rid, err := r.st.PutArtifact(ctx, png, tracker.ArtifactMeta{Kind: "image", MediaType: "image/png",
-		RunID: r.runID, Stage: stage, Name: fmt.Sprintf("%s image %d", stage, index)})
-	if err != nil {
-		return goptuna.FrozenTrial{}, fmt.Errorf("store image %d: %w", index, err)
+// fitTrial turns one fitted image into a finished trial timed by span
+// (when its chunk was fitted).
+func fitTrial(params []manip.Param, dists map[string]interface{}, fi fitImage, src *dataset, planted string,
+	span [2]time.Time) (goptuna.FrozenTrial, error) {
+	losses, values := bitsFloat(fi.Losses), bitsFloat(fi.Values)
+	if len(losses) == 0 || len(values) != len(params) || fi.Index < 0 || fi.Index >= len(src.imageIDs) {
+		return goptuna.FrozenTrial{}, fmt.Errorf("image %d: %d losses, %d values for %d parameters", fi.Index, len(losses), len(values), len(params))
 	}
 	t := goptuna.FrozenTrial{
 		State:              goptuna.TrialStateComplete,
-		Value:              res.Losses[len(res.Losses)-1],
-		IntermediateValues: make(map[int]float64, len(res.Losses)),
+		Value:              losses[len(losses)-1],
+		IntermediateValues: make(map[int]float64, len(losses)),
 		Params:             make(map[string]interface{}, len(params)),
 		InternalParams:     make(map[string]float64, len(params)),
 		Distributions:      make(map[string]interface{}, len(params)),
 		UserAttrs: map[string]string{
-			keys.TrialSuccess:     strconv.FormatBool(res.Success),
-			keys.TrialConfidence:  strconv.FormatFloat(res.Confidence, 'g', -1, 64),
-			keys.TrialSteps:       strconv.Itoa(res.Steps),
-			keys.TrialSource:      src.imageIDs[index].String(),
-			keys.TrialResult:      rid.String(),
-			keys.TrialImage:       strconv.Itoa(index),
-			keys.TrialEvaluations: strconv.Itoa(res.Evaluations),
-			keys.TrialAtBound:     atBoundList(params, res.AtBound),
+			keys.TrialSuccess:     strconv.FormatBool(fi.Success),
+			keys.TrialConfidence:  strconv.FormatFloat(math.Float64frombits(fi.Confidence), 'g', -1, 64),
+			keys.TrialSteps:       strconv.Itoa(fi.Steps),
+			keys.TrialSource:      src.imageIDs[fi.Index].String(),
+			keys.TrialResult:      fi.Result,
+			keys.TrialImage:       strconv.Itoa(fi.Index),
+			keys.TrialEvaluations: strconv.Itoa(fi.Evaluations),
+			keys.TrialAtBound:     atBoundList(params, fi.AtBound),
 		},
 		SystemAttrs:      map[string]string{},
-		DatetimeStart:    start,
-		DatetimeComplete: r.now(),
+		DatetimeStart:    span[0],
+		DatetimeComplete: span[1],
 	}
 	if planted != "" {
 		t.UserAttrs[keys.TrialPlanted] = planted
 	}
-	for k, v := range res.Losses {
+	for k, v := range losses {
 		t.IntermediateValues[k] = v
 	}
 	for k, p := range params {
-		t.Params[p.Name] = res.Values[k]
-		t.InternalParams[p.Name] = res.Values[k]
+		t.Params[p.Name] = values[k]
+		t.InternalParams[p.Name] = values[k]
 		t.Distributions[p.Name] = dists[p.Name]
 	}
 	return t, nil
