@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cgx-dev/cgx/tracker"
+	"github.com/cgx-dev/cgx/tracker/backend"
 	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
@@ -19,14 +20,17 @@ name artifacts that exist, and re-hashes every artifact's bytes under objects/.
 Prints what it checked, every problem found, notes that need no repair
 (RUNNING trials, unreferenced object files) and, when something is damaged,
 how to recover. Exits 1 when anything is damaged. Works while a run is writing
-the database, and on a file every other command refuses as damaged.
+the database, and on a file every other command refuses as damaged. On a
+PostgreSQL database (--db postgres://...) it checks the same records and
+re-hashes every artifact stored there.
 
 Recovering:
   --salvage NEW.db  copy every record that still decodes (and the artifact
                     files next to it) into the new database NEW.db; the damaged
                     file is only read. Gaps in a study's trial numbers get FAIL
                     placeholder trials (system attribute cgx:salvage).
-  --accept-loss     continue the database from what is intact, when check
+  --accept-loss     (bbolt files only, as is --salvage)
+                    continue the database from what is intact, when check
                     reports lost commits (a damaged newest root page, a file
                     older than its commit record) or a damaged journal (its
                     intact records are kept; the journal is copied aside to
@@ -69,6 +73,19 @@ func runCheck(ctx context.Context, g *globals, opts checkOptions) error {
 	path := g.dbPath()
 	switch {
 	case opts.salvage != "":
+		if err := bboltOnly(path, "check --salvage", "restore a backup of the database (pg_dump, pg_restore) instead, or copy it with 'cgx db copy'"); err != nil {
+			return err
+		}
+	case opts.acceptLoss:
+		if err := bboltOnly(path, "check --accept-loss", "PostgreSQL loses no acknowledged commit; restore a backup if its server lost data"); err != nil {
+			return err
+		}
+	}
+	if backend.IsPostgres(path) {
+		return checkDB(ctx, g, path, opts)
+	}
+	switch {
+	case opts.salvage != "":
 		return runSalvage(ctx, g, path, opts)
 	case opts.acceptLoss:
 		if err := acceptLoss(ctx, g, path); err != nil {
@@ -86,6 +103,29 @@ func runCheck(ctx context.Context, g *globals, opts checkOptions) error {
 	if err != nil {
 		return err
 	}
+	return printCheck(g, rep, opts)
+}
+
+// checkDB checks a database that is not a bbolt file through the tracker
+// contract's Check, which re-hashes every artifact too.
+func checkDB(ctx context.Context, g *globals, target string, opts checkOptions) (err error) {
+	st, err := backend.Open(ctx, target, backend.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer closeInto(&err, st)
+	fmt.Fprintf(g.stderr, "checking %s and re-hashing every artifact ...\n", st.Info().Location)
+	rep, err := st.Check(ctx)
+	if err != nil {
+		return err
+	}
+	rep.Path = st.Info().Location
+	return printCheck(g, rep, opts)
+}
+
+// printCheck prints a check report; it fails (silently, having printed
+// why) when the report holds damage.
+func printCheck(g *globals, rep tracker.CheckReport, opts checkOptions) error {
 	if rep.Problems == nil {
 		rep.Problems = []tracker.Problem{}
 	}

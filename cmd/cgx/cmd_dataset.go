@@ -287,7 +287,7 @@ func runDatasetList(ctx context.Context, g *globals, asJSON bool) (err error) {
 		if asJSON {
 			return datasetWriteJSON(g, []blender.DatasetInfo{})
 		}
-		fmt.Fprintf(g.stdout, "no database at %s yet; make a dataset with 'cgx dataset generate --generator products'\n", g.dbPath())
+		fmt.Fprintf(g.stdout, "no database at %s yet; make a dataset with 'cgx dataset generate --generator products'\n", g.dbName())
 		return nil
 	}
 	if err != nil {

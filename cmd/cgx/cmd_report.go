@@ -192,7 +192,7 @@ func runReport(ctx context.Context, o reportOptions, id int, g *globals) (err er
 	if dir == "" {
 		// cgx's own folder next to the database: made as needed. A folder
 		// the user names must sit in one that exists, as for every -o.
-		dir = filepath.Join(filepath.Dir(st.Info().Location), "reports", fmt.Sprintf("run-%d", id))
+		dir = filepath.Join(defaultReportsDir(g), fmt.Sprintf("run-%d", id))
 		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 			return fmt.Errorf("create %s: %w; choose a folder with -o", filepath.Dir(dir), err)
 		}

@@ -83,7 +83,7 @@ func runReportCompare(ctx context.Context, g *globals, o reportCompareOptions, i
 	for _, id := range ids {
 		rd, err := reports.LoadRun(ctx, st, id)
 		if errors.Is(err, reports.ErrNotFound) {
-			return fmt.Errorf("no run %d in %s; 'cgx runs' lists the runs", id, safeText(g.dbPath()))
+			return fmt.Errorf("no run %d in %s; 'cgx runs' lists the runs", id, safeText(g.dbName()))
 		}
 		if err != nil {
 			return err

@@ -69,7 +69,7 @@ func runServe(ctx context.Context, o serveOptions, g *globals) error {
 		return g.usageErrorf("--addr %q is not host:port (for example 127.0.0.1:8080)", o.addr)
 	}
 	path := g.dbPath()
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(path); err != nil && !backend.IsPostgres(path) {
 		fmt.Fprintf(g.stderr, "cgx serve: warning: no database at %s yet; pages answer 503 until a run creates it\n", path)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
@@ -97,7 +97,7 @@ func runServe(ctx context.Context, o serveOptions, g *globals) error {
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	fmt.Fprintf(g.stdout, "http://%s/\n", ln.Addr())
-	fmt.Fprintf(g.stderr, "cgx serve: serving %s read-only; Ctrl-C stops\n", path)
+	fmt.Fprintf(g.stderr, "cgx serve: serving %s read-only; Ctrl-C stops\n", dbName(path))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

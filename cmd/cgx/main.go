@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/cgx-dev/cgx/tracker/backend"
 	"io"
 	"os"
 	"os/signal"
@@ -97,7 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errSilentFailure):
 		return 1
 	default:
-		fmt.Fprintf(stderr, "cgx %s: %s\n", name, safeText(oneLine(err.Error())))
+		fmt.Fprintf(stderr, "cgx %s: %s\n", name, safeText(oneLine(backend.Scrub(err.Error(), g.dbPath()))))
 		return 1
 	}
 }
@@ -105,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, `cgx reruns CG-to-real experiments bit for bit and keeps every result in one database.
 
-Usage: cgx [--db PATH] COMMAND [ARGS]
+Usage: cgx [--db PATH|URL] COMMAND [ARGS]
 
 Commands:
 `)
@@ -118,7 +119,8 @@ Commands:
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprint(w, `
-The database is .cgx/cgx.db under the working directory unless --db or CGX_DB names another.
+The database is .cgx/cgx.db under the working directory unless --db or CGX_DB names another:
+a bbolt file path, or a postgres://USER@HOST/DB URL for a PostgreSQL database shared by machines.
 Run 'cgx COMMAND --help' for a command's flags and examples.
 `)
 }

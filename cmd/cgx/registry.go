@@ -47,7 +47,7 @@ type globals struct {
 const DefaultDB = ".cgx/cgx.db"
 
 func (g *globals) addDBFlag(fs *flag.FlagSet) {
-	fs.StringVar(&g.db, "db", g.db, "database `path` (default $CGX_DB or "+DefaultDB+")")
+	fs.StringVar(&g.db, "db", g.db, "database: a bbolt file `path` or a postgres:// URL (default $CGX_DB or "+DefaultDB+")")
 }
 
 // dbPath resolves the database path: --db, then $CGX_DB, then the default.

@@ -20,8 +20,9 @@ type Options struct {
 	// AcceptLoss (bbolt only) opens a file whose acknowledged commits or
 	// journal records were lost, recording the loss (see bolt.AcceptLoss).
 	AcceptLoss bool
-	// LockTimeout (bbolt only) is how long to wait for another process's
-	// write lock; 0 keeps the store's default.
+	// LockTimeout is how long a bbolt writer waits for another process's
+	// write lock; 0 keeps the store's default. PostgreSQL has no such lock
+	// (writers share the database) and ignores it.
 	LockTimeout time.Duration
 }
 
@@ -78,8 +79,6 @@ func bboltOnly(o Options) string {
 		return "NoSync"
 	case o.AcceptLoss:
 		return "AcceptLoss"
-	case o.LockTimeout > 0:
-		return "LockTimeout"
 	}
 	return ""
 }

@@ -15,6 +15,7 @@
 //     pairs ("host=db user=cgx ..."), but Open takes only the URL form for
 //     PostgreSQL: anything that does not start with postgres:// or
 //     postgresql:// is a file path.
-//   - Options that only the bbolt store has (NoSync, AcceptLoss,
-//     LockTimeout) are refused for PostgreSQL by Open, rather than ignored.
+//   - Options that only the bbolt store has (NoSync, AcceptLoss) are
+//     refused for PostgreSQL by Open, rather than ignored; LockTimeout, which
+//     only bounds a wait that PostgreSQL never makes, is ignored there.
 package backend

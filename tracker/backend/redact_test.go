@@ -68,3 +68,23 @@ func TestOpenPostgresRefusesBboltOptions(t *testing.T) {
 		t.Errorf("error %q shows the password", err)
 	}
 }
+
+func TestScrub(t *testing.T) {
+	for _, tc := range []struct{ name, target, text string }{
+		{"url", "postgres://u:s3cret@h/d", "connect postgres://u:s3cret@h/d failed: s3cret"},
+		{"escaped", "postgres://u:s3%2Fcret@h/d", "s3/cret and s3%2Fcret"},
+		{"query", "postgres:///d?host=/tmp&password=s3cret", "password=s3cret"},
+		{"key value", "host=h password='s3 cret'", "it was s3 cret"},
+		{"unparseable url", "postgres://u:s3cret@h:port/d", "postgres://u:s3cret@h:port/d"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := backend.Scrub(tc.text, tc.target)
+			if strings.Contains(got, "s3cret") || strings.Contains(got, "s3/cret") || strings.Contains(got, "s3 cret") || strings.Contains(got, "s3%2Fcret") {
+				t.Errorf("Scrub(%q) = %q still holds the password", tc.text, got)
+			}
+		})
+	}
+	if got := backend.Scrub("a/b.db", "a/b.db"); got != "a/b.db" {
+		t.Errorf("Scrub of a path changed it: %q", got)
+	}
+}
