@@ -12,7 +12,8 @@ import (
 // search round its optimisation history, loss distribution, best scenes and
 // analysis figures (importance, parallel coordinates, slices, contour).
 // Trained networks' per-epoch curves come first; style studies also get
-// their loss curves per step. Listing reads nothing;
+// their loss curves per step, and manipulations fitted with style.rounds a
+// rounds figure after their studies' figures. Listing reads nothing;
 // Figure.Render does.
 func (rd *RunData) Figures() []Figure {
 	var out []Figure
@@ -38,6 +39,9 @@ func (rd *RunData) Figures() []Figure {
 		for _, f := range styleFigures(s) {
 			add(f, true, s.ID)
 		}
+	}
+	for _, f := range rd.roundsFigures() {
+		add(f, true, len(out))
 	}
 	keys, groups := rd.contentRounds()
 	for i, k := range keys {

@@ -2,8 +2,14 @@ package reports
 
 import (
 	"bytes"
+	"context"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/cgx-dev/cgx/reports/reporttest"
 )
 
 // TestRecoveryTablesGolden keeps every table of the Recovery fixture (rounds,
@@ -180,5 +186,45 @@ func TestSegmentationIntervals(t *testing.T) {
 	one := tInterval([]float64{0.4})
 	if one.mean != 0.4 || !math.IsNaN(one.low) || !math.IsNaN(one.hig) {
 		t.Errorf("one seed: %+v", one)
+	}
+}
+
+// TestRoundsFigureGolden draws the Recovery fixture's rounds figure and
+// compares it with testdata/figures (-update rewrites it; look at it).
+func TestRoundsFigureGolden(t *testing.T) {
+	src := reporttest.Recovery()
+	rd := loadRecovery(t)
+	f, err := rd.Figure("rounds-blur-brightness-contrast-cg-to-real")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.Render(context.Background(), src, FigurePNG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Render(context.Background(), src, FigureSVG); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "figures", f.Name+".png")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden figure (run with -update to create it): %v", err)
+	}
+	if !pngClose(t, got, want) {
+		t.Errorf("%s differs from %s; run with -update if intended", f.Name, path)
+	}
+	for _, g := range rd.Figures() {
+		if g.Name == "params-noise-cg-to-real" && !strings.Contains(g.Caption, "|noise_std|") {
+			t.Errorf("noise caption does not explain |noise_std|: %s", g.Caption)
+		}
+		if g.Name == "params-blur-cg-to-real" && !strings.Contains(g.Caption, "sigma on 70.0%") {
+			t.Errorf("blur caption lacks its bound caveat: %s", g.Caption)
+		}
 	}
 }
