@@ -30,17 +30,9 @@ type Options struct {
 // was asked of a PostgreSQL database.
 var ErrBboltOnly = errors.New("only for bbolt database files")
 
-// DB is what Open returns: every part of the tracker contract that both
-// backends have.
-type DB interface {
-	tracker.StudyStorage
-	tracker.RunStorage
-	tracker.StageStorage
-	tracker.ArtifactStorage
-	tracker.Maintenance
-	Info() tracker.Info
-	Close() error
-}
+// DB is what Open returns: the whole tracker contract (an alias, so that
+// callers may name either).
+type DB = tracker.DB
 
 // Open opens the database target names: a postgres:// or postgresql:// URL
 // opens PostgreSQL, anything else is the path of a bbolt file (created
