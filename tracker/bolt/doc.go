@@ -6,15 +6,19 @@
 //
 // # What it owns
 //
-//   - *Store, a complete goptuna.Storage: many studies per file, every error
-//     case goptuna's InMemoryStorage or rdb.v2 storage signals, and values
-//     that never alias stored state. Package storagetest holds the
-//     conformance suite that proves it against goptuna.InMemoryStorage.
-//   - Runs (one execution of a spec), stages (cached steps keyed by a digest)
-//     and artifacts (bytes named by their SHA-256), see api.go.
-//   - Check, which validates every invariant and re-hashes every object;
-//     CheckFile, which also reports on a file Open refuses, with how to
-//     recover; Salvage, which copies what still decodes into a new file.
+//   - *Store, a tracker.DB: a complete goptuna.Storage (many studies per
+//     file, every error case goptuna's InMemoryStorage or rdb.v2 storage
+//     signals, values that never alias stored state), runs, stages,
+//     artifacts (bytes named by their SHA-256; PutArtifactFrom and
+//     OpenArtifact stream them) and an in-memory work queue (queue.go).
+//     Package storagetest holds the conformance suites that prove it.
+//   - Everything bbolt-specific: the journal, the commit record, the
+//     socket read server, page validation, Check's file checks, CheckFile
+//     and Salvage. Nothing outside this package sees them; the CLI refuses
+//     their flags for a PostgreSQL database.
+//   - Check validates every invariant and re-hashes every object;
+//     CheckFile also reports on a file Open refuses, with how to
+//     recover; Salvage copies what still decodes into a new file.
 //
 // # Vocabulary
 //
