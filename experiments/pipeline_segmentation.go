@@ -92,12 +92,17 @@ func (r *runner) runSegmentation(ctx context.Context) error {
 		}
 		sets = append(sets, ts)
 	}
+	var jobs []stageJob
+	// Trainings run side by side with several workers: each then logs one
+	// line when done instead of a progress bar.
+	quiet := r.workers > 1 && len(sets)*r.spec.Segmentation.Seeds > 1
 	for _, ts := range sets {
 		for k := 1; k <= r.spec.Segmentation.Seeds; k++ {
-			if err := r.segmentationStage(ctx, ts, k, cg, order, eval); err != nil {
-				return err
-			}
+			jobs = append(jobs, r.segmentationJob(ts, k, cg, order, eval, quiet))
 		}
+	}
+	if err := r.stageJobs(ctx, jobs); err != nil {
+		return err
 	}
 	r.logSegmentationSummary(sets)
 	return nil
@@ -222,10 +227,10 @@ func (r *runner) studyResults(study int) (map[int]tracker.ID, error) {
 	return out, nil
 }
 
-// segmentationStage trains the segmentation network with training seed k on
-// ts's images (artifact ids) with the masks of cg's images order, and
-// scores mask AP on eval.
-func (r *runner) segmentationStage(ctx context.Context, ts trainingSet, k int, cg *dataset, order []int, eval *dataset) error {
+// segmentationJob is the stage that trains the segmentation network with
+// training seed k on ts's images (artifact ids) with the masks of cg's
+// images order, and scores mask AP on eval.
+func (r *runner) segmentationJob(ts trainingSet, k int, cg *dataset, order []int, eval *dataset, quiet bool) stageJob {
 	g := r.spec.Segmentation
 	stageName := keys.SegmentationSeedStage(ts.name, k)
 	// Shared by every set: seed k starts from the same weights and shuffles alike.
@@ -254,7 +259,7 @@ func (r *runner) segmentationStage(ctx context.Context, ts trainingSet, k int, c
 	// Every seed's stage is keyed by its own training, not by how many
 	// seeds or which other sets the spec lists.
 	inputs.Config.TrainingSets, inputs.Config.Seeds = nil, 0
-	_, err := r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
+	return stageJob{name: stageName, inputs: inputs, compute: func(ctx context.Context, s *tracker.Stage) error {
 		var aug augmenter
 		if ts.augment != nil {
 			var err error
@@ -279,15 +284,19 @@ func (r *runner) segmentationStage(ctx context.Context, ts trainingSet, k int, c
 			return err
 		}
 		steps := 0
-		r.progress.Start(stageName+": training", 1)
-		rep, err := m.Train(ctx, seg.TrainConfig{Epochs: g.Epochs, BatchSize: g.BatchSize, LR: g.LearningRate,
-			Seed: childSeed(seed, "shuffle"), Augment: aug, Progress: func(p seg.Progress) {
+		tc := seg.TrainConfig{Epochs: g.Epochs, BatchSize: g.BatchSize, LR: g.LearningRate,
+			Seed: childSeed(seed, "shuffle"), Augment: aug}
+		if !quiet {
+			r.progress.Start(stageName+": training", 1)
+			tc.Progress = func(p seg.Progress) {
 				if steps == 0 {
 					r.progress.StartUnits(fmt.Sprintf("%s: training on %d images", stageName, len(images)), p.Steps*p.Epochs, "steps")
 				}
 				steps++
 				r.progress.Add(1)
-			}}, train, trainMaps)
+			}
+		}
+		rep, err := m.Train(ctx, tc, train, trainMaps)
 		if err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
@@ -314,7 +323,12 @@ func (r *runner) segmentationStage(ctx context.Context, ts trainingSet, k int, c
 		if err != nil {
 			return fmt.Errorf("mask AP: %w", err)
 		}
-		r.progress.Finish(fmt.Sprintf("mask AP %.4f, AP50 %.4f, AP75 %.4f on %d eval images", ev.Stats[0], ev.Stats[1], ev.Stats[2], eval.set.n))
+		msg := fmt.Sprintf("mask AP %.4f, AP50 %.4f, AP75 %.4f on %d eval images", ev.Stats[0], ev.Stats[1], ev.Stats[2], eval.set.n)
+		if quiet {
+			r.progress.Logf("  %s: %s", stageName, msg)
+		} else {
+			r.progress.Finish(msg)
+		}
 		var gtBuf, dtBuf bytes.Buffer
 		if err := coco.WriteDataset(&gtBuf, gt); err != nil {
 			return err
@@ -350,8 +364,7 @@ func (r *runner) segmentationStage(ctx context.Context, ts trainingSet, k int, c
 		s.Attrs["training_seed"] = strconv.Itoa(k)
 		s.Attrs["eval_images"] = strconv.Itoa(eval.set.n)
 		return nil
-	})
-	return err
+	}}
 }
 
 // idsDigest names a list of artifacts by the SHA-256 of their ids in order.

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"context"
 	"math"
 	"slices"
 	"strings"
@@ -8,7 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/manip"
+	"github.com/cgx-dev/cgx/tracker/bolt"
 )
 
 func TestParseTrainingSet(t *testing.T) {
@@ -169,5 +172,63 @@ func TestMeanCI95(t *testing.T) {
 	}
 	if m, _ := meanCI95(nil); !math.IsNaN(m) {
 		t.Errorf("no values: mean %v, want NaN", m)
+	}
+}
+
+// TestSegmentationWorkersSameBytes: the trainings of a segmentation run are
+// work items; one worker or four (trainings side by side, in any order)
+// store the same stages, artifacts, metrics and trials, and the run lists
+// its stages in the same order.
+func TestSegmentationWorkersSameBytes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a reduced segmentation spec twice; go test without -short runs it")
+	}
+	f, err := Open("segmentation/baseline-vs-proposals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err = f.WithOverrides(overrides(t, `segmentation.training_sets=["baseline","augment","brightness-contrast","brightness-contrast/stochastic"]`,
+		`style.manipulations=["brightness-contrast"]`, "style.rounds=1", "datasets.cg.count=48", "datasets.real.count=48",
+		"datasets.eval.count=8", "segmentation.images=16", "segmentation.epochs=2", "discriminator.epochs=3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(workers int) (*bolt.Store, Result) {
+		st := openStore(t, t.TempDir())
+		res, err := Run(context.Background(), st, f, Options{Profile: "smoke", Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, res
+	}
+	a, ra := run(1)
+	b, rb := run(4)
+	rep, err := CompareRuns(context.Background(), a, ra.RunID, b, rb.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range rep.Differences {
+		t.Errorf("%s", d)
+	}
+	var names []string
+	for _, s := range ra.Stages {
+		names = append(names, s.Name)
+	}
+	var namesB []string
+	for _, s := range rb.Stages {
+		namesB = append(namesB, s.Name)
+	}
+	if d := cmp.Diff(names, namesB); d != "" {
+		t.Errorf("stage order differs (-1 worker +4):\n%s", d)
+	}
+	for _, set := range []string{"baseline", "augment", "brightness-contrast", "brightness-contrast/stochastic"} {
+		for k := 1; k <= 2; k++ {
+			if !slices.Contains(names, keys.SegmentationSeedStage(set, k)) {
+				t.Errorf("no stage %s", keys.SegmentationSeedStage(set, k))
+			}
+		}
+	}
+	if rep.Artifacts == 0 || rep.Trials == 0 {
+		t.Errorf("compared %d artifacts and %d trials; want some of each", rep.Artifacts, rep.Trials)
 	}
 }
