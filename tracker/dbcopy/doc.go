@@ -29,6 +29,9 @@
 //
 // # Caveats
 //
+//   - Memory: artifacts stream; a study's trials are held while trials of
+//     it remain to be added in id order, so a copy holds the studies that
+//     were written at the same time (at worst, every study).
 //   - The destination must be empty: no study, run, stage or artifact.
 //   - Nothing may write either database while Copy runs; open the source
 //     read-only.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/c-bata/goptuna"
+	"github.com/cgx-dev/cgx/tracker"
 )
 
 // placeholderName starts the name of every placeholder study.
@@ -84,69 +85,111 @@ type srcTrial struct {
 	study int
 }
 
+// slot places one source trial: its study (index into the study list), its
+// number and id, and whether it is finished.
+type slot struct {
+	study, number, id int
+	finished          bool
+}
+
 // copyTrials adds every trial in the order of its id, so that ids are kept
 // where the destination allows, while each study's trials go in number
-// order (their numbers are handed out again in that order).
+// order (their numbers are handed out again in that order). A first pass
+// reads only where each trial goes; the second holds a study's trials in
+// memory only while trials of it are still to be added, so memory follows
+// the studies that were written at the same time, not the whole database.
 func (c *copier) copyTrials(ctx context.Context) error {
 	studies, err := c.from.Studies()
 	if err != nil {
 		return fmt.Errorf("list studies: %w", err)
 	}
-	var all []srcTrial
-	counts := map[int]int{}
+	var order []slot
+	counts := make([]int, len(studies))
 	inIDOrder := true
-	for _, s := range studies {
-		ts, err := c.from.GetAllTrials(s.ID)
+	for si, s := range studies {
+		ts, err := c.readTrials(s)
 		if err != nil {
-			return fmt.Errorf("read the trials of study %d (%s): %w", s.ID, s.Name, err)
+			return err
 		}
-		sort.Slice(ts, func(i, j int) bool { return ts[i].Number < ts[j].Number })
 		for i, t := range ts {
-			if t.Number != i {
-				return fmt.Errorf("study %d (%s) has no trial number %d: %w; run 'cgx check' on the source", s.ID, s.Name, i, ErrMismatch)
-			}
 			if i > 0 && t.ID < ts[i-1].ID {
 				inIDOrder = false
 			}
-			all = append(all, srcTrial{t: t, study: c.studyIDs[s.ID]})
+			order = append(order, slot{study: si, number: i, id: t.ID, finished: t.State.IsFinished()})
 		}
-		counts[c.studyIDs[s.ID]] = len(ts)
+		counts[si] = len(ts)
 	}
+	remaining := append([]int(nil), counts...)
 	if inIDOrder {
 		// Each study's trials then stay in number order.
-		sort.SliceStable(all, func(i, j int) bool { return all[i].t.ID < all[j].t.ID })
+		sort.SliceStable(order, func(i, j int) bool { return order[i].id < order[j].id })
 	}
+	loaded := map[int][]goptuna.FrozenTrial{}
 	a := &trialAdder{c: c}
-	for i := 0; i < len(all); {
+	for i := 0; i < len(order); {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		j := i + 1
-		if all[i].t.State.IsFinished() {
-			for j < len(all) && j-i < maxBatch && all[j].study == all[i].study && all[j].t.State.IsFinished() && all[j].t.ID == all[j-1].t.ID+1 {
+		if order[i].finished {
+			for j < len(order) && j-i < maxBatch && order[j].study == order[i].study && order[j].finished && order[j].id == order[j-1].id+1 {
 				j++
 			}
 		}
-		if err := a.add(all[i:j]); err != nil {
+		si := order[i].study
+		ts, ok := loaded[si]
+		if !ok {
+			if ts, err = c.readTrials(studies[si]); err != nil {
+				return err
+			}
+			loaded[si] = ts
+		}
+		batch := make([]srcTrial, 0, j-i)
+		for _, sl := range order[i:j] {
+			if sl.number >= len(ts) || ts[sl.number].ID != sl.id {
+				return fmt.Errorf("study %d (%s) changed while it was copied: %w; stop what writes the source and copy again", studies[si].ID, studies[si].Name, ErrMismatch)
+			}
+			batch = append(batch, srcTrial{t: ts[sl.number], study: c.studyIDs[studies[si].ID]})
+		}
+		if err := a.add(batch); err != nil {
 			return err
 		}
+		if remaining[si] -= j - i; remaining[si] == 0 {
+			delete(loaded, si)
+		}
 		c.rep.Trials += j - i
-		c.progress(Progress{Part: "trials", Done: j, Total: len(all)})
+		c.progress(Progress{Part: "trials", Done: j, Total: len(order)})
 		i = j
 	}
 	if err := a.done(); err != nil {
 		return err
 	}
-	for sid, n := range counts {
-		got, err := c.to.GetAllTrials(sid)
+	for si, s := range studies {
+		got, err := c.to.GetAllTrials(c.studyIDs[s.ID])
 		if err != nil {
-			return fmt.Errorf("read back study %d: %w", sid, err)
+			return fmt.Errorf("read back study %d: %w", c.studyIDs[s.ID], err)
 		}
-		if len(got) != n {
-			return fmt.Errorf("study %d has %d trials after the copy, the source %d: %w", sid, len(got), n, ErrMismatch)
+		if len(got) != counts[si] {
+			return fmt.Errorf("study %d (%s) has %d trials after the copy, the source %d: %w", c.studyIDs[s.ID], s.Name, len(got), counts[si], ErrMismatch)
 		}
 	}
 	return nil
+}
+
+// readTrials reads a source study's trials in number order and checks
+// that the numbers are dense.
+func (c *copier) readTrials(s tracker.StudyInfo) ([]goptuna.FrozenTrial, error) {
+	ts, err := c.from.GetAllTrials(s.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read the trials of study %d (%s): %w", s.ID, s.Name, err)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Number < ts[j].Number })
+	for i, t := range ts {
+		if t.Number != i {
+			return nil, fmt.Errorf("study %d (%s) has no trial number %d: %w; run 'cgx check' on the source", s.ID, s.Name, i, ErrMismatch)
+		}
+	}
+	return ts, nil
 }
 
 // trialAdder adds trials to the destination, using up trial ids with
