@@ -164,7 +164,7 @@ func fitKey(s StudyData) string {
 	if s.Manipulation == "" {
 		return s.Stage
 	}
-	return s.Manipulation + " " + s.Direction
+	return figureLabel(s) // a later round of style.rounds is a fit of its own
 }
 
 // CompareFigures lists the figures that overlay runs: the training and
@@ -221,7 +221,7 @@ func CompareFigures(rds []*RunData) []Figure {
 	return append(out, Figure{
 		Name:  "curves-compare",
 		Title: title,
-		Caption: "One row per fit (manipulation and direction), one colour per run: the median over the run's images of the loss after each step (left) " +
+		Caption: "One row per fit (manipulation, direction and round), one colour and line style per run (identical runs stay visible): the median over the run's images of the loss after each step (left) " +
 			"and of the confidence exp(−loss) (right), a fit that stopped counting with its final loss.",
 		Studies: ids,
 		Width:   fitTitle(8*vg.Inch, title),
@@ -241,7 +241,9 @@ func CompareFigures(rds []*RunData) []Figure {
 						if err != nil {
 							continue
 						}
-						ln.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(1.6)}
+						// Runs that agree draw on top of each other: each keeps
+						// its own width and dashes so that both stay visible.
+						ln.LineStyle = seriesLine(col, runIndex[s.run])
 						pp.p.Add(ln)
 						if pp.p == loss {
 							loss.Legend.Add(s.label, ln)

@@ -147,7 +147,7 @@ func compareEpochFigure(rds []*RunData) (Figure, bool) {
 	return Figure{
 		Name:    "epochs-compare",
 		Title:   title,
-		Caption: "One panel per training stage, one colour per run: training loss (solid) and held-out loss (dashed) after each epoch.",
+		Caption: "One panel per training stage, one colour per run: training loss (solid) and held-out loss (dashed) after each epoch; each run's lines are narrower than the previous run's, so runs that agree stay visible.",
 		Width:   fitTitle(vg.Length(cols)*4*vg.Inch+0.2*vg.Inch, title),
 		Height:  vg.Length(rows)*2.8*vg.Inch + 0.35*vg.Inch,
 		prepare: noPrepare(func(cv draw.Canvas) {
@@ -159,7 +159,8 @@ func compareEpochFigure(rds []*RunData) (Figure, bool) {
 					for _, part := range []struct {
 						xs    []float64
 						style draw.LineStyle
-					}{{s.train, draw.LineStyle{Color: col, Width: vg.Points(1.6)}}, {s.test, dashed(col, 1.6)}} {
+					}{{s.train, draw.LineStyle{Color: col, Width: vg.Points(2.6 - 0.7*float64(runIndex[s.run]%3))}},
+						{s.test, dashed(col, 2.6-0.7*float64(runIndex[s.run]%3))}} {
 						ln, err := plotter.NewLine(epochPoints(part.xs))
 						if err != nil {
 							continue
