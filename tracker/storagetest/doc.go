@@ -25,6 +25,12 @@
 //     others; unowned artifacts only when asked), Info without a password
 //     (a factory may put Secret in its connection string to prove it).
 //
+// RunShared adds what a database shared by several machines must do, on
+// two handles to one database (a SharedFactory): writes seen through the
+// other handle at once, unique and dense ids and trial numbers under
+// concurrent writers, atomic updates and exclusive claims across handles,
+// and the RUNNING trials of a handle that closed being stale to the other.
+//
 // A backend that lacks a part answers its calls with an error matching
 // errors.ErrUnsupported, and that part's subtests are skipped with a message
 // saying so; nothing is passed that was not checked.

@@ -42,3 +42,22 @@ func TestDBPostgres(t *testing.T) {
 		return adapt("postgres", s, nil)
 	})
 }
+
+// TestSharedPostgres runs the shared-database checks on two handles on
+// one fresh PostgreSQL database, as two machines would open it.
+func TestSharedPostgres(t *testing.T) {
+	pgtest.DSN(t)
+	storagetest.RunShared(t, func(t *testing.T) (tracker.DB, tracker.DB) {
+		dsn := pgtest.NewDatabase(t)
+		var dbs [2]tracker.DB
+		for i := range dbs {
+			s, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			dbs[i] = adapt("postgres", s, nil)
+		}
+		return dbs[0], dbs[1]
+	})
+}
