@@ -243,6 +243,7 @@ func (r *runner) segmentationJob(ts trainingSet, k int, cg *dataset, order []int
 	}
 	cfg := seg.DefaultConfig()
 	cfg.Size = cg.set.size
+	cfg.Channels = slices.Clone(g.Channels)
 	inputs := struct {
 		Images, Masks string
 		Eval          tracker.ID
@@ -258,7 +259,7 @@ func (r *runner) segmentationJob(ts trainingSet, k int, cg *dataset, order []int
 	}
 	// Every seed's stage is keyed by its own training, not by how many
 	// seeds or which other sets the spec lists.
-	inputs.Config.TrainingSets, inputs.Config.Seeds = nil, 0
+	inputs.Config.TrainingSets, inputs.Config.Seeds, inputs.Config.Channels = nil, 0, nil // Channels: in Net
 	return stageJob{name: stageName, inputs: inputs, compute: func(ctx context.Context, s *tracker.Stage) error {
 		var aug augmenter
 		if ts.augment != nil {

@@ -135,6 +135,9 @@ type Segmentation struct {
 	TrainingSets []string `toml:"training_sets"`
 	Seeds        int      `toml:"seeds"`  // trainings per set, each with its own initial weights and shuffle (shared across sets)
 	Images       int      `toml:"images"` // CG training images
+	// Channels per U-Net level (docs/SEGMENTATION.md); the default profile
+	// of the built-in uses a smaller network than the paper profile.
+	Channels []int `toml:"channels"`
 	Epochs       int      `toml:"epochs"`
 	BatchSize    int      `toml:"batch_size"`
 	LearningRate float64  `toml:"learning_rate"`
@@ -176,7 +179,7 @@ func defaults(kind Kind) Spec {
 			Optimizer: "line-search", Stop: "threshold", Threshold: 0.5, EarlyStop: true, Grid: []int{8, 8}, BatchSize: 32, Rounds: 1, RoundAccuracy: 0.6},
 		Content: Content{Experiment: "exp1", Samplers: []string{"tpe"}, Seeds: []int64{1}, Trials: 100,
 			BatchSize: 4, MixImages: 0, Threshold: 0.5},
-		Segmentation: Segmentation{TrainingSets: []string{"baseline"}, Seeds: 3, Images: 256, Epochs: 4,
+		Segmentation: Segmentation{TrainingSets: []string{"baseline"}, Seeds: 3, Images: 256, Channels: []int{16, 32, 64}, Epochs: 4,
 			BatchSize: 16, LearningRate: 2e-3},
 	}
 	if kind == KindSegmentation {
@@ -194,6 +197,7 @@ func (s Spec) clone() Spec {
 	c.Content.Samplers = slices.Clone(s.Content.Samplers)
 	c.Content.Seeds = slices.Clone(s.Content.Seeds)
 	c.Segmentation.TrainingSets = slices.Clone(s.Segmentation.TrainingSets)
+	c.Segmentation.Channels = slices.Clone(s.Segmentation.Channels)
 	if s.Profiles != nil {
 		c.Profiles = make(map[string]toml.Primitive, len(s.Profiles))
 		for k, v := range s.Profiles {

@@ -233,6 +233,14 @@ func (v *validator) segmentation(s Spec) {
 	g := s.Segmentation
 	v.intIn("segmentation.images", g.Images, 2, 1_000_000)
 	v.intIn("segmentation.seeds", g.Seeds, 1, 100)
+	v.check("segmentation.channels", len(g.Channels) >= 1 && len(g.Channels) <= 6, "has %d levels; use 1 to 6", len(g.Channels))
+	for _, c := range g.Channels {
+		v.check("segmentation.channels", c >= 1 && c <= 512, "%d channels is out of range; use 1 to 512", c)
+	}
+	if n := len(g.Channels); n >= 1 && n <= 6 && s.Datasets.CG.Size > 0 {
+		v.check("segmentation.channels", s.Datasets.CG.Size%(1<<(n-1)) == 0,
+			"%d levels need an image size divisible by %d (datasets.cg.size is %d)", n, 1<<(n-1), s.Datasets.CG.Size)
+	}
 	if s.Datasets.CG.Source == "generate" {
 		v.check("segmentation.images", g.Images <= s.Datasets.CG.Count,
 			"%d is more than datasets.cg.count %d", g.Images, s.Datasets.CG.Count)
