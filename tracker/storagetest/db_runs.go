@@ -82,7 +82,7 @@ func runRoundTrip(t *testing.T, db tracker.DB) {
 	want.ID = id
 	got := of(db.GetRun(bg, id)).must(t)
 	diff(t, "run read back", want, got)
-	if math.Signbit(got.Metrics["neg0"]) != true {
+	if !math.Signbit(got.Metrics["neg0"]) {
 		t.Error("metric -0 read back as +0")
 	}
 	second := fullRun(t, db, "content/exp1")
