@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -102,8 +103,11 @@ func runDBCopy(ctx context.Context, g *globals, opts dbCopyOptions) (err error) 
 	p := &copyProgress{w: g.stderr}
 	rep, err := dbcopy.Copy(ctx, from, to, p.report)
 	p.finish()
-	if err != nil {
+	if errors.Is(err, dbcopy.ErrNotEmpty) {
 		return err
+	}
+	if err != nil {
+		return fmt.Errorf("%w; %s now holds part of the copy: delete it (or drop and create the PostgreSQL database again) before copying again", err, to.Info().Location)
 	}
 	if opts.asJSON {
 		return writeJSON(g.stdout, dbCopyJSON(rep))
