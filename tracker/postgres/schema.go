@@ -138,7 +138,26 @@ CREATE INDEX work_open ON work (run_id, stage, idx) WHERE state <> 'done';
 
 // migrate brings the schema to SchemaVersion under the migration lock,
 // in one transaction, and returns the version found before.
+//
+// A database already at SchemaVersion is only read, so roles without the
+// right to create tables (docs/FORMAT.md, Least privilege) open it.
 func migrate(ctx context.Context, conn *pgx.Conn) (int, error) {
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("look for schema_version: %w", err)
+	}
+	if exists {
+		v, err := readVersion(ctx, conn)
+		if err != nil {
+			return 0, err
+		}
+		if v > SchemaVersion {
+			return v, newerSchema(v)
+		}
+		if v == SchemaVersion {
+			return v, nil
+		}
+	}
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return 0, err

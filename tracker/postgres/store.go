@@ -50,6 +50,7 @@ type Store struct {
 	location string
 	red      redactor
 	session  string // this Store's session id; "" when read-only
+	host     string
 	stale    time.Duration
 	// durableRunning: Options.DurableRunning.
 	durableRunning bool
@@ -117,6 +118,7 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	host, _ := os.Hostname()
+	s.host = host
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
 	s.session = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(rnd[:]))
@@ -143,7 +145,7 @@ func (s *Store) heartbeat() {
 			// after a long pause) is put back: our trials were failed,
 			// later ones are ours again.
 			_, _ = s.pool.Exec(ctx, `INSERT INTO sessions (id, host, pid) VALUES ($1, $2, $3)
-ON CONFLICT (id) DO UPDATE SET heartbeat = now()`, s.session, "", os.Getpid())
+ON CONFLICT (id) DO UPDATE SET heartbeat = now()`, s.session, s.host, os.Getpid())
 			cancel()
 		}
 	}
