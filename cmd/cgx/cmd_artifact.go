@@ -10,7 +10,6 @@ import (
 
 	"github.com/cgx-dev/cgx/internal/atomicfile"
 	"github.com/cgx-dev/cgx/tracker"
-	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const artifactUsage = `Usage: cgx artifact ls [--kind KIND] [--json]
@@ -114,7 +113,7 @@ func runArtifactList(ctx context.Context, g *globals, kind string, asJSON bool) 
 }
 
 // resolveArtifact finds the artifact a full id or unique prefix names.
-func resolveArtifact(ctx context.Context, st backend.DB, ref string) (tracker.ID, error) {
+func resolveArtifact(ctx context.Context, st artifactLister, ref string) (tracker.ID, error) {
 	ref = strings.ToLower(ref)
 	if len(ref) == 64 {
 		return tracker.ParseID(ref)

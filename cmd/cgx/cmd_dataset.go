@@ -319,7 +319,7 @@ func runDatasetList(ctx context.Context, g *globals, asJSON bool) (err error) {
 
 // resolveDataset finds the dataset whose manifest id or spec digest starts
 // with ref.
-func resolveDataset(ctx context.Context, st backend.DB, ref string) (tracker.ID, error) {
+func resolveDataset(ctx context.Context, st blender.ArtifactStore, ref string) (tracker.ID, error) {
 	ref = strings.ToLower(ref)
 	if len(ref) < 8 || strings.Trim(ref, "0123456789abcdef") != "" {
 		return tracker.ID{}, fmt.Errorf("%q is not a dataset id: give 8 to 64 hex characters ('cgx dataset ls' lists them)", ref)

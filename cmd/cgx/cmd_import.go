@@ -149,7 +149,7 @@ func pickStudy(studies []optunafile.Study, name, path string) (optunafile.Study,
 
 // storeImport records gs as a new run with one study. A failure after the
 // run was created marks the run failed.
-func storeImport(ctx context.Context, st backend.DB, gs optunafile.GoptunaStudy, format, path string) (out importJSON, err error) {
+func storeImport(ctx context.Context, st importStore, gs optunafile.GoptunaStudy, format, path string) (out importJSON, err error) {
 	abs, aerr := filepath.Abs(path)
 	if aerr != nil {
 		abs = path

@@ -282,7 +282,7 @@ type sweepRun struct {
 // runSweep runs f once per entry of grid (each with sets first), one after
 // the other. Every combination is checked before the first run starts, so a
 // bad value fails in a second, not after the first run.
-func runSweep(ctx context.Context, st backend.DB, f *experiments.File, opts experiments.Options,
+func runSweep(ctx context.Context, st experiments.Store, f *experiments.File, opts experiments.Options,
 	sets []experiments.Override, grid [][]experiments.Override, asJSON bool, reportDir string, g *globals) error {
 	files := make([]*experiments.File, len(grid))
 	for i, combo := range grid {

@@ -18,7 +18,6 @@ import (
 	"github.com/c-bata/goptuna"
 	"github.com/cgx-dev/cgx/reports"
 	"github.com/cgx-dev/cgx/tracker"
-	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 const trialsUsage = `Usage: cgx trials STUDY [--state STATE] [--json]
@@ -100,7 +99,7 @@ func runTrials(g *globals, o trialsOptions, ref string) (err error) {
 }
 
 // loadStudyTrials resolves a study reference and reads its trials.
-func loadStudyTrials(st backend.DB, ref string) (tracker.StudyInfo, []goptuna.FrozenTrial, error) {
+func loadStudyTrials(st studyReader, ref string) (tracker.StudyInfo, []goptuna.FrozenTrial, error) {
 	info, err := st.FindStudy(ref)
 	if errors.Is(err, tracker.ErrNotFound) {
 		return info, nil, fmt.Errorf("%w in %s; 'cgx studies' lists the studies", err, st.Info().Location)

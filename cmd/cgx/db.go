@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cgx-dev/cgx/tracker"
 	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
@@ -29,3 +30,25 @@ func bboltOnly(target, feature, instead string) error {
 	}
 	return fmt.Errorf("%s works on bbolt database files only, and %s is a PostgreSQL database; %s", feature, dbName(target), instead)
 }
+
+// The parts of the tracker contract that helpers shared by several verbs
+// use, so that each asks for no more than it needs.
+type (
+	// located is a database that says where it is, for messages.
+	located interface{ Info() tracker.Info }
+	// artifactLister resolves artifact id prefixes.
+	artifactLister interface {
+		tracker.ArtifactStorage
+		located
+	}
+	// studyReader reads a study and its trials.
+	studyReader interface {
+		tracker.StudyStorage
+		located
+	}
+	// importStore records an imported study and the run that made it.
+	importStore interface {
+		tracker.StudyStorage
+		tracker.RunStorage
+	}
+)
