@@ -33,6 +33,9 @@ func (r *runner) runContent(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if err := r.contentTruth(round); err != nil { // shelf.go (H7)
+			return err
+		}
 		if round > c.MixRounds {
 			return nil
 		}

@@ -137,10 +137,10 @@ type Segmentation struct {
 	Images       int      `toml:"images"` // CG training images
 	// Channels per U-Net level (docs/SEGMENTATION.md); the default profile
 	// of the built-in uses a smaller network than the paper profile.
-	Channels []int `toml:"channels"`
-	Epochs       int      `toml:"epochs"`
-	BatchSize    int      `toml:"batch_size"`
-	LearningRate float64  `toml:"learning_rate"`
+	Channels     []int   `toml:"channels"`
+	Epochs       int     `toml:"epochs"`
+	BatchSize    int     `toml:"batch_size"`
+	LearningRate float64 `toml:"learning_rate"`
 }
 
 // Allowed values, used by validation and documented in docs/SPEC.md. The
