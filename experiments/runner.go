@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/cgx-dev/cgx/ml/disc"
@@ -88,6 +89,8 @@ type runner struct {
 	owner  string
 	lease  time.Duration
 	joined bool
+
+	startMu sync.Mutex // guards progress lines started from work-item goroutines
 }
 
 // Run executes the spec in f under opts and records everything in st. On

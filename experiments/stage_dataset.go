@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"path/filepath"
@@ -51,24 +52,91 @@ func (r *runner) datasetStage(ctx context.Context, role string, ds Dataset) (*da
 	inputs := struct {
 		Spec string
 	}{spec.Digest()}
-	st, err := r.stage(ctx, stageName, inputs, func(ctx context.Context, s *tracker.Stage) error {
-		r.progress.StartUnits(fmt.Sprintf("%s: rendering %d %s images (%s domain, %d px)", stageName, ds.Count, ds.Generator, ds.Domain, ds.Size), ds.Count, "images")
-		res, err := blender.Generate(ctx, r.st, spec, blender.GenerateOptions{Workers: r.workers, RunID: r.runID,
-			Stage: stageName, Progress: func(done, total int) { r.progress.Set(done) }})
-		if err != nil {
-			return err
-		}
-		r.progress.Finish(fmt.Sprintf("manifest %s", res.ID.String()[:12]))
-		s.Outputs["manifest"] = res.ID
-		s.Attrs["images"] = strconv.Itoa(len(res.Manifest.Images))
-		s.Attrs["spec_digest"] = res.Manifest.SpecDigest
-		s.Attrs["reused_dataset"] = strconv.FormatBool(res.Cached)
-		return nil
-	})
+	st, err := r.generateStage(ctx, stageName, inputs, spec, ds)
 	if err != nil {
 		return nil, err
 	}
 	return r.loadDataset(ctx, role, st.Outputs["manifest"])
+}
+
+// datasetChunk is the number of images in one dataset-chunk work item: two
+// renderer batches, so a 25,000-image set is about 100 items.
+var datasetChunk = 256
+
+// generateStage renders a generated dataset as dataset-chunk work items
+// (any walker renders any chunk: image i depends only on the spec and i) and
+// assembles their manifest entries, in index order, into the manifest
+// blender.Generate would store. A dataset already stored (the same spec
+// rendered by another run) is reused: its chunks are read, not rendered.
+func (r *runner) generateStage(ctx context.Context, stageName string, inputs any, spec blender.DatasetSpec, ds Dataset) (tracker.Stage, error) {
+	existing, existingID, found, err := blender.FindDataset(ctx, r.st, spec.Digest())
+	if err != nil {
+		return tracker.Stage{}, fmt.Errorf("%s: %w", stageName, err)
+	}
+	chunks := (spec.Count + datasetChunk - 1) / datasetChunk
+	bounds := func(i int) (int, int) { return i * datasetChunk, min((i+1)*datasetChunk, spec.Count) }
+	// Chunks render concurrently (r.workers at once); each uses a share of the cores.
+	perChunk := max(1, r.workers/max(1, min(r.workers, chunks)))
+	opt := blender.GenerateOptions{Workers: perChunk, RunID: r.runID, Stage: stageName}
+	started := false
+	return r.itemStage(ctx, stageName, inputs, itemWork{
+		Kind: WorkDatasetChunk,
+		N:    chunks,
+		Payload: func(i int) []byte {
+			lo, hi := bounds(i)
+			return fmt.Appendf(nil, `{"images":[%d,%d]}`, lo, hi)
+		},
+		Compute: func(ctx context.Context, i int) ([]byte, error) {
+			lo, hi := bounds(i)
+			if found {
+				return json.Marshal(existing.Images[lo:hi])
+			}
+			r.startOnce(&started, fmt.Sprintf("%s: rendering %d %s images (%s domain, %d px)", stageName, ds.Count, ds.Generator, ds.Domain, ds.Size), ds.Count)
+			entries, err := blender.GenerateRange(ctx, r.st, spec, opt, lo, hi)
+			if err != nil {
+				return nil, err
+			}
+			r.progress.Add(hi - lo)
+			return json.Marshal(entries)
+		},
+		Reduce: func(ctx context.Context, s *tracker.Stage, outs [][]byte) error {
+			res := blender.GenerateResult{Manifest: existing, ID: existingID, Cached: found}
+			if !found {
+				var entries []blender.ManifestEntry
+				for i, b := range outs {
+					var part []blender.ManifestEntry
+					if err := json.Unmarshal(b, &part); err != nil {
+						return fmt.Errorf("chunk %d: stored entries: %w", i, err)
+					}
+					entries = append(entries, part...)
+				}
+				if res, err = blender.StoreManifest(ctx, r.st, spec, opt, entries); err != nil {
+					return err
+				}
+				if started {
+					r.progress.Finish(fmt.Sprintf("manifest %s", res.ID.String()[:12]))
+				} else {
+					r.progress.Logf("  %s: manifest %s (images rendered by other workers)", stageName, res.ID.String()[:12])
+				}
+			}
+			s.Outputs["manifest"] = res.ID
+			s.Attrs["images"] = strconv.Itoa(len(res.Manifest.Images))
+			s.Attrs["spec_digest"] = res.Manifest.SpecDigest
+			s.Attrs["reused_dataset"] = strconv.FormatBool(res.Cached)
+			return nil
+		},
+	})
+}
+
+// startOnce starts a progress line the first time this walker renders a
+// chunk of a stage.
+func (r *runner) startOnce(started *bool, task string, total int) {
+	r.startMu.Lock()
+	defer r.startMu.Unlock()
+	if !*started {
+		*started = true
+		r.progress.StartUnits(task, total, "images")
+	}
 }
 
 // loadDataset opens a stored dataset; its images are read on demand

@@ -49,13 +49,19 @@ func TestWalkersShareARun(t *testing.T) {
 		name             string
 		walkers, workers int
 		die              string // kind of the item whose first claimer dies
+		chunk            int    // images per dataset chunk; 0 keeps datasetChunk
 	}{
-		{"one walker, 4 workers", 1, 4, ""},
-		{"3 walkers, a slot abandoned", 3, 2, WorkTrialSlot},
-		{"2 walkers, a batch commit abandoned", 2, 1, WorkBatchCommit},
+		{"one walker, 4 workers", 1, 4, "", 0},
+		{"3 walkers, a slot abandoned", 3, 2, WorkTrialSlot, 0},
+		{"2 walkers, a batch commit abandoned", 2, 1, WorkBatchCommit, 0},
+		{"3 walkers, 50-image chunks, a chunk abandoned", 3, 1, WorkDatasetChunk, 50},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.chunk > 0 {
+				defer func(n int) { datasetChunk = n }(datasetChunk)
+				datasetChunk = tc.chunk
+			}
 			st := openStore(t, t.TempDir())
 			f, err := Open("content/exp1")
 			if err != nil {
