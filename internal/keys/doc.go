@@ -20,6 +20,9 @@
 //     discriminator "discriminator/<manipulation>/round-<k>"
 //     (RoundDiscriminator); round 1 is the plain fit stage against
 //     "discriminator/main".
+//   - Distribution fit: "fit-distribution/<manipulation>/<direction>"
+//     (FitDistributionStage), a mean and a spread per parameter and image
+//     (trial params and TrialSpread).
 //   - Segmentation seed: one training of a set with seed k (from 1, the short
 //     spec seed), stage "segmentation/<set>/seed-<k>" (SegmentationSeedStage),
 //     metrics "segmentation/<set>/seed-<k>/AP" (and AP50, AP75).

@@ -179,6 +179,9 @@ func FuzzParsers(f *testing.F) {
 		if e, r, sa, n, ok := ParseSearchStudyStage(s); ok && SearchStage(e, r, sa, n) != s {
 			t.Errorf("search study %q -> %q %d %q %d", s, e, r, sa, n)
 		}
+		if m, d, ok := ParseFitDistributionStage(s); ok && FitDistributionStage(m, d) != s {
+			t.Errorf("fit distribution %q -> %q %q", s, m, d)
+		}
 		if n, ok := ParseDiscriminatorStage(s); ok && DiscriminatorStage(n) != s {
 			t.Errorf("discriminator %q -> %q", s, n)
 		}
@@ -212,6 +215,20 @@ func FuzzParsers(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseFitDistributionStage(t *testing.T) {
+	if m, d, ok := ParseFitDistributionStage(FitDistributionStage("brightness-contrast", DirectionCGToReal)); !ok || m != "brightness-contrast" || d != DirectionCGToReal {
+		t.Errorf("ParseFitDistributionStage: %q %q %v", m, d, ok)
+	}
+	for _, bad := range []string{"fit/a/b", "fit-distribution/a", "fit-distribution/a/b/c", "fit-distribution//b"} {
+		if _, _, ok := ParseFitDistributionStage(bad); ok {
+			t.Errorf("ParseFitDistributionStage(%q) accepted", bad)
+		}
+	}
+	if _, _, ok := ParseFitStage(FitDistributionStage("a", "b")); ok {
+		t.Error("a distribution fit parses as a point fit")
+	}
 }
 
 func TestParseSearchStudyStage(t *testing.T) {
