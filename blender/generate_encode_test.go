@@ -139,3 +139,35 @@ func TestEncodePNGFastPath(t *testing.T) {
 		}
 	}
 }
+
+// TestPaethRow compares the row filter with the PNG specification's Paeth
+// predictor for every (left, up, up-left) triple.
+func TestPaethRow(t *testing.T) {
+	out, cur, a, b, c := make([]byte, 256), make([]byte, 256), make([]byte, 256), make([]byte, 256), make([]byte, 256)
+	for av := range 256 {
+		for bv := range 256 {
+			for cv := range 256 {
+				a[cv], b[cv], c[cv], cur[cv] = byte(av), byte(bv), byte(cv), byte(av*7+bv*3+cv)
+			}
+			paethRow(out, cur, a, b, c)
+			for cv := range 256 {
+				if want := cur[cv] - paeth(byte(av), byte(bv), byte(cv)); out[cv] != want {
+					t.Fatalf("a=%d b=%d c=%d: filtered %d, want %d", av, bv, cv, out[cv], want)
+				}
+			}
+		}
+	}
+}
+
+// paeth is the PNG specification's Paeth predictor of a (left), b (up) and c (up-left).
+func paeth(a, b, c uint8) uint8 {
+	p := int(a) + int(b) - int(c)
+	pa, pb, pc := absInt(p-int(a)), absInt(p-int(b)), absInt(p-int(c))
+	if pa <= pb && pa <= pc {
+		return a
+	}
+	if pb <= pc {
+		return b
+	}
+	return c
+}

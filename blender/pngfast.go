@@ -113,24 +113,30 @@ func (e *fastEncoder) filter(w, h, bpp int, row func(y int, dst []byte)) {
 		for i := range bpp {
 			out[i] = cur[i] - prev[i] // a = c = 0: Paeth predicts b
 		}
-		for i := bpp; i < n; i++ {
-			out[i] = cur[i] - paeth(cur[i-bpp], prev[i], prev[i-bpp])
-		}
+		paethRow(out[bpp:], cur[bpp:], cur, prev[bpp:], prev)
 		e.prev, e.cur = cur, prev
 	}
 }
 
-// paeth is the PNG Paeth predictor of a (left), b (up) and c (up-left).
-func paeth(a, b, c uint8) uint8 {
-	p := int(a) + int(b) - int(c)
-	pa, pb, pc := absInt(p-int(a)), absInt(p-int(b)), absInt(p-int(c))
-	if pa <= pb && pa <= pc {
-		return a
+// paethRow sets out[i] = cur[i] - paeth(a[i], b[i], c[i]) (left, up,
+// up-left), branch-light as Go's image/png writes it.
+func paethRow(out, cur, a, b, c []byte) {
+	n := len(out)
+	cur, a, b, c = cur[:n], a[:n], b[:n], c[:n]
+	for i := range out {
+		ai, bi, ci := int(a[i]), int(b[i]), int(c[i])
+		pa := bi - ci
+		pb := ai - ci
+		pc := absInt(pa + pb)
+		pa, pb = absInt(pa), absInt(pb)
+		pred := ci
+		if pa <= pb && pa <= pc {
+			pred = ai
+		} else if pb <= pc {
+			pred = bi
+		}
+		out[i] = cur[i] - byte(pred)
 	}
-	if pb <= pc {
-		return b
-	}
-	return c
 }
 
 func absInt(x int) int {
