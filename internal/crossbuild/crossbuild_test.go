@@ -30,7 +30,12 @@ const (
 	envReuse     = "CGX_CROSSBUILD_REUSE"
 )
 
-var defaultQEMUSpecs = []string{"style/noise", "content/samplers", "segmentation/baseline-vs-proposals"}
+// defaultQEMUSpecs are the jobs run under qemu when CGX_CROSSBUILD_QEMU_SPECS
+// is unset: one spec of each kind, segmentation's with 2 training epochs
+// instead of the smoke profile's 15 (its training is some 97% of its smoke
+// run, and qemu runs the arm64 SGEMM about 14 times slower than a native
+// core; see docs/DETERMINISM.md).
+var defaultQEMUSpecs = []string{"style/blur", "content/exp1", "segmentation/baseline-vs-proposals@segmentation.epochs=2"}
 
 // build is one way of compiling ./cmd/cgx.
 type build struct {
@@ -39,7 +44,7 @@ type build struct {
 	runenv []string // added to the environment of every cgx run
 	qemu   bool     // run under qemu-aarch64-static
 	bin    string   // the built executable
-	specs  []string // the specs this build runs
+	jobs   []job    // the smoke runs this build makes
 }
 
 func knownBuilds() map[string]build {
@@ -106,19 +111,29 @@ func compareBuilds(t *testing.T, builds []build) {
 	if specs == nil {
 		specs = builtinSpecs(t, builds[0])
 	}
-	qemuSpecs := list(os.Getenv(envQEMUSpecs), defaultQEMUSpecs)
+	native, err := parseJobs(specs)
+	if err != nil {
+		t.Fatalf("%s: %v", envSpecs, err)
+	}
+	qemuJobs, err := parseJobs(list(os.Getenv(envQEMUSpecs), defaultQEMUSpecs))
+	if err != nil {
+		t.Fatalf("%s: %v", envQEMUSpecs, err)
+	}
 	var qemu string
 	for i := range builds {
-		builds[i].specs = specs
+		builds[i].jobs = native
 		if builds[i].qemu {
-			builds[i].specs = qemuSpecs
+			builds[i].jobs = qemuJobs
 			if qemu == "" {
 				qemu = findQEMU(t)
 			}
+			// The reference build runs every job another build runs,
+			// reduced ones included, with the same overrides.
+			builds[0].jobs = addJobs(builds[0].jobs, qemuJobs)
 		}
 	}
 
-	// Each build runs its specs in order into its own database; the builds
+	// Each build runs its jobs in order into its own databases; the builds
 	// run side by side.
 	var wg sync.WaitGroup
 	errs := make([]error, len(builds))
@@ -126,7 +141,7 @@ func compareBuilds(t *testing.T, builds []build) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = runSpecs(t, dir, qemu, b)
+			errs[i] = runJobs(t, dir, qemu, b)
 		}()
 	}
 	wg.Wait()
@@ -137,23 +152,30 @@ func compareBuilds(t *testing.T, builds []build) {
 	}
 	t.Logf("smoke runs done in %s", time.Since(start).Round(time.Second))
 
-	ref := openDB(t, dir, builds[0])
+	dbs := map[string]*bolt.Store{}
+	open := func(b build, j job) *bolt.Store {
+		p := j.db(dir, b)
+		if dbs[p] == nil {
+			dbs[p] = openDB(t, p, b)
+		}
+		return dbs[p]
+	}
 	for _, b := range builds[1:] {
-		other := openDB(t, dir, b)
-		for _, spec := range b.specs {
-			compareSpec(t, ref, builds[0], other, b, spec)
+		for _, j := range b.jobs {
+			compareSpec(t, open(builds[0], j), builds[0], open(b, j), b, j)
 		}
 	}
 	t.Logf("total %s", time.Since(start).Round(time.Second))
 }
 
-// compareSpec compares the runs of spec in two builds' databases and reports
-// the first difference (stages are compared in run order, so the first is
-// where the results start to part) and how many follow.
-func compareSpec(t *testing.T, ref *bolt.Store, rb build, other *bolt.Store, ob build, spec string) {
+// compareSpec compares the runs of job j in two builds' databases and
+// reports the first difference (stages are compared in run order, so the
+// first is where the results start to part) and how many follow.
+func compareSpec(t *testing.T, ref *bolt.Store, rb build, other *bolt.Store, ob build, j job) {
 	t.Helper()
 	ctx := context.Background()
-	ra, oa := runOf(t, ref, spec), runOf(t, other, spec)
+	spec := j.String()
+	ra, oa := runOf(t, ref, j.spec), runOf(t, other, j.spec)
 	rep, err := experiments.CompareRuns(ctx, ref, ra, other, oa)
 	if err != nil {
 		t.Errorf("%s: compare %s with %s: %v", spec, rb.name, ob.name, err)
@@ -186,39 +208,37 @@ func runOf(t *testing.T, st *bolt.Store, spec string) int {
 	return 0
 }
 
-func openDB(t *testing.T, dir string, b build) *bolt.Store {
+func openDB(t *testing.T, path string, b build) *bolt.Store {
 	t.Helper()
-	st, err := bolt.Open(dbPath(dir, b), bolt.ReadOnly())
+	st, err := bolt.Open(path, bolt.ReadOnly())
 	if err != nil && os.Getenv(envReuse) != "" {
 		// A kept database from an older cgx may need the upgrade that
 		// only a writer does.
-		st, err = bolt.Open(dbPath(dir, b))
+		st, err = bolt.Open(path)
 	}
 	if err != nil {
-		t.Fatalf("open %s's database: %v", b.name, err)
+		t.Fatalf("open %s's database %s: %v", b.name, path, err)
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
 }
 
-func dbPath(dir string, b build) string { return filepath.Join(dir, b.name, "cgx.db") }
-
-// runSpecs runs the smoke profile of b's specs with b's executable.
-func runSpecs(t *testing.T, dir, qemu string, b build) error {
+// runJobs makes b's smoke runs with b's executable.
+func runJobs(t *testing.T, dir, qemu string, b build) error {
 	if err := os.MkdirAll(filepath.Join(dir, b.name), 0o755); err != nil {
 		return err
 	}
 	reuse := os.Getenv(envReuse) != ""
-	for _, spec := range b.specs {
-		if reuse && hasRun(dbPath(dir, b), spec) {
+	for _, j := range b.jobs {
+		if reuse && hasRun(j.db(dir, b), j.spec) {
 			continue
 		}
 		start := time.Now()
-		out, err := cgx(dir, qemu, b, "run", spec, "--profile", "smoke", "--db", dbPath(dir, b))
+		out, err := cgx(dir, qemu, b, j.args(j.db(dir, b))...)
 		if err != nil {
-			return fmt.Errorf("%s: cgx run %s: %v\n%s", b.name, spec, err, truncate(string(out), 3000))
+			return fmt.Errorf("%s: cgx %s: %v\n%s", b.name, strings.Join(j.args(j.db(dir, b)), " "), err, truncate(string(out), 3000))
 		}
-		t.Logf("%s: %s in %s", b.name, spec, time.Since(start).Round(100*time.Millisecond))
+		t.Logf("%s: %s in %s", b.name, j, time.Since(start).Round(100*time.Millisecond))
 	}
 	return nil
 }

@@ -10,6 +10,12 @@
 //     which Go fuses x*y+z into FMA instructions, as it does on arm64) and
 //     "arm64" (GOARCH=arm64, run under qemu-aarch64-static);
 //   - smoke run: `cgx run SPEC --profile smoke` into one database per build;
+//   - job: a spec to run, written SPEC (its smoke run) or
+//     SPEC@KEY=VALUE[@KEY=VALUE...] (a reduced job: the smoke run with those
+//     `cgx run --set` overrides, for runs too slow under qemu). The default
+//     build runs every reduced job another build runs, with the same
+//     overrides, into a database of its own, and the two are compared like
+//     any other pair;
 //   - comparison: experiments.CompareRuns between the default build's run
 //     of a spec and another build's: every stage's artifact digests, metrics
 //     and every trial (parameters, values, per-step losses, attributes), bit
@@ -21,10 +27,11 @@
 //   - CGX_CROSSBUILD_BUILDS: comma-separated builds (default
 //     "default,nocgo-v1,v3,arm64"; v3 needs an AVX2+FMA host, arm64 needs
 //     qemu-aarch64-static on PATH, or the test fails saying what to install);
-//   - CGX_CROSSBUILD_SPECS: the specs the native builds run (default every
+//   - CGX_CROSSBUILD_SPECS: the jobs the native builds run (default every
 //     built-in spec, from `cgx specs --json`);
-//   - CGX_CROSSBUILD_QEMU_SPECS: the specs run under qemu (default one of each
-//     kind: style/noise, content/samplers, segmentation/baseline-vs-proposals);
+//   - CGX_CROSSBUILD_QEMU_SPECS: the jobs run under qemu (default one of each
+//     kind: style/blur, content/exp1 and
+//     segmentation/baseline-vs-proposals@segmentation.epochs=2);
 //   - CGX_CROSSBUILD_KEEP=DIR keeps binaries and databases in DIR;
 //   - CGX_CROSSBUILD_REUSE=1 (with KEEP) reuses the binaries in DIR and skips
 //     the specs a build's database already holds a succeeded run of, so an
