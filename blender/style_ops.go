@@ -21,29 +21,42 @@ func (p *planes) chromatic(px float64) {
 }
 
 // radialResample returns plane q sampled at centre + (x - centre)·scale,
-// bilinear, clamped at the borders.
+// bilinear, clamped at the borders. The sample column depends on x alone
+// and the row on y alone, so both are worked out once per column and row;
+// each pixel then blends as bilinear does, with the same operations.
 func (p *planes) radialResample(q []float32, scale float64) []float32 {
 	out := make([]float32, len(q))
 	cx, cy := float64(float64(p.w)/2), float64(float64(p.h)/2)
+	cols := make([]bilinearTap, p.w)
+	for x := range cols {
+		cols[x] = newBilinearTap(cx+float64((float64(x)+0.5-cx)*scale)-0.5, p.w)
+	}
 	for y := range p.h {
-		sy := cy + float64((float64(y)+0.5-cy)*scale) - 0.5
-		for x := range p.w {
-			sx := cx + float64((float64(x)+0.5-cx)*scale) - 0.5
-			out[y*p.w+x] = p.bilinear(q, sx, sy)
+		ty := newBilinearTap(cy+float64((float64(y)+0.5-cy)*scale)-0.5, p.h)
+		r0, r1 := q[ty.i0*p.w:(ty.i0+1)*p.w], q[ty.i1*p.w:(ty.i1+1)*p.w]
+		row := out[y*p.w : (y+1)*p.w]
+		for x, tx := range cols {
+			a := float32(r0[tx.i0]*(1-tx.f)) + float32(r0[tx.i1]*tx.f)
+			b := float32(r1[tx.i0]*(1-tx.f)) + float32(r1[tx.i1]*tx.f)
+			row[x] = float32(a*(1-ty.f)) + float32(b*ty.f)
 		}
 	}
 	return out
 }
 
-func (p *planes) bilinear(q []float32, x, y float64) float32 {
-	x = min(max(x, 0), float64(p.w-1))
-	y = min(max(y, 0), float64(p.h-1))
-	x0, y0 := int(x), int(y)
-	x1, y1 := min(x0+1, p.w-1), min(y0+1, p.h-1)
-	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
-	a := float32(q[y0*p.w+x0]*(1-fx)) + float32(q[y0*p.w+x1]*fx)
-	b := float32(q[y1*p.w+x0]*(1-fx)) + float32(q[y1*p.w+x1]*fx)
-	return float32(a*(1-fy)) + float32(b*fy)
+// bilinearTap is one axis of a bilinear sample: the two neighbours and the
+// weight of the second.
+type bilinearTap struct {
+	i0, i1 int
+	f      float32
+}
+
+// newBilinearTap clamps coordinate v to [0, n-1] and splits it as
+// bilinear does.
+func newBilinearTap(v float64, n int) bilinearTap {
+	v = min(max(v, 0), float64(n-1))
+	i0 := int(v)
+	return bilinearTap{i0: i0, i1: min(i0+1, n-1), f: float32(v - float64(i0))}
 }
 
 // gaussKernel returns normalised weights for offsets -r..r, r = ceil(3σ).

@@ -8,8 +8,9 @@ import (
 )
 
 // TestBlurJPEGMatchReference checks that the optimised blur (no clamping
-// inside) and JPEG step (block by block, zero rows skipped) give the
-// direct forms' values bit for bit, on noise and on smooth images, at
+// inside), JPEG step (block by block, zero rows skipped) and chromatic
+// aberration (taps per row and column) give the direct forms' values bit
+// for bit, on noise and on smooth images, at
 // several sizes and qualities.
 func TestBlurJPEGMatchReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -35,6 +36,8 @@ func TestBlurJPEGMatchReference(t *testing.T) {
 				ref.refBlur(0, 2.5)
 				p.jpeg(q)
 				ref.refJPEG(q)
+				p.chromatic(0.4 * float64(q) / 50)
+				ref.refChromatic(0.4 * float64(q) / 50)
 				for c := range 3 {
 					if !slices.Equal(p.ch[c], ref.ch[c]) {
 						t.Fatalf("%dx%d quality %d smooth %v: channel %d differs from the direct form", sz[0], sz[1], q, smooth, c)
@@ -163,4 +166,36 @@ func refIDCT(in, out *[64]float64) {
 			out[y*8+x] = s
 		}
 	}
+}
+
+// refChromatic is the direct form of chromatic (a bilinear sample worked
+// out per pixel).
+func (p *planes) refChromatic(px float64) {
+	k := px / p.cornerRadius()
+	p.ch[0] = p.refRadialResample(p.ch[0], 1/(1+k))
+	p.ch[2] = p.refRadialResample(p.ch[2], 1/(1-k))
+}
+
+func (p *planes) refRadialResample(q []float32, scale float64) []float32 {
+	out := make([]float32, len(q))
+	cx, cy := float64(float64(p.w)/2), float64(float64(p.h)/2)
+	for y := range p.h {
+		sy := cy + float64((float64(y)+0.5-cy)*scale) - 0.5
+		for x := range p.w {
+			sx := cx + float64((float64(x)+0.5-cx)*scale) - 0.5
+			out[y*p.w+x] = p.refBilinear(q, sx, sy)
+		}
+	}
+	return out
+}
+
+func (p *planes) refBilinear(q []float32, x, y float64) float32 {
+	x = min(max(x, 0), float64(p.w-1))
+	y = min(max(y, 0), float64(p.h-1))
+	x0, y0 := int(x), int(y)
+	x1, y1 := min(x0+1, p.w-1), min(y0+1, p.h-1)
+	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
+	a := float32(q[y0*p.w+x0]*(1-fx)) + float32(q[y0*p.w+x1]*fx)
+	b := float32(q[y1*p.w+x0]*(1-fx)) + float32(q[y1*p.w+x1]*fx)
+	return float32(a*(1-fy)) + float32(b*fy)
 }
