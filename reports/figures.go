@@ -66,6 +66,8 @@ func styleFigures(s StudyData) []Figure {
 	stem := slug(s.Manipulation, s.Direction)
 	if s.Manipulation == "" {
 		stem = slug(s.Stage)
+	} else if s.Distribution {
+		stem = slug(s.Manipulation, s.Direction, "distribution")
 	} else if s.Round > 1 {
 		stem = slug(s.Manipulation, s.Direction, keys.Round(s.Round))
 	}

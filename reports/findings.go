@@ -44,6 +44,7 @@ func (rd *RunData) Findings() []Finding {
 	var out []Finding
 	out = append(out, rd.discriminatorFindings()...)
 	out = append(out, rd.styleFindings()...)
+	out = append(out, rd.distributionFindings()...)
 	out = append(out, rd.recoveryFindings()...)
 	out = append(out, rd.roundFindings()...)
 	out = append(out, rd.segmentationFindings()...)
@@ -122,7 +123,7 @@ func (rd *RunData) styleFindings() (out []Finding) {
 		}
 	}()
 	for _, s := range rd.Studies {
-		if s.Kind != KindStyle || styleRound(s) != 1 {
+		if !s.pointFit() || styleRound(s) != 1 {
 			continue
 		}
 		c := s.Complete()
@@ -446,5 +447,40 @@ func (rd *RunData) contentFindings() []Finding {
 		}
 		out = append(out, f)
 	}
+	return out
+}
+
+func (rd *RunData) distributionFindings() []Finding {
+	t := rd.distributionsTable()
+	var out []Finding
+	var spreads []string
+	flush := func() {
+		if len(out) > 0 && len(spreads) > 0 {
+			out[len(out)-1].Text += " Median spreads: " + strings.Join(spreads, ", ") + "."
+		}
+		spreads = nil
+	}
+	last := ""
+	for _, row := range t.Rows {
+		fit := row[0].Text
+		if fit != last || len(out) == 0 {
+			flush()
+			last = fit
+			f := Finding{Topic: "stochastic", Text: fmt.Sprintf("Distribution fit, %s: the per-image means fool the discriminator on %s of %d images",
+				fit, pct(col(t, row, "success_rate").Num), int(col(t, row, "images").Num))}
+			if ss := col(t, row, "sample_success"); ss.Valid {
+				f.Text += fmt.Sprintf(", draws from the distributions on %s", pct(ss.Num))
+				if ss.Num < 0.5 {
+					f.Caveats = append(f.Caveats, "Fewer than half the draws reach the threshold: augmentation by sampling mostly trains on images the discriminator still calls CG.")
+				}
+			}
+			f.Text += "."
+			out = append(out, f)
+		}
+		if sp := col(t, row, "spread_median"); sp.Valid {
+			spreads = append(spreads, fmt.Sprintf("%s %s", col(t, row, "parameter").Text, formatFloat(sp.Num, 4)))
+		}
+	}
+	flush()
 	return out
 }

@@ -245,8 +245,8 @@ func (r recovery) magnitudeCheck() string {
 
 // hasRecovery reports whether s carries any planted value.
 func (s StudyData) hasRecovery() bool {
-	if s.Kind == KindContent {
-		return false
+	if s.Kind == KindContent || s.Distribution {
+		return false // distribution fits are scored in style-distributions
 	}
 	if len(s.Planted) > 0 {
 		return true
@@ -273,6 +273,9 @@ func studyLabel(s StudyData) string {
 
 // figureLabel is studyLabel with the round of a later round of style.rounds.
 func figureLabel(s StudyData) string {
+	if s.Distribution && s.Manipulation != "" {
+		return studyLabel(s) + " (distribution)"
+	}
 	if s.Round > 1 && s.Manipulation != "" && !s.isContent() {
 		return studyLabel(s) + " " + keys.Round(s.Round)
 	}

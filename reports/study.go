@@ -51,6 +51,10 @@ type StudyData struct {
 	Sampler      string // content
 	Search       string // content: <name> of stage search/<name>/round-<k>
 	Round        int    // content, and style under style.rounds: from 1; 0 when unknown
+	// Distribution marks a distribution fit (stage
+	// "fit-distribution/<manipulation>/<direction>"): its trials' params are
+	// per-image means, Trial.Spread their spreads.
+	Distribution bool
 	Seed         int64  // cgx.seed: the seed the study ran with (often derived, 19 digits)
 	HasSeed      bool
 	// SpecSeed is the short seed a spec names (the n of a search stage's
@@ -106,6 +110,9 @@ func newStudyData(id int, name string, attrs map[string]string, w *warnings) Stu
 		sd.Search, sd.Round = e, r
 	} else if _, _, r, ok := keys.ParseFitRoundStage(sd.Stage); ok && r > 1 {
 		sd.Round = r // a later round of style.rounds
+	}
+	if _, _, ok := keys.ParseFitDistributionStage(sd.Stage); ok {
+		sd.Distribution = true
 	}
 	if _, _, _, n, ok := keys.ParseSearchStudyStage(sd.Stage); ok {
 		sd.SpecSeed, sd.HasSpecSeed = n, true
@@ -203,3 +210,7 @@ func (s StudyData) seedName() string {
 	}
 	return ""
 }
+
+// pointFit reports whether s is a style fit of one value per parameter and
+// image (not a distribution fit, not a search).
+func (s StudyData) pointFit() bool { return s.Kind == KindStyle && !s.Distribution }

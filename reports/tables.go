@@ -31,6 +31,7 @@ var tableBuilders = []struct {
 	{TableDiscriminator, (*RunData).discriminatorTable},
 	{TableStyle, (*RunData).styleTable},
 	{TableRounds, (*RunData).roundsTable},
+	{TableDistributions, (*RunData).distributionsTable},
 	{TableSegmentation, (*RunData).segmentationTable},
 	{TableSamplers, (*RunData).samplerTable},
 	{TableContent, (*RunData).contentTable},
@@ -369,7 +370,7 @@ type styleAcc struct {
 func (rd *RunData) styleGroups() map[styleKey]*styleAcc {
 	groups := map[styleKey]*styleAcc{}
 	for _, s := range rd.Studies {
-		if s.Kind != KindStyle {
+		if !s.pointFit() {
 			continue
 		}
 		k := styleKey{s.Manipulation, s.Direction, styleRound(s)}

@@ -46,7 +46,7 @@ func (rd *RunData) roundsOf() []roundRow {
 		return rows[k]
 	}
 	for _, s := range rd.Studies {
-		if s.Kind == KindStyle && s.Round > 1 {
+		if s.pointFit() && s.Round > 1 {
 			multi[[2]string{s.Manipulation, s.Direction}] = true
 		}
 	}
@@ -69,7 +69,7 @@ func (rd *RunData) roundsOf() []roundRow {
 	}
 	// Fits: studies first, metrics where no study.
 	for _, s := range rd.Studies {
-		if s.Kind != KindStyle || !multi[[2]string{s.Manipulation, s.Direction}] {
+		if !s.pointFit() || !multi[[2]string{s.Manipulation, s.Direction}] {
 			continue
 		}
 		row := get(styleKey{s.Manipulation, s.Direction, styleRound(s)})

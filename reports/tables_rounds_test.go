@@ -228,3 +228,38 @@ func TestRoundsFigureGolden(t *testing.T) {
 		}
 	}
 }
+
+func TestDistributionsTable(t *testing.T) {
+	rd := loadRecovery(t)
+	tab, err := rd.Table(TableDistributions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Rows) != 6 {
+		t.Fatalf("%d rows, want 6 (one per brightness-contrast parameter)", len(tab.Rows))
+	}
+	sp := cell(t, tab, "spread_median", "brightness-contrast cg-to-real", "contrast_g")
+	if sp.Num < 0.01 || sp.Num > 0.012 {
+		t.Errorf("spread median = %v, want within the fixture's 0.010..0.012", sp.Num)
+	}
+	if c := cell(t, tab, "magnitude_check", "brightness-contrast cg-to-real", "contrast_g"); c.Text != checkFail {
+		t.Errorf("means at 60%% of the plant: magnitude check %q, want fail", c.Text)
+	}
+	if c := cell(t, tab, "r", "brightness-contrast cg-to-real", "contrast_g"); c.Num < 0.95 {
+		t.Errorf("means r = %v, want > 0.95", c.Num)
+	}
+	// The distribution fit stays out of the point fits' tables.
+	style, _ := rd.Table(TableStyle)
+	for _, row := range style.Rows {
+		if row[0].Text == "brightness-contrast" {
+			t.Errorf("style-success has a brightness-contrast row from the distribution fit: %v", row)
+		}
+	}
+	found := false
+	for _, f := range rd.Figures() {
+		found = found || f.Name == "params-brightness-contrast-cg-to-real-distribution"
+	}
+	if !found {
+		t.Error("no params-brightness-contrast-cg-to-real-distribution figure")
+	}
+}

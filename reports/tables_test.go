@@ -27,7 +27,7 @@ var formatExt = map[string]string{FormatMarkdown: "md", FormatCSV: "csv", Format
 
 // recoveryOnly names the tables that the demo run leaves empty and the
 // Recovery fixture fills; their golden files come from Recovery.
-var recoveryOnly = map[string]bool{TableRounds: true}
+var recoveryOnly = map[string]bool{TableRounds: true, TableDistributions: true}
 
 func loadRecovery(t testing.TB) *RunData {
 	t.Helper()

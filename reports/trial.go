@@ -67,7 +67,13 @@ type Trial struct {
 	// its range: the runner's at_bound attribute when present, else the
 	// parameters whose value equals a bound of Bounds.
 	AtBound []string
-	Attrs   map[string]string // all user attributes, a copy
+	// Spread holds a distribution fit's spread per parameter (trial
+	// attribute cgx.spread); nil for point fits.
+	Spread map[string]float64
+	// SampleSuccess is a distribution fit's share of draws that reached the
+	// threshold (attribute sample_success), NaN when absent.
+	SampleSuccess float64
+	Attrs         map[string]string // all user attributes, a copy
 	// Curve holds the trial's intermediate values by step (a fit's loss
 	// after each step), NaN at steps without one; nil when it has none.
 	// Steps beyond MaxCurveSteps are left out.
@@ -84,7 +90,7 @@ func decodeTrial(study string, ft goptuna.FrozenTrial, w *warnings) Trial {
 		Value:      ft.Value,
 		Params:     make(map[string]float64, len(ft.InternalParams)),
 		ParamText:  make(map[string]string, len(ft.InternalParams)),
-		Confidence: math.NaN(), Steps: -1, Image: -1, Slot: -1,
+		Confidence: math.NaN(), Steps: -1, Image: -1, Slot: -1, SampleSuccess: math.NaN(),
 		Attrs: make(map[string]string, len(ft.UserAttrs)),
 	}
 	for k, v := range ft.InternalParams {
@@ -135,6 +141,20 @@ func decodeTrial(study string, ft goptuna.FrozenTrial, w *warnings) Trial {
 			if b, ok := t.Bounds[p]; ok && (t.Params[p] <= b[0] || t.Params[p] >= b[1]) {
 				t.AtBound = append(t.AtBound, p)
 			}
+		}
+	}
+	if v := get(keys.TrialSpread); v != "" {
+		if sp, err := parsePlanted(v); err == nil {
+			t.Spread = sp
+		} else {
+			w.addf("%s: attribute %s: %v; left out", where, keys.TrialSpread, err)
+		}
+	}
+	if v := get(keys.TrialSampleSuccess); v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
+			t.SampleSuccess = f
+		} else {
+			w.addf("%s: attribute %s = %q is not a share; left out", where, keys.TrialSampleSuccess, v)
 		}
 	}
 	if v := get(TrialPlanted); v != "" {

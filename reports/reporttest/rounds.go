@@ -23,6 +23,8 @@ const RecoveryRunID = 1
 //   - blur (no rounds) whose sigma runs to its upper bound on most images:
 //     right "sign" by construction, wrong magnitude (its checks must fail);
 //   - noise whose noise_std has an arbitrary sign but the planted size;
+//   - a distribution fit of brightness-contrast (means as values, spreads
+//     in cgx.spread, the share of draws that fool the discriminator);
 //   - segmentation AP of four training sets over three seeds each.
 func Recovery() *Store {
 	s := &Store{}
@@ -32,6 +34,7 @@ func Recovery() *Store {
 	r2 := b.roundStudy(keys.FitRoundStage(bbc, keys.DirectionCGToReal, 2), 2, 24)
 	blur := b.boundedBlurStudy(keys.FitStage("blur", keys.DirectionCGToReal), 20)
 	noise := b.noiseStudy(keys.FitStage("noise", keys.DirectionCGToReal), 20)
+	dist := b.distributionStudy(keys.FitDistributionStage("brightness-contrast", keys.DirectionCGToReal), 16)
 	stages := []struct {
 		name    string
 		studies []int
@@ -56,6 +59,7 @@ func Recovery() *Store {
 		{keys.DiscriminatorStage(keys.RoundDiscriminator(bbc, 3)), nil, map[string]float64{keys.MeasureAccuracy: 0.55}},
 		{keys.FitStage("blur", keys.DirectionCGToReal), []int{blur}, nil},
 		{keys.FitStage("noise", keys.DirectionCGToReal), []int{noise}, nil},
+		{keys.FitDistributionStage("brightness-contrast", keys.DirectionCGToReal), []int{dist}, nil},
 	}
 	ap := map[string][3]float64{
 		keys.BaselineSet: {0.480, 0.462, 0.495}, "blur": {0.27, 0.30, 0.25},
@@ -84,7 +88,7 @@ func Recovery() *Store {
 	s.AddRun(tracker.Run{
 		ID: RecoveryRunID, Name: "style/recovery", Spec: spec, SpecSHA256: sha(spec), Seed: 20210601, Profile: "smoke",
 		Workers: 2, Status: tracker.RunSucceeded, Started: epoch, Ended: epoch.Add(time.Duration(len(stages)) * time.Minute),
-		GoVersion: "go1.26.8", CPUModel: "Test CPU @ 2.0GHz", Studies: []int{r1, r2, blur, noise}, Stages: stageKeys,
+		GoVersion: "go1.26.8", CPUModel: "Test CPU @ 2.0GHz", Studies: []int{r1, r2, blur, noise, dist}, Stages: stageKeys,
 	})
 	return s
 }
@@ -183,6 +187,35 @@ func (b *builder) noiseStudy(stage string, images int) int {
 		b.styleTrial(id, map[string]float64{"noise_mean": mean, "noise_std": sd}, ranges, r, 0.55, 0.5, map[string]string{
 			keys.TrialImage: strconv.Itoa(i), keys.TrialPlanted: mustJSON(map[string]float64{"noise_std": pl}),
 			keys.TrialAtBound: strings.Join(bound, ",")})
+	}
+	return id
+}
+
+// distributionStudy adds a brightness-contrast distribution fit: per image
+// means at 60% of its planted green cast and spreads of about 0.01.
+func (b *builder) distributionStudy(stage string, images int) int {
+	r := newRNG(b.seed, stage)
+	id := b.s.AddStudy(keys.StudyName(b.run, stage), b.attrs(stage, map[string]string{
+		keys.AttrKind: "style", keys.AttrManipulation: "brightness-contrast", keys.AttrDirection: keys.DirectionCGToReal,
+		keys.AttrSeed: "6", keys.AttrThreshold: "0.5",
+	}))
+	ranges := map[string][2]float64{}
+	for _, c := range channels {
+		ranges["brightness_"+c], ranges["contrast_"+c] = [2]float64{-1, 1}, [2]float64{-1, 1}
+	}
+	names := bbcParams[:6]
+	for i := range images {
+		u := r.float()
+		planted := map[string]float64{"brightness_r": 0, "brightness_g": -0.033 * u, "brightness_b": 0,
+			"contrast_r": 0, "contrast_g": -0.167 * u, "contrast_b": 0}
+		means, spreads := map[string]float64{}, map[string]float64{}
+		for _, k := range names {
+			means[k] = 0.6*planted[k] + 0.002*r.norm()
+			spreads[k] = 0.01 + 0.002*r.float()
+		}
+		b.styleTrial(id, means, ranges, r, 0.5+0.3*r.float(), 0.5, map[string]string{
+			keys.TrialImage: strconv.Itoa(i), keys.TrialPlanted: mustJSON(planted), keys.TrialAtBound: "",
+			keys.TrialSpread: mustJSON(spreads), keys.TrialSampleSuccess: f(0.3 + 0.4*r.float())})
 	}
 	return id
 }
