@@ -55,7 +55,7 @@ type StudyData struct {
 	// "fit-distribution/<manipulation>/<direction>"): its trials' params are
 	// per-image means, Trial.Spread their spreads.
 	Distribution bool
-	Seed         int64  // cgx.seed: the seed the study ran with (often derived, 19 digits)
+	Seed         int64 // cgx.seed: the seed the study ran with (often derived, 19 digits)
 	HasSeed      bool
 	// SpecSeed is the short seed a spec names (the n of a search stage's
 	// "seed-<n>"), which labels figures and tables ("cmaes seed 2");
