@@ -31,7 +31,6 @@ type fastEncoder struct {
 	cur   []byte
 	z     bytes.Buffer
 	fw    *flate.Writer
-	chunk []byte
 }
 
 var fastEncoders = sync.Pool{New: func() any { return &fastEncoder{} }}
