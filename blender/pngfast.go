@@ -26,11 +26,11 @@ var pngSignature = []byte("\x89PNG\r\n\x1a\n")
 
 // fastEncoder holds the reusable state of one encode.
 type fastEncoder struct {
-	raw   []byte // filtered scanlines
-	prev  []byte
-	cur   []byte
-	z     bytes.Buffer
-	fw    *flate.Writer
+	raw  []byte // filtered scanlines
+	prev []byte
+	cur  []byte
+	z    bytes.Buffer
+	fw   *flate.Writer
 }
 
 var fastEncoders = sync.Pool{New: func() any { return &fastEncoder{} }}
