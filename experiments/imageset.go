@@ -30,21 +30,22 @@ type imageFetch func(ctx context.Context, i int) (image.Image, error)
 
 // lazyImages is the on-demand backing of a pixelSet.
 type lazyImages struct {
-	ctx   context.Context // the run's; Load has none of its own
+	ctx   context.Context // never cancelled (Load has no context; its callers check theirs)
 	ids   []tracker.ID    // per index, the image's artifact id (its cache key)
 	fetch imageFetch
 }
 
 // datasetPixelSet is a lazy pixelSet over a stored dataset's images
 // (blender.Dataset.Image: verified, regenerated where only digests are
-// stored).
+// stored). The set outlives ctx's cancellation: runners keep loaded sets
+// for later stages.
 func datasetPixelSet(ctx context.Context, bd *blender.Dataset, size int) *pixelSet {
 	m := bd.Manifest()
 	ids := make([]tracker.ID, len(m.Images))
 	for i, e := range m.Images {
 		ids[i] = e.Image
 	}
-	return &pixelSet{n: len(ids), size: size, lazy: &lazyImages{ctx: ctx, ids: ids,
+	return &pixelSet{n: len(ids), size: size, lazy: &lazyImages{ctx: context.WithoutCancel(ctx), ids: ids,
 		fetch: func(ctx context.Context, i int) (image.Image, error) { return bd.Image(ctx, i) }}}
 }
 
@@ -75,7 +76,7 @@ func replacedPixelSet(ctx context.Context, store blender.ArtifactStore, base *pi
 		}
 		return readPNGArtifact(ctx, store, id)
 	}
-	return &pixelSet{n: base.n, size: base.size, lazy: &lazyImages{ctx: ctx, ids: all, fetch: fetch}}, nil
+	return &pixelSet{n: base.n, size: base.size, lazy: &lazyImages{ctx: context.WithoutCancel(ctx), ids: all, fetch: fetch}}, nil
 }
 
 // replacedEager is replacedPixelSet for an eager base: a copy of its pixels
