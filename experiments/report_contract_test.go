@@ -50,7 +50,13 @@ func checkReport(t *testing.T, st *bolt.Store, b Builtin, res Result) {
 		want[reports.TableContent] = len(rounds)
 		want[reports.TableSamplers] = -1 // at least one row
 	case KindSegmentation:
-		want[reports.TableSegmentation] = count(keys.FamilySegmentation)
+		sets := map[string]bool{} // one row per training set, over its seeds
+		for _, s := range res.Stages {
+			if set, _, ok := keys.ParseSegmentationSeedStage(s.Name); ok {
+				sets[set] = true
+			}
+		}
+		want[reports.TableSegmentation] = len(sets)
 		want[reports.TableStyle] = count(keys.FamilyFit)
 	}
 	for name, rows := range want {
@@ -80,7 +86,10 @@ func checkReport(t *testing.T, st *bolt.Store, b Builtin, res Result) {
 		}
 		switch s.Kind {
 		case keys.KindStyle:
-			m, d, ok := keys.ParseFitStage(s.Stage)
+			m, d, _, ok := keys.ParseFitRoundStage(s.Stage)
+			if !ok {
+				m, d, ok = keys.ParseFitDistributionStage(s.Stage)
+			}
 			if !ok || m != s.Manipulation || d != s.Direction || len(s.Complete()) == 0 {
 				t.Errorf("style study %q: stage says %q %q, attributes %q %q, %d complete trials",
 					s.Name, m, d, s.Manipulation, s.Direction, len(s.Complete()))

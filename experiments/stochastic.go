@@ -19,38 +19,17 @@ import (
 
 // Stochastic manipulation (issue 14 item 4): per image a distribution over a
 // manipulation's parameters (ml/fit.FitDistribution), stored one trial per
-// image in a stage of its own, and sampled every epoch to augment a
-// segmentation training set.
+// image in a stage of its own (keys.FitDistributionStage; names of its
+// attributes and measures in internal/keys/distribution.go), and sampled
+// every epoch to augment a segmentation training set.
 const (
-	// FamilyFitDistribution is the stage family of distribution fits:
-	// "fit-distribution/<manipulation>/<direction>".
-	FamilyFitDistribution = "fit-distribution"
 	// StochasticSuffix marks a segmentation training set sampled from
 	// fitted distributions: "<manipulation>/stochastic".
 	StochasticSuffix = "/stochastic"
 	// RoundsSuffix marks a segmentation training set made by style.rounds:
 	// "<manipulation>/rounds", the images the last round left.
 	RoundsSuffix = "/rounds"
-
-	// TrialSpread is the trial attribute holding a distribution fit's
-	// spreads (JSON parameter name -> spread in value units); the trial's
-	// params are the means.
-	TrialSpread = "cgx.spread"
-	// TrialSampleSuccess is the share of the last steps' draws that reached
-	// the threshold, decimal.
-	TrialSampleSuccess = "sample_success"
-	// TrialKL is the final KL divergence from the prior, decimal.
-	TrialKL = "kl"
-
-	// Distribution-fit stage measures beyond the fit stage's.
-	MeasureSampleSuccess = "sample_success_rate" // mean over images of TrialSampleSuccess
-	StatSpreadMedian     = "spread_median"       // per parameter: median spread over images
 )
-
-// FitDistributionStage returns "fit-distribution/<manipulation>/<direction>".
-func FitDistributionStage(manipulation, direction string) string {
-	return FamilyFitDistribution + "/" + manipulation + "/" + direction
-}
 
 // distOutcome is what a segmentation set reads from a distribution fit: per
 // fitted image (in the order fitted) its mean and spread.
@@ -70,7 +49,7 @@ func (r *runner) distConfig() fit.DistConfig {
 // order (cg-to-real) against d and returns the means and spreads in that
 // order.
 func (r *runner) fitDistributionStage(ctx context.Context, name string, src *dataset, order []int, d *trainedDisc, pl planted) (*distOutcome, error) {
-	stageName := FitDistributionStage(name, keys.DirectionCGToReal)
+	stageName := keys.FitDistributionStage(name, keys.DirectionCGToReal)
 	seed := childSeed(r.spec.Seed, stageName)
 	m, err := manip.Lookup(name, manip.Options{GridRows: r.spec.Style.Grid[0], GridCols: r.spec.Style.Grid[1]})
 	if err != nil {
@@ -118,8 +97,8 @@ func (r *runner) fitDistributionStage(ctx context.Context, name string, src *dat
 			return nil, fmt.Errorf("%s: no trial for image %d; rerun with --force", stageName, idx)
 		}
 		spreads := map[string]float64{}
-		if err := json.Unmarshal([]byte(t.UserAttrs[TrialSpread]), &spreads); err != nil {
-			return nil, fmt.Errorf("%s: trial %d: %s: %w", stageName, t.Number, TrialSpread, err)
+		if err := json.Unmarshal([]byte(t.UserAttrs[keys.TrialSpread]), &spreads); err != nil {
+			return nil, fmt.Errorf("%s: trial %d: %s: %w", stageName, t.Number, keys.TrialSpread, err)
 		}
 		mean, spread := make([]float64, len(params)), make([]float64, len(params))
 		for j, p := range params {
@@ -200,28 +179,28 @@ func (r *runner) computeDistribution(ctx context.Context, s *tracker.Stage, m ma
 		if t.UserAttrs[keys.TrialSuccess] == "true" {
 			succeeded++
 		}
-		v, _ := strconv.ParseFloat(t.UserAttrs[TrialSampleSuccess], 64)
+		v, _ := strconv.ParseFloat(t.UserAttrs[keys.TrialSampleSuccess], 64)
 		sampleSum += v
 		sp := map[string]float64{}
-		_ = json.Unmarshal([]byte(t.UserAttrs[TrialSpread]), &sp)
+		_ = json.Unmarshal([]byte(t.UserAttrs[keys.TrialSpread]), &sp)
 		for k, x := range sp {
 			spreads[k] = append(spreads[k], x)
 		}
 	}
 	rate := float64(succeeded) / float64(max(1, n))
 	s.Metrics[keys.Metric(s.Name, keys.MeasureSuccessRate)] = rate
-	s.Metrics[keys.Metric(s.Name, MeasureSampleSuccess)] = sampleSum / float64(max(1, n))
+	s.Metrics[keys.Metric(s.Name, keys.MeasureSampleSuccess)] = sampleSum / float64(max(1, n))
 	s.Metrics[keys.Metric(s.Name, keys.MeasureImages)] = float64(n)
 	for k, v := range recoveryMetrics(trials, params, pl.study) {
 		s.Metrics[keys.Metric(s.Name, k)] = v
 	}
 	for _, p := range params {
 		if v := spreads[p.Name]; len(v) > 0 {
-			s.Metrics[keys.Metric(s.Name, keys.RecoveryMeasure(StatSpreadMedian, p.Name))] = medianOf(v)
+			s.Metrics[keys.Metric(s.Name, keys.RecoveryMeasure(keys.StatSpreadMedian, p.Name))] = medianOf(v)
 		}
 	}
 	r.progress.Finish(fmt.Sprintf("%d/%d means fool the discriminator (%.0f%%), %.0f%% of late draws",
-		succeeded, n, 100*rate, 100*s.Metrics[keys.Metric(s.Name, MeasureSampleSuccess)]))
+		succeeded, n, 100*rate, 100*s.Metrics[keys.Metric(s.Name, keys.MeasureSampleSuccess)]))
 	return nil
 }
 
@@ -259,16 +238,16 @@ func (r *runner) distTrial(ctx context.Context, stage string, params []manip.Par
 		InternalParams:     make(map[string]float64, len(params)),
 		Distributions:      make(map[string]interface{}, len(params)),
 		UserAttrs: map[string]string{
-			keys.TrialSuccess:    strconv.FormatBool(res.Success),
-			keys.TrialConfidence: strconv.FormatFloat(res.Confidence, 'g', -1, 64),
-			keys.TrialSteps:      strconv.Itoa(len(res.Losses) - 1),
-			keys.TrialSource:     src.imageIDs[index].String(),
-			keys.TrialResult:     rid.String(),
-			keys.TrialImage:      strconv.Itoa(index),
-			keys.TrialAtBound:    atBoundList(params, res.AtBound),
-			TrialSpread:          string(sp),
-			TrialSampleSuccess:   strconv.FormatFloat(res.SampleSuccess, 'g', -1, 64),
-			TrialKL:              strconv.FormatFloat(res.KL, 'g', -1, 64),
+			keys.TrialSuccess:       strconv.FormatBool(res.Success),
+			keys.TrialConfidence:    strconv.FormatFloat(res.Confidence, 'g', -1, 64),
+			keys.TrialSteps:         strconv.Itoa(len(res.Losses) - 1),
+			keys.TrialSource:        src.imageIDs[index].String(),
+			keys.TrialResult:        rid.String(),
+			keys.TrialImage:         strconv.Itoa(index),
+			keys.TrialAtBound:       atBoundList(params, res.AtBound),
+			keys.TrialSpread:        string(sp),
+			keys.TrialSampleSuccess: strconv.FormatFloat(res.SampleSuccess, 'g', -1, 64),
+			keys.TrialKL:            strconv.FormatFloat(res.KL, 'g', -1, 64),
 		},
 		SystemAttrs:      map[string]string{},
 		DatetimeStart:    start,
