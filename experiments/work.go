@@ -118,12 +118,27 @@ func (r *runner) forEachWorkItem(ctx context.Context, stage, kind string, n int,
 	}
 	wctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// The outputs this walker computed need not be read back.
+	var mu sync.Mutex
+	local := map[int][]byte{}
+	keep := func(ctx context.Context, it tracker.WorkItem) ([]byte, error) {
+		out, err := compute(ctx, it)
+		if err == nil && len(out) == 0 {
+			out = []byte("null") // what doItem stores for an empty output
+		}
+		if err == nil {
+			mu.Lock()
+			local[it.Index] = out
+			mu.Unlock()
+		}
+		return out, err
+	}
 	var wg sync.WaitGroup
 	for k := range min(r.workers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := r.claimLoop(wctx, stage, n, fmt.Sprintf("%s/%d", r.owner, k), compute); err != nil {
+			if err := r.claimLoop(wctx, stage, n, fmt.Sprintf("%s/%d", r.owner, k), keep); err != nil {
 				cancel(err)
 			}
 		}()
@@ -135,7 +150,7 @@ func (r *runner) forEachWorkItem(ctx context.Context, stage, kind string, n int,
 		}
 		return nil, err
 	}
-	return r.itemOutputs(ctx, stage, n)
+	return r.itemOutputs(ctx, stage, n, local)
 }
 
 // claimLoop claims and computes items of stage until every item is done.
@@ -249,8 +264,9 @@ func (r *runner) doItem(ctx context.Context, owner string, it tracker.WorkItem,
 	return nil
 }
 
-// itemOutputs reads the outputs of items 0..n-1 of stage, all done.
-func (r *runner) itemOutputs(ctx context.Context, stage string, n int) ([][]byte, error) {
+// itemOutputs reads the outputs of items 0..n-1 of stage, all done, but
+// those in local (computed by this walker).
+func (r *runner) itemOutputs(ctx context.Context, stage string, n int, local map[int][]byte) ([][]byte, error) {
 	list, err := r.queue.ListWork(ctx, r.runID, stage)
 	if err != nil {
 		return nil, fmt.Errorf("list work of %s: %w", stage, err)
@@ -262,6 +278,10 @@ func (r *runner) itemOutputs(ctx context.Context, stage string, n int) ([][]byte
 		}
 		if w.State != tracker.WorkDone {
 			return nil, fmt.Errorf("%s item %d of %s is %s after every item was seen done", w.Kind, w.Index, stage, w.State)
+		}
+		if b, ok := local[w.Index]; ok {
+			outs[w.Index] = b
+			continue
 		}
 		b, _, err := r.st.GetArtifact(ctx, w.Result)
 		if err != nil {

@@ -138,11 +138,24 @@ func (r *runner) runShared(ctx context.Context, sum *Summary) error {
 			return err
 		}
 		var trialIDs []int
-		if err := json.Unmarshal(ids, &trialIDs); err != nil {
-			return fmt.Errorf("batch at slot %d: stored commit: %w", start, err)
+		if err := json.Unmarshal(ids, &trialIDs); err != nil || len(trialIDs) != len(plans) {
+			return fmt.Errorf("batch at slot %d: stored commit %q does not list %d trial ids (%v)", start, ids, len(plans), err)
 		}
-		if err := led.learn(r.st, trialIDs); err != nil {
-			return err
+		// Every walker holds what the commit wrote (the plans and the slots'
+		// outcomes); only the trial ids come from the committer, so learning
+		// the batch costs no reads.
+		for i, p := range plans {
+			if prev, ok := inv.complete[p.slot]; ok {
+				if prev.ID != trialIDs[i] {
+					return fmt.Errorf("%w: study %q: slot %d is COMPLETE as trial ids %d and %d", ErrCorruptStudy, r.cfg.Study, p.slot, prev.ID, trialIDs[i])
+				}
+				continue
+			}
+			t := finishedTrial(r.studyID, r.space, p, results[i])
+			t.ID = trialIDs[i]
+			if err := led.add(t); err != nil {
+				return err
+			}
 		}
 		for i, p := range plans {
 			if _, ok := inv.complete[p.slot]; !ok {
@@ -281,24 +294,4 @@ func finishedTrial(studyID int, space Space, p plan, res slotResult) goptuna.Fro
 		UserAttrs:          user,
 		SystemAttrs:        sys,
 	}
-}
-
-// learn adds the trials another walker (or this one) committed, skipping
-// those this walker already read.
-func (l *ledger) learn(st goptuna.Storage, ids []int) error {
-	for _, id := range ids {
-		t, err := st.GetTrial(id)
-		if err != nil {
-			return fmt.Errorf("read trial id %d: %w", id, err)
-		}
-		if slot, ok := slotOf(t); ok {
-			if prev, known := l.inv.complete[slot]; known && prev.ID == id {
-				continue // read at the start already
-			}
-		}
-		if err := l.add(t); err != nil {
-			return err
-		}
-	}
-	return nil
 }
