@@ -16,7 +16,9 @@ import (
 // workers, an objective that returns at once) on the PostgreSQL server
 // CGX_TEST_POSTGRES names, a fresh database per iteration. Every trial is
 // committed (synchronous_commit as the server sets it) before Run moves on.
-// bench/optuna_rdb_pg.py is the same search through Optuna's RDBStorage,
+// The durable-running variant also waits for the WAL flush when a RUNNING
+// trial is created (Options.DurableRunning): two synced commits per trial
+// instead of one. bench/optuna_rdb_pg.py is the same search through Optuna's RDBStorage,
 // for the side-by-side figure in docs/PERFORMANCE.md.
 func BenchmarkStudyRun(b *testing.B) {
 	var ps []study.Param
@@ -35,12 +37,20 @@ func BenchmarkStudyRun(b *testing.B) {
 		}
 		return study.Outcome{Value: v}, nil
 	}
-	for _, trials := range []int{100, 1000} {
-		b.Run(fmt.Sprintf("trials-%d", trials), func(b *testing.B) {
+	for _, c := range []struct {
+		trials  int
+		durable bool
+	}{{100, false}, {1000, false}, {10000, false}, {1000, true}} {
+		trials := c.trials
+		name := fmt.Sprintf("trials-%d", trials)
+		if c.durable {
+			name += "/durable-running"
+		}
+		b.Run(name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				dsn := pgtest.NewDatabase(b)
-				st, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+				st, err := postgres.Open(context.Background(), dsn, postgres.Options{DurableRunning: c.durable})
 				if err != nil {
 					b.Fatal(err)
 				}
