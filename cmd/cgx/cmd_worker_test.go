@@ -43,7 +43,7 @@ func TestCgxHelperProcess(t *testing.T) {
 }
 
 // cgxProcess returns a command that runs cgx with args in a process of its own.
-func cgxProcess(t *testing.T, stderr *bytes.Buffer, args ...string) *exec.Cmd {
+func cgxProcess(t testing.TB, stderr *bytes.Buffer, args ...string) *exec.Cmd {
 	t.Helper()
 	enc, err := json.Marshal(args)
 	if err != nil {
@@ -56,7 +56,7 @@ func cgxProcess(t *testing.T, stderr *bytes.Buffer, args ...string) *exec.Cmd {
 }
 
 // cgxJSON runs cgx in this process and decodes its JSON output into v.
-func cgxJSON(t *testing.T, v any, args ...string) {
+func cgxJSON(t testing.TB, v any, args ...string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), args, &out, &errOut); code != 0 {
