@@ -8,6 +8,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/reports/reporttest"
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -29,15 +30,17 @@ func FuzzStudyAttributes(f *testing.F) {
 		if !(sd.Threshold > 0 && sd.Threshold < 1) {
 			t.Fatalf("threshold %v outside (0,1)", sd.Threshold)
 		}
-		for _, kind := range []string{KindStyle, KindContent} {
+		for i, kind := range []string{KindStyle, KindContent, KindStyle} {
 			s := sd
 			s.Kind = kind
+			s.Distribution = i == 2 // a distribution fit's spreads and sample success
 			s.Trials = nil
 			for i := range 3 {
 				ft := goptuna.FrozenTrial{Number: i, State: goptuna.TrialStateComplete, Value: value + float64(i),
 					InternalParams: map[string]float64{"brightness_g": value, "brightness_0_0": float64(i)},
 					UserAttrs: map[string]string{TrialSuccess: success, TrialConfidence: confidence, TrialSteps: steps,
-						TrialPlanted: trialPlanted, TrialSource: confidence, TrialResult: steps},
+						TrialPlanted: trialPlanted, TrialSource: confidence, TrialResult: steps,
+						keys.TrialAtBound: grid, keys.TrialSpread: trialPlanted, keys.TrialSampleSuccess: confidence},
 					SystemAttrs: map[string]string{TrialSlot: steps}}
 				tr := decodeTrial(s.label(), ft, &w)
 				if tr.Complete && (math.IsNaN(tr.Value) || math.IsInf(tr.Value, 0)) {
@@ -55,6 +58,7 @@ func FuzzStudyAttributes(f *testing.F) {
 				}
 			}
 			_ = rd.Figures()
+			_ = rd.Findings()
 		}
 		if len(w.result()) > maxWarnings+1 {
 			t.Fatalf("%d warnings, bound is %d", len(w.result()), maxWarnings+1)
