@@ -113,7 +113,9 @@ func (s *Store) CreateRun(ctx context.Context, r tracker.Run) (int, error) {
 // UpdateRun reads run id, lets fn change it and writes it back, in one
 // transaction that holds the run's row lock (SELECT ... FOR UPDATE), so
 // concurrent updaters on any machine apply one after another. An error from
-// fn leaves the run unchanged. fn cannot change the id.
+// fn leaves the run unchanged. fn cannot change the id. fn runs again when
+// PostgreSQL picks the transaction as a deadlock victim, so it must only
+// change the run it is given.
 func (s *Store) UpdateRun(ctx context.Context, id int, fn func(*tracker.Run) error) error {
 	if err := ctx.Err(); err != nil {
 		return err

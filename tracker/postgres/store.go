@@ -224,8 +224,23 @@ func (s *Store) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 }
 
 // writeTx runs fn in a READ COMMITTED transaction; fn takes the row locks
-// it needs (SELECT ... FOR UPDATE).
+// it needs (SELECT ... FOR UPDATE). A transaction PostgreSQL chose as the
+// victim of a deadlock (or a serialization failure) is run again, up to
+// three times, so fn must be safe to repeat: it may read and write the
+// database, not consume input.
 func (s *Store) writeTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	var err error
+	for range 3 {
+		err = s.inTx(ctx, pgx.TxOptions{}, fn)
+		if c := pgCode(err); c != "40P01" && c != "40001" {
+			return err
+		}
+	}
+	return err
+}
+
+// streamTx is writeTx without retries, for fn that consumes a reader.
+func (s *Store) streamTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return s.inTx(ctx, pgx.TxOptions{}, fn)
 }
 

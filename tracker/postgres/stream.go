@@ -28,7 +28,7 @@ func (s *Store) PutArtifactFrom(ctx context.Context, r io.Reader, meta tracker.A
 		return tracker.ID{}, fmt.Errorf("put artifact: %w", err)
 	}
 	var id tracker.ID
-	err := s.writeTx(ctx, func(tx pgx.Tx) error {
+	err := s.streamTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, gcLock); err != nil {
 			return err
 		}
