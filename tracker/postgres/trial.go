@@ -122,11 +122,12 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 		vstep               []int64
 		asys                []bool
 	)
-	// Trials that are all RUNNING or WAITING are committed without waiting
-	// for the WAL flush (see commitMode), unless DurableRunning.
+	// Trials that are all RUNNING are committed without waiting for the
+	// WAL flush (see commitMode), unless DurableRunning. WAITING trials (a
+	// queue of trials to run) and finished ones wait for it.
 	async := !finishedOnly && !s.durableRunning
 	for i := range trials {
-		if trials[i].State.IsFinished() {
+		if trials[i].State != goptuna.TrialStateRunning {
 			async = false
 		}
 	}
