@@ -4,7 +4,6 @@ package postgres_test
 
 import (
 	"context"
-	"net/url"
 	"testing"
 
 	"github.com/cgx-dev/cgx/tracker"
@@ -28,19 +27,6 @@ func openTest(t testing.TB, opts postgres.Options) (*postgres.Store, string) {
 		}
 	})
 	return s, dsn
-}
-
-// withPassword puts a password into a URL connection string; the test
-// server trusts its socket and ignores it.
-func withPassword(dsn, pw string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return dsn
-	}
-	q := u.Query()
-	q.Set("password", pw)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // TestDB runs the whole contract suite (goptuna conformance, studies,

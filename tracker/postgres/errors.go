@@ -29,6 +29,3 @@ func pgCode(err error) string {
 	}
 	return ""
 }
-
-// uniqueViolation reports whether err is PostgreSQL's unique_violation.
-func uniqueViolation(err error) bool { return pgCode(err) == "23505" }
