@@ -125,30 +125,130 @@ func (s *Store) GetAllTrials(studyID int) ([]goptuna.FrozenTrial, error) {
 			return err
 		}
 		var err error
-		out, err = s.trialsTx(bg(), tx, `WHERE t.study_id = $1 ORDER BY t.number`, studyID)
+		out, err = studyTrialsTx(bg(), tx, studyID)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read trials of study %d: %w", studyID, err)
 	}
+	for i := range out {
+		s.merge(&out[i])
+	}
 	return out, nil
 }
 
-func (s *Store) trialsTx(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]goptuna.FrozenTrial, error) {
-	rows, err := tx.Query(ctx, trialQuery+where, args...)
+// studyTrialsTx reads a study's trials with one query per table (trials,
+// parameters, intermediate values, attributes), in number order: a few
+// sequential reads instead of an index probe per trial and table.
+func studyTrialsTx(ctx context.Context, tx pgx.Tx, studyID int) ([]goptuna.FrozenTrial, error) {
+	rows, err := tx.Query(ctx, `SELECT id, number, state, value, datetime_start, start_ns, datetime_complete, complete_ns
+FROM trials WHERE study_id = $1 ORDER BY number`, studyID)
+	if err != nil {
+		return nil, err
+	}
+	out := []goptuna.FrozenTrial{}
+	at := map[int]int{}
+	for rows.Next() {
+		var (
+			t          goptuna.FrozenTrial
+			state      int16
+			start, end *time.Time
+			sns, cns   int16
+		)
+		if err := rows.Scan(&t.ID, &t.Number, &state, &t.Value, &start, &sns, &end, &cns); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		t.StudyID, t.State = studyID, goptuna.TrialState(state)
+		t.DatetimeStart, t.DatetimeComplete = joinTime(start, sns), joinTime(end, cns)
+		t.InternalParams, t.Params, t.Distributions = map[string]float64{}, map[string]interface{}{}, map[string]interface{}{}
+		t.IntermediateValues, t.UserAttrs, t.SystemAttrs = map[int]float64{}, map[string]string{}, map[string]string{}
+		at[t.ID] = len(out)
+		out = append(out, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	dc := distCache{}
+	rows, err = tx.Query(ctx, `SELECT p.trial_id, p.name, p.internal, p.distribution
+FROM trial_params p JOIN trials t ON t.id = p.trial_id WHERE t.study_id = $1`, studyID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var (
+			id   int
+			name []byte
+			ir   float64
+			js   string
+		)
+		if err := rows.Scan(&id, &name, &ir, &js); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		t := &out[at[id]]
+		d, err := dc.get(js)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("trial %d parameter %q: %w", id, name, err)
+		}
+		xr, err := tracker.ExternalValue(d, ir)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("trial %d parameter %q: %w: %w", id, name, err, tracker.ErrCorruptDB)
+		}
+		t.InternalParams[string(name)], t.Params[string(name)], t.Distributions[string(name)] = ir, xr, d
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.Query(ctx, `SELECT v.trial_id, v.step, v.value
+FROM trial_values v JOIN trials t ON t.id = v.trial_id WHERE t.study_id = $1`, studyID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var (
+			id   int
+			step int64
+			v    float64
+		)
+		if err := rows.Scan(&id, &step, &v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out[at[id]].IntermediateValues[int(step)] = v
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.Query(ctx, `SELECT a.trial_id, a.system, a.key, a.value
+FROM trial_attrs a JOIN trials t ON t.id = a.trial_id WHERE t.study_id = $1`, studyID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	dc := distCache{}
-	out := []goptuna.FrozenTrial{}
 	for rows.Next() {
-		t, err := scanTrial(rows, dc)
-		if err != nil {
+		var (
+			id     int
+			system bool
+			k, v   []byte
+		)
+		if err := rows.Scan(&id, &system, &k, &v); err != nil {
 			return nil, err
 		}
-		s.merge(&t)
-		out = append(out, t)
+		t := &out[at[id]]
+		if system {
+			t.SystemAttrs[string(k)] = string(v)
+		} else {
+			t.UserAttrs[string(k)] = string(v)
+		}
 	}
 	return out, rows.Err()
 }
