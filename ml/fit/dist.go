@@ -18,7 +18,7 @@ import (
 type DistConfig struct {
 	// Direction picks the target class (required).
 	Direction Direction
-	// Steps is the number of Adam updates per image (default 60). There is
+	// Steps is the number of Adam updates per image (default 40). There is
 	// no early stop: the objective has a minimum of its own (the prior).
 	Steps int
 	// Samples is the number of parameter vectors drawn per image and step
@@ -62,8 +62,8 @@ type DistConfig struct {
 
 // Distribution-fit defaults.
 const (
-	DefaultDistSteps      = 60
-	DefaultDistSamples    = 2
+	DefaultDistSteps      = 40
+	DefaultDistSamples    = 1
 	DefaultDistLR         = 0.01
 	DefaultPriorScale     = 0.05
 	DefaultInitSpread     = 0.01

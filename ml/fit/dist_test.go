@@ -38,8 +38,9 @@ func TestDistributionRecoversGap(t *testing.T) {
 		}
 		need := channelMeans(imgs.Pix[i*3*36 : (i+1)*3*36])[1] - 0.45 // the green shift to the boundary
 		needs = append(needs, need)
-		if r.Losses[len(r.Losses)-1] >= r.Losses[0] {
-			t.Errorf("image %d: loss %.4f at the mean, not below the first draws' %.4f", i, r.Losses[len(r.Losses)-1], r.Losses[0])
+		// An image that starts past the threshold has nothing to gain.
+		if first := r.Losses[0]; first > -math.Log(DefaultThreshold) && r.Losses[len(r.Losses)-1] >= first {
+			t.Errorf("image %d: loss %.4f at the mean, not below the first draws' %.4f", i, r.Losses[len(r.Losses)-1], first)
 		}
 		shift := -(r.Mean[1] + 0.45*r.Mean[4]) // how far the mean pulls green down
 		shifts = append(shifts, shift)
