@@ -160,7 +160,21 @@ func (rd *RunData) discriminatorTable() Table {
 		},
 	}
 	g := metricGroups(rd.Metrics, discriminatorSubject, keys.MeasureAccuracy)
-	for _, name := range sortedKeys(g) {
+	names := sortedKeys(g)
+	// main first, then by name, a manipulation's rounds in round order.
+	sort.SliceStable(names, func(i, j int) bool {
+		a, b := names[i], names[j]
+		if (a == keys.DiscriminatorMain) != (b == keys.DiscriminatorMain) {
+			return a == keys.DiscriminatorMain
+		}
+		ma, ra, oka := keys.ParseRoundDiscriminator(a)
+		mb, rb, okb := keys.ParseRoundDiscriminator(b)
+		if oka && okb && ma == mb {
+			return ra < rb
+		}
+		return a < b
+	})
+	for _, name := range names {
 		t.Rows = append(t.Rows, []Cell{Str(name), metricCell(g[name], keys.MeasureAccuracy)})
 	}
 	return t
