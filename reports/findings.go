@@ -382,7 +382,7 @@ func (rd *RunData) roundFindings() []Finding {
 		}
 		f := Finding{Topic: "rounds", Text: text}
 		if s.allHigh && len(s.accs) > 1 {
-			f.Caveats = append(f.Caveats, "Every fresh discriminator separates the manipulated CG from real again (95% or more): the rounds have not made it rely on more than one cue.")
+			f.Caveats = append(f.Caveats, "Every fresh discriminator separates the manipulated CG from real again (95% or more): each round stops at the previous discriminator's 50/50 boundary, so the manipulated images stay easy to tell from real and the rounds do not close the gap.")
 		}
 		out = append(out, f)
 	}
