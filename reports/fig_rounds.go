@@ -94,7 +94,7 @@ func roundsFigure(rows []roundRow) Figure {
 					ss, rs = append(ss, *share[c]), append(rs, *corr[c])
 				}
 				addRoundSeries(mid, ss)
-				mid.Y.Min, mid.Y.Max = math.Min(0, mid.Y.Min), math.Max(1.3, mid.Y.Max*1.15)
+				mid.Y.Min, mid.Y.Max = math.Min(0, mid.Y.Min), math.Max(1.5, mid.Y.Max*1.45)
 				right := newPlot("cumulative r over images", "round", "r")
 				addRoundSeries(right, rs)
 				right.Y.Min, right.Y.Max = -1, 1
