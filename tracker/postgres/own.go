@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"time"
+
 	"github.com/c-bata/goptuna"
 
 	"github.com/cgx-dev/cgx/tracker"
@@ -21,16 +23,46 @@ type pendingSet struct {
 	value   *float64
 	user    map[string]string
 	system  map[string]string
+	// base is the trial as this Store created it and changed it since
+	// (parameters, intermediate values), without the pending changes; nil
+	// for a trial it resumed, whose state change then reads it back.
+	base *goptuna.FrozenTrial
 }
 
 // maxDone bounds the finished trials kept for one read each.
 const maxDone = 4096
 
-// own registers trial id as run by this Store.
-func (s *Store) own(id, studyID int) {
+// own registers trial id as run by this Store; base, when not nil, is the
+// trial as created (owned by the pending set from then on).
+func (s *Store) own(id, studyID int, base *goptuna.FrozenTrial) {
+	if base != nil {
+		base.DatetimeStart = base.DatetimeStart.Round(0)
+		base.DatetimeComplete = base.DatetimeComplete.Round(0)
+	}
 	s.mu.Lock()
-	s.pending[id] = &pendingSet{studyID: studyID}
+	s.pending[id] = &pendingSet{studyID: studyID, base: base}
 	s.mu.Unlock()
+}
+
+// finished returns the trial p's state change to state at complete leaves
+// in the database, built from what this Store wrote: its base, the pending
+// changes, the new state and completion time.
+func (p *pendingSet) finished(state goptuna.TrialState, complete time.Time) goptuna.FrozenTrial {
+	t := tracker.CloneTrial(p.base)
+	if p.value != nil {
+		t.Value = *p.value
+	}
+	for k, v := range p.user {
+		t.UserAttrs[k] = v
+	}
+	for k, v := range p.system {
+		t.SystemAttrs[k] = v
+	}
+	t.State = state
+	if state.IsFinished() {
+		t.DatetimeComplete = complete
+	}
+	return t
 }
 
 // withPending applies fn to the pending changes of trial id and reports

@@ -3,11 +3,14 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/c-bata/goptuna"
+	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/cgx-dev/cgx/tracker"
@@ -245,5 +248,43 @@ func TestStaleTrials(t *testing.T) {
 	}
 	if tr := of(a.GetTrial(orphan)).must(t); tr.State != goptuna.TrialStateFail {
 		t.Errorf("trial of a closed store is %v", tr.State)
+	}
+}
+
+// TestFinishedCopyMatchesDatabase: the trial a Store answers from what it
+// wrote, right after finishing it, is the trial another Store reads.
+func TestFinishedCopyMatchesDatabase(t *testing.T) {
+	a, dsn := openTest(t, postgres.Options{})
+	b := of(postgres.Open(bg, dsn, postgres.Options{ReadOnly: true})).must(t)
+	defer b.Close()
+	sid := of(a.CreateNewStudy("s")).must(t)
+	clone := goptuna.FrozenTrial{State: goptuna.TrialStateRunning, Value: 7,
+		InternalParams:     map[string]float64{"x": 0.25, "c": 1},
+		Distributions:      map[string]interface{}{"x": goptuna.UniformDistribution{Low: 0, High: 1}, "c": goptuna.CategoricalDistribution{Choices: []string{"a", "b"}}},
+		IntermediateValues: map[int]float64{3: 0.5},
+		UserAttrs:          map[string]string{"u": "1"}, SystemAttrs: map[string]string{"cgx.slot": "4"},
+		DatetimeStart: time.Now()}
+	ids := []int{of(a.CloneTrial(sid, clone)).must(t), of(a.CreateNewTrial(sid)).must(t)}
+	for i, id := range ids {
+		if err := a.SetTrialParam(id, "y", 3, goptuna.IntUniformDistribution{Low: 0, High: 9}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SetTrialIntermediateValue(id, 9, math.Inf(1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SetTrialValue(id, float64(i)+0.125); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SetTrialUserAttr(id, "u", "2"); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SetTrialState(id, goptuna.TrialStatePruned); err != nil {
+			t.Fatal(err)
+		}
+		mine := of(a.GetTrial(id)).must(t)
+		theirs := of(b.GetTrial(id)).must(t)
+		if d := cmp.Diff(theirs, mine, cmp.Comparer(func(x, y time.Time) bool { return x.Equal(y) })); d != "" {
+			t.Errorf("trial %d as its Store answers differs from the database (-db +store):\n%s", id, d)
+		}
 	}
 }

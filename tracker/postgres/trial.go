@@ -40,20 +40,24 @@ func (s *Store) CreateNewTrial(studyID int) (int, error) {
 	if err := s.writable("create trial"); err != nil {
 		return -1, err
 	}
-	var id int
-	start, startNS := splitTime(dbNow())
+	var id, number int
+	now := dbNow()
+	start, startNS := splitTime(now)
 	err := s.pool.QueryRow(bg(), `
 WITH c AS MATERIALIZED (SELECT `+commitMode+` AS v),
 s AS (UPDATE studies SET n_trials = n_trials + 1 WHERE id = $1 AND (SELECT v FROM c) IS NOT NULL RETURNING n_trials - 1 AS number)
 INSERT INTO trials (study_id, number, state, datetime_start, start_ns, session)
-SELECT $1, s.number, 0, $2, $3, $4 FROM s RETURNING id`, studyID, start, startNS, s.session, !s.durableRunning).Scan(&id)
+SELECT $1, s.number, 0, $2, $3, $4 FROM s RETURNING id, number`, studyID, start, startNS, s.session, !s.durableRunning).Scan(&id, &number)
 	if noRows(err) {
 		return -1, fmt.Errorf("create trial: %w", studyNotFound(studyID))
 	}
 	if err != nil {
 		return -1, s.red.err(fmt.Errorf("create trial in study %d: %w", studyID, err))
 	}
-	s.own(id, studyID)
+	s.own(id, studyID, &goptuna.FrozenTrial{ID: id, StudyID: studyID, Number: number, State: goptuna.TrialStateRunning,
+		DatetimeStart: now, IntermediateValues: map[int]float64{}, InternalParams: map[string]float64{},
+		Params: map[string]interface{}{}, Distributions: map[string]interface{}{},
+		UserAttrs: map[string]string{}, SystemAttrs: map[string]string{}})
 	return id, nil
 }
 
@@ -98,7 +102,7 @@ a AS (INSERT INTO trial_attrs (trial_id, system, key, value)
 	SELECT t.id, x.system, x.key, x.value
 	FROM s CROSS JOIN unnest($15::int[], $16::bool[], $17::bytea[], $18::bytea[]) AS x(i, system, key, value)
 	JOIN t ON t.number = s.first + x.i - 1)
-SELECT id FROM t ORDER BY number`
+SELECT id, number FROM t ORDER BY number`
 
 func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, finishedOnly bool) ([]int, error) {
 	if err := s.writable(op); err != nil {
@@ -131,8 +135,10 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 			async = false
 		}
 	}
+	normal := make([]goptuna.FrozenTrial, len(trials))
 	for i := range trials {
 		t, err := tracker.NormalizeTrial(&trials[i])
+		normal[i] = t
 		if err != nil {
 			return nil, fmt.Errorf("%s: trial %d of %d: %w", op, i+1, len(trials), err)
 		}
@@ -169,13 +175,14 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 		return nil, s.red.err(fmt.Errorf("%s to study %d: %w", op, studyID, err))
 	}
 	ids := make([]int, 0, len(trials))
+	var numbers []int
 	for rows.Next() {
-		var id int
-		if err := rows.Scan(&id); err != nil {
+		var id, number int
+		if err := rows.Scan(&id, &number); err != nil {
 			rows.Close()
 			return nil, s.red.err(fmt.Errorf("%s to study %d: %w", op, studyID, err))
 		}
-		ids = append(ids, id)
+		ids, numbers = append(ids, id), append(numbers, number)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.red.err(fmt.Errorf("%s to study %d: %w", op, studyID, err))
@@ -183,9 +190,11 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("%s: %w", op, studyNotFound(studyID))
 	}
-	for i, st := range states {
-		if goptuna.TrialState(st) == goptuna.TrialStateRunning && i < len(ids) {
-			s.own(ids[i], studyID)
+	for i := range normal {
+		if normal[i].State == goptuna.TrialStateRunning && i < len(ids) {
+			t := &normal[i]
+			t.ID, t.StudyID, t.Number = ids[i], studyID, numbers[i]
+			s.own(ids[i], studyID, t)
 		}
 	}
 	return ids, nil
@@ -264,6 +273,13 @@ INSERT INTO trial_values (trial_id, step, value) SELECT id, $2, $3 FROM t ON CON
 	if err == errRetry {
 		return fmt.Errorf("set intermediate value of trial %d: step %d: %w", trialID, step, tracker.ErrDuplicateStep)
 	}
+	if err == nil {
+		s.withPending(trialID, func(p *pendingSet) {
+			if p.base != nil {
+				p.base.IntermediateValues[step] = value
+			}
+		})
+	}
 	return err
 }
 
@@ -274,13 +290,24 @@ func (s *Store) SetTrialParam(trialID int, name string, internal float64, distri
 	if err != nil {
 		return fmt.Errorf("set parameter %q of trial %d: %w", name, trialID, err)
 	}
-	if _, err := tracker.ExternalValue(distribution, internal); err != nil {
+	xr, err := tracker.ExternalValue(distribution, internal)
+	if err != nil {
 		return fmt.Errorf("set parameter %q of trial %d: %w", name, trialID, err)
 	}
-	return s.upsert("set parameter", trialID, lockUnfinished+`
+	err = s.upsert("set parameter", trialID, lockUnfinished+`
 INSERT INTO trial_params (trial_id, name, internal, distribution) SELECT id, $2, $3, $4 FROM t
 ON CONFLICT (trial_id, name) DO UPDATE SET internal = excluded.internal, distribution = excluded.distribution`,
 		trialID, []byte(name), internal, string(js))
+	if err == nil {
+		s.withPending(trialID, func(p *pendingSet) {
+			if p.base != nil {
+				p.base.InternalParams[name] = internal
+				p.base.Params[name] = xr
+				p.base.Distributions[name] = tracker.CopyDistribution(distribution)
+			}
+		})
+	}
+	return err
 }
 
 func (s *Store) upsert(op string, id int, sql string, args ...any) error {
@@ -325,7 +352,10 @@ func (s *Store) SetTrialSystemAttr(trialID int, key, value string) error {
 
 // setStateSQL changes a trial's state, commits the pending changes of a
 // trial this Store runs with it, and returns the trial as committed.
-var setStateSQL = `
+var setStateSQL = setStateHead + strings.Replace(trialQuery, "FROM trials t", "FROM u t", 1)
+
+// setStateHead is the common part of setStateSQL and setStateLightSQL.
+const setStateHead = `
 WITH u AS (UPDATE trials SET state = $2, value = coalesce($6::float8, value),
 	datetime_complete = CASE WHEN $3::timestamptz IS NULL THEN datetime_complete ELSE $3 END,
 	complete_ns = CASE WHEN $3::timestamptz IS NULL THEN complete_ns ELSE $5 END,
@@ -334,7 +364,11 @@ WITH u AS (UPDATE trials SET state = $2, value = coalesce($6::float8, value),
 a AS (INSERT INTO trial_attrs (trial_id, system, key, value)
 	SELECT u.id, x.system, x.key, x.value FROM u CROSS JOIN unnest($7::bool[], $8::bytea[], $9::bytea[]) AS x(system, key, value)
 	ON CONFLICT (trial_id, system, key) DO UPDATE SET value = excluded.value)
-` + strings.Replace(trialQuery, "FROM trials t", "FROM u t", 1)
+`
+
+// setStateLightSQL is setStateSQL for a trial this Store knows whole: it
+// returns only how many trials it changed (0 or 1).
+const setStateLightSQL = setStateHead + `SELECT count(*) FROM u`
 
 // SetTrialState changes a trial's state and commits it, together with the
 // pending setters of a trial this Store runs. A finished trial, or a change
@@ -360,6 +394,23 @@ func (s *Store) SetTrialState(trialID int, state goptuna.TrialState) error {
 		value = *p.value
 	}
 	sys, keys, values := p.attrArrays()
+	if p != nil && p.base != nil {
+		// This Store knows the whole trial: commit without reading it back.
+		var n int
+		err := s.pool.QueryRow(bg(), setStateLightSQL, trialID, int16(state), complete, s.sessionOrNil(), completeNS,
+			value, sys, keys, values).Scan(&n)
+		if err == nil && n == 1 {
+			if state.IsFinished() {
+				s.keepDone(p.finished(state, joinTime(&complete.Time, completeNS)))
+			}
+			return nil
+		}
+		if err != nil {
+			s.restore(trialID, p)
+			return s.red.err(fmt.Errorf("set state of trial %d to %s: %w", trialID, state, err))
+		}
+		return s.refuseState(trialID, p)
+	}
 	t, err := scanTrial(s.pool.QueryRow(bg(), setStateSQL, trialID, int16(state), complete, s.sessionOrNil(), completeNS,
 		value, sys, keys, values), distCache{})
 	if err == nil {
@@ -375,7 +426,8 @@ func (s *Store) SetTrialState(trialID int, state goptuna.TrialState) error {
 		case state.IsFinished():
 			s.keepDone(t)
 		case state == goptuna.TrialStateRunning:
-			s.own(trialID, t.StudyID)
+			base := tracker.CloneTrial(&t)
+			s.own(trialID, t.StudyID, &base)
 		}
 		return nil
 	}
@@ -383,8 +435,15 @@ func (s *Store) SetTrialState(trialID int, state goptuna.TrialState) error {
 		s.restore(trialID, p)
 		return s.red.err(fmt.Errorf("set state of trial %d to %s: %w", trialID, state, err))
 	}
+	return s.refuseState(trialID, p)
+}
+
+// refuseState explains a state change that changed no row: an unknown
+// trial, or goptuna.ErrTrialCannotBeUpdated itself (pending changes of a
+// trial still unfinished are put back).
+func (s *Store) refuseState(trialID int, p *pendingSet) error {
 	var cur int16
-	err = s.pool.QueryRow(bg(), `SELECT state FROM trials WHERE id = $1`, trialID).Scan(&cur)
+	err := s.pool.QueryRow(bg(), `SELECT state FROM trials WHERE id = $1`, trialID).Scan(&cur)
 	switch {
 	case noRows(err):
 		return fmt.Errorf("set state: %w", trialNotFound(trialID))
