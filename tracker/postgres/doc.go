@@ -95,10 +95,11 @@
 //
 //   - Reads through one Store see its own pending setters; other Stores see
 //     an own trial's value and attributes only after its state changes.
-//   - The statement that finishes a trial returns it as committed, and the
-//     next GetTrial of that trial through the same Store is answered from
-//     that copy once (a finished trial never changes): a study deleted by
-//     another machine in between is noticed one read later.
+//   - The next GetTrial of a trial a Store just finished is answered once
+//     from what that Store wrote (a finished trial never changes): a study
+//     deleted by another machine in between is noticed one read later, and
+//     a setter another process applied to this Store's RUNNING trial is
+//     missing from that one answer.
 //   - GC keeps unreferenced artifacts that another live session wrote (it
 //     may be about to name them): collect them once that writer closed.
 //   - Trial times keep nanoseconds (a timestamptz column plus the

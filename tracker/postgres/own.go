@@ -14,9 +14,13 @@ import (
 // change, in the statement that changes the state, so finishing a trial is
 // one commit however many setters ran. Reads through this Store see the
 // pending changes; other processes see them once the state changes. The
-// statement that finishes a trial also returns the trial as committed, and
-// the next GetTrial of it is answered from that copy once (a finished
-// trial never changes), which is what cgx's study loop reads next.
+// Store also keeps the trial as it created it (and the parameters and
+// intermediate values set since), so the state change need not read it
+// back: the finished trial is built from what was written, and the next
+// GetTrial of it is answered from that copy once (a finished trial never
+// changes), which is what cgx's study loop reads next. A trial this Store
+// resumed (WAITING to RUNNING) is read back by the statement that changes
+// its state.
 
 type pendingSet struct {
 	studyID int
