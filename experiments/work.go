@@ -31,6 +31,11 @@ const (
 // long after its last renewal.
 const DefaultLease = 30 * time.Second
 
+// releaseLease is the lease a stopping walker leaves on an item it
+// abandons: it runs out at once, so another walker claims the item without
+// waiting.
+const releaseLease = time.Millisecond
+
 // workResultKind is the artifact kind of a work item's output.
 const workResultKind = "work-result"
 
@@ -239,6 +244,10 @@ func (r *runner) doItem(ctx context.Context, owner string, it tracker.WorkItem,
 	}
 	if err != nil {
 		if ctx.Err() != nil {
+			// Stopped (SIGINT, SIGTERM): hand the item back at once rather
+			// than let the others wait out the lease. Best effort: if this
+			// fails, the lease runs out as after a crash.
+			_ = r.queue.RenewLease(context.WithoutCancel(ctx), it.WorkKey, owner, releaseLease)
 			return context.Cause(ctx)
 		}
 		return fmt.Errorf("%s item %d: %w", it.Kind, it.Index, err)

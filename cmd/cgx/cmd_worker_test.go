@@ -228,3 +228,46 @@ func diffMetrics(a, b map[string]float64) string {
 	slices.Sort(out)
 	return strings.Join(out, "; ")
 }
+
+// TestWorkerStopsCleanlyOnSIGTERM: a worker stopped with SIGTERM while it
+// holds an item exits 0 and hands the item back at once (its lease has run
+// out), and another worker finishes the run.
+func TestWorkerStopsCleanlyOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a smoke spec in several processes")
+	}
+	dsn := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	var queued struct{ Run int }
+	cgxJSON(t, &queued, "--db", dsn, "run", "content/exp1", "--profile", "smoke", "--enqueue", "--json")
+	pg, err := backend.Open(ctx, dsn, backend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	q := pg.(tracker.WorkQueue)
+
+	var log bytes.Buffer
+	w := cgxProcess(t, &log, "--db", dsn, "worker", "--workers", "1", "--lease", "1m")
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- w.Wait() }()
+	held := waitForLease(t, q, queued.Run, fmt.Sprintf(":%d:", w.Process.Pid), done, &log)
+	if err := w.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("worker stopped by SIGTERM: %v (want exit 0)\n%s", err, log.String())
+	}
+	it := findItem(t, q, held.WorkKey)
+	if it.State != tracker.WorkDone && it.LeaseUntil.After(time.Now()) {
+		t.Errorf("item the stopped worker held: %+v; want it done or handed back (lease over)", it)
+	}
+	var out struct{ Runs []workedRun }
+	cgxJSON(t, &out, "--db", dsn, "worker", "--exit-when-idle", "--workers", "1", "--json")
+	if len(out.Runs) != 1 || out.Runs[0].Status != tracker.RunSucceeded {
+		t.Errorf("second worker: %+v; want run %d succeeded", out.Runs, queued.Run)
+	}
+}
