@@ -154,6 +154,9 @@ func (s *Store) appendJournalLocked(write map[*trialEntry]*goptuna.FrozenTrial, 
 	if err := s.jr.append(payload); err != nil {
 		return err
 	}
+	if !s.jr.noSync {
+		s.syncs.Add(1)
+	}
 	// Lets a damaged last record be told from a torn one (guard.go).
 	_ = s.commit.putJournal(s.jr.epoch, s.jr.seq)
 	return nil

@@ -43,7 +43,9 @@
 //
 // # Durability
 //
-// Setters on an unfinished trial change memory only. The trial is committed,
+// A new unfinished trial (CreateNewTrial, or CloneTrial of a RUNNING or
+// WAITING trial) and setters on an unfinished trial change memory only
+// (Syncs counts what reaches the disk). The trial is committed,
 // together with every other buffered change, when its state changes (so one
 // durable commit per finished trial), at Close, and within RunningCheckpoint
 // (100ms) of its creation, so that a long trial shows up as RUNNING after a

@@ -7,8 +7,9 @@ import (
 	"github.com/cgx-dev/cgx/tracker"
 )
 
-// This file implements the trial half of goptuna.Storage. Setters on a
-// RUNNING or WAITING trial change memory only; the trial is committed when
+// This file implements the trial half of goptuna.Storage. New unfinished
+// trials (CreateNewTrial, CloneTrial) and setters on a RUNNING or WAITING
+// trial change memory only; the trial is committed when
 // its state changes (one durable commit per finished trial), when any other
 // commit happens, at Close, and within RunningCheckpoint of its creation.
 
@@ -52,14 +53,46 @@ func (s *Store) CreateNewTrial(studyID int) (int, error) {
 }
 
 // CloneTrial appends a copy of base to a study (numbers continue the study's
-// sequence) and commits it. Every internal parameter needs a known
-// distribution; external values are recomputed from the internal ones.
+// sequence). Every internal parameter needs a known distribution; external
+// values are recomputed from the internal ones. A finished copy is
+// committed at once; an unfinished one (RUNNING, WAITING) is buffered like
+// a trial of CreateNewTrial: committed with the next commit, at Close, or
+// within RunningCheckpoint. So a search that creates a trial with its
+// parameters and then finishes it pays one durable commit, not two.
 func (s *Store) CloneTrial(studyID int, base goptuna.FrozenTrial) (int, error) {
-	ids, err := s.addTrials("clone trial", studyID, []goptuna.FrozenTrial{base}, false)
-	if err != nil {
+	if base.State.IsFinished() {
+		ids, err := s.addTrials("clone trial", studyID, []goptuna.FrozenTrial{base}, false)
+		if err != nil {
+			return -1, err
+		}
+		return ids[0], nil
+	}
+	if err := s.writable("clone trial"); err != nil {
 		return -1, err
 	}
-	return ids[0], nil
+	t, err := tracker.NormalizeTrial(&base)
+	if err != nil {
+		return -1, fmt.Errorf("clone trial: %w", err)
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	se, err := s.ensureLoadedLocked(studyID)
+	if err != nil {
+		return -1, fmt.Errorf("clone trial: %w", err)
+	}
+	s.mu.Lock()
+	t.ID, t.StudyID, t.Number = s.c.nextTrialID, studyID, len(se.trials)
+	te := &trialEntry{t: t, live: true, dirty: true, unsaved: true}
+	s.c.nextTrialID++
+	se.trials = append(se.trials, te)
+	s.c.trials[t.ID] = te
+	s.c.dirty[te] = struct{}{}
+	s.c.unsaved++
+	s.mu.Unlock()
+	if err := s.armCheckpoint(); err != nil {
+		return -1, fmt.Errorf("clone trial into study %d: %w", studyID, err)
+	}
+	return t.ID, nil
 }
 
 // AddFinishedTrials appends finished trials (params with distributions,

@@ -34,6 +34,7 @@ type Store struct {
 	jbuf     []byte      // journal payload buffer, guarded by wmu
 	srv      *server
 	closed   atomic.Bool
+	syncs    atomic.Int64  // disk flushes of commits (Syncs)
 	commit   *commitRecord // nil until the file is open; guarded by wmu
 	lastTxid uint64        // the last transaction committed, guarded by wmu
 
@@ -325,9 +326,18 @@ func (s *Store) update(fn func(tx *bbolt.Tx) error) (err error) {
 		if s.commit != nil {
 			_ = s.commit.put(s.lastTxid)
 		}
+		if !s.opts.noSync {
+			s.syncs.Add(2) // bbolt syncs the data pages, then the meta page
+		}
 	}
 	return err
 }
+
+// Syncs returns how many times this Store has had the disk flush a commit:
+// one per journal record, two per bbolt transaction (its data pages, then
+// its meta page). It is 0 with NoSync. Benchmarks divide it by the trials
+// stored to show what a durable trial costs.
+func (s *Store) Syncs() int64 { return s.syncs.Load() }
 
 // view runs fn in one bbolt read transaction with the same panic guard.
 func (s *Store) view(fn func(tx *bbolt.Tx) error) (err error) {
