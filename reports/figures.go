@@ -43,6 +43,9 @@ func (rd *RunData) Figures() []Figure {
 	for _, f := range rd.roundsFigures() {
 		add(f, true, len(out))
 	}
+	if f, ok := rd.segmentationFigure(); ok {
+		add(f, true, len(out))
+	}
 	keys, groups := rd.contentRounds()
 	for i, k := range keys {
 		for _, f := range roundFigures(k, groups[k]) {

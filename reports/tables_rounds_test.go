@@ -189,35 +189,38 @@ func TestSegmentationIntervals(t *testing.T) {
 	}
 }
 
-// TestRoundsFigureGolden draws the Recovery fixture's rounds figure and
-// compares it with testdata/figures (-update rewrites it; look at it).
+// TestRoundsFigureGolden draws the Recovery fixture's rounds and
+// segmentation figures and compares them with testdata/figures/recovery-*
+// (-update rewrites them; look at them).
 func TestRoundsFigureGolden(t *testing.T) {
 	src := reporttest.Recovery()
 	rd := loadRecovery(t)
-	f, err := rd.Figure("rounds-blur-brightness-contrast-cg-to-real")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := f.Render(context.Background(), src, FigurePNG)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.Render(context.Background(), src, FigureSVG); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", "figures", f.Name+".png")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
+	for _, name := range []string{"rounds-blur-brightness-contrast-cg-to-real", "segmentation-ap"} {
+		f, err := rd.Figure(name)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden figure (run with -update to create it): %v", err)
-	}
-	if !pngClose(t, got, want) {
-		t.Errorf("%s differs from %s; run with -update if intended", f.Name, path)
+		got, err := f.Render(context.Background(), src, FigurePNG)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Render(context.Background(), src, FigureSVG); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("testdata", "figures", "recovery-"+f.Name+".png")
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("read golden figure (run with -update to create it): %v", err)
+		}
+		if !pngClose(t, got, want) {
+			t.Errorf("%s differs from %s; run with -update if intended", f.Name, path)
+		}
 	}
 	for _, g := range rd.Figures() {
 		if g.Name == "params-noise-cg-to-real" && !strings.Contains(g.Caption, "|noise_std|") {
