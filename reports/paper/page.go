@@ -85,7 +85,7 @@ func Counts(rows []Row) map[Verdict]int {
 type pageView struct {
 	Page
 	Started, Wall string
-	Counts        map[Verdict]int
+	Counts        map[string]int
 	Findings      []Finding
 	Specs         []specView
 	Runs          map[int]string // run id -> its report link
@@ -126,7 +126,10 @@ var pageTemplate = template.Must(reports.PageTemplate().Funcs(template.FuncMap{
 // WritePage writes the reproduction's HTML page.
 func WritePage(w io.Writer, p Page) error {
 	v := pageView{Page: p, Started: p.Started.UTC().Format("2006-01-02 15:04:05 UTC"), Wall: seconds(p.Wall),
-		Counts: Counts(p.Rows), Findings: Findings(), Runs: map[int]string{}}
+		Counts: map[string]int{}, Findings: Findings(), Runs: map[int]string{}}
+	for verdict, n := range Counts(p.Rows) {
+		v.Counts[string(verdict)] = n
+	}
 	for _, s := range p.Specs {
 		sv := specView{SpecRun: s, Wall: seconds(s.Wall), StageSeconds: strconv.FormatFloat(s.StageSeconds, 'f', 1, 64), Peak: "–"}
 		if s.PeakRSS > 0 {
