@@ -17,10 +17,12 @@ import (
 	"github.com/cgx-dev/cgx/tracker"
 )
 
-// Limits of the trial table.
+// Limits of the trial table. MaxParamColumns is what fits a 1400 px wide
+// window with every column whole and one line per trial (checked in a
+// browser); a trial's page lists every parameter.
 const (
 	MaxTrialRows    = 2000
-	MaxParamColumns = 12
+	MaxParamColumns = 7
 )
 
 // studyStatser is implemented by stores that keep per-study statistics (the
@@ -163,7 +165,11 @@ func isText(cols []column, key string) bool {
 	return false
 }
 
-var studyPage = template.Must(reports.PageTemplate().Parse(`{{define "body"}}<h1>Study {{.Study.ID}}: {{.Study.Name}}</h1>
+// breakable lets a long parameter name wrap after its underscores in a
+// column heading (brightness_0_0), so headings do not widen the table.
+func breakable(s string) string { return strings.ReplaceAll(s, "_", "_\u200b") }
+
+var studyPage = template.Must(reports.PageTemplate().Funcs(template.FuncMap{"breakable": breakable}).Parse(`{{define "body"}}<style>main { max-width: none; }</style><h1>Study {{.Study.ID}}: {{.Study.Name}}</h1>
 <p class="sub">{{if .RunID}}<a href="/runs/{{.RunID}}">run {{.RunID}}</a> · {{end}}{{len .Study.Trials}} trials · {{.Complete}} complete</p>
 {{if .Warnings}}<ul class="warnings">{{range .Warnings}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <h2>Attributes</h2>
@@ -179,7 +185,7 @@ var studyPage = template.Must(reports.PageTemplate().Parse(`{{define "body"}}<h1
 <figcaption><b>{{.Title}}.</b> {{.Caption}} <a href="{{.SVG}}">SVG</a> · <a href="{{.PNG}}">PNG</a></figcaption></figure>{{end}}{{with .Pair.Error}}<p class="note">{{.}}</p>{{end}}{{end}}
 <h2 id="trials">Trials</h2>
 {{if .Rows}}{{if .Hidden}}<p class="note">Showing {{len .Rows}} of {{.Total}} trials; sort to see others.</p>{{end}}{{if .MoreParams}}<p class="note">{{.MoreParams}} more parameters are not shown as columns; a trial's page (click its number) lists them all.</p>{{end}}
-<div class="wide"><table id="trials-table"><thead><tr>{{range .Headers}}<th{{if .Num}} class="num"{{end}}><a href="{{.Href}}#trials">{{.Label}}{{.Arrow}}</a></th>{{end}}<th>images</th></tr></thead><tbody>
+<div class="wide"><table id="trials-table"><thead><tr>{{range .Headers}}<th{{if .Num}} class="num"{{end}}><a href="{{.Href}}#trials">{{breakable .Label}}{{.Arrow}}</a></th>{{end}}<th>images</th></tr></thead><tbody>
 {{range .Rows}}<tr><td class="num"><a href="/studies/{{$.Study.ID}}/trials/{{.Number}}">{{.Number}}</a></td><td>{{.State}}</td><td class="num">{{.Value}}</td><td class="num">{{.Confidence}}</td><td class="{{.SuccessClass}}">{{.Success}}</td><td class="num">{{.Steps}}</td><td class="num">{{.Image}}</td>{{range .Params}}<td class="num">{{.}}</td>{{end}}<td>{{if .Source}}<a href="{{.Source}}">source</a> {{end}}{{if .Result}}<a href="{{.Result}}">result</a>{{end}}</td></tr>
 {{end}}</tbody></table></div>{{else}}<p class="empty">No trials yet.</p>{{end}}{{end}}`))
 
