@@ -53,8 +53,8 @@
 // third of it; a lost lease cancels the item's context and abandons it),
 // compute item i from the run's spec, seed, i and what is stored — nothing
 // else — store its output as a "work-result" artifact and complete it. When
-// nothing is claimable but items are leased by others, they poll (10 ms
-// doubling to 1 s); an expired lease (kill -9, a vanished machine) makes the
+// nothing is claimable but items are leased by others, they poll (5 ms
+// growing by half to 1 s); an expired lease (kill -9, a vanished machine) makes the
 // item claimable again and another walker computes the same bytes. once is
 // forEachItem with one item, its attempt number telling a second reducer to
 // expect partial writes. The walker that finds every stage done writes the

@@ -41,7 +41,7 @@ const workResultKind = "work-result"
 
 // Polling bounds while a walker waits for items other workers hold.
 const (
-	minPoll  = 10 * time.Millisecond
+	minPoll  = 5 * time.Millisecond
 	maxPoll  = time.Second
 	livePoll = 2 * time.Second // how often a waiting walker checks its run still runs
 )
@@ -198,7 +198,10 @@ func (r *runner) claimLoop(ctx context.Context, stage string, n int, owner strin
 			return context.Cause(ctx)
 		case <-time.After(wait):
 		}
-		wait = min(wait*2, maxPoll, max(minPoll, r.lease/4))
+		// Grow by half: the usual wait (a batch commit, a batch-mate's last
+		// slot) is tens of milliseconds, and a walker that oversleeps it
+		// starts the next batch late.
+		wait = min(wait+wait/2, maxPoll, max(minPoll, r.lease/4))
 	}
 }
 
