@@ -67,11 +67,17 @@ func vzero() vline { return vline{0, dashed(color.Gray{Y: 90}, 1)} }
 
 // segmentationFigure draws the segmentation table: per training set its
 // mean AP with the 95% interval over seeds and each seed's AP, and the
-// paired difference to baseline with its interval.
+// paired difference to baseline with its interval; only when some set was
+// trained with two or more seeds.
 func (rd *RunData) segmentationFigure() (Figure, bool) {
 	sets := rd.segmentationSets()
-	if len(sets) == 0 {
-		return Figure{}, false
+	seeded := false
+	for _, r := range sets {
+		_, vals := r.values(keys.MeasureAP)
+		seeded = seeded || len(vals) > 1
+	}
+	if !seeded {
+		return Figure{}, false // one value per set: the table says it all, no interval to draw
 	}
 	names := sortedKeys(sets)
 	sort.SliceStable(names, func(i, j int) bool { return names[i] == keys.BaselineSet && names[j] != keys.BaselineSet })

@@ -36,7 +36,6 @@ func TestFigureNames(t *testing.T) {
 		"params-brightness-contrast-real-to-cg", "grid-brightness-contrast-real-to-cg", "curves-brightness-contrast-real-to-cg",
 		"params-patch-brightness-contrast-cg-to-real", "patches-patch-brightness-contrast-cg-to-real", "curves-patch-brightness-contrast-cg-to-real",
 		"params-blur-cg-to-real", "curves-blur-cg-to-real",
-		"segmentation-ap",
 		"history-exp2.1-round-1", "edf-exp2.1-round-1", "best-exp2.1-round-1",
 		"importance-exp2.1-round-1", "parallel-exp2.1-round-1", "slice-exp2.1-round-1", "contour-exp2.1-round-1",
 		"history-exp2.1-round-2", "edf-exp2.1-round-2", "best-exp2.1-round-2",
