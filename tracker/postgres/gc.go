@@ -20,7 +20,11 @@ import (
 // process may be about to name it. Such an artifact is collected by a GC
 // after its writer closed or went stale. GC holds the exclusive GC advisory
 // lock while it decides and deletes; every artifact write holds it shared,
-// so no upload links chunks that GC is removing. Dry runs take no lock.
+// so no upload links chunks that GC is removing; uploads that start while
+// GC waits for the lock wait for GC. Dry runs take no lock. As with bbolt,
+// GC must not run alongside artifact writes through the same Store ('cgx
+// gc' makes none): they would hold the pool's connections while waiting
+// for the lock that GC holds.
 func (s *Store) GC(ctx context.Context, opt tracker.GCOptions) (tracker.GCReport, error) {
 	rep := tracker.GCReport{DryRun: opt.DryRun, Artifacts: []tracker.ArtifactMeta{}, Orphans: []string{}}
 	if err := s.writable("gc"); err != nil {
