@@ -32,7 +32,7 @@ const (
 	fewShare       = 0.3   // ... "for few images" at or below this one
 	easyCue        = 0.995 // a discriminator this accurate may rely on one easy cue
 	boundCaveat    = 0.1   // images with a parameter at a bound worth a caveat
-	quantiseImages = 10    // fits of fewer images are not checked for quantised values
+	quantiseImages = 8     // fits of fewer images are not checked for quantised values
 )
 
 // Findings summarises the run for the top of its report: per discriminator,
@@ -164,6 +164,9 @@ func (rd *RunData) styleFindings() (out []Finding) {
 				}
 			}
 			f.Text += " Fitted medians: " + strings.Join(medians, ", ") + "."
+			if step, ok := equalMoves(c, params); ok {
+				f.Caveats = append(f.Caveats, fmt.Sprintf("On most images every parameter moved by about the same size (median %s): equal-size optimiser steps (Adam's first updates), not what each parameter needs; parameters the gap does not involve moved as far as those it does.", formatFloat(step, 4)))
+			}
 			if cast := channelCast(c, s.Direction); cast != "" {
 				f.Text += " " + cast
 			}
@@ -483,4 +486,44 @@ func (rd *RunData) distributionFindings() []Finding {
 	}
 	flush()
 	return out
+}
+
+// equalMoves reports whether, on at least half the images, three or more
+// parameters moved by about the same size: the median over parameters of
+// |value - start| / (the image's largest such move) is 0.9 or more, and that
+// largest move is above 0.001. Equal-size optimiser steps (Adam's first
+// updates) leave this signature; a fit that follows each parameter's
+// gradient does not. It returns the median largest move of those images.
+func equalMoves(trials []Trial, params []string) (float64, bool) {
+	if len(params) < 3 || len(trials) == 0 {
+		return 0, false
+	}
+	var sizes []float64
+	for _, t := range trials {
+		var moves []float64
+		top := 0.0
+		for _, p := range params {
+			v, ok := t.Params[p]
+			if !ok {
+				continue
+			}
+			start := 0.0
+			if sigmaParam.MatchString(p) {
+				start = blurStart
+			}
+			m := math.Abs(v - start)
+			moves = append(moves, m)
+			top = math.Max(top, m)
+		}
+		if len(moves) < 3 || top <= 0.001 {
+			continue
+		}
+		for i := range moves {
+			moves[i] /= top
+		}
+		if median(moves) >= 0.9 {
+			sizes = append(sizes, top)
+		}
+	}
+	return median(sizes), 2*len(sizes) >= len(trials) && len(sizes) > 0
 }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -83,5 +84,32 @@ func TestQuantised(t *testing.T) {
 	}
 	if _, q := quantised(steps[:5]); q {
 		t.Error("5 images judged; want at least 10")
+	}
+}
+
+func TestEqualMoves(t *testing.T) {
+	mk := func(vals map[string]float64) []Trial {
+		var out []Trial
+		for i := range 5 {
+			p := map[string]float64{}
+			for k, v := range vals {
+				p[k] = v * (1 + 0.01*float64(i%2))
+			}
+			out = append(out, Trial{Params: p})
+		}
+		return out
+	}
+	names := []string{"brightness_r", "brightness_g", "brightness_b", "contrast_g"}
+	adam := mk(map[string]float64{"brightness_r": 0.03, "brightness_g": -0.03, "brightness_b": 0.0055, "contrast_g": -0.0302})
+	if step, ok := equalMoves(adam, names); !ok || math.Abs(step-0.03) > 0.001 {
+		t.Errorf("Adam-like equal moves: %v %v, want about 0.03, true", step, ok)
+	}
+	cast := mk(map[string]float64{"brightness_r": 0.002, "brightness_g": -0.03, "brightness_b": 0.001, "contrast_g": -0.05})
+	if _, ok := equalMoves(cast, names); ok {
+		t.Error("a green cast with red and blue near 0 reported as equal moves")
+	}
+	still := mk(map[string]float64{"brightness_r": 0, "brightness_g": 0, "brightness_b": 0, "contrast_g": 0})
+	if _, ok := equalMoves(still, names); ok {
+		t.Error("unmoved parameters reported as equal moves")
 	}
 }
