@@ -171,6 +171,10 @@ func runReproduce(ctx context.Context, o reproduceOptions, g *globals) (err erro
 	for i, name := range specs {
 		progress.Logf("reproduce %d/%d: %s (profile %s)", i+1, len(specs), name, o.profile)
 		sr, runErr := reproduceOne(ctx, st, name, o, progress)
+		if runErr != nil && ctx.Err() != nil {
+			return fmt.Errorf("reproduce stopped during %s (spec %d of %d, run %d): %w; run the same command again to continue (finished specs come from the stage cache, the interrupted run resumes)",
+				name, i+1, len(specs), sr.Run, runErr)
+		}
 		if sr.Run > 0 {
 			rd, err := reports.LoadRun(ctx, st, sr.Run)
 			if err != nil {
@@ -188,10 +192,6 @@ func runReproduce(ctx context.Context, o reproduceOptions, g *globals) (err erro
 		}
 		page.Specs = append(page.Specs, sr)
 		if runErr != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("reproduce stopped during %s (spec %d of %d, run %d): %w; run the same command again to continue (finished specs come from the stage cache, run %d resumes)",
-					name, i+1, len(specs), sr.Run, runErr, sr.Run)
-			}
 			progress.Logf("reproduce %d/%d: %s failed: %v", i+1, len(specs), name, runErr)
 			failed = append(failed, name)
 			page.Complete = false

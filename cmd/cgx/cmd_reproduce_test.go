@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,5 +185,58 @@ func TestReproduceFlags(t *testing.T) {
 		if !strings.Contains(out+errs, want) {
 			t.Errorf("help lacks %q", want)
 		}
+	}
+}
+
+// cancelAfter is a stderr that cancels once it has seen marker and then
+// one more write: the spec after the marker has recorded its run and
+// starts its stages with the context cancelled, as after a Ctrl-C.
+type cancelAfter struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	marker string
+	seen   bool
+	cancel context.CancelFunc
+}
+
+func (w *cancelAfter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seen {
+		w.cancel()
+	}
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.marker) {
+		w.seen = true
+	}
+	return len(p), nil
+}
+
+// TestReproduceStopsAndContinues: a reproduction cancelled during its
+// second spec stops with a message saying how to continue; the same
+// command then resumes that spec's run and takes the first from the cache.
+func TestReproduceStopsAndContinues(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two smoke experiments")
+	}
+	db := filepath.Join(t.TempDir(), "cgx.db")
+	out := t.TempDir()
+	args := []string{"--db", db, "reproduce", "--json", "--profile", "smoke", "--only", "style/blur,content/exp1", "-o", out}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errw := &cancelAfter{marker: "reproduce 2/2: content/exp1", cancel: cancel}
+	var stdout bytes.Buffer
+	if code := run(ctx, args, &stdout, errw); code == 0 || !strings.Contains(errw.buf.String(), "run the same command again to continue") {
+		t.Fatalf("cancelled reproduction: exit %d\n%s", code, errw.buf.String())
+	}
+	got := reproduceCLI(t, db, args[3:]...)
+	if len(got.Specs) != 2 {
+		t.Fatalf("specs %+v", got.Specs)
+	}
+	if s := got.Specs[0]; len(s.Computed) != 0 || s.Run != 3 {
+		t.Errorf("style/blur after the stop: run %d computed %v; want a new run 3 computing nothing", s.Run, s.Computed)
+	}
+	if s := got.Specs[1]; !s.Resumed || s.Run != 2 || s.Status != string(tracker.RunSucceeded) {
+		t.Errorf("content/exp1 after the stop: %+v; want run 2 resumed", s)
 	}
 }
