@@ -257,6 +257,13 @@ func (r *runner) run(ctx context.Context, sum *Summary) error {
 	return nil
 }
 
+// batchFinisher is a storage that finishes several RUNNING trials in one
+// durable commit (tracker/bolt's Store): each given trial names the trial
+// by ID with its finished State, Value and user attributes.
+type batchFinisher interface {
+	FinishTrials(done []goptuna.FrozenTrial) error
+}
+
 // ticket is one dispatched trial; done receives its result.
 type ticket struct {
 	plan
@@ -344,23 +351,54 @@ func (r *runner) collect(ctx context.Context, tickets <-chan ticket, stop *atomi
 		}
 		stop.Store(true)
 	}
+	stored := func(t ticket, out Outcome) {
+		r.led.stored(t.trialID)
+		r.ran++
+		r.completed++
+		r.best = math.Min(r.best, out.Value)
+		if r.cfg.Progress != nil {
+			r.cfg.Progress(Progress{Study: r.cfg.Study, Slot: t.slot, Value: out.Value,
+				Completed: r.completed, Total: r.cfg.Trials, Best: r.best})
+		}
+	}
+	// A storage that finishes several trials in one commit gets the
+	// batch's successes together (one durable sync, not one per trial),
+	// still before any later failure is stored and before Progress.
+	fin, grouped := r.st.(batchFinisher)
+	var pending []ticket
+	var outs []Outcome
+	flush := func() {
+		if len(pending) == 0 {
+			return
+		}
+		done := make([]goptuna.FrozenTrial, len(pending))
+		for i, t := range pending {
+			done[i] = goptuna.FrozenTrial{ID: t.trialID, State: goptuna.TrialStateComplete, Value: outs[i].Value, UserAttrs: outs[i].Attrs}
+		}
+		if err := fin.FinishTrials(done); err != nil {
+			keep(fmt.Errorf("complete slots %d-%d: %w", pending[0].slot, pending[len(pending)-1].slot, err))
+		} else {
+			for i, t := range pending {
+				stored(t, outs[i])
+			}
+		}
+		pending, outs = pending[:0], outs[:0]
+	}
 	for t := range tickets {
 		res := <-t.done
+		if res.err == nil && grouped {
+			pending, outs = append(pending, t), append(outs, res.out)
+			continue
+		}
 		if res.err == nil {
 			if err := completeTrial(r.st, t.trialID, t.slot, res.out); err != nil {
 				keep(err)
 				continue
 			}
-			r.led.stored(t.trialID)
-			r.ran++
-			r.completed++
-			r.best = math.Min(r.best, res.out.Value)
-			if r.cfg.Progress != nil {
-				r.cfg.Progress(Progress{Study: r.cfg.Study, Slot: t.slot, Value: res.out.Value,
-					Completed: r.completed, Total: r.cfg.Trials, Best: r.best})
-			}
+			stored(t, res.out)
 			continue
 		}
+		flush()
 		reason := "objective: " + res.err.Error()
 		if ctx.Err() != nil {
 			reason = "cancelled: " + res.err.Error()
@@ -373,5 +411,6 @@ func (r *runner) collect(ctx context.Context, tickets <-chan ticket, stop *atomi
 			keep(fmt.Errorf("slot %d: %w: %w", t.slot, ErrObjective, res.err))
 		}
 	}
+	flush()
 	return first
 }
