@@ -277,8 +277,8 @@ func (rd *RunData) recoveryFindings() []Finding {
 		ratio := map[string]float64{}
 		for _, r := range studyRecovery(s) {
 			ratio[r.param] = r.sizeRatio()
-			sc, mc := r.signCheck(), r.magnitudeCheck()
-			if sc == checkNA && mc == checkNA {
+			cs := r.checks()
+			if cs[0].verdict == checkNA && cs[1].verdict == checkNA && cs[2].verdict == checkNA {
 				continue
 			}
 			part := r.param
@@ -295,15 +295,15 @@ func (rd *RunData) recoveryFindings() []Finding {
 			if e := median(r.relErr); !math.IsNaN(e) {
 				facts = append(facts, "median rel. error "+pct(e))
 			}
-			for _, c := range []struct{ name, v string }{{"sign", sc}, {"magnitude", mc}} {
-				if c.v == checkNA {
+			for _, c := range cs {
+				if c.verdict == checkNA {
 					continue
 				}
 				checks++
-				if c.v == checkPass {
+				if c.verdict == checkPass {
 					passed++
 				}
-				facts = append(facts, c.name+" "+c.v)
+				facts = append(facts, c.name+" "+c.verdict)
 			}
 			if r.atBound > 0 {
 				facts = append(facts, pct(float64(r.atBound)/float64(len(r.fitted)))+" at a bound")

@@ -56,6 +56,7 @@ const (
 const (
 	signShare = 0.75
 	relLimit  = 0.25
+	rLimit    = 0.8 // a correlation check passes at r >= rLimit (issue 14's goal)
 )
 
 // recovery scores one fitted parameter against its planted value.
@@ -231,6 +232,25 @@ func (r recovery) signCheck() string {
 	return checkFail
 }
 
+// corrCheck: Pearson r over images of fitted against per-image planted
+// values is at least rLimit; n/a when r is unknown (a study-level plant, or
+// no variance).
+func (r recovery) corrCheck() string {
+	c := r.corr()
+	switch {
+	case math.IsNaN(c):
+		return checkNA
+	case c >= rLimit:
+		return checkPass
+	}
+	return checkFail
+}
+
+// checks returns the sign, correlation and magnitude checks in that order.
+func (r recovery) checks() []struct{ name, verdict string } {
+	return []struct{ name, verdict string }{{"sign", r.signCheck()}, {"r", r.corrCheck()}, {"magnitude", r.magnitudeCheck()}}
+}
+
 // magnitudeCheck: the median relative error over images planted non-zero
 // is at most relLimit; n/a when every planted value is 0.
 func (r recovery) magnitudeCheck() string {
@@ -294,7 +314,7 @@ func (rd *RunData) recoveryTable() Table {
 			"planted: the value the generated real domain was built with (study attribute cgx.planted, or the mean of the per-image values; in a later round of style.rounds, the gap the earlier rounds left). round: 1 unless the fit is a later round of style.rounds.",
 			"at bound: images whose fitted value ended at a bound of its range (read such a value as \"at least this much\", not as a measurement). r: Pearson correlation over images between fitted and planted values, only when every image records its own planted value. median abs/rel error: over images, the relative one over images planted with a non-zero value; within 25%: the share of those with relative error at most 25%.",
 			"sign agrees: the sign of the mean fitted value equals the sign of the planted value; right sign: the fraction of images whose fitted value has the sign of their planted value (images planted 0 left out). Both n/a for a non-negative parameter (blur sigma) and for |noise_std|, whose sign says nothing.",
-			"sign check: pass when at least 75% of the images planted non-zero get the planted sign (n/a for non-negative parameters); magnitude check: pass when the median relative error is at most 25%. Both can fail; n/a when nothing non-zero was planted.",
+			"sign check: pass when at least 75% of the images planted non-zero get the planted sign (n/a for non-negative parameters); r check: pass when r >= 0.8 (n/a without per-image planted values); magnitude check: pass when the median relative error is at most 25%. Each can fail; n/a when it does not apply.",
 		},
 		Columns: []Column{
 			{Key: "fit", Label: "fit"},
@@ -313,6 +333,7 @@ func (rd *RunData) recoveryTable() Table {
 			{Key: "sign_agrees", Label: "sign agrees"},
 			{Key: "right_sign", Label: "right sign", Kind: Percent, Digits: 1},
 			{Key: "sign_check", Label: "sign check"},
+			{Key: "r_check", Label: "r check"},
 			{Key: "magnitude_check", Label: "magnitude check"},
 		},
 	}
@@ -337,7 +358,7 @@ func (rd *RunData) recoveryTable() Table {
 			t.Rows = append(t.Rows, []Cell{Str(studyLabel(s)), Num(float64(styleRound(s))), Str(r.param), Num(r.planted), Num(m),
 				Num(median(r.fitted)), Num(n), Num(float64(r.atBound)), Num(float64(r.atBound) / n), Num(r.corr()),
 				Num(median(r.absErr)), Num(median(r.relErr)), Num(r.within25()), Str(agrees), right,
-				Str(r.signCheck()), Str(r.magnitudeCheck())})
+				Str(r.signCheck()), Str(r.corrCheck()), Str(r.magnitudeCheck())})
 		}
 	}
 	return t
@@ -349,7 +370,7 @@ func (rd *RunData) profileTable() Table {
 		Title: "Planted-gap recovery per fit",
 		Notes: []string{
 			"parameters: fitted parameters with a planted value; signed: those planted with a non-zero value whose sign means something (not blur sigma, not |noise_std|); signs agreeing: signed parameters whose mean fitted value has the planted sign. r: Pearson correlation across parameters between planted values and mean fitted values (needs two parameters with different planted values).",
-			"at bound: the share of images with any parameter at a bound of its range. checks passed / checks: the sign and magnitude checks of the gap-recovery table that apply (not n/a), and how many pass.",
+			"at bound: the share of images with any parameter at a bound of its range. checks passed / checks: the sign, r and magnitude checks of the gap-recovery table that apply (not n/a), and how many pass.",
 		},
 		Columns: []Column{
 			{Key: "fit", Label: "fit"},
@@ -384,11 +405,11 @@ func (rd *RunData) profileTable() Table {
 					agree++
 				}
 			}
-			for _, c := range []string{r.signCheck(), r.magnitudeCheck()} {
-				if c != checkNA {
+			for _, c := range r.checks() {
+				if c.verdict != checkNA {
 					checks++
 				}
-				if c == checkPass {
+				if c.verdict == checkPass {
 					passed++
 				}
 			}

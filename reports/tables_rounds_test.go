@@ -60,6 +60,12 @@ func TestRecoveryChecks(t *testing.T) {
 			}
 		})
 	}
+	if got := cell(t, rec, "r_check", "blur cg-to-real", "1", "sigma").Text; got != checkFail {
+		t.Errorf("blur sigma r check = %q, want fail (r 0.24)", got)
+	}
+	if got := cell(t, rec, "r_check", "blur-brightness-contrast cg-to-real", "1", "contrast_g").Text; got != checkPass {
+		t.Errorf("contrast_g r check = %q, want pass", got)
+	}
 	if c := cell(t, rec, "at_bound", "blur cg-to-real", "1", "sigma"); c.Num != 14 {
 		t.Errorf("blur sigma at bound = %v images, want 14", c.Num)
 	}
