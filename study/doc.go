@@ -50,7 +50,11 @@
 //
 // # Caveats
 //
-//   - Only the goptuna.Storage interface is used, so goptuna.InMemoryStorage
+//   - A storage that also has FinishTrials (the tracker's bbolt store) gets
+//     each batch's successful trials in one call, so a batch costs one
+//     durable commit; it finishes them as the per-trial writes would, still
+//     in slot order and before Progress (TestGroupedFinishMatchesPerTrial).
+//   - Only the goptuna.Storage interface is required, so goptuna.InMemoryStorage
 //     and the tracker's bbolt store both work; InMemoryStorage holds a single
 //     study per instance (Compare needs a storage that holds many).
 //   - Run assumes it is the only writer of its study: trials it finds RUNNING

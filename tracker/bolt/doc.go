@@ -107,8 +107,9 @@
 //     cgx's study package reads the history once per batch instead.
 //     docs/perf/tracker.md has the figures.
 //   - A durable trial commit costs one fdatasync: on a slow or busy disk it,
-//     not the store, bounds trials per second. NoSync trades power-loss
-//     safety for a few times more.
+//     not the store, bounds trials per second. FinishTrials finishes many
+//     trials in one commit (study.Run uses it per batch: group commit);
+//     NoSync trades power-loss safety for a few times more.
 //   - Two databases in one folder share its objects folder; Check then notes
 //     the other database's objects as unreferenced.
 //   - Power loss during a NoSync commit can damage the file.
