@@ -79,12 +79,22 @@ func TestWorkersKilledMidItemMatchOneProcess(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
 	boltPath := filepath.Join(t.TempDir(), "ref.db")
 	ctx := context.Background()
-	for _, spec := range []string{"content/exp1", "style/blur"} {
+	for _, tc := range []struct {
+		spec string
+		sets []string // --set flags, the same for both runs
+		kill string   // kind of item the killed worker holds
+	}{
+		// 40 trials: the killed worker spends long enough on trial slots
+		// for the test to see it holding one.
+		{"content/exp1", []string{"--set", "content.trials=40"}, experiments.WorkTrialSlot},
+		{"style/blur", nil, experiments.WorkFitChunk},
+	} {
+		spec := tc.spec
 		t.Run(spec, func(t *testing.T) {
 			var ref experiments.Result
-			cgxJSON(t, &ref, "--db", boltPath, "run", spec, "--profile", "smoke", "--workers", "1", "--json")
+			cgxJSON(t, &ref, append([]string{"--db", boltPath, "run", spec, "--profile", "smoke", "--workers", "1", "--json"}, tc.sets...)...)
 			var queued struct{ Run int }
-			cgxJSON(t, &queued, "--db", dsn, "run", spec, "--profile", "smoke", "--enqueue", "--json")
+			cgxJSON(t, &queued, append([]string{"--db", dsn, "run", spec, "--profile", "smoke", "--enqueue", "--json"}, tc.sets...)...)
 
 			pg, err := backend.Open(ctx, dsn, backend.Options{})
 			if err != nil {
@@ -101,15 +111,16 @@ func TestWorkersKilledMidItemMatchOneProcess(t *testing.T) {
 			for k := range procs {
 				procs[k] = cgxProcess(t, &logs[k], "--db", dsn, "worker", "--exit-when-idle", "--lease", "2s", "--workers", "1")
 			}
-			// The victim starts first, so it claims the first item; the
-			// others start once it holds it.
+			// The victim starts first and alone, so it computes the first
+			// stages; the others start once it holds an item of the kind
+			// the case kills it in.
 			if err := procs[0].Start(); err != nil {
 				t.Fatal(err)
 			}
 			victim := fmt.Sprintf(":%d:", procs[0].Process.Pid)
 			victimDone := make(chan error, 1)
 			go func() { victimDone <- procs[0].Wait() }()
-			held := waitForLease(t, q, queued.Run, victim, victimDone, &logs[0])
+			held := waitForLease(t, q, queued.Run, victim, tc.kill, victimDone, &logs[0])
 			for _, p := range procs[1:] {
 				if err := p.Start(); err != nil {
 					t.Fatal(err)
@@ -159,9 +170,10 @@ func TestWorkersKilledMidItemMatchOneProcess(t *testing.T) {
 	}
 }
 
-// waitForLease polls the queue until an item of run is leased by an owner
-// containing who, and returns it. It fails if that worker exits first.
-func waitForLease(t *testing.T, q tracker.WorkQueue, run int, who string, exited <-chan error, log *bytes.Buffer) tracker.WorkItem {
+// waitForLease polls the queue until an item of run (of kind, unless "") is
+// leased by an owner containing who, and returns it. It fails if that
+// worker exits first.
+func waitForLease(t *testing.T, q tracker.WorkQueue, run int, who, kind string, exited <-chan error, log *bytes.Buffer) tracker.WorkItem {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -170,14 +182,14 @@ func waitForLease(t *testing.T, q tracker.WorkQueue, run int, who string, exited
 			t.Fatal(err)
 		}
 		for _, it := range items {
-			if it.State == tracker.WorkLeased && strings.Contains(it.Owner, who) {
+			if it.State == tracker.WorkLeased && strings.Contains(it.Owner, who) && (kind == "" || it.Kind == kind) {
 				return it
 			}
 		}
 		select {
 		case err := <-exited:
-			t.Fatalf("worker %s exited (%v) before it held an item:\n%s", who, err, log.String())
-		case <-time.After(20 * time.Millisecond):
+			t.Fatalf("worker %s exited (%v) before it was seen holding a %q item:\n%s", who, err, kind, log.String())
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
 	t.Fatalf("worker %s held no item of run %d within 2 minutes", who, run)
@@ -254,7 +266,7 @@ func TestWorkerStopsCleanlyOnSIGTERM(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- w.Wait() }()
-	held := waitForLease(t, q, queued.Run, fmt.Sprintf(":%d:", w.Process.Pid), done, &log)
+	held := waitForLease(t, q, queued.Run, fmt.Sprintf(":%d:", w.Process.Pid), "", done, &log)
 	if err := w.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
