@@ -283,3 +283,78 @@ func TestWorkerStopsCleanlyOnSIGTERM(t *testing.T) {
 		t.Errorf("second worker: %+v; want run %d succeeded", out.Runs, queued.Run)
 	}
 }
+
+// TestEnqueueThenWorkerOnBolt: on a bbolt file (no server needed) a run
+// recorded with --enqueue waits, queued, until 'cgx worker' computes it, and
+// stores what 'cgx run' stores for the same spec.
+func TestEnqueueThenWorkerOnBolt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a smoke spec twice")
+	}
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "cgx.db")
+	var queued struct{ Run int }
+	cgxJSON(t, &queued, "--db", db, "run", "content/exp1", "--profile", "smoke", "--enqueue", "--json")
+	var idle struct {
+		Worker string
+		Runs   []workedRun
+	}
+	var ref experiments.Result
+	refDB := filepath.Join(t.TempDir(), "ref.db") // its own file: nothing cached for the worker
+	cgxJSON(t, &ref, "--db", refDB, "run", "content/exp1", "--profile", "smoke", "--workers", "1", "--json")
+	st, err := backend.Open(ctx, db, backend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := st.GetRun(ctx, queued.Run)
+	st.Close()
+	if err != nil || run.Status != tracker.RunQueued || run.Spec == "" || run.Profile != "smoke" {
+		t.Fatalf("enqueued run: %+v, %v; want queued with its spec and profile", run, err)
+	}
+	cgxJSON(t, &idle, "--db", db, "worker", "--exit-when-idle", "--json")
+	if len(idle.Runs) != 1 || idle.Runs[0].Run != queued.Run || idle.Runs[0].Status != tracker.RunSucceeded {
+		t.Fatalf("worker: %+v; want run %d succeeded", idle.Runs, queued.Run)
+	}
+	st, err = backend.Open(ctx, db, backend.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	refSt, err := backend.Open(ctx, refDB, backend.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refSt.Close()
+	rep, err := experiments.CompareRuns(ctx, refSt, ref.RunID, st, queued.Run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range rep.Differences {
+		t.Errorf("%s", d)
+	}
+	if rep.Trials == 0 {
+		t.Error("compared no trials")
+	}
+	// Nothing left: a second worker exits at once, having worked on nothing.
+	cgxJSON(t, &idle, "--db", db, "worker", "--exit-when-idle", "--json")
+	if len(idle.Runs) != 0 {
+		t.Errorf("idle worker worked on %+v", idle.Runs)
+	}
+}
+
+func TestWorkerAndEnqueueUsage(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cgx.db")
+	for _, args := range [][]string{
+		{"worker", "extra"},
+		{"worker", "--lease", "1ms"},
+		{"worker", "--workers", "-1"},
+		{"run", "--resume", "1", "--enqueue"},
+		{"run", "content/exp1", "--enqueue", "--force"},
+		{"run", "content/exp1", "--enqueue", "--sweep", "content.trials=4,8"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), append([]string{"--db", db}, args...), &out, &errOut); code != 2 {
+			t.Errorf("cgx %s: exit %d, want 2 (usage)\n%s", strings.Join(args, " "), code, errOut.String())
+		}
+	}
+}
