@@ -28,6 +28,9 @@
 //     metrics "segmentation/<set>/seed-<k>/AP" (and AP50, AP75).
 //   - Search round: "search/<experiment>/round-<k>", the stage prefix that all
 //     samplers and seeds of round k share; round metrics are keyed by it.
+//   - Trial block: trials a..b (1-based, slot order) of a search round,
+//     "search/<experiment>/round-<k>/trials-<a>-<b>" (TrialBlock); exp1's
+//     content truth metrics are recorded per block as well as per round.
 //   - Study name: "run-<id>/<stage name>".
 //   - Metric key: "<stage name>/<measure>", e.g. "fit/blur/cg-to-real/images";
 //     the measure is the part after the last slash.

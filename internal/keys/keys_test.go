@@ -160,7 +160,8 @@ func TestParseOthers(t *testing.T) {
 func FuzzParsers(f *testing.F) {
 	for _, s := range []string{"search/exp1/round-1/tpe/seed-1", "fit/blur/cg-to-real", "run-3/x", "discriminator/main",
 		"segmentation/baseline", "a/b/accuracy", "search/a/round-1/round-2", "search/a/round-01",
-		"fit/blur/cg-to-real/round-3", "blur/round-2", "segmentation/a/b/seed-3", "fit/a/b/round-01"} {
+		"fit/blur/cg-to-real/round-3", "blur/round-2", "segmentation/a/b/seed-3", "fit/a/b/round-01",
+		"search/exp1/round-1/trials-1-10", "x/trials-01-2"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -181,6 +182,9 @@ func FuzzParsers(f *testing.F) {
 		}
 		if m, d, ok := ParseFitDistributionStage(s); ok && FitDistributionStage(m, d) != s {
 			t.Errorf("fit distribution %q -> %q %q", s, m, d)
+		}
+		if r, a, b, ok := ParseTrialBlock(s); ok && (TrialBlock(r, a, b) != s || a < 1 || b < a) {
+			t.Errorf("trial block %q -> %q %d %d", s, r, a, b)
 		}
 		if n, ok := ParseDiscriminatorStage(s); ok && DiscriminatorStage(n) != s {
 			t.Errorf("discriminator %q -> %q", s, n)
@@ -259,6 +263,24 @@ func TestParseRecoveryMeasure(t *testing.T) {
 		st, p, c, ok := ParseRecoveryMeasure(tc.in)
 		if st != tc.stat || p != tc.param || c != tc.cum || ok != tc.ok {
 			t.Errorf("ParseRecoveryMeasure(%q) = %q %q %v %v", tc.in, st, p, c, ok)
+		}
+	}
+}
+
+func TestParseTrialBlock(t *testing.T) {
+	round := SearchRound("exp1", 2)
+	stage := TrialBlock(round, 11, 20)
+	if stage != "search/exp1/round-2/trials-11-20" {
+		t.Fatalf("TrialBlock = %q", stage)
+	}
+	r, a, b, ok := ParseTrialBlock(stage)
+	if !ok || r != round || a != 11 || b != 20 {
+		t.Errorf("ParseTrialBlock(%q) = %q %d %d %v", stage, r, a, b, ok)
+	}
+	for _, bad := range []string{"trials-1-2", "search/exp1/round-1/trials-0-3", "search/exp1/round-1/trials-5-4",
+		"search/exp1/round-1/trials-01-4", "search/exp1/round-1/trials-1", "search/exp1/round-1/tpe"} {
+		if _, _, _, ok := ParseTrialBlock(bad); ok {
+			t.Errorf("ParseTrialBlock(%q) ok", bad)
 		}
 	}
 }
