@@ -94,6 +94,10 @@
 // by the goroutines of the process holding the file. A stage's peak RSS
 // attribute is the recording walker's. With --force, walkers that join a run
 // later reuse stored stages (the force flag is not in the run record).
+// A worker on another machine resolves a spec's folder datasets against the
+// folder the run recorded (attribute spec_dir): the folders must be at the
+// same path on every machine. A queued run's start time is when a walker
+// first takes it up.
 // Work results are small artifacts of kind "work-result" that nothing
 // references once the stage is stored; gc may remove them.
 package experiments

@@ -160,7 +160,7 @@ func Walk(ctx context.Context, st Store, runID int, opts Options) (Result, error
 	if err := st.UpdateRun(ctx, runID, func(run *tracker.Run) error {
 		switch run.Status {
 		case tracker.RunQueued:
-			run.Status = tracker.RunRunning
+			run.Status, run.Started = tracker.RunRunning, r.now() // started computing now
 		case tracker.RunRunning:
 		default:
 			return fmt.Errorf("%w: run %d is %s", ErrRunStopped, runID, run.Status)
