@@ -89,7 +89,11 @@ func runDBCopy(ctx context.Context, g *globals, opts dbCopyOptions) (err error) 
 	if err != nil {
 		return fmt.Errorf("open the source: %w", err)
 	}
-	defer from.Close()
+	defer func() {
+		if cerr := from.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close %s: %w", from.Info().Location, cerr)
+		}
+	}()
 	to, err := backend.Open(ctx, opts.to, backend.Options{})
 	if err != nil {
 		return fmt.Errorf("open the destination: %w", err)
