@@ -23,6 +23,10 @@ type Kernel struct {
 	mr, nr int
 	packA  bool // wants A packed (rs 1, ps mr) always
 	fn     func(kc int, a, b strip, c []float32, ldc int, zero bool)
+	// alts are kernels of other tile shapes that Sgemm may run instead
+	// where they pad the result less (see choose): the same bits, since
+	// every kernel gives the defining loop's.
+	alts []Kernel
 }
 
 var bufs = sync.Pool{New: func() any { return new(scratch) }}
@@ -43,7 +47,25 @@ func Sgemm(mk Kernel, transA, transB bool, m, n, k int, alpha float32, a []float
 	if beta != 0 {
 		Scale(c, ldc, m, n, beta)
 	}
-	gemmWith(mk, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta == 0, c, ldc)
+	gemmWith(choose(mk, m, n), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta == 0, c, ldc)
+}
+
+// choose returns, of mk and its alternatives, the kernel whose tiles cover
+// the m×n result with the fewest padded elements (edge tiles compute a full
+// tile), mk itself on a tie.
+func choose(mk Kernel, m, n int) Kernel {
+	best, area := mk, padded(mk, m, n)
+	for _, k := range mk.alts {
+		if a := padded(k, m, n); a < area {
+			best, area = k, a
+		}
+	}
+	return best
+}
+
+// padded is the number of elements mk's tiles compute for an m×n result.
+func padded(mk Kernel, m, n int) int {
+	return (m + mk.mr - 1) / mk.mr * mk.mr * ((n + mk.nr - 1) / mk.nr * mk.nr)
 }
 
 // strip is a kernel operand: an mr×kc strip of A, element (i, p) at

@@ -140,6 +140,29 @@ func TestKernelsSubnormal(t *testing.T) {
 	}
 }
 
+// TestChoose: Sgemm runs the kernel (of a kernel and its alternatives)
+// that pads the result least, the first on a tie.
+func TestChoose(t *testing.T) {
+	k4x16 := Kernel{Name: "4x16", mr: 4, nr: 16}
+	k8x12 := Kernel{Name: "8x12", mr: 8, nr: 12, alts: []Kernel{k4x16}}
+	tests := []struct {
+		m, n int
+		want string
+	}{
+		{16, 16, "4x16"},  // 16×24 against 16×16
+		{144, 32, "4x16"}, // 144×36 against 144×32
+		{32, 24, "8x12"},  // exact against 32×32
+		{8, 12, "8x12"},
+		{27, 64, "4x16"}, // 32×72 against 28×64
+		{8, 4, "8x12"},   // 8×12 against 8×16
+	}
+	for _, tt := range tests {
+		if got := choose(k8x12, tt.m, tt.n).Name; got != tt.want {
+			t.Errorf("choose(%d×%d) = %s, want %s", tt.m, tt.n, got, tt.want)
+		}
+	}
+}
+
 // TestBetaZeroClearsNaN: beta 0 overwrites C whatever it held, as BLAS does.
 func TestBetaZeroClearsNaN(t *testing.T) {
 	for _, mk := range kernels() {

@@ -14,14 +14,6 @@ import (
 	"strings"
 )
 
-const (
-	mr, nr = 8, 12
-	accV   = 8 // accumulator for row i, column group g is V(accV + 3i + g)
-	aV     = 0 // A: rows 0-3 in V0, rows 4-7 in V1
-	bV     = 2 // B: column groups in V2, V3, V4
-	tV     = 5 // products: V5, V6, V7
-)
-
 // fmulElem encodes FMUL Vd.4S, Vn.4S, Vm.S[idx] (vector by element).
 func fmulElem(d, n, m, idx int) uint32 {
 	h, l := uint32(idx>>1), uint32(idx&1)
@@ -33,9 +25,88 @@ func fadd(d, n, m int) uint32 {
 	return 0x4E20D400 | uint32(m)<<16 | uint32(n)<<5 | uint32(d)
 }
 
-func rowRegs(i int) string {
-	r := accV + 3*i
-	return fmt.Sprintf("[V%d.S4, V%d.S4, V%d.S4]", r, r+1, r+2)
+// regList writes [Vr.S4, ..., V(r+k-1).S4].
+func regList(r, k int) string {
+	s := make([]string, k)
+	for i := range s {
+		s[i] = fmt.Sprintf("V%d.S4", r+i)
+	}
+	return "[" + strings.Join(s, ", ") + "]"
+}
+
+// kernel writes sgemm<mr>x<nr>NEON: A in V0.. (mr/4 registers), B after
+// it (nr/4), the mr·nr/4 accumulators from V8 (row i, column group g in
+// V(8 + i·nr/4 + g)), products in the registers left over.
+func kernel(p func(string, ...any), mr, nr int) {
+	aRegs, groups := mr/4, nr/4
+	a0, b0, acc0 := 0, mr/4, 8
+	if aRegs+groups > 8 || acc0+mr*groups > 32 {
+		panic("tile does not fit the register file")
+	}
+	var temps []int
+	for r := b0 + groups; r < acc0; r++ {
+		temps = append(temps, r)
+	}
+	for r := acc0 + mr*groups; r < 32; r++ {
+		temps = append(temps, r)
+	}
+	name := fmt.Sprintf("sgemm%dx%dNEON", mr, nr)
+	p("// func %s(kc int, a, b, c *float32, ldc int, zero bool)", name)
+	p("//")
+	p("// Adds to the %d×%d tile of C at c (row stride ldc floats), for p in", mr, nr)
+	p("// [0, kc), the products A[i,p]·B[p,j], A packed (A[i,p] at a[%dp+i]) and", mr)
+	p("// B packed (B[p,j] at b[%dp+j]). Each product is rounded (FMUL) before it", nr)
+	p("// is added (FADD): never FMLA, which fuses. The sum over p runs in")
+	p("// increasing order, four columns of one row per instruction. With zero")
+	p("// the tile starts from +0 and C is only written.")
+	p("TEXT ·%s(SB), NOSPLIT, $0-41", name)
+	p("\tMOVD kc+0(FP), R0")
+	p("\tMOVD a+8(FP), R1")
+	p("\tMOVD b+16(FP), R2")
+	p("\tMOVD c+24(FP), R3")
+	p("\tMOVD ldc+32(FP), R4")
+	p("\tLSL $2, R4")
+	p("\tMOVBU zero+40(FP), R5")
+	p("\tMOVD R3, R6")
+	zero, loop := fmt.Sprintf("zero%dx%d", mr, nr), fmt.Sprintf("loop%dx%d", mr, nr)
+	p("\tCBNZ R5, %s", zero)
+	for i := 0; i < mr; i++ {
+		p("\tVLD1 (R6), %s", regList(acc0+i*groups, groups))
+		if i < mr-1 {
+			p("\tADD R4, R6")
+		}
+	}
+	p("\tB %s", loop)
+	p("%s:", zero)
+	for r := acc0; r < acc0+mr*groups; r++ {
+		p("\tVEOR V%d.B16, V%d.B16, V%d.B16", r, r, r)
+	}
+	p("%s:", loop)
+	p("\tVLD1.P %d(R1), %s", 16*aRegs, regList(a0, aRegs))
+	p("\tVLD1.P %d(R2), %s", 16*groups, regList(b0, groups))
+	for i := 0; i < mr; i++ {
+		for g0 := 0; g0 < groups; g0 += len(temps) {
+			n := min(len(temps), groups-g0)
+			for g := g0; g < g0+n; g++ {
+				d, src, m, idx := temps[g-g0], b0+g, a0+i/4, i%4
+				p("\tWORD $0x%08X // FMUL V%d.4S, V%d.4S, V%d.S[%d]", fmulElem(d, src, m, idx), d, src, m, idx)
+			}
+			for g := g0; g < g0+n; g++ {
+				acc, t := acc0+i*groups+g, temps[g-g0]
+				p("\tWORD $0x%08X // FADD V%d.4S, V%d.4S, V%d.4S", fadd(acc, acc, t), acc, acc, t)
+			}
+		}
+	}
+	p("\tSUBS $1, R0")
+	p("\tBNE %s", loop)
+	p("\tMOVD R3, R6")
+	for i := 0; i < mr; i++ {
+		p("\tVST1 %s, (R6)", regList(acc0+i*groups, groups))
+		if i < mr-1 {
+			p("\tADD R4, R6")
+		}
+	}
+	p("\tRET")
 }
 
 func main() {
@@ -46,59 +117,10 @@ func main() {
 	p("//go:build arm64")
 	p("")
 	p(`#include "textflag.h"`)
-	p("")
-	p("// func sgemm8x12NEON(kc int, a, b, c *float32, ldc int, zero bool)")
-	p("//")
-	p("// Adds to the 8×12 tile of C at c (row stride ldc floats), for p in")
-	p("// [0, kc), the products A[i,p]·B[p,j], A packed (A[i,p] at a[8p+i]) and")
-	p("// B packed (B[p,j] at b[12p+j]). Each product is rounded (FMUL) before it")
-	p("// is added (FADD): never FMLA, which fuses. The sum over p runs in")
-	p("// increasing order, four columns of one row per instruction. With zero")
-	p("// the tile starts from +0 and C is only written.")
-	p("TEXT ·sgemm8x12NEON(SB), NOSPLIT, $0-41")
-	p("\tMOVD kc+0(FP), R0")
-	p("\tMOVD a+8(FP), R1")
-	p("\tMOVD b+16(FP), R2")
-	p("\tMOVD c+24(FP), R3")
-	p("\tMOVD ldc+32(FP), R4")
-	p("\tLSL $2, R4")
-	p("\tMOVBU zero+40(FP), R5")
-	p("\tMOVD R3, R6")
-	p("\tCBNZ R5, zero")
-	for i := 0; i < mr; i++ {
-		p("\tVLD1 (R6), %s", rowRegs(i))
-		if i < mr-1 {
-			p("\tADD R4, R6")
-		}
+	for _, t := range [][2]int{{8, 12}, {4, 16}} {
+		p("")
+		kernel(p, t[0], t[1])
 	}
-	p("\tB loop")
-	p("zero:")
-	for r := accV; r < accV+3*mr; r++ {
-		p("\tVEOR V%d.B16, V%d.B16, V%d.B16", r, r, r)
-	}
-	p("loop:")
-	p("\tVLD1.P 32(R1), [V%d.S4, V%d.S4]", aV, aV+1)
-	p("\tVLD1.P 48(R2), [V%d.S4, V%d.S4, V%d.S4]", bV, bV+1, bV+2)
-	for i := 0; i < mr; i++ {
-		for g := 0; g < 3; g++ {
-			d, n, m, idx := tV+g, bV+g, aV+i/4, i%4
-			p("\tWORD $0x%08X // FMUL V%d.4S, V%d.4S, V%d.S[%d]", fmulElem(d, n, m, idx), d, n, m, idx)
-		}
-		for g := 0; g < 3; g++ {
-			acc, t := accV+3*i+g, tV+g
-			p("\tWORD $0x%08X // FADD V%d.4S, V%d.4S, V%d.4S", fadd(acc, acc, t), acc, acc, t)
-		}
-	}
-	p("\tSUBS $1, R0")
-	p("\tBNE loop")
-	p("\tMOVD R3, R6")
-	for i := 0; i < mr; i++ {
-		p("\tVST1 %s, (R6)", rowRegs(i))
-		if i < mr-1 {
-			p("\tADD R4, R6")
-		}
-	}
-	p("\tRET")
 	if err := os.WriteFile("gemm_arm64.s", []byte(w.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
