@@ -52,6 +52,9 @@ func (rd *RunData) Figures() []Figure {
 			add(f, true, i+1)
 		}
 	}
+	for _, f := range rd.contentTruthFigures() {
+		add(f, true, len(out))
+	}
 	return out
 }
 

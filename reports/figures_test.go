@@ -40,6 +40,7 @@ func TestFigureNames(t *testing.T) {
 		"importance-exp2.1-round-1", "parallel-exp2.1-round-1", "slice-exp2.1-round-1", "contour-exp2.1-round-1",
 		"history-exp2.1-round-2", "edf-exp2.1-round-2", "best-exp2.1-round-2",
 		"importance-exp2.1-round-2", "parallel-exp2.1-round-2", "slice-exp2.1-round-2", "contour-exp2.1-round-2",
+		"shelf-exp2", "standing-exp1-round-1",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("figure names (-want +got):\n%s", diff)

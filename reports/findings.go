@@ -49,6 +49,7 @@ func (rd *RunData) Findings() []Finding {
 	out = append(out, rd.roundFindings()...)
 	out = append(out, rd.segmentationFindings()...)
 	out = append(out, rd.contentFindings()...)
+	out = append(out, rd.contentTruthFindings()...) // findings_content_truth.go
 	return out
 }
 

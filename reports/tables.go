@@ -35,6 +35,8 @@ var tableBuilders = []struct {
 	{TableSegmentation, (*RunData).segmentationTable},
 	{TableSamplers, (*RunData).samplerTable},
 	{TableContent, (*RunData).contentTable},
+	{TableShelf, (*RunData).shelfTable},       // tables_content_truth.go
+	{TableStanding, (*RunData).standingTable}, // tables_content_truth.go
 	{TableRecovery, (*RunData).recoveryTable},
 	{TableProfile, (*RunData).profileTable},
 	{TableStudies, (*RunData).studiesTable},
