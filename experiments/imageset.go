@@ -49,6 +49,15 @@ func datasetPixelSet(ctx context.Context, bd *blender.Dataset, size int) *pixelS
 		fetch: func(ctx context.Context, i int) (image.Image, error) { return bd.Image(ctx, i) }}}
 }
 
+// idsPixelSet is a lazy pixelSet of the PNG artifacts ids (each checked
+// against its id when read): a lazily read decodeImages, for sets made of
+// stored images (segmentation training sets, mixed content sets).
+func idsPixelSet(ctx context.Context, store blender.ArtifactStore, ids []tracker.ID, size int) *pixelSet {
+	ids = slices.Clone(ids)
+	fetch := func(ctx context.Context, i int) (image.Image, error) { return readPNGArtifact(ctx, store, ids[i]) }
+	return &pixelSet{n: len(ids), size: size, lazy: &lazyImages{ctx: context.WithoutCancel(ctx), ids: ids, fetch: fetch}}
+}
+
 // replacedPixelSet is base with the images at the given indexes replaced by
 // the PNG artifacts ids (fits' results), read lazily from store.
 func replacedPixelSet(ctx context.Context, store blender.ArtifactStore, base *pixelSet, index []int, ids []tracker.ID) (*pixelSet, error) {

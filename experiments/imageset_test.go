@@ -262,3 +262,40 @@ func TestPlaneCacheBound(t *testing.T) {
 		t.Errorf("%d live order entries for %d cached", len(c.order)-c.head, len(c.m))
 	}
 }
+
+// TestIDsPixelSet checks a set made of stored PNG artifacts against the
+// same images decoded whole (decodeImages' values), and that an image of
+// another size is refused when read.
+func TestIDsPixelSet(t *testing.T) {
+	ctx := context.Background()
+	st := newMemArtifacts()
+	bd := generatedSet(t, st, blender.StoreArtifacts, 6)
+	m := bd.Manifest()
+	ids := []tracker.ID{m.Images[4].Image, m.Images[0].Image, m.Images[4].Image, m.Images[2].Image}
+	var imgs []image.Image
+	for _, id := range ids {
+		img, err := readPNGArtifact(ctx, st, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imgs = append(imgs, img)
+	}
+	eager, err := toPixelSet(imgs, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withImageCache(t, 3*32*32*2, func() {
+		sameLoads(t, idsPixelSet(ctx, st, ids, 32), eager)
+	})
+	small, err := blender.EncodePNG(image.NewGray(image.Rect(0, 0, 8, 8)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := st.PutArtifact(ctx, small, tracker.ArtifactMeta{Kind: "image"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idsPixelSet(ctx, st, []tracker.ID{id}, 32).Load(0, make([]float32, 3*32*32)); err == nil {
+		t.Error("an 8x8 image loaded into a 32 px set")
+	}
+}
