@@ -90,9 +90,10 @@ func (r *runner) contentTruth(round int) error {
 	case "exp1":
 		m, err = exp1Truth(space, all, prefix)
 	case "exp2":
-		m, err = shelfRule(space, all)
-		for k, v := range m {
-			delete(m, k)
+		var rule map[string]float64
+		rule, err = shelfRule(space, all)
+		m = map[string]float64{}
+		for k, v := range rule {
 			m[keys.Metric(prefix, k)] = v
 		}
 	}

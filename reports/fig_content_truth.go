@@ -58,7 +58,7 @@ func shelfFigure(rows []shelfRow) Figure {
 		Name:  slug("shelf", search),
 		Title: title,
 		Caption: "Per search round, on the round's best images (lowest loss, k = max(5, 10% of the trials)), the share of images whose three objects on a level all obey the shelf rule (top: small items standing; bottom: large items lying facing the camera), and the share of the objects on that level that obey it; read from the scene parameters cgx rendered. " +
-			"Dashed: the 50% line a level must reach to count as right. Each series has its own marker, so coinciding ones stay visible.",
+			"Dashed: the 50% line a level's object share must reach to count as right. Each series has its own marker, so coinciding ones stay visible.",
 		Width:  fitTitle(4.6*vg.Inch, title),
 		Height: 3.2 * vg.Inch,
 		prepare: noPrepare(func(cv draw.Canvas) {

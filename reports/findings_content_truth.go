@@ -21,8 +21,9 @@ func (rd *RunData) contentTruthFindings() []Finding {
 		var parts []string
 		for _, r := range rows[i:j] {
 			m := r.m
-			v := shelfVerdict(m[keys.MeasureShelfCalled], m[keys.MeasureShelfTopLevel], m[keys.MeasureShelfBottomLevel])
-			parts = append(parts, fmt.Sprintf("round %d %s (top %s, bottom %s of the %d best images)", r.key.round, v,
+			v := shelfVerdict(m[keys.MeasureShelfCalled], m[keys.MeasureShelfTop], m[keys.MeasureShelfBottom])
+			parts = append(parts, fmt.Sprintf("round %d %s (objects obeying the rule: top %s, bottom %s; whole levels right: top %s, bottom %s of the %d best images)",
+				r.key.round, v, pct(m[keys.MeasureShelfTop]), pct(m[keys.MeasureShelfBottom]),
 				pct(m[keys.MeasureShelfTopLevel]), pct(m[keys.MeasureShelfBottomLevel]), int(m[keys.MeasureShelfImages])))
 			if v == shelfNoVerdict {
 				f.Caveats = append(f.Caveats, fmt.Sprintf("Round %d: no best image reached the threshold, so the discriminator called none of them shelf and the levels say nothing about what it takes for one.", r.key.round))

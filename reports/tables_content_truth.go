@@ -18,7 +18,7 @@ const (
 
 // Verdict thresholds (docs/REPORTS.md).
 const (
-	shelfRight = 0.5 // a level "comes out right" when at least this share of the best images obey the rule on it
+	shelfRight = 0.5 // a level "comes out right" when at least this share of its objects on the best images obey the rule (cgx reproduce's exp2-levels rule)
 	trustShare = 0.8 // exp1: the discriminator is trusted when at least this share of the trials it calls standing stand
 )
 
@@ -98,7 +98,7 @@ func (rd *RunData) shelfTable() Table {
 			"Scored from the scene parameters cgx rendered, not by a classifier. Shelf rule: top level (objects 1-3) small items (under 1 L) standing (tilt under 15 degrees); bottom level (objects 4-6) large items (1 L or more) lying (tilt over 75) facing the camera (heading within 15 degrees).",
 			"best images: the round's lowest-loss trials, all samplers and seeds pooled, k = max(5, 10% of the trials); reached: how many of them the discriminator called shelf (confidence at the threshold).",
 			"top level, bottom level: the share of the best images whose three objects on that level all obey the rule; top objects, bottom objects: the share of those objects that do; kind and pose: the share with the right product size, the right pose.",
-			fmt.Sprintf("verdict: a level is right when at least %.0f%% of the best images obey the rule on it; %q when no best image reached the threshold. Published: %q after round 1, the reverse sensitivity after round 2.", 100*shelfRight, shelfNoVerdict, shelfTopOnly),
+			fmt.Sprintf("verdict: a level is right when at least %.0f%% of its objects on the best images obey the rule (the rule cgx reproduce applies; the whole-level image shares are stricter: all three objects at once); %q when no best image reached the threshold. Published: %q after round 1, the reverse sensitivity after round 2.", 100*shelfRight, shelfNoVerdict, shelfTopOnly),
 		},
 		Columns: []Column{
 			{Key: "search", Label: "search"},
@@ -125,7 +125,7 @@ func (rd *RunData) shelfTable() Table {
 			metricCell(m, keys.MeasureShelfTop), metricCell(m, keys.MeasureShelfBottom),
 			metricCell(m, keys.MeasureShelfTopKind), metricCell(m, keys.MeasureShelfTopPose),
 			metricCell(m, keys.MeasureShelfBottomKind), metricCell(m, keys.MeasureShelfBottomPose),
-			Str(shelfVerdict(m[keys.MeasureShelfCalled], m[keys.MeasureShelfTopLevel], m[keys.MeasureShelfBottomLevel]))})
+			Str(shelfVerdict(m[keys.MeasureShelfCalled], m[keys.MeasureShelfTop], m[keys.MeasureShelfBottom]))})
 	}
 	return t
 }

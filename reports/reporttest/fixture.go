@@ -147,7 +147,7 @@ func Demo() *Store {
 			"search/exp2/round-2/shelf_called":                          2,
 			"search/exp2/round-2/shelf_top_level":                       0.3,
 			"search/exp2/round-2/shelf_bottom_level":                    0.6,
-			"search/exp2/round-2/shelf_top":                             0.5,
+			"search/exp2/round-2/shelf_top":                             0.4,
 			"search/exp2/round-2/shelf_bottom":                          0.7,
 			"search/exp2/round-2/shelf_top_kind":                        0.8,
 			"search/exp2/round-2/shelf_top_pose":                        0.6,
