@@ -33,10 +33,11 @@ func checkReport(t *testing.T, st *bolt.Store, b Builtin, res Result) {
 		}
 		return n
 	}
-	rounds := map[string]bool{}
+	rounds, exps := map[string]bool{}, map[string]int{}
 	for _, s := range res.Stages {
-		if e, r, ok := keys.ParseSearchStage(s.Name); ok {
+		if e, r, ok := keys.ParseSearchStage(s.Name); ok && !rounds[keys.SearchRound(e, r)] {
 			rounds[keys.SearchRound(e, r)] = true
+			exps[e]++
 		}
 	}
 	want := map[string]int{ // table -> rows
@@ -49,6 +50,13 @@ func checkReport(t *testing.T, st *bolt.Store, b Builtin, res Result) {
 	case KindContent:
 		want[reports.TableContent] = len(rounds)
 		want[reports.TableSamplers] = -1 // at least one row
+		// Content truth (shelf.go): exp1 per round and block, exp2 per round.
+		if exps["exp1"] > 0 {
+			want[reports.TableStanding] = -1
+		}
+		if exps["exp2"] > 0 {
+			want[reports.TableShelf] = exps["exp2"]
+		}
 	case KindSegmentation:
 		sets := map[string]bool{} // one row per training set, over its seeds
 		for _, s := range res.Stages {
