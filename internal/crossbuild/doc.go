@@ -30,8 +30,8 @@
 //   - CGX_CROSSBUILD_SPECS: the jobs the native builds run (default every
 //     built-in spec, from `cgx specs --json`);
 //   - CGX_CROSSBUILD_QEMU_SPECS: the jobs run under qemu (default one of each
-//     kind: style/blur, content/exp1 and
-//     segmentation/baseline-vs-proposals@segmentation.epochs=2);
+//     kind: style/blur, content/exp1 and segmentation/baseline-vs-proposals
+//     reduced to one seed, 2 epochs and 48 images: qemuSegmentation);
 //   - CGX_CROSSBUILD_KEEP=DIR keeps binaries and databases in DIR;
 //   - CGX_CROSSBUILD_REUSE=1 (with KEEP) reuses the binaries in DIR and skips
 //     the specs a build's database already holds a succeeded run of, so an

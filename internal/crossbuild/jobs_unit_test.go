@@ -3,6 +3,7 @@ package crossbuild
 import (
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -60,5 +61,24 @@ func TestJobArgsAndDB(t *testing.T) {
 	jobs := addJobs([]job{plain, red}, []job{red, {spec: "content/exp1"}})
 	if len(jobs) != 3 || jobs[2].spec != "content/exp1" {
 		t.Errorf("addJobs = %v, want the two jobs and content/exp1", jobs)
+	}
+}
+
+// TestDefaultQEMUJobs: the default qemu jobs parse and hold one spec of
+// each kind (style, content, segmentation).
+func TestDefaultQEMUJobs(t *testing.T) {
+	jobs, err := parseJobs(defaultQEMUSpecs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, j := range jobs {
+		kind, _, _ := strings.Cut(j.spec, "/")
+		kinds[kind] = true
+	}
+	for _, k := range []string{"style", "content", "segmentation"} {
+		if !kinds[k] {
+			t.Errorf("default qemu jobs %v: no %s spec", defaultQEMUSpecs, k)
+		}
 	}
 }
