@@ -19,8 +19,14 @@ func (rd *RunData) contentTruthFindings() []Finding {
 		}
 		f := Finding{Topic: "content"}
 		var parts []string
+		prevLead := ""
 		for _, r := range rows[i:j] {
 			m := r.m
+			lead := shelfLead(m[keys.MeasureShelfTop], m[keys.MeasureShelfBottom])
+			if prevLead != "" && prevLead != "even" && lead != "even" && lead != prevLead {
+				parts = append(parts, fmt.Sprintf("the lead moves from the %s level to the %s", prevLead, lead))
+			}
+			prevLead = lead
 			v := shelfVerdict(m[keys.MeasureShelfCalled], m[keys.MeasureShelfTop], m[keys.MeasureShelfBottom])
 			parts = append(parts, fmt.Sprintf("round %d %s (objects obeying the rule: top %s, bottom %s; whole levels right: top %s, bottom %s of the %d best images)",
 				r.key.round, v, pct(m[keys.MeasureShelfTop]), pct(m[keys.MeasureShelfBottom]),

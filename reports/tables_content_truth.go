@@ -18,8 +18,9 @@ const (
 
 // Verdict thresholds (docs/REPORTS.md).
 const (
-	shelfRight = 0.5 // a level "comes out right" when at least this share of its objects on the best images obey the rule (cgx reproduce's exp2-levels rule)
-	trustShare = 0.8 // exp1: the discriminator is trusted when at least this share of the trials it calls standing stand
+	shelfRight = 0.5  // a level "comes out right" when at least this share of its objects on the best images obey the rule (cgx reproduce's exp2-levels rule)
+	leadMargin = 0.05 // a level leads the other when its object share is higher by more than this
+	trustShare = 0.8  // exp1: the discriminator is trusted when at least this share of the trials it calls standing stand
 )
 
 // Shelf verdicts.
@@ -72,6 +73,20 @@ func splitSubject(subj string) (string, int) {
 	return subj, 0
 }
 
+// shelfLead names the level whose objects obey the rule more often, "even"
+// within leadMargin: the published reverse sensitivity is the lead moving
+// from the top level after round 1 to the bottom after round 2.
+func shelfLead(top, bottom float64) string {
+	switch {
+	case top-bottom > leadMargin:
+		return "top"
+	case bottom-top > leadMargin:
+		return "bottom"
+	default:
+		return "even"
+	}
+}
+
 // shelfVerdict says which levels come out right on the best images; none
 // when no best image reached the threshold (the discriminator called none
 // of them shelf, so they say nothing about what it takes for a shelf).
@@ -97,6 +112,7 @@ func (rd *RunData) shelfTable() Table {
 		Notes: []string{
 			"Scored from the scene parameters cgx rendered, not by a classifier. Shelf rule: top level (objects 1-3) small items (under 1 L) standing (tilt under 15 degrees); bottom level (objects 4-6) large items (1 L or more) lying (tilt over 75) facing the camera (heading within 15 degrees).",
 			"best images: the round's lowest-loss trials, all samplers and seeds pooled, k = max(5, 10% of the trials); reached: how many of them the discriminator called shelf (confidence at the threshold).",
+			"lead: the level whose object share is higher by more than 5 points, else even (the published reverse sensitivity: the lead moves from top to bottom between rounds 1 and 2).",
 			"top level, bottom level: the share of the best images whose three objects on that level all obey the rule; top objects, bottom objects: the share of those objects that do; kind and pose: the share with the right product size, the right pose.",
 			fmt.Sprintf("verdict: a level is right when at least %.0f%% of its objects on the best images obey the rule (the rule cgx reproduce applies; the whole-level image shares are stricter: all three objects at once); %q when no best image reached the threshold. Published: %q after round 1, the reverse sensitivity after round 2.", 100*shelfRight, shelfNoVerdict, shelfTopOnly),
 		},
@@ -114,6 +130,7 @@ func (rd *RunData) shelfTable() Table {
 			{Key: "top_pose", Label: "top pose", Kind: Percent, Digits: 0},
 			{Key: "bottom_kind", Label: "bottom kind", Kind: Percent, Digits: 0},
 			{Key: "bottom_pose", Label: "bottom pose", Kind: Percent, Digits: 0},
+			{Key: "lead", Label: "lead"},
 			{Key: "verdict", Label: "verdict"},
 		},
 	}
@@ -125,7 +142,7 @@ func (rd *RunData) shelfTable() Table {
 			metricCell(m, keys.MeasureShelfTop), metricCell(m, keys.MeasureShelfBottom),
 			metricCell(m, keys.MeasureShelfTopKind), metricCell(m, keys.MeasureShelfTopPose),
 			metricCell(m, keys.MeasureShelfBottomKind), metricCell(m, keys.MeasureShelfBottomPose),
-			Str(shelfVerdict(m[keys.MeasureShelfCalled], m[keys.MeasureShelfTop], m[keys.MeasureShelfBottom]))})
+			Str(shelfLead(m[keys.MeasureShelfTop], m[keys.MeasureShelfBottom])), Str(shelfVerdict(m[keys.MeasureShelfCalled], m[keys.MeasureShelfTop], m[keys.MeasureShelfBottom]))})
 	}
 	return t
 }

@@ -51,8 +51,17 @@ func TestShelfVerdicts(t *testing.T) {
 	if got := col(tab, tab.Rows[0], "top_level").Num; got != 0.9 {
 		t.Errorf("round 1 top level %v, want 0.9", got)
 	}
+	for i, w := range []string{"top", "bottom", "top", "bottom", "top"} {
+		if got := col(tab, tab.Rows[i], "lead").Text; got != w {
+			t.Errorf("round %d: lead %q, want %q", i+1, got, w)
+		}
+	}
+	if got := shelfLead(0.5, 0.53); got != "even" {
+		t.Errorf("lead of 50%% vs 53%%: %q, want even", got)
+	}
 	fs := rd.contentTruthFindings()
 	if len(fs) != 1 || !strings.Contains(fs[0].Text, "round 1 "+shelfTopOnly) || !strings.Contains(fs[0].Text, "round 2 "+shelfBottom) ||
+		!strings.Contains(fs[0].Text, "the lead moves from the top level to the bottom; round 2") ||
 		len(fs[0].Caveats) != 1 || !strings.Contains(fs[0].Caveats[0], "Round 5") {
 		t.Errorf("findings %+v", fs)
 	}
