@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,6 +171,10 @@ func runReproduce(ctx context.Context, o reproduceOptions, g *globals) (err erro
 	var failed []string
 	for i, name := range specs {
 		progress.Logf("reproduce %d/%d: %s (profile %s)", i+1, len(specs), name, o.profile)
+		// Hand back what earlier specs left on the heap, so that this spec's
+		// stages measure their own peak (the runner resets the mark to the
+		// resident size when a stage begins).
+		debug.FreeOSMemory()
 		sr, runErr := reproduceOne(ctx, st, name, o, progress)
 		if runErr != nil && ctx.Err() != nil {
 			return fmt.Errorf("reproduce stopped during %s (spec %d of %d, run %d): %w; run the same command again to continue (finished specs come from the stage cache, the interrupted run resumes)",
