@@ -346,7 +346,8 @@ func TestSegmentationVerdicts(t *testing.T) {
 		want     Verdict
 		reason   string
 	}{
-		{"barely moves", build(3, []float64{0.01, -0.01, 0.02}, []float64{-0.02, 0.0, -0.01}), sf, Reproduced, "within 0.05 AP"},
+		{"barely moves", build(3, []float64{0.01, -0.01, 0.02}, []float64{-0.02, 0.0, -0.01}), sf, Reproduced, "within 0.05 AP of the baseline (default profile)"},
+		{"barely moves, wide", build(3, []float64{0.1, -0.1, 0.05}, []float64{-0.02, 0.0, -0.01}), sf, Reproduced, "interval of brightness-contrast reaches beyond ±0.05"},
 		{"blur hurts", build(3, []float64{0.01, -0.01, 0.02}, []float64{-0.21, -0.20, -0.22}), sf, NotReproduced, "more than 0.05 AP"},
 		{"noisy", build(3, []float64{0.3, -0.1, 0.1}, []float64{0, 0, 0.01}), sf, NotComparable, "cannot tell"},
 		{"one seed", build(1, []float64{0.01}, []float64{0.01}), sf, NotComparable, "fewer than 2 seeds"},

@@ -438,6 +438,7 @@ func evalSegmentation(in input, f Finding) Row {
 	}
 	var parts []string
 	within, outside, undecided := true, false, false
+	var wide []string // proposals whose interval reaches beyond the margin
 	maxAbs := 0.0
 	for _, set := range []string{"brightness-contrast", "blur"} {
 		t, ok := sets[set]
@@ -469,6 +470,9 @@ func evalSegmentation(in input, f Finding) Row {
 		if lo > apMargin || hi < -apMargin {
 			outside = true
 		}
+		if lo < -apMargin || hi > apMargin {
+			wide = append(wide, set)
+		}
 	}
 	r = r.value(maxAbs)
 	r.Rerun = "Δ AP vs baseline: " + strings.Join(parts, "; ")
@@ -490,7 +494,11 @@ func evalSegmentation(in input, f Finding) Row {
 	case outside:
 		return r.with(NotReproduced, fmt.Sprintf("the seeds support a change of more than %g AP (%s)", apMargin, profileOf(rd)))
 	case within:
-		return r.with(Reproduced, fmt.Sprintf("every proposal within %g AP of the baseline (%s)", apMargin, profileOf(rd)))
+		reason := fmt.Sprintf("every proposal's mean within %g AP of the baseline (%s)", apMargin, profileOf(rd))
+		if len(wide) > 0 {
+			reason += fmt.Sprintf("; the 95%% interval of %s reaches beyond ±%g: the seeds cannot exclude a larger change", strings.Join(wide, " and "), apMargin)
+		}
+		return r.with(Reproduced, reason)
 	}
 	return r.with(NotComparable, fmt.Sprintf("a difference beyond %g AP whose interval reaches back within it: the seeds cannot tell (%s)", apMargin, profileOf(rd)))
 }
