@@ -7,6 +7,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/term"
 )
 
 // Progress reports long work. On a terminal it redraws one status line with a
@@ -29,17 +32,30 @@ type Progress struct {
 	last    time.Time
 	started time.Time
 	pending string // a finished no-work task's line, not yet printed
+	// columns returns the terminal's width (0: unknown); the bar line is
+	// cut to fit, since a line that wraps cannot be redrawn with \r.
+	columns func() int
 }
 
 // NewProgress returns a reporter writing to w; terminal selects the redrawn bar.
 func NewProgress(w io.Writer, terminal bool) *Progress {
-	return &Progress{w: w, terminal: terminal, interval: 5 * time.Second, now: time.Now}
+	p := &Progress{w: w, terminal: terminal, interval: 5 * time.Second, now: time.Now}
+	if f, ok := w.(*os.File); ok && terminal {
+		p.columns = func() int {
+			cols, _, err := term.GetSize(int(f.Fd()))
+			if err != nil {
+				return 0
+			}
+			return cols
+		}
+	}
+	return p
 }
 
-// IsTerminal reports whether f is a character device (a terminal).
+// IsTerminal reports whether f is a terminal (not merely a character device
+// such as /dev/null).
 func IsTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // Logf prints one line (ending any bar in progress).
@@ -182,6 +198,25 @@ func (p *Progress) draw() {
 	if p.total > 0 {
 		filled = width * p.done / p.total
 	}
-	fmt.Fprintf(p.w, "\r\033[K  %s [%s%s] %s", p.task, strings.Repeat("#", filled),
-		strings.Repeat(".", width-filled), p.count())
+	bar := fmt.Sprintf(" [%s%s] %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.count())
+	task := p.task
+	if p.columns != nil {
+		if cols := p.columns(); cols > 0 {
+			task = fitTask(task, max(1, cols-1-2-utf8.RuneCountInString(bar)))
+		}
+	}
+	fmt.Fprintf(p.w, "\r\033[K  %s%s", task, bar)
+}
+
+// fitTask cuts task to at most room runes, ending it with "…" when cut;
+// room <= 0 means no limit is known.
+func fitTask(task string, room int) string {
+	if room <= 0 || utf8.RuneCountInString(task) <= room {
+		return task
+	}
+	if room == 1 {
+		return "…"
+	}
+	r := []rune(task)
+	return string(r[:room-1]) + "…"
 }

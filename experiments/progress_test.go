@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/internal/keys"
@@ -120,5 +121,34 @@ func TestReusedDatasetStage(t *testing.T) {
 	want := "  " + cg + ": reused dataset " + stored.ID.String()[:12] + " (rendered by run 1; nothing rendered)\n"
 	if !strings.Contains(out, want) || strings.Contains(out, cg+": rendering") || !strings.Contains(out, real+": rendering") {
 		t.Errorf("progress log: want %q and no %s rendering line:\n%s", want, cg, out)
+	}
+}
+
+// TestProgressBarFitsTheTerminal: a bar line wider than the terminal would
+// wrap, and a wrapped line cannot be redrawn with \r; the task is cut to fit.
+func TestProgressBarFitsTheTerminal(t *testing.T) {
+	var b strings.Builder
+	p := NewProgress(&b, true)
+	p.columns = func() int { return 60 }
+	p.StartUnits("fit/patch-brightness-contrast-real-to-cg/round-3: fitting a long task name", 64, "images")
+	p.Add(10)
+	last := b.String()
+	if i := strings.LastIndex(last, "\r\033[K"); i >= 0 {
+		last = last[i+len("\r\033[K"):]
+	}
+	if n := utf8.RuneCountInString(last); n > 59 {
+		t.Errorf("bar line is %d runes wide on a 60-column terminal: %q", n, last)
+	}
+	if !strings.Contains(last, "…") || !strings.Contains(last, "10/64 images") {
+		t.Errorf("bar line should keep the count and mark the cut: %q", last)
+	}
+	for _, c := range []struct {
+		task string
+		room int
+		want string
+	}{{"abc", 0, "abc"}, {"abc", 3, "abc"}, {"abcd", 3, "ab…"}, {"abcd", 1, "…"}} {
+		if got := fitTask(c.task, c.room); got != c.want {
+			t.Errorf("fitTask(%q, %d) = %q, want %q", c.task, c.room, got, c.want)
+		}
 	}
 }
