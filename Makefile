@@ -5,7 +5,7 @@ BIN := bin/cgx
 DEMO_SPEC ?= style/all
 DEMO_REPORT ?= out/demo-report
 
-.PHONY: build test test-short test-race test-cross lint demo bench bench-ml vet
+.PHONY: build test test-short test-race test-cross lint demo bench bench-ml bench-pg vet
 
 build:
 	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/cgx
@@ -49,6 +49,13 @@ lint:
 # reports); docs/PERFORMANCE.md records the figures against their peers.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Durable trials/s of cgx's search loop on PostgreSQL beside Optuna 3.1's
+# RDBStorage on the same server (CGX_TEST_POSTGRES names it; Debian
+# python3-optuna and python3-psycopg2).
+bench-pg:
+	$(GO) test -run '^$$' -bench 'BenchmarkStudyRun/trials-1000' -benchtime 1x -count 3 ./tracker/postgres/
+	/usr/bin/python3 bench/optuna_rdb_pg.py 300 3
 
 # The discriminator against PyTorch on this CPU (needs Debian python3-torch).
 bench-ml: build
