@@ -77,6 +77,10 @@
 //     Close; a crash of the process loses them with the RUNNING trial they
 //     belong to. Other setters (parameters, intermediate values) commit at
 //     once.
+//   - FinishTrials finishes a batch of unfinished trials (state, value,
+//     attributes, pending setters included) in one statement, so one
+//     durable commit, all or none, as tracker/bolt's does: cgx's search
+//     loop (study.Run) stores a batch's results with it.
 //
 // A commit that returned survives a crash of the cgx process, of its
 // machine, and (with synchronous_commit on) of the server. Replication and
