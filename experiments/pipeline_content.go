@@ -265,10 +265,7 @@ func (r *runner) mixStage(ctx context.Context, round int, cg *dataset, results [
 	if err != nil {
 		return nil, err
 	}
-	set, err := r.decodeImages(ctx, ids, cg.set.size)
-	if err != nil {
-		return nil, err
-	}
+	set := idsPixelSet(ctx, r.st, ids, cg.set.size) // read on demand, as the dataset stages' sets
 	return &dataset{role: fmt.Sprintf("cg-round-%d", round+1), manifest: st.Outputs["images"], set: set,
 		imageIDs: ids, domain: cg.domain}, nil
 }
