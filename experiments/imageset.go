@@ -50,7 +50,7 @@ func datasetPixelSet(ctx context.Context, bd *blender.Dataset, size int) *pixelS
 }
 
 // idsPixelSet is a lazy pixelSet of the PNG artifacts ids (each checked
-// against its id when read): a lazily read decodeImages, for sets made of
+// against its id when read): the images decoded lazily, for sets made of
 // stored images (segmentation training sets, mixed content sets).
 func idsPixelSet(ctx context.Context, store blender.ArtifactStore, ids []tracker.ID, size int) *pixelSet {
 	ids = slices.Clone(ids)

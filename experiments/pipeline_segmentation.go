@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"image"
 	"image/png"
 	"slices"
 	"strconv"
@@ -375,21 +374,6 @@ func idsDigest(ids []tracker.ID) string {
 		h.Write(id[:])
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// decodeImages loads PNG artifacts into a pixel set, checking their size.
-func (r *runner) decodeImages(ctx context.Context, ids []tracker.ID, size int) (*pixelSet, error) {
-	imgs := make([]image.Image, len(ids))
-	for i, id := range ids {
-		b, _, err := r.st.GetArtifact(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("read image %s: %w", id, err)
-		}
-		if imgs[i], err = png.Decode(bytes.NewReader(b)); err != nil {
-			return nil, fmt.Errorf("decode image %s: %w", id, err)
-		}
-	}
-	return toPixelSet(imgs, size)
 }
 
 // decodeMasks loads instance-mask PNG artifacts (grey value = object id).
