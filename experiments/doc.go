@@ -35,7 +35,9 @@
 //
 //   - stage (stage_work.go): the whole computation is one exclusive item
 //     ("<stage key>/stage"), the default for stages not split further
-//     (discriminator training, mixing, and today fits and segmentation);
+//     (discriminator training, mixing); fits are itemStage (WorkFitChunk
+//     items) and segmentation trainings (set x seed) are stageJobs over
+//     forEachWorkItem (stagejobs.go);
 //     the other walkers wait for the stage record;
 //   - itemStage: n items "<stage key>" #0..n-1 computed by any walker, then
 //     one exclusive reduce item ("<stage key>/reduce") that assembles the stage
