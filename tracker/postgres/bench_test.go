@@ -15,7 +15,8 @@ import (
 // search loop (study.Run: random sampler, 6 float parameters, batch 4, 4
 // workers, an objective that returns at once) on the PostgreSQL server
 // CGX_TEST_POSTGRES names, a fresh database per iteration. Every trial is
-// committed (synchronous_commit as the server sets it) before Run moves on.
+// committed (synchronous_commit as the server sets it) before Run moves on:
+// a batch's trials in one commit (Store.FinishTrials).
 // The durable-running variant also waits for the WAL flush when a RUNNING
 // trial is created (Options.DurableRunning): two synced commits per trial
 // instead of one. bench/optuna_rdb_pg.py is the same search through Optuna's RDBStorage,
