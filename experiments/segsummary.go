@@ -64,13 +64,20 @@ func (r *runner) logSegmentationSummary(sets []trainingSet) {
 		}
 		m, h := meanCI95(ap)
 		line := fmt.Sprintf("  %s: mask AP %.4f ± %.4f (95%% interval over %d seeds)", ts.name, m, h, len(ap))
+		if len(ap) < 2 { // no interval from one seed
+			line = fmt.Sprintf("  %s: mask AP %.4f (1 seed: no interval; segmentation.seeds >= 2 gives one)", ts.name, m)
+		}
 		if base != nil && ts.name != keys.BaselineSet {
 			d := make([]float64, len(ap))
 			for i := range ap {
 				d[i] = ap[i] - base[i]
 			}
 			dm, dh := meanCI95(d)
-			line += fmt.Sprintf("; vs baseline %+.4f ± %.4f (paired by seed)", dm, dh)
+			if len(d) < 2 {
+				line += fmt.Sprintf("; vs baseline %+.4f", dm)
+			} else {
+				line += fmt.Sprintf("; vs baseline %+.4f ± %.4f (paired by seed)", dm, dh)
+			}
 		}
 		r.progress.Logf("%s", line)
 	}
