@@ -284,8 +284,12 @@ func (r *runner) segmentationJob(ts trainingSet, k int, cg *dataset, order []int
 			return err
 		}
 		steps := 0
+		// The held-out loss per epoch is scored on the first heldOutImages
+		// real evaluation images (a curve to watch, never used to choose).
+		k := min(heldOutImages, eval.set.Len())
 		tc := seg.TrainConfig{Epochs: g.Epochs, BatchSize: g.BatchSize, LR: g.LearningRate,
-			Seed: childSeed(seed, "shuffle"), Augment: aug}
+			Seed: childSeed(seed, "shuffle"), Augment: aug,
+			HeldOutImages: firstImages{eval.set, k}, HeldOutMasks: firstMaps{evalMaps, k}}
 		if !quiet {
 			r.progress.Start(stageName+": training", 1)
 			tc.Progress = func(p seg.Progress) {
@@ -300,9 +304,9 @@ func (r *runner) segmentationJob(ts trainingSet, k int, cg *dataset, order []int
 		if err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
-		// Training loss per epoch (keys.StageAttrEpochs); the segmentation
-		// net has no held-out loss, its held-out measure is mask AP.
-		s.Attrs[keys.StageAttrEpochs] = keys.FormatEpochCurves(keys.EpochCurves{TrainLoss: rep.EpochLoss})
+		// Training and held-out loss per epoch (keys.StageAttrEpochs); the
+		// held-out measure that counts is mask AP.
+		s.Attrs[keys.StageAttrEpochs] = keys.FormatEpochCurves(keys.EpochCurves{TrainLoss: rep.EpochLoss, TestLoss: rep.HeldOutLoss})
 		pred, err := m.Predict(ctx, eval.set)
 		if err != nil {
 			return fmt.Errorf("predict: %w", err)
@@ -406,3 +410,23 @@ func (r *runner) decodeMasks(ctx context.Context, ids []tracker.ID, size int) (*
 	}
 	return out, nil
 }
+
+// heldOutImages bounds the real images a segmentation training scores after
+// every epoch for its held-out loss curve.
+const heldOutImages = 32
+
+// firstImages is the first n images of a set.
+type firstImages struct {
+	seg.Images
+	n int
+}
+
+func (f firstImages) Len() int { return f.n }
+
+// firstMaps is the first n instance maps of a set.
+type firstMaps struct {
+	seg.InstanceMaps
+	n int
+}
+
+func (f firstMaps) Len() int { return f.n }

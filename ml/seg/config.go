@@ -84,6 +84,12 @@ type TrainConfig struct {
 	Augment func(epoch, index int, img []float32) error
 	// Progress, when set, is called after every step.
 	Progress func(Progress)
+	// HeldOutImages and HeldOutMasks, when set, are scored after every
+	// epoch with the training loss (Report.HeldOutLoss); they never change
+	// the weights. Keep them small: it costs a forward pass over them per
+	// epoch.
+	HeldOutImages Images
+	HeldOutMasks  InstanceMaps
 }
 
 // Defaults for TrainConfig's zero fields.
@@ -123,4 +129,7 @@ type Report struct {
 	Losses []float32
 	// EpochLoss holds each epoch's mean loss, weighted by batch size.
 	EpochLoss []float64
+	// HeldOutLoss holds, after each epoch, the loss on the held-out images
+	// (TrainConfig.HeldOutImages); nil without them.
+	HeldOutLoss []float64
 }

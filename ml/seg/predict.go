@@ -42,6 +42,29 @@ func (m *Model) inferFor(n int) (*inferGraph, error) {
 	return ig, nil
 }
 
+// logits returns the network's output for images [from, from+n) of
+// images: n·Outputs maps of Size·Size logits (a copy).
+func (m *Model) logits(images Images, from, n int) ([]float32, error) {
+	ig, err := m.inferFor(n)
+	if err != nil {
+		return nil, err
+	}
+	ig.mu.Lock()
+	defer ig.mu.Unlock()
+	size := m.cfg.imageSize()
+	xd := ig.x.Data().([]float32)
+	for b := 0; b < n; b++ {
+		if err := images.Load(from+b, xd[b*size:(b+1)*size]); err != nil {
+			return nil, fmt.Errorf("load image %d: %w", from+b, err)
+		}
+	}
+	defer ig.vm.Reset()
+	if err := ig.vm.RunAll(); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	return append([]float32(nil), ig.logits.Value().Data().([]float32)...), nil
+}
+
 // maps returns, for images [from, from+n) of images, the foreground and
 // interior probabilities (sigmoid of the logits), each Size·Size row-major.
 func (m *Model) maps(images Images, from, n int) (fg, interior [][]float32, err error) {

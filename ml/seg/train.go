@@ -3,10 +3,12 @@ package seg
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/ml/nn"
 )
@@ -26,6 +28,14 @@ func (m *Model) Train(ctx context.Context, tc TrainConfig, images Images, masks 
 	}
 	if images.Len() == 0 {
 		return Report{}, fmt.Errorf("train segmentation: %w: no training images", ErrInput)
+	}
+	if (tc.HeldOutImages == nil) != (tc.HeldOutMasks == nil) {
+		return Report{}, fmt.Errorf("train segmentation: %w: held-out images and instance maps go together", ErrInput)
+	}
+	if tc.HeldOutImages != nil {
+		if err := m.checkData(tc.HeldOutImages, tc.HeldOutMasks); err != nil {
+			return Report{}, fmt.Errorf("train segmentation: held-out set: %w", err)
+		}
 	}
 	tr, err := m.newTrainer(tc.LR)
 	if err != nil {
@@ -77,8 +87,55 @@ func (m *Model) Train(ctx context.Context, tc TrainConfig, images Images, masks 
 			}
 		}
 		rep.EpochLoss = append(rep.EpochLoss, lossSum/float64(n))
+		if tc.HeldOutImages != nil && tc.HeldOutImages.Len() > 0 {
+			l, err := m.heldOutLoss(ctx, tc.HeldOutImages, tc.HeldOutMasks, tc.BatchSize)
+			if err != nil {
+				return rep, fmt.Errorf("train segmentation: epoch %d held-out loss: %w", e, err)
+			}
+			rep.HeldOutLoss = append(rep.HeldOutLoss, l)
+		}
 	}
 	return rep, nil
+}
+
+// heldOutLoss is the training loss (the sum of the foreground and interior
+// maps' mean binary cross-entropies) of the current weights on images,
+// computed from the logits in float64 in a fixed order with fmath, so it
+// is the same bits on every machine.
+func (m *Model) heldOutLoss(ctx context.Context, images Images, masks InstanceMaps, batch int) (float64, error) {
+	m.invalidate() // inference graphs built before this epoch's updates
+	n, pix := images.Len(), m.cfg.Size*m.cfg.Size
+	labels := make([]int32, pix)
+	fg, in := make([]float32, pix), make([]float32, pix)
+	var sum float64
+	for from := 0; from < n; from += batch {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		k := min(batch, n-from)
+		z, err := m.logits(images, from, k)
+		if err != nil {
+			return 0, err
+		}
+		for b := 0; b < k; b++ {
+			if err := masks.Load(from+b, labels); err != nil {
+				return 0, fmt.Errorf("load instance map %d: %w", from+b, err)
+			}
+			targets(labels, m.cfg.Size, m.cfg.Size, m.cfg.Border, fg, in)
+			base := b * Outputs * pix
+			for p := 0; p < pix; p++ {
+				sum += bce(float64(z[base+OutForeground*pix+p]), float64(fg[p]))
+				sum += bce(float64(z[base+OutInterior*pix+p]), float64(in[p]))
+			}
+		}
+	}
+	return sum / float64(n*pix), nil
+}
+
+// bce is the binary cross-entropy of logit z against target t, in the
+// stable form max(z, 0) - z·t + log(1 + exp(-|z|)).
+func bce(z, t float64) float64 {
+	return max(z, 0) - z*t + fmath.Log1p(fmath.Exp(-math.Abs(z)))
 }
 
 // checkData validates images and instance maps against the model.
