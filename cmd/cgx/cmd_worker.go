@@ -24,6 +24,10 @@ vanishes) loses its lease and another worker redoes its item with the same seed:
 the stored trials, parameters, losses and artifacts are the same bytes whichever
 worker computed what, and the same as one 'cgx run' process on a bbolt file.
 
+Run the same cgx executable on every machine (copy one build): stage keys include
+the executable's SHA-256, so a worker built differently does not share the others'
+stages and work items; it computes its own copy of them.
+
 The first signal (Ctrl-C, SIGTERM) stops the worker cleanly: the item it holds is
 abandoned (another worker redoes it when its lease runs out) and the runs are
 left to the other workers. Progress goes to stderr.
