@@ -50,7 +50,7 @@
 //
 // # Caveats
 //
-//   - A storage that also has FinishTrials (the tracker's bbolt store) gets
+//   - A storage that also has FinishTrials (both tracker backends, bbolt and PostgreSQL) gets
 //     each batch's successful trials in one call, so a batch costs one
 //     durable commit; it finishes them as the per-trial writes would, still
 //     in slot order and before Progress (TestGroupedFinishMatchesPerTrial).
