@@ -1,9 +1,7 @@
 package bolt
 
 import (
-	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/c-bata/goptuna"
 	"github.com/cgx-dev/cgx/tracker"
@@ -179,40 +177,12 @@ func (s *Store) GetStudySystemAttrs(studyID int) (map[string]string, error) {
 // the earliest trial start (zero without trials); BestTrial is zero when no
 // trial is complete.
 func (s *Store) GetAllStudySummaries() ([]goptuna.StudySummary, error) {
-	studies, err := s.Studies()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]goptuna.StudySummary, 0, len(studies))
-	for _, r := range studies {
-		sum := goptuna.StudySummary{
-			ID: r.ID, Name: r.Name, Direction: r.Direction,
-			UserAttrs: r.UserAttrs, SystemAttrs: r.SystemAttrs, DatetimeStart: r.Stats.FirstStart,
-		}
-		if r.Stats.BestTrialID != 0 {
-			if sum.BestTrial, err = s.GetTrial(r.Stats.BestTrialID); err != nil {
-				return nil, fmt.Errorf("summarize study %d: %w", r.ID, err)
-			}
-		}
-		out = append(out, sum)
-	}
-	return out, nil
+	return tracker.StudySummaries(s)
 }
 
 // FindStudy resolves a study reference as users type it: a study id
 // ("3") or a study name ("run-3/fit/blur/cg-to-real"). An id wins when a
 // study with that id exists. Unknown references match ErrNotFound.
 func (s *Store) FindStudy(ref string) (tracker.StudyInfo, error) {
-	if id, err := strconv.Atoi(ref); err == nil && id > 0 {
-		if st, err := s.Study(id); err == nil {
-			return st, nil
-		} else if !errors.Is(err, tracker.ErrNotFound) {
-			return tracker.StudyInfo{}, err
-		}
-	}
-	id, err := s.GetStudyIDFromName(ref)
-	if err != nil {
-		return tracker.StudyInfo{}, err
-	}
-	return s.Study(id)
+	return tracker.FindStudyRef(s, ref)
 }
