@@ -135,7 +135,7 @@ func (m *Model) heldOutLoss(ctx context.Context, images Images, masks InstanceMa
 // bce is the binary cross-entropy of logit z against target t, in the
 // stable form max(z, 0) - z·t + log(1 + exp(-|z|)).
 func bce(z, t float64) float64 {
-	return max(z, 0) - z*t + fmath.Log1p(fmath.Exp(-math.Abs(z)))
+	return max(z, 0) - float64(z*t) + fmath.Log1p(fmath.Exp(-math.Abs(z)))
 }
 
 // checkData validates images and instance maps against the model.
