@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -19,7 +20,7 @@ import (
 // per output, metric or trial; stored value first, then the recomputed one).
 type Difference struct {
 	Stage   string   `json:"stage"`
-	What    string   `json:"what"` // "outputs", "metrics", "studies", "study <label>", "missing stage", "extra stage"
+	What    string   `json:"what"` // "outputs", "metrics", "epochs", "studies", "study <label>", "missing stage", "extra stage"
 	Summary string   `json:"summary"`
 	Details []string `json:"details,omitempty"`
 }
@@ -123,6 +124,9 @@ func compareStage(a, b StageRecord, trials *int) []Difference {
 	if len(lines) > 0 {
 		out = append(out, Difference{Stage: a.Name, What: "metrics",
 			Summary: fmt.Sprintf("%d of %d metrics differ", len(lines), len(keys)), Details: limit(lines)})
+	}
+	if d, ok := compareEpochs(a, b); ok {
+		out = append(out, d)
 	}
 	if len(a.Studies) != len(b.Studies) {
 		return append(out, Difference{Stage: a.Name, What: "studies",
@@ -403,4 +407,54 @@ func unionKeys2[V any](a, b map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// compareEpochs compares two stages' per-epoch curves. Curves count only
+// when both sides hold them: a stage stored before cgx recorded curves
+// verifies on its outputs and metrics alone.
+func compareEpochs(a, b StageRecord) (Difference, bool) {
+	if a.Epochs == "" || b.Epochs == "" || a.Epochs == b.Epochs {
+		return Difference{}, false
+	}
+	d := Difference{Stage: a.Name, What: "epochs", Summary: "the per-epoch curves differ"}
+	x, errx := keys.ParseEpochCurves(a.Epochs)
+	y, erry := keys.ParseEpochCurves(b.Epochs)
+	if errx != nil || erry != nil {
+		d.Details = []string{fmt.Sprintf("stored %q -> recomputed %q", shortText(a.Epochs), shortText(b.Epochs))}
+		return d, true
+	}
+	curves := []struct {
+		name string
+		a, b []float64
+	}{
+		{"train_loss", x.TrainLoss, y.TrainLoss}, {"test_loss", x.TestLoss, y.TestLoss},
+		{"train_accuracy", x.TrainAccuracy, y.TrainAccuracy}, {"test_accuracy", x.TestAccuracy, y.TestAccuracy},
+	}
+	for _, c := range curves {
+		for i := 0; i < max(len(c.a), len(c.b)); i++ {
+			okx, oky := i < len(c.a), i < len(c.b)
+			var vx, vy tracker.JSONFloat
+			if okx {
+				vx = tracker.JSONFloat(c.a[i])
+			}
+			if oky {
+				vy = tracker.JSONFloat(c.b[i])
+			}
+			if okx && oky && sameFloat(vx, vy) {
+				continue
+			}
+			d.Details = append(d.Details, fmt.Sprintf("%s differs from epoch %d: %s -> %s (%d and %d epochs)",
+				c.name, i+1, floatOrNone(vx, okx), floatOrNone(vy, oky), len(c.a), len(c.b)))
+			break
+		}
+	}
+	return d, true
+}
+
+// shortText is s cut to 80 bytes for a detail line.
+func shortText(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -33,7 +34,8 @@ func TestCompareRecords(t *testing.T) {
 	b, _ := testBundle(t)
 	base := b.Record
 	base.Stages = append([]StageRecord{{Name: "dataset/cg", Inputs: `{"Spec":"abc"}`,
-		Outputs: map[string]tracker.ID{"manifest": tracker.Sum([]byte("m"))}}}, base.Stages...)
+		Outputs: map[string]tracker.ID{"manifest": tracker.Sum([]byte("m"))},
+		Epochs:  keys.FormatEpochCurves(keys.EpochCurves{TrainLoss: []float64{0.7, 0.5}, TestLoss: []float64{0.8, 0.6}})}}, base.Stages...)
 	for _, tc := range []struct {
 		name   string
 		edit   func(r *RunRecord)
@@ -61,6 +63,12 @@ func TestCompareRecords(t *testing.T) {
 			r.Stages[1].Inputs = strings.Replace(r.Stages[1].Inputs, `"Seed":7`, `"Seed":8`, 1)
 			r.Stages[1].Metrics["fit/blur/cg-to-real/success_rate"] = 0.75
 		}, what: []string{"outputs", "metrics"}, origin: "dataset/cg", same: true, detail: "output manifest: "},
+		{name: "held-out curve", edit: func(r *RunRecord) {
+			r.Stages[0].Epochs = keys.FormatEpochCurves(keys.EpochCurves{TrainLoss: []float64{0.7, 0.5}, TestLoss: []float64{0.8, 0.6000001}})
+		}, what: []string{"epochs"}, origin: "dataset/cg", same: true, detail: "test_loss differs from epoch 2: 0.6 -> 0.6000001"},
+		{name: "curves not recorded on one side", edit: func(r *RunRecord) {
+			r.Stages[0].Epochs = ""
+		}},
 		{name: "missing and extra stage", edit: func(r *RunRecord) {
 			r.Stages[0].Name = "dataset/other"
 		}, what: []string{"missing stage", "extra stage"}, origin: "dataset/cg"},

@@ -34,6 +34,9 @@ type StageRecord struct {
 	Outputs map[string]tracker.ID        `json:"outputs,omitempty"`
 	Metrics map[string]tracker.JSONFloat `json:"metrics,omitempty"`
 	Studies []StudyRecord                `json:"studies,omitempty"`
+	// Epochs is the stage's per-epoch curves (attribute cgx.epochs), ""
+	// where the stage has none or was stored before cgx recorded them.
+	Epochs string `json:"epochs,omitempty"`
 }
 
 // StudyRecord is one study of a stage: its label (the study name without the
@@ -84,7 +87,7 @@ func RecordRun(ctx context.Context, st Store, runID int) (RunRecord, tracker.Run
 			return rec, run, fmt.Errorf("run %d: read stage %s: %w", runID, key, err)
 		}
 		sr := StageRecord{Name: s.Name, Inputs: s.Attrs[attrStageInputs], Outputs: cloneIDs(s.Outputs),
-			Metrics: jsonFloats(s.Metrics)}
+			Metrics: jsonFloats(s.Metrics), Epochs: s.Attrs[keys.StageAttrEpochs]}
 		for _, id := range s.Studies {
 			sd, err := recordStudy(st, id)
 			if err != nil {

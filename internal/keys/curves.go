@@ -9,8 +9,8 @@ import (
 // StageAttrEpochs is the stage attribute holding a trained network's
 // per-epoch curves (EpochCurves as JSON), written by the discriminator and
 // segmentation stages. It is a stage attribute, not metrics, so that runs
-// recorded before it existed verify unchanged: verify compares stage
-// metrics, and the curves are diagnostics of the same weights.
+// recorded before it existed verify unchanged: verify compares the curves
+// only where both runs hold them.
 const StageAttrEpochs = "cgx.epochs"
 
 // EpochCurves are a training's figures per epoch, index 0 for epoch 1. A
