@@ -33,7 +33,11 @@
 //     sentinel, and IsTagged recognises one.
 //   - CheckTag, CheckTags and CheckNote validate what users attach to runs;
 //     ApplyRunTags and ApplyRunNote change a run inside the backend's
-//     update.
+//     update; TagRun and NoteRun are every backend's SetRunTags and
+//     SetRunNote over its UpdateRun.
+//   - PlanRunDeletion is DeleteRun's rule (which stages go, which stay
+//     ownerless, which studies go); each backend applies the plan in its
+//     own transaction.
 //   - ReferencedArtifacts is GC's reference walk: which artifacts runs,
 //     stages, attributes and JSON artifacts name, recursively.
 //   - ToJSONFloats and FromJSONFloats carry metrics through JSON (JSONFloat

@@ -1,9 +1,11 @@
 package tracker
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -140,4 +142,115 @@ type RunDeletion struct {
 	// Studies lists the studies deleted with it (those no remaining run or
 	// stage names).
 	Studies []int `json:"studies"`
+}
+
+// RunUpdater changes a stored run in one transaction: what TagRun and
+// NoteRun need of a backend.
+type RunUpdater interface {
+	UpdateRun(ctx context.Context, id int, fn func(*Run) error) error
+}
+
+// TagRun adds the tags add to run id and removes the tags rm in one
+// UpdateRun, after CheckTags, and returns the tags the run then has: every
+// backend's SetRunTags.
+func TagRun(ctx context.Context, u RunUpdater, id int, add, rm []string) ([]string, error) {
+	if err := CheckTags(add, rm); err != nil {
+		return nil, fmt.Errorf("tag run %d: %w", id, err)
+	}
+	var out []string
+	err := u.UpdateRun(ctx, id, func(r *Run) (err error) {
+		out, err = ApplyRunTags(r, add, rm)
+		return err
+	})
+	return out, err
+}
+
+// NoteRun replaces run id's note in one UpdateRun, after CheckNote; a note
+// of only white space removes it: every backend's SetRunNote.
+func NoteRun(ctx context.Context, u RunUpdater, id int, note string) error {
+	if err := CheckNote(note); err != nil {
+		return fmt.Errorf("note run %d: %w", id, err)
+	}
+	return u.UpdateRun(ctx, id, func(r *Run) error {
+		ApplyRunNote(r, note)
+		return nil
+	})
+}
+
+// RunDeletionPlan is what deleting a run changes, worked out by
+// PlanRunDeletion; a backend applies it in its own transaction.
+type RunDeletionPlan struct {
+	// Delete lists the keys of the stages the run computed that no other run
+	// lists, in the order they were given.
+	Delete []string
+	// Keep lists the stages the run computed that other runs reuse, already
+	// changed as they are to be stored: RunID 0, StageAttrDeletedRun set.
+	Keep []Stage
+	// Studies lists, sorted, the studies that the run or its deleted stages
+	// name and that no remaining run or stage names.
+	Studies []int
+}
+
+// PlanRunDeletion works out what deleting run leaves and removes, given every
+// stored run (run among them) and every stored stage, read in the
+// transaction that will apply it. The rule is the one every backend keeps:
+// a stage goes with the run that computed it unless another run lists it,
+// and a study goes when nothing that remains names it.
+func PlanRunDeletion(run Run, runs []Run, stages []Stage) RunDeletionPlan {
+	var plan RunDeletionPlan
+	otherStages := map[string]bool{}
+	for _, r := range runs {
+		if r.ID != run.ID {
+			for _, k := range r.Stages {
+				otherStages[k] = true
+			}
+		}
+	}
+	candidates := map[int]bool{}
+	for _, sid := range run.Studies {
+		candidates[sid] = true
+	}
+	deleted := map[string]bool{}
+	for _, st := range stages {
+		if st.RunID != run.ID {
+			continue
+		}
+		if otherStages[st.Key] {
+			st.RunID = 0
+			attrs := make(map[string]string, len(st.Attrs)+1)
+			for k, v := range st.Attrs {
+				attrs[k] = v
+			}
+			attrs[StageAttrDeletedRun] = strconv.Itoa(run.ID)
+			st.Attrs = attrs
+			plan.Keep = append(plan.Keep, st)
+			continue
+		}
+		for _, sid := range st.Studies {
+			candidates[sid] = true
+		}
+		deleted[st.Key] = true
+		plan.Delete = append(plan.Delete, st.Key)
+	}
+	for _, r := range runs {
+		if r.ID == run.ID {
+			continue
+		}
+		for _, sid := range r.Studies {
+			delete(candidates, sid)
+		}
+	}
+	for _, st := range stages {
+		if deleted[st.Key] {
+			continue
+		}
+		for _, sid := range st.Studies {
+			delete(candidates, sid)
+		}
+	}
+	for sid := range candidates {
+		plan.Studies = append(plan.Studies, sid)
+	}
+	sort.Ints(plan.Studies)
+	return plan
 }

@@ -175,3 +175,37 @@ func TestNotFoundErrors(t *testing.T) {
 		t.Errorf("a plain error counts as tagged")
 	}
 }
+
+// TestPlanRunDeletion: a stage goes with the run that computed it unless
+// another run lists it (then it stays, ownerless and marked), and a study
+// goes when nothing that remains names it.
+func TestPlanRunDeletion(t *testing.T) {
+	run := tracker.Run{ID: 2, Stages: []string{"a", "b", "c"}, Studies: []int{10, 11}}
+	runs := []tracker.Run{
+		{ID: 1, Stages: []string{"x"}, Studies: []int{11}},
+		run,
+		{ID: 3, Stages: []string{"b", "x"}},
+	}
+	stages := []tracker.Stage{
+		{Key: "x", RunID: 1, Studies: []int{20}},
+		{Key: "a", RunID: 2, Studies: []int{12, 20}},
+		{Key: "b", RunID: 2, Studies: []int{13}, Attrs: map[string]string{"k": "v"}},
+		{Key: "c", RunID: 1, Studies: []int{14}}, // listed by run 2, computed by run 1: not run 2's to delete
+	}
+	plan := tracker.PlanRunDeletion(run, runs, stages)
+	if d := cmp.Diff([]string{"a"}, plan.Delete); d != "" {
+		t.Errorf("deleted stages (-want +got):\n%s", d)
+	}
+	if len(plan.Keep) != 1 || plan.Keep[0].Key != "b" || plan.Keep[0].RunID != 0 ||
+		plan.Keep[0].Attrs[tracker.StageAttrDeletedRun] != "2" || plan.Keep[0].Attrs["k"] != "v" {
+		t.Errorf("kept stages: %+v; want b with RunID 0, its attributes and %s=2", plan.Keep, tracker.StageAttrDeletedRun)
+	}
+	if _, ok := stages[2].Attrs[tracker.StageAttrDeletedRun]; ok {
+		t.Error("the plan changed the caller's stage attributes")
+	}
+	// 10: only run 2 names it. 11: run 1 names it. 12: only stage a. 13:
+	// stage b is kept. 20: stage x remains. 14: stage c remains.
+	if d := cmp.Diff([]int{10, 12}, plan.Studies); d != "" {
+		t.Errorf("deleted studies (-want +got):\n%s", d)
+	}
+}

@@ -4,45 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
 
 	"github.com/cgx-dev/cgx/tracker"
 	"go.etcd.io/bbolt"
 )
 
-// SetRunTags adds the tags add to run id and removes the tags rm, in one
-// transaction, and returns the tags the run then has.
+// SetRunTags adds and removes tags of run id (tracker.TagRun).
 func (s *Store) SetRunTags(ctx context.Context, id int, add, rm []string) ([]string, error) {
-	if err := tracker.CheckTags(add, rm); err != nil {
-		return nil, fmt.Errorf("tag run %d: %w", id, err)
-	}
-	var out []string
-	err := s.UpdateRun(ctx, id, func(r *tracker.Run) (err error) {
-		out, err = tracker.ApplyRunTags(r, add, rm)
-		return err
-	})
-	return out, err
+	return tracker.TagRun(ctx, s, id, add, rm)
 }
 
-// SetRunNote replaces run id's note; "" removes it.
+// SetRunNote replaces run id's note; "" removes it (tracker.NoteRun).
 func (s *Store) SetRunNote(ctx context.Context, id int, note string) error {
-	if err := tracker.CheckNote(note); err != nil {
-		return fmt.Errorf("note run %d: %w", id, err)
-	}
-	return s.UpdateRun(ctx, id, func(r *tracker.Run) error {
-		tracker.ApplyRunNote(r, note)
-		return nil
-	})
+	return tracker.NoteRun(ctx, s, id, note)
 }
 
 // DeleteRun removes run id: its record and the stages it computed that no
 // other run lists go in one transaction, then the studies that no remaining
-// run or stage names, one commit each. Artifacts are left for GC, which
-// removes those nothing references any more. Readers in other processes see
-// the run either whole or gone. A failure after the first transaction
-// leaves only unnamed studies behind, which a later DeleteRun cannot reach
-// but which hold no artifacts; 'cgx check' lists nothing for them.
+// run or stage names, one commit each (the rule is tracker.PlanRunDeletion).
+// Artifacts are left for GC, which removes those nothing references any
+// more. Readers in other processes see the run either whole or gone. A
+// failure after the first transaction leaves only unnamed studies behind,
+// which a later DeleteRun cannot reach but which hold no artifacts; 'cgx
+// check' lists nothing for them.
 func (s *Store) DeleteRun(ctx context.Context, id int) (tracker.RunDeletion, error) {
 	del := tracker.RunDeletion{Run: id, Stages: []string{}, KeptStages: []string{}, Studies: []int{}}
 	if err := ctx.Err(); err != nil {
@@ -68,70 +52,25 @@ func (s *Store) DeleteRun(ctx context.Context, id int) (tracker.RunDeletion, err
 		if err != nil {
 			return err
 		}
-		byKey := map[string]tracker.Stage{}
-		for _, st := range stages {
-			byKey[st.Key] = st
-		}
-		otherStages := map[string]bool{}
-		for _, r := range runs {
-			if r.ID != id {
-				for _, k := range r.Stages {
-					otherStages[k] = true
-				}
-			}
-		}
-		candidates := map[int]bool{}
-		for _, sid := range run.Studies {
-			candidates[sid] = true
-		}
+		plan := tracker.PlanRunDeletion(run, runs, stages)
 		b := tx.Bucket(bucketStages)
-		for _, st := range stages {
-			if st.RunID != id {
-				continue
-			}
-			if otherStages[st.Key] {
-				st.RunID = 0
-				if st.Attrs == nil {
-					st.Attrs = map[string]string{}
-				}
-				st.Attrs[tracker.StageAttrDeletedRun] = strconv.Itoa(id)
-				raw, err := encodeStage(st)
-				if err != nil {
-					return err
-				}
-				if err := b.Put([]byte(st.Key), raw); err != nil {
-					return err
-				}
-				del.KeptStages = append(del.KeptStages, st.Key)
-				continue
-			}
-			for _, sid := range st.Studies {
-				candidates[sid] = true
-			}
-			if err := b.Delete([]byte(st.Key)); err != nil {
+		for _, st := range plan.Keep {
+			raw, err := encodeStage(st)
+			if err != nil {
 				return err
 			}
-			delete(byKey, st.Key)
-			del.Stages = append(del.Stages, st.Key)
-		}
-		// Studies still named by a remaining run or stage stay.
-		for _, r := range runs {
-			if r.ID == id {
-				continue
+			if err := b.Put([]byte(st.Key), raw); err != nil {
+				return err
 			}
-			for _, sid := range r.Studies {
-				delete(candidates, sid)
+			del.KeptStages = append(del.KeptStages, st.Key)
+		}
+		for _, k := range plan.Delete {
+			if err := b.Delete([]byte(k)); err != nil {
+				return err
 			}
+			del.Stages = append(del.Stages, k)
 		}
-		for _, st := range byKey {
-			for _, sid := range st.Studies {
-				delete(candidates, sid)
-			}
-		}
-		for sid := range candidates {
-			studies = append(studies, sid)
-		}
-		sort.Ints(studies)
+		studies = append(studies, plan.Studies...)
 		return tx.Bucket(bucketRuns).Delete(u64key(id))
 	}})
 	s.wmu.Unlock()

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -214,37 +213,22 @@ func (s *Store) ListRuns(ctx context.Context) ([]tracker.Run, error) {
 	return out, nil
 }
 
-// SetRunTags adds the tags add to run id and removes the tags rm, in one
-// transaction, and returns the tags the run then has.
+// SetRunTags adds and removes tags of run id (tracker.TagRun).
 func (s *Store) SetRunTags(ctx context.Context, id int, add, rm []string) ([]string, error) {
-	if err := tracker.CheckTags(add, rm); err != nil {
-		return nil, fmt.Errorf("tag run %d: %w", id, err)
-	}
-	var out []string
-	err := s.UpdateRun(ctx, id, func(r *tracker.Run) error {
-		var err error
-		out, err = tracker.ApplyRunTags(r, add, rm)
-		return err
-	})
-	return out, err
+	return tracker.TagRun(ctx, s, id, add, rm)
 }
 
-// SetRunNote replaces run id's note; a blank note removes it.
+// SetRunNote replaces run id's note; a blank note removes it (tracker.NoteRun).
 func (s *Store) SetRunNote(ctx context.Context, id int, note string) error {
-	if err := tracker.CheckNote(note); err != nil {
-		return fmt.Errorf("note run %d: %w", id, err)
-	}
-	return s.UpdateRun(ctx, id, func(r *tracker.Run) error {
-		tracker.ApplyRunNote(r, note)
-		return nil
-	})
+	return tracker.NoteRun(ctx, s, id, note)
 }
 
 // DeleteRun removes run id, the stages it computed that no other run lists
 // and the studies that no remaining run or stage names, all in one
-// transaction (other machines see the run whole or gone). Stages it
-// computed that other runs reuse are kept with RunID 0 and
-// tracker.StageAttrDeletedRun. Artifacts are left for GC.
+// transaction (other machines see the run whole or gone; the rule is
+// tracker.PlanRunDeletion). Stages it computed that other runs reuse are
+// kept with RunID 0 and tracker.StageAttrDeletedRun. Artifacts are left for
+// GC.
 func (s *Store) DeleteRun(ctx context.Context, id int) (tracker.RunDeletion, error) {
 	del := tracker.RunDeletion{Run: id, Stages: []string{}, KeptStages: []string{}, Studies: []int{}}
 	if err := ctx.Err(); err != nil {
@@ -273,64 +257,22 @@ func (s *Store) DeleteRun(ctx context.Context, id int) (tracker.RunDeletion, err
 		if err != nil {
 			return err
 		}
-		otherStages := map[string]bool{}
-		candidates := map[int]bool{}
-		for _, sid := range run.Studies {
-			candidates[sid] = true
-		}
-		for _, r := range runs {
-			if r.ID == id {
-				continue
-			}
-			for _, k := range r.Stages {
-				otherStages[k] = true
-			}
-		}
-		remaining := map[string]tracker.Stage{}
-		for _, st := range stages {
-			remaining[st.Key] = st
-		}
-		for _, st := range stages {
-			if st.RunID != id {
-				continue
-			}
-			if otherStages[st.Key] {
-				st.RunID = 0
-				if st.Attrs == nil {
-					st.Attrs = map[string]string{}
-				}
-				st.Attrs[tracker.StageAttrDeletedRun] = strconv.Itoa(id)
-				if err := putStageTx(ctx, tx, st); err != nil {
-					return err
-				}
-				del.KeptStages = append(del.KeptStages, st.Key)
-				continue
-			}
-			for _, sid := range st.Studies {
-				candidates[sid] = true
-			}
-			if _, err := tx.Exec(ctx, `DELETE FROM stages WHERE key = $1`, st.Key); err != nil {
+		plan := tracker.PlanRunDeletion(run, runs, stages)
+		for _, st := range plan.Keep {
+			if err := putStageTx(ctx, tx, st); err != nil {
 				return err
 			}
-			delete(remaining, st.Key)
-			del.Stages = append(del.Stages, st.Key)
+			del.KeptStages = append(del.KeptStages, st.Key)
 		}
-		for _, r := range runs {
-			if r.ID == id {
-				continue
+		for _, k := range plan.Delete {
+			if _, err := tx.Exec(ctx, `DELETE FROM stages WHERE key = $1`, k); err != nil {
+				return err
 			}
-			for _, sid := range r.Studies {
-				delete(candidates, sid)
-			}
+			del.Stages = append(del.Stages, k)
 		}
-		for _, st := range remaining {
-			for _, sid := range st.Studies {
-				delete(candidates, sid)
-			}
-		}
-		var studies []int64
-		for sid := range candidates {
-			studies = append(studies, int64(sid))
+		studies := make([]int64, len(plan.Studies))
+		for i, sid := range plan.Studies {
+			studies[i] = int64(sid)
 		}
 		rows, err := tx.Query(ctx, `DELETE FROM studies WHERE id = ANY($1) RETURNING id`, studies)
 		if err != nil {
