@@ -13,7 +13,8 @@ import (
 // every CPU. Results are the same bits either way (that is the point of the
 // switch: a user who suspects a kernel, and the test that checks they
 // agree, can compare). Empty, "on" or "auto" use SIMD where the CPU has it;
-// "avx2" or "avx512" choose the SGEMM kernel (an error if the CPU lacks it).
+// "avx2" or "avx512" (amd64), "neon" or "neon-4x16" (arm64) choose the
+// SGEMM kernel (an error if the CPU lacks it).
 const EnvSIMD = "CGX_SIMD"
 
 // simd is the kernel choice, fixed at init from $CGX_SIMD and the CPU;
@@ -53,7 +54,11 @@ func parseSIMD(v string) (bool, error) {
 	case "off", "0", "false", "go":
 		return false, nil
 	default:
-		return false, fmt.Errorf("%s=%q: %w (want on, off, or a kernel this CPU runs: avx2, avx512); running without SIMD", EnvSIMD, v, ErrUnknownSIMD)
+		want := "on or off"
+		if gemm.KernelNames != "" {
+			want = "on, off, or a kernel this CPU runs: " + gemm.KernelNames
+		}
+		return false, fmt.Errorf("%s=%q: %w (want %s); running without SIMD", EnvSIMD, v, ErrUnknownSIMD, want)
 	}
 }
 

@@ -51,6 +51,10 @@ func Best() Kernel {
 	return goKernel
 }
 
+// KernelNames lists, for messages, the SIMD kernels Named knows on this
+// architecture ("" where it knows none).
+const KernelNames = "avx2, avx512"
+
 // Named returns the kernel called name ("Go", "AVX2", "AVX-512", case and
 // dashes ignored) if this CPU runs it.
 func Named(name string) (Kernel, bool) {

@@ -44,6 +44,10 @@ func checkPacked(kc, mr, nr int, a, b strip, c []float32, ldc int) {
 // Best is the NEON kernel: Advanced SIMD is part of every arm64 CPU.
 func Best() Kernel { return neonKernel }
 
+// KernelNames lists, for messages, the SIMD kernels Named knows on this
+// architecture ("" where it knows none).
+const KernelNames = "neon, neon-4x16"
+
 // Named returns the kernel called name ("Go", "NEON", or "NEON-4x16"
 // alone; case and dashes ignored).
 func Named(name string) (Kernel, bool) {

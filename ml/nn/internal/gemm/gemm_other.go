@@ -6,6 +6,10 @@ package gemm
 // same bits).
 func Best() Kernel { return goKernel }
 
+// KernelNames lists, for messages, the SIMD kernels Named knows on this
+// architecture ("" where it knows none).
+const KernelNames = ""
+
 // Named returns the kernel called name if this CPU runs it: only "Go" here.
 func Named(name string) (Kernel, bool) {
 	if normName(name) == "go" {
