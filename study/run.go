@@ -258,7 +258,7 @@ func (r *runner) run(ctx context.Context, sum *Summary) error {
 }
 
 // batchFinisher is a storage that finishes several RUNNING trials in one
-// durable commit (tracker/bolt's Store): each given trial names the trial
+// durable commit (both tracker backends' Store): each given trial names the trial
 // by ID with its finished State, Value and user attributes.
 type batchFinisher interface {
 	FinishTrials(done []goptuna.FrozenTrial) error
