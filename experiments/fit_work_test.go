@@ -2,12 +2,8 @@ package experiments
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/cgx-dev/cgx/tracker"
 	"github.com/cgx-dev/cgx/tracker/workq"
 )
 
@@ -58,46 +54,9 @@ func TestWalkersShareAStyleRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			q := &dyingClaims{Queue: workq.New(nil), kind: tc.die}
-			var wg sync.WaitGroup
-			errs := make([]error, tc.walkers)
-			for k := range tc.walkers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					_, errs[k] = Walk(ctx, st, id, Options{Workers: tc.workers, Queue: q, Lease: 300 * time.Millisecond,
-						Owner: fmt.Sprintf("walker-%d", k)})
-				}()
-			}
-			wg.Wait()
-			for k, err := range errs {
-				if err != nil {
-					t.Errorf("walker %d: %v", k, err)
-				}
-			}
-			rep, err := CompareRuns(ctx, refStore, ref.RunID, st, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range rep.Differences {
-				t.Errorf("%s", d)
-			}
-			if rep.Trials == 0 || rep.Artifacts == 0 {
-				t.Errorf("compared %d trials and %d artifacts; want some of each", rep.Trials, rep.Artifacts)
-			}
-			if tc.die != "" {
-				if q.dead == nil {
-					t.Fatalf("no %s item was claimed", tc.die)
-				}
-				items, err := q.ListWork(ctx, id, q.dead.Stage)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(items) < 2 {
-					t.Errorf("fit stage has %d items, want several chunks", len(items))
-				}
-				if it := items[q.dead.Index]; it.State != tracker.WorkDone || it.Attempts != 2 {
-					t.Errorf("abandoned item %+v: want done on its second attempt", it)
-				}
+			items := walkShared(t, refStore, ref.RunID, st, id, q, tc.walkers, tc.workers)
+			if tc.die != "" && len(items) < 2 {
+				t.Errorf("fit stage has %d items, want several chunks", len(items))
 			}
 		})
 	}

@@ -75,49 +75,62 @@ func TestWalkersShareARun(t *testing.T) {
 				t.Fatalf("enqueued run: status %q, %v; want queued", run.Status, err)
 			}
 			q := &dyingClaims{Queue: workq.New(nil), kind: tc.die}
-			var wg sync.WaitGroup
-			errs := make([]error, tc.walkers)
-			for k := range tc.walkers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					_, errs[k] = Walk(ctx, st, id, Options{Workers: tc.workers, Queue: q, Lease: 300 * time.Millisecond,
-						Owner: fmt.Sprintf("walker-%d", k)})
-				}()
-			}
-			wg.Wait()
-			for k, err := range errs {
-				if err != nil {
-					t.Errorf("walker %d: %v", k, err)
-				}
-			}
-			run, err := st.GetRun(ctx, id)
-			if err != nil || run.Status != tracker.RunSucceeded {
-				t.Fatalf("run status %q (%v), want succeeded", run.Status, err)
-			}
-			rep, err := CompareRuns(ctx, refStore, ref.RunID, st, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range rep.Differences {
-				t.Errorf("%s", d)
-			}
-			if rep.Trials == 0 || rep.Artifacts == 0 {
-				t.Errorf("compared %d trials and %d artifacts; want some of each", rep.Trials, rep.Artifacts)
-			}
-			if tc.die != "" {
-				if q.dead == nil {
-					t.Fatalf("no %s item was claimed", tc.die)
-				}
-				items, err := q.ListWork(ctx, id, q.dead.Stage)
-				if err != nil {
-					t.Fatal(err)
-				}
-				it := items[q.dead.Index]
-				if it.State != tracker.WorkDone || it.Attempts != 2 {
-					t.Errorf("abandoned item %+v: want done on its second attempt", it)
-				}
-			}
+			walkShared(t, refStore, ref.RunID, st, id, q, tc.walkers, tc.workers)
 		})
 	}
+}
+
+// walkShared has walkers walkers (workers workers each) compute run id of st
+// through q, as processes sharing a database would, waits for all of them,
+// and checks that the run succeeded and stores exactly run refID of
+// refStore. When q's first claim of an item died, that item must have been
+// redone on its second attempt; the items of its stage are returned (nil
+// when nothing died).
+func walkShared(t *testing.T, refStore Store, refID int, st Store, id int, q *dyingClaims, walkers, workers int) []tracker.WorkItem {
+	t.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, walkers)
+	for k := range walkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[k] = Walk(ctx, st, id, Options{Workers: workers, Queue: q, Lease: 300 * time.Millisecond,
+				Owner: fmt.Sprintf("walker-%d", k)})
+		}()
+	}
+	wg.Wait()
+	for k, err := range errs {
+		if err != nil {
+			t.Errorf("walker %d: %v", k, err)
+		}
+	}
+	run, err := st.GetRun(ctx, id)
+	if err != nil || run.Status != tracker.RunSucceeded {
+		t.Fatalf("run status %q (%v), want succeeded", run.Status, err)
+	}
+	rep, err := CompareRuns(ctx, refStore, refID, st, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range rep.Differences {
+		t.Errorf("%s", d)
+	}
+	if rep.Trials == 0 || rep.Artifacts == 0 {
+		t.Errorf("compared %d trials and %d artifacts; want some of each", rep.Trials, rep.Artifacts)
+	}
+	if q.kind == "" {
+		return nil
+	}
+	if q.dead == nil {
+		t.Fatalf("no %s item was claimed", q.kind)
+	}
+	items, err := q.ListWork(ctx, id, q.dead.Stage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := items[q.dead.Index]; it.State != tracker.WorkDone || it.Attempts != 2 {
+		t.Errorf("abandoned item %+v: want done on its second attempt", it)
+	}
+	return items
 }
