@@ -33,9 +33,6 @@
 //
 // # Caveats
 //
-//   - The shelf-rule and exp1 truth measures (shelf_top, called_standing...)
-//     are named by package experiments, not yet by internal/keys; rules.go
-//     repeats them and a test checks they agree.
 //   - "Comparable" means the rerun is large enough for the rule to decide,
 //     not that it matches the published sizes: only the paper profile does.
 //     Rows say the profile in their reason.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/reports"
 )
 
@@ -98,7 +99,7 @@ func Findings() []Finding {
 			Claim:     "Experiment 1: most results stand (some tilted).",
 			Published: "most results stand",
 			Specs:     []string{"content/exp1"},
-			Rule:      fmt.Sprintf("of the round-1 trials the discriminator calls standing (metric search/exp1/round-1/%s), the share whose bottle axis is within 15 degrees of vertical (%s) >= 50%%: reproduced, else not; not comparable under %d trials called standing.", measureCalledStanding, measureStandingVertical, minCalled),
+			Rule:      fmt.Sprintf("of the round-1 trials the discriminator calls standing (metric search/exp1/round-1/%s), the share whose bottle axis is within 15 degrees of vertical (%s) >= 50%%: reproduced, else not; not comparable under %d trials called standing.", keys.MeasureCalledStanding, keys.MeasureStandingVertical, minCalled),
 			eval:      evalExp1Stand,
 		},
 		Finding{
@@ -106,7 +107,7 @@ func Findings() []Finding {
 			Claim:     "Experiment 2 (random arrangement searched to look like the two-level shelf): the top level comes out right, the bottom level mostly wrong.",
 			Published: "top right, bottom wrong",
 			Specs:     []string{"content/exp2", "content/exp2.1"},
-			Rule:      fmt.Sprintf("on the round-1 best images, the share of objects obeying the shelf rule per level (metrics search/exp2/round-1/%s and %s): top >= 50%% and bottom < 50%% reproduced, else not; not comparable under %d trials, without the metrics, or when no trial reached the 50%% point (the best images are then none the discriminator calls shelf).", measureShelfTop, measureShelfBottom, minTrials),
+			Rule:      fmt.Sprintf("on the round-1 best images, the share of objects obeying the shelf rule per level (metrics search/exp2/round-1/%s and %s): top >= 50%% and bottom < 50%% reproduced, else not; not comparable under %d trials, without the metrics, or when no trial reached the 50%% point (the best images are then none the discriminator calls shelf).", keys.MeasureShelfTop, keys.MeasureShelfBottom, minTrials),
 			eval:      evalExp2Levels,
 		},
 		Finding{

@@ -239,8 +239,8 @@ func TestExp1Verdicts(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rd := newRun(7, "content/exp1", "default")
-			rd.Metrics[keys.Metric(prefix, measureCalledStanding)] = c.called
-			rd.Metrics[keys.Metric(prefix, measureStandingVertical)] = c.share
+			rd.Metrics[keys.Metric(prefix, keys.MeasureCalledStanding)] = c.called
+			rd.Metrics[keys.Metric(prefix, keys.MeasureStandingVertical)] = c.share
 			check(t, evalOne(t, "exp1-stand", []*reports.RunData{rd}, nil), c.want, c.reason)
 		})
 	}
@@ -262,8 +262,8 @@ func TestExp2Verdicts(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rd := newRun(8, "content/exp2", "default")
-			rd.Metrics[keys.Metric(prefix, measureShelfTop)] = c.top
-			rd.Metrics[keys.Metric(prefix, measureShelfBottom)] = c.bottom
+			rd.Metrics[keys.Metric(prefix, keys.MeasureShelfTop)] = c.top
+			rd.Metrics[keys.Metric(prefix, keys.MeasureShelfBottom)] = c.bottom
 			rd.Metrics[keys.Metric(prefix, keys.MeasureTrials)] = c.trials
 			rd.Metrics[keys.Metric(prefix, keys.MeasureSuccessRate)] = c.success
 			check(t, evalOne(t, "exp2-levels", []*reports.RunData{rd}, nil), c.want, c.reason)

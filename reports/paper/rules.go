@@ -26,16 +26,6 @@ const (
 	minEvalImages    = 50    // segmentation evaluation images
 )
 
-// Measures the content truth metrics use (experiments/shelf.go; not yet in
-// internal/keys). TestMeasuresMatchExperiments checks they agree.
-const (
-	measureShelfTop         = "shelf_top"
-	measureShelfBottom      = "shelf_bottom"
-	measureShelfImages      = "shelf_images"
-	measureCalledStanding   = "called_standing"
-	measureStandingVertical = "called_standing_vertical"
-)
-
 // styleSpecs measure the style discriminator: any run on the cg and real
 // domains trains the same one (shared through the stage cache).
 var styleSpecs = []string{"style/all", "style/brightness-contrast", "style/blur", "style/all-real-to-cg"}
@@ -298,11 +288,11 @@ func evalExp1Stand(in input, f Finding) Row {
 	}
 	r := row(f, rd)
 	prefix := keys.SearchRound("exp1", 1)
-	called, ok := rd.Metrics[keys.Metric(prefix, measureCalledStanding)]
+	called, ok := rd.Metrics[keys.Metric(prefix, keys.MeasureCalledStanding)]
 	if !ok {
-		return r.with(NotComparable, "the run records no "+keys.Metric(prefix, measureCalledStanding)+" metric yet")
+		return r.with(NotComparable, "the run records no "+keys.Metric(prefix, keys.MeasureCalledStanding)+" metric yet")
 	}
-	share, ok := rd.Metrics[keys.Metric(prefix, measureStandingVertical)]
+	share, ok := rd.Metrics[keys.Metric(prefix, keys.MeasureStandingVertical)]
 	if !ok {
 		r.Rerun = fmt.Sprintf("%.0f trials called standing", called)
 		return r.with(NotComparable, "no trial is called standing, so none can be checked")
@@ -325,12 +315,12 @@ func evalExp2Levels(in input, f Finding) Row {
 	}
 	r := row(f, rd)
 	prefix := keys.SearchRound("exp2", 1)
-	top, ok1 := rd.Metrics[keys.Metric(prefix, measureShelfTop)]
-	bottom, ok2 := rd.Metrics[keys.Metric(prefix, measureShelfBottom)]
+	top, ok1 := rd.Metrics[keys.Metric(prefix, keys.MeasureShelfTop)]
+	bottom, ok2 := rd.Metrics[keys.Metric(prefix, keys.MeasureShelfBottom)]
 	if !ok1 || !ok2 {
-		return r.with(NotComparable, "the run records no shelf-rule metric ("+keys.Metric(prefix, measureShelfTop)+") yet")
+		return r.with(NotComparable, "the run records no shelf-rule metric ("+keys.Metric(prefix, keys.MeasureShelfTop)+") yet")
 	}
-	images := rd.Metrics[keys.Metric(prefix, measureShelfImages)]
+	images := rd.Metrics[keys.Metric(prefix, keys.MeasureShelfImages)]
 	trials := rd.Metrics[keys.Metric(prefix, keys.MeasureTrials)]
 	success := rd.Metrics[keys.Metric(prefix, keys.MeasureSuccessRate)]
 	r = r.value(top - bottom)
