@@ -224,6 +224,7 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 type planes struct {
 	w, h int
 	ch   [3][]float32
+	tmp  []float32 // scratch for one step at a time (see scratch)
 }
 
 func newPlanes(w, h int) *planes {

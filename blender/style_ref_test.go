@@ -1,0 +1,144 @@
+package blender
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cgx-dev/cgx/internal/fmath"
+	"github.com/cgx-dev/cgx/internal/seeds"
+)
+
+// TestApplyMatchesReference holds Domain.Apply to refApply, the direct form
+// of every step, bit for bit: the default domains and domains that switch
+// every step on (gamma, exposure, gain and offset, render noise, wide blur,
+// low JPEG quality), on random and smooth images of several sizes.
+func TestApplyMatchesReference(t *testing.T) {
+	custom := RealDomain()
+	custom.Name = "custom"
+	custom.Gamma, custom.Exposure, custom.RenderNoise = 1.3, -0.4, 0.05
+	custom.Gain, custom.Offset = [3]float64{0.9, 1.1, 1.02}, [3]float64{0.01, -0.02, 0.03}
+	custom.BlurSigma, custom.JPEGQuality, custom.ChromaticAberration = 1.7, 40, -0.8
+	soft := CGDomain()
+	soft.Name, soft.BlurSigma, soft.ShotNoise = "soft", 0.5, 0.01
+	doms := []Domain{RealDomain(), CGDomain(), IdentityDomain(), CGVariedDomain(), custom, soft}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, sz := range [][2]int{{64, 64}, {33, 17}, {5, 9}, {96, 40}} {
+		for _, kind := range []string{"noise", "smooth", "flat"} {
+			img := image.NewNRGBA(image.Rect(0, 0, sz[0], sz[1]))
+			for i := range img.Pix {
+				switch kind {
+				case "noise":
+					img.Pix[i] = uint8(rng.Uint32())
+				case "smooth":
+					img.Pix[i] = uint8(i/4%sz[0]*255/sz[0] + i%4*20)
+				case "flat":
+					img.Pix[i] = 128
+				}
+			}
+			for _, d := range doms {
+				seed := rng.Uint64()
+				got, err := d.Apply(img, seed)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := refApply(d, img, seed)
+				for i := range want.Pix {
+					if got.Pix[i] != want.Pix[i] {
+						t.Fatalf("%dx%d %s, domain %s, seed %d: byte %d is %d, the direct form gives %d",
+							sz[0], sz[1], kind, d.Name, seed, i, got.Pix[i], want.Pix[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// refApply is Domain.Apply written directly (as it was before the steps
+// were optimised), for TestApplyMatchesReference.
+func refApply(d Domain, img image.Image, seed uint64) *image.NRGBA {
+	if err := d.Validate(); err != nil {
+		panic(fmt.Sprint(err))
+	}
+	d = d.ImageDomain(seed)
+	src := toNRGBA(img)
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	p := newPlanes(w, h)
+	for i := range w * h {
+		for c := range 3 {
+			p.ch[c][i] = float32(srgbDecode(src.Pix[4*i+c]))
+		}
+	}
+	if d.RenderNoise > 0 {
+		s := seeds.Child(seed, "render-noise")
+		for c := range 3 {
+			n := newNormalStream(s, uint64(c))
+			for i, v := range p.ch[c] {
+				p.ch[c][i] = v + float32(d.RenderNoise*float64(v)*n.at(uint64(i)))
+			}
+		}
+	}
+	if d.Exposure != 0 {
+		k := float32(fmath.Exp2(d.Exposure))
+		for c := range 3 {
+			for i := range p.ch[c] {
+				p.ch[c][i] *= k
+			}
+		}
+	}
+	if d.ChromaticAberration != 0 {
+		p.refChromatic(d.ChromaticAberration)
+	}
+	if d.BlurSigma > 0 {
+		for c := range 3 {
+			p.refBlur(c, d.BlurSigma)
+		}
+	}
+	if d.Vignetting > 0 {
+		cx, cy, rc := float64(float64(w)/2), float64(float64(h)/2), p.cornerRadius()
+		for y := range h {
+			for x := range w {
+				rho := fmath.Hypot(float64(x)+0.5-cx, float64(y)+0.5-cy) / rc
+				k := float32(1 - float64(d.Vignetting*rho*rho))
+				for c := range 3 {
+					p.ch[c][y*w+x] *= k
+				}
+			}
+		}
+	}
+	if d.ShotNoise > 0 || d.ReadNoise > 0 {
+		s := seeds.Child(seed, "sensor-noise")
+		read2 := float64(d.ReadNoise * d.ReadNoise)
+		for c := range 3 {
+			n := newNormalStream(s, uint64(c))
+			for i, v := range p.ch[c] {
+				x := math.Max(float64(v), 0)
+				p.ch[c][i] = v + float32(math.Sqrt(float64(d.ShotNoise*x)+read2)*n.at(uint64(i)))
+			}
+		}
+	}
+	invGamma := 1 / d.Gamma
+	for c := range 3 {
+		g, o := d.Gain[c], d.Offset[c]
+		for i, v := range p.ch[c] {
+			e := encodeSRGB32(v)
+			if d.Gamma != 1 {
+				e = fmath.Pow(e, invGamma)
+			}
+			p.ch[c][i] = float32(min(max(float64(e*g)+o, 0), 1))
+		}
+	}
+	if d.JPEGQuality > 0 {
+		p.refJPEG(d.JPEGQuality)
+	}
+	out := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range w * h {
+		for c := range 3 {
+			out.Pix[4*i+c] = uint8(math.Round(float64(min(max(p.ch[c][i], 0), 1)) * 255))
+		}
+		out.Pix[4*i+3] = 255
+	}
+	return out
+}
