@@ -12,7 +12,7 @@ import (
 )
 
 func artifactCases() []dbCase {
-	return []dbCase{
+	return append([]dbCase{
 		{"bytes and metadata round trip under their SHA-256", artifactRoundTrip},
 		{"the same bytes are stored once, first metadata kept", artifactDedupe},
 		{"listing filters by kind, in id order", artifactList},
@@ -20,7 +20,7 @@ func artifactCases() []dbCase {
 		{"a multi-MiB artifact streams in and out", artifactStream},
 		{"a failing reader stores nothing", artifactReaderFails},
 		{"streamed and whole puts agree", artifactStreamDedupe},
-	}
+	}, artifactBatchCases()...)
 }
 
 // stream is n deterministic pseudo-random bytes, produced as they are read

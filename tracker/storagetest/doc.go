@@ -15,7 +15,10 @@
 //   - Stages: the stage cache by key, replacing puts, listing by run.
 //   - Artifacts: content addressing by SHA-256, deduplication keeping the
 //     first metadata, listing by kind, streaming a multi-MiB artifact in and
-//     out, a failing reader storing nothing, ErrNotFound.
+//     out, a failing reader storing nothing, ErrNotFound; PutArtifacts
+//     storing what one-by-one puts store (repeats within the batch and of
+//     stored bytes, empty bytes, empty batches), all or nothing when its
+//     context is canceled at any point, and concurrent overlapping batches.
 //   - WorkQueue: idempotent enqueue, ordered listing, exclusive claims from
 //     many goroutines, run and stage filters, lease expiry, ErrLeaseLost for
 //     a worker that lost its lease, first completion wins (ErrWorkConflict

@@ -140,6 +140,13 @@ func (p partial) PutArtifact(ctx context.Context, data []byte, meta tracker.Arti
 	return p.artifacts.PutArtifact(ctx, data, meta)
 }
 
+func (p partial) PutArtifacts(ctx context.Context, items []tracker.ArtifactPut) ([]tracker.ID, error) {
+	if p.artifacts == nil {
+		return nil, p.missing("artifacts")
+	}
+	return p.artifacts.PutArtifacts(ctx, items)
+}
+
 func (p partial) GetArtifact(ctx context.Context, id tracker.ID) ([]byte, tracker.ArtifactMeta, error) {
 	if p.artifacts == nil {
 		return nil, tracker.ArtifactMeta{}, p.missing("artifacts")
