@@ -90,76 +90,130 @@ func (p *planes) jpeg(q int) {
 	}
 }
 
-// dctCosT[x][u] = dctCos[u][x]: rows of the inverse transform.
-var dctCosT = func() (t [8][8]float64) {
-	for u := range 8 {
-		for x := range 8 {
-			t[x][u] = dctCos[u][x]
-		}
-	}
-	return t
-}()
-
-// dct8x8 and idct8x8 transform rows then columns; every output sums its
-// eight products in index order.
+// dct8x8 transforms rows then columns; every output is the sum, from +0,
+// of its eight rounded products in index order (refDCT in the tests is the
+// direct form), four outputs interleaved at a time.
 func dct8x8(in, out *[64]float64) {
-	var tmp [64]float64
+	var tmp, o [64]float64
 	for y := range 8 {
-		row := (*[8]float64)(in[y*8 : y*8+8])
+		transform8(&dctCos, (*[8]float64)(in[y*8:y*8+8]), (*[8]float64)(o[y*8:y*8+8]))
+	}
+	for y := range 8 {
 		for u := range 8 {
-			tmp[u*8+y] = dot8(&dctCos[u], row)
+			tmp[u*8+y] = o[y*8+u]
 		}
 	}
 	for u := range 8 {
-		col := (*[8]float64)(tmp[u*8 : u*8+8])
+		transform8(&dctCos, (*[8]float64)(tmp[u*8:u*8+8]), (*[8]float64)(o[u*8:u*8+8]))
+	}
+	for u := range 8 {
 		for v := range 8 {
-			out[v*8+u] = dot8(&dctCos[v], col)
+			out[v*8+u] = o[u*8+v]
 		}
 	}
 }
 
-// idct8x8 skips rows of in that are all zero (most, after quantisation):
-// their products are zeros, and adding a zero to a sum that starts at +0
-// never changes it, so the result is the full transform's bit for bit.
+// transform8 sets out[u] = Σ_k m[u][k]·r[k] for u = 0..7. Each sum starts
+// at +0 and adds its rounded products in index order k; four independent
+// sums are interleaved so that they overlap in the pipeline.
+func transform8(m *[8][8]float64, r, out *[8]float64) {
+	r0, r1, r2, r3, r4, r5, r6, r7 := r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]
+	for u := 0; u < 8; u += 4 {
+		a, b, c, d := &m[u], &m[u+1], &m[u+2], &m[u+3]
+		s0, s1, s2, s3 := 0.0, 0.0, 0.0, 0.0
+		s0 += float64(a[0] * r0)
+		s1 += float64(b[0] * r0)
+		s2 += float64(c[0] * r0)
+		s3 += float64(d[0] * r0)
+		s0 += float64(a[1] * r1)
+		s1 += float64(b[1] * r1)
+		s2 += float64(c[1] * r1)
+		s3 += float64(d[1] * r1)
+		s0 += float64(a[2] * r2)
+		s1 += float64(b[2] * r2)
+		s2 += float64(c[2] * r2)
+		s3 += float64(d[2] * r2)
+		s0 += float64(a[3] * r3)
+		s1 += float64(b[3] * r3)
+		s2 += float64(c[3] * r3)
+		s3 += float64(d[3] * r3)
+		s0 += float64(a[4] * r4)
+		s1 += float64(b[4] * r4)
+		s2 += float64(c[4] * r4)
+		s3 += float64(d[4] * r4)
+		s0 += float64(a[5] * r5)
+		s1 += float64(b[5] * r5)
+		s2 += float64(c[5] * r5)
+		s3 += float64(d[5] * r5)
+		s0 += float64(a[6] * r6)
+		s1 += float64(b[6] * r6)
+		s2 += float64(c[6] * r6)
+		s3 += float64(d[6] * r6)
+		s0 += float64(a[7] * r7)
+		s1 += float64(b[7] * r7)
+		s2 += float64(c[7] * r7)
+		s3 += float64(d[7] * r7)
+		out[u], out[u+1], out[u+2], out[u+3] = s0, s1, s2, s3
+	}
+}
+
+// idct8x8 is the inverse transform, rows then columns, with every output
+// the sum, from +0, of its rounded products in index order, skipping the
+// products of zero coefficients (most, after quantisation): such a product
+// is a zero, and adding a zero to a sum that starts at +0 never changes it
+// (the sum is never -0), so the result is the full transform's bit for
+// bit (refIDCT in the tests is the direct form).
 func idct8x8(in, out *[64]float64) {
+	// Pass 1: row v of in gives tmp[v][x] = Σ_u dctCos[u][x]·in[v][u].
 	var tmp [64]float64
 	var rows [8]int
-	nz := 0
+	nr := 0
 	for v := range 8 {
 		row := (*[8]float64)(in[v*8 : v*8+8])
-		if *row == ([8]float64{}) {
+		var us [8]int
+		n := 0
+		for u, c := range row {
+			us[n] = u
+			if c != 0 {
+				n++
+			}
+		}
+		if n == 0 {
 			continue
 		}
-		rows[nz] = v
-		nz++
-		for x := range 8 {
-			tmp[x*8+v] = dot8(&dctCosT[x], row)
+		rows[nr] = v
+		nr++
+		var t0, t1, t2, t3, t4, t5, t6, t7 float64
+		for _, u := range us[:n] {
+			c, m := row[u&7], &dctCos[u&7]
+			t0 += float64(m[0] * c)
+			t1 += float64(m[1] * c)
+			t2 += float64(m[2] * c)
+			t3 += float64(m[3] * c)
+			t4 += float64(m[4] * c)
+			t5 += float64(m[5] * c)
+			t6 += float64(m[6] * c)
+			t7 += float64(m[7] * c)
 		}
+		t := (*[8]float64)(tmp[v*8 : v*8+8])
+		t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7] = t0, t1, t2, t3, t4, t5, t6, t7
 	}
-	for x := range 8 {
-		col := tmp[x*8 : x*8+8]
-		for y := range 8 {
-			c := &dctCosT[y]
-			s := 0.0
-			for _, v := range rows[:nz] {
-				s += float64(c[v] * col[v])
-			}
-			out[y*8+x] = s
+	// Pass 2: out[y][x] = Σ_v dctCos[v][y]·tmp[v][x], over the rows that
+	// had a non-zero coefficient (the others are all +0).
+	for y := range 8 {
+		var o0, o1, o2, o3, o4, o5, o6, o7 float64
+		for _, v := range rows[:nr] {
+			c, t := dctCos[v&7][y], (*[8]float64)(tmp[(v&7)*8:(v&7)*8+8])
+			o0 += float64(c * t[0])
+			o1 += float64(c * t[1])
+			o2 += float64(c * t[2])
+			o3 += float64(c * t[3])
+			o4 += float64(c * t[4])
+			o5 += float64(c * t[5])
+			o6 += float64(c * t[6])
+			o7 += float64(c * t[7])
 		}
+		o := (*[8]float64)(out[y*8 : y*8+8])
+		o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7] = o0, o1, o2, o3, o4, o5, o6, o7
 	}
-}
-
-// dot8 is the sum of a[k]·b[k] for k = 0..7, added in that order, each
-// product rounded.
-func dot8(a, b *[8]float64) float64 {
-	s := 0.0
-	s += float64(a[0] * b[0])
-	s += float64(a[1] * b[1])
-	s += float64(a[2] * b[2])
-	s += float64(a[3] * b[3])
-	s += float64(a[4] * b[4])
-	s += float64(a[5] * b[5])
-	s += float64(a[6] * b[6])
-	s += float64(a[7] * b[7])
-	return s
 }
