@@ -31,6 +31,37 @@ type ArtifactStore interface {
 
 var _ ArtifactStore = tracker.ArtifactStorage(nil)
 
+// batchStore is an ArtifactStore that stores many artifacts with one sync
+// and one commit (tracker.ArtifactStorage.PutArtifacts); every tracker
+// backend is one. putArtifacts uses it when the store has it, so that
+// stores written for tests need only PutArtifact.
+type batchStore interface {
+	PutArtifacts(ctx context.Context, items []tracker.ArtifactPut) ([]tracker.ID, error)
+}
+
+var _ batchStore = tracker.ArtifactStorage(nil)
+
+// putArtifacts stores items in order and returns their ids: with one
+// PutArtifacts call when store has it, else one PutArtifact per item. The
+// artifacts are the same either way.
+func putArtifacts(ctx context.Context, store ArtifactStore, items []tracker.ArtifactPut) ([]tracker.ID, error) {
+	if b, ok := store.(batchStore); ok {
+		ids, err := b.PutArtifacts(ctx, items)
+		if err == nil && len(ids) != len(items) {
+			err = fmt.Errorf("the store returned %d ids for %d artifacts", len(ids), len(items))
+		}
+		return ids, err
+	}
+	ids := make([]tracker.ID, len(items))
+	for k, it := range items {
+		var err error
+		if ids[k], err = store.PutArtifact(ctx, it.Data, it.Meta); err != nil {
+			return nil, fmt.Errorf("put artifact %q: %w", it.Meta.Name, err)
+		}
+	}
+	return ids, nil
+}
+
 // Artifact kinds and media types written by this package.
 const (
 	KindManifest   = "dataset-manifest"

@@ -289,22 +289,36 @@ func FromFolder(ctx context.Context, store ArtifactStore, spec FolderSpec, opt G
 	summary := fmt.Sprintf("folder %s (%s) ×%d @%dpx %s", spec.Dir, spec.Label, len(files), spec.Size, spec.Policy)
 	m := &Manifest{Format: ManifestFormat, Source: "folder", Folder: &spec, SpecDigest: digest,
 		Generator: GeneratorVersion, Size: spec.Size}
-	for i, it := range items {
-		name := fmt.Sprintf("%s %s", summary, files[i].name)
-		e := ManifestEntry{Label: spec.Label, Objects: it.objects, File: files[i].name}
-		if e.Image, err = store.PutArtifact(ctx, it.png, tracker.ArtifactMeta{Kind: KindImage, MediaType: mediaPNG,
-			RunID: opt.RunID, Stage: opt.Stage, Name: name}); err != nil {
-			return GenerateResult{}, fmt.Errorf("store %s: %w", files[i].name, err)
-		}
-		if it.mask != nil {
-			if e.Mask, err = store.PutArtifact(ctx, it.mask, tracker.ArtifactMeta{Kind: KindMask, MediaType: mediaPNG,
-				RunID: opt.RunID, Stage: opt.Stage, Name: name + " mask"}); err != nil {
-				return GenerateResult{}, fmt.Errorf("store mask of %s: %w", files[i].name, err)
+	// Stored generateBatch images (and their masks) at a time, each batch
+	// with one putArtifacts call: one sync and one commit.
+	for start := 0; start < len(items); start += generateBatch {
+		end := min(start+generateBatch, len(items))
+		var puts []tracker.ArtifactPut
+		for i, it := range items[start:end] {
+			name := fmt.Sprintf("%s %s", summary, files[start+i].name)
+			puts = append(puts, tracker.ArtifactPut{Data: it.png, Meta: tracker.ArtifactMeta{Kind: KindImage, MediaType: mediaPNG,
+				RunID: opt.RunID, Stage: opt.Stage, Name: name}})
+			if it.mask != nil {
+				puts = append(puts, tracker.ArtifactPut{Data: it.mask, Meta: tracker.ArtifactMeta{Kind: KindMask, MediaType: mediaPNG,
+					RunID: opt.RunID, Stage: opt.Stage, Name: name + " mask"}})
 			}
 		}
-		m.Images = append(m.Images, e)
-		if opt.Progress != nil && (i+1)%generateBatch == 0 {
-			opt.Progress(i+1, len(items))
+		ids, err := putArtifacts(ctx, store, puts)
+		if err != nil {
+			return GenerateResult{}, fmt.Errorf("store %s to %s: %w", files[start].name, files[end-1].name, err)
+		}
+		j := 0
+		for i, it := range items[start:end] {
+			e := ManifestEntry{Label: spec.Label, Objects: it.objects, File: files[start+i].name, Image: ids[j]}
+			j++
+			if it.mask != nil {
+				e.Mask = ids[j]
+				j++
+			}
+			m.Images = append(m.Images, e)
+		}
+		if opt.Progress != nil && end%generateBatch == 0 {
+			opt.Progress(end, len(items))
 		}
 	}
 	data, err := m.Encode()

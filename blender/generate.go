@@ -63,9 +63,9 @@ func Generate(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt Ge
 	m := &Manifest{Format: ManifestFormat, Source: "generate", Spec: &spec, SpecDigest: digest,
 		Generator: GeneratorVersion, Domain: &dom, Size: spec.Size, Images: make([]ManifestEntry, 0, spec.Count)}
 	summary := fmt.Sprintf("%s/%s ×%d @%dpx seed %d", spec.Generator, spec.Domain.Name, spec.Count, spec.Size, spec.Seed)
-	// Batch k is stored (in index order, on its own goroutine) while batch
-	// k+1 renders: storing is mostly waiting for the disk, rendering the
-	// CPU. At most one batch is being stored; m.Images is only touched by
+	// Batch k is stored (in index order, on its own goroutine, with one
+	// sync and one commit when the store batches) while batch k+1 renders:
+	// storing is mostly waiting for the disk, rendering the CPU. At most one batch is being stored; m.Images is only touched by
 	// that store until its result is received.
 	var storing chan error
 	waitStored := func() error {
@@ -110,29 +110,43 @@ func Generate(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt Ge
 }
 
 // storeItems stores one batch's images and masks (when the spec keeps
-// bytes) in index order and appends their manifest entries to m.
+// bytes), in index order and with one putArtifacts call, and appends their
+// manifest entries to m.
 func storeItems(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt GenerateOptions, m *Manifest, summary string, idx []int, items []item) error {
+	entries := make([]ManifestEntry, len(items))
+	var puts []tracker.ArtifactPut
 	for k, it := range items {
-		e := ManifestEntry{Image: tracker.Sum(it.png), Label: spec.label(), Objects: it.objects, Scene: it.scene}
+		entries[k] = ManifestEntry{Image: tracker.Sum(it.png), Label: spec.label(), Objects: it.objects, Scene: it.scene}
 		if it.mask != nil {
-			e.Mask = tracker.Sum(it.mask)
+			entries[k].Mask = tracker.Sum(it.mask)
 		}
-		if spec.Storage == StoreArtifacts {
-			var err error
-			name := fmt.Sprintf("%s #%d", summary, idx[k])
-			if e.Image, err = store.PutArtifact(ctx, it.png, tracker.ArtifactMeta{Kind: KindImage, MediaType: mediaPNG,
-				RunID: opt.RunID, Stage: opt.Stage, Name: name}); err != nil {
-				return fmt.Errorf("store image %d: %w", idx[k], err)
-			}
-			if it.mask != nil {
-				if e.Mask, err = store.PutArtifact(ctx, it.mask, tracker.ArtifactMeta{Kind: KindMask, MediaType: mediaPNG,
-					RunID: opt.RunID, Stage: opt.Stage, Name: name + " mask"}); err != nil {
-					return fmt.Errorf("store mask %d: %w", idx[k], err)
-				}
-			}
+		if spec.Storage != StoreArtifacts {
+			continue
 		}
-		m.Images = append(m.Images, e)
+		name := fmt.Sprintf("%s #%d", summary, idx[k])
+		puts = append(puts, tracker.ArtifactPut{Data: it.png, Meta: tracker.ArtifactMeta{Kind: KindImage, MediaType: mediaPNG,
+			RunID: opt.RunID, Stage: opt.Stage, Name: name}})
+		if it.mask != nil {
+			puts = append(puts, tracker.ArtifactPut{Data: it.mask, Meta: tracker.ArtifactMeta{Kind: KindMask, MediaType: mediaPNG,
+				RunID: opt.RunID, Stage: opt.Stage, Name: name + " mask"}})
+		}
 	}
+	if len(puts) > 0 {
+		ids, err := putArtifacts(ctx, store, puts)
+		if err != nil {
+			return fmt.Errorf("store images %d-%d: %w", idx[0], idx[len(idx)-1], err)
+		}
+		j := 0
+		for k := range entries {
+			entries[k].Image = ids[j]
+			j++
+			if items[k].mask != nil {
+				entries[k].Mask = ids[j]
+				j++
+			}
+		}
+	}
+	m.Images = append(m.Images, entries...)
 	return nil
 }
 
