@@ -98,3 +98,18 @@ func TestEncodeSRGB32(t *testing.T) {
 		t.Error("NaN must encode as 0 and the curve must increase")
 	}
 }
+
+// TestNormalStreamFill holds fill to at, value by value, over a million
+// indices of two streams (tails and wedges included).
+func TestNormalStreamFill(t *testing.T) {
+	for _, key := range []uint64{1, 0xdeadbeef} {
+		s := newNormalStream(key, 2)
+		dst := make([]float64, 1<<20)
+		s.fill(dst)
+		for i, v := range dst {
+			if want := s.at(uint64(i)); math.Float64bits(v) != math.Float64bits(want) {
+				t.Fatalf("key %d index %d: fill gives %v, at gives %v", key, i, v, want)
+			}
+		}
+	}
+}

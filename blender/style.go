@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/internal/seeds"
@@ -151,18 +152,24 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 	d = d.ImageDomain(seed)
 	src := toNRGBA(img)
 	w, h := src.Rect.Dx(), src.Rect.Dy()
-	p := newPlanes(w, h)
-	for i := range w * h {
-		for c := range 3 {
-			p.ch[c][i] = float32(srgbToLinear(src.Pix[4*i+c]))
+	p := getPlanes(w, h)
+	defer planesPool.Put(p)
+	n := w * h
+	for c := range 3 {
+		ch := p.ch[c][:n]
+		pix := src.Pix[c:]
+		for i := range ch {
+			ch[i] = srgbDecode32[pix[4*i]]
 		}
 	}
 	if d.RenderNoise > 0 {
 		s := seeds.Child(seed, "render-noise")
 		for c := range 3 {
-			n := newNormalStream(s, uint64(c))
-			for i, v := range p.ch[c] {
-				p.ch[c][i] = v + float32(d.RenderNoise*float64(v)*n.at(uint64(i)))
+			nz := p.normals(n)
+			newNormalStream(s, uint64(c)).fill(nz)
+			ch := p.ch[c][:len(nz)]
+			for i, v := range ch {
+				ch[i] = v + float32(d.RenderNoise*float64(v)*nz[i])
 			}
 		}
 	}
@@ -186,45 +193,73 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 		p.vignette(d.Vignetting)
 	}
 	if d.ShotNoise > 0 || d.ReadNoise > 0 {
+		// The normals are drawn first, so that the square roots of a
+		// channel run back to back rather than between calls.
 		s := seeds.Child(seed, "sensor-noise")
 		read2 := float64(d.ReadNoise * d.ReadNoise)
+		shot := d.ShotNoise
 		for c := range 3 {
-			n := newNormalStream(s, uint64(c))
-			for i, v := range p.ch[c] {
-				x := math.Max(float64(v), 0)
-				p.ch[c][i] = v + float32(math.Sqrt(float64(d.ShotNoise*x)+read2)*n.at(uint64(i)))
+			nz := p.normals(n)
+			newNormalStream(s, uint64(c)).fill(nz)
+			ch := p.ch[c][:len(nz)]
+			for i, v := range ch {
+				x := max(float64(v), 0) // math.Max's value for every input
+				ch[i] = v + float32(math.Sqrt(float64(shot*x)+read2)*nz[i])
 			}
 		}
 	}
 	invGamma := 1 / d.Gamma
 	for c := range 3 {
 		g, o := d.Gain[c], d.Offset[c]
-		for i, v := range p.ch[c] {
+		ch := p.ch[c]
+		for i, v := range ch {
 			e := encodeSRGB32(v)
 			if d.Gamma != 1 {
 				e = fmath.Pow(e, invGamma)
 			}
-			p.ch[c][i] = float32(min(max(float64(e*g)+o, 0), 1))
+			ch[i] = float32(min(max(float64(e*g)+o, 0), 1))
 		}
 	}
 	if d.JPEGQuality > 0 {
 		p.jpeg(d.JPEGQuality)
 	}
 	out := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for i := range w * h {
-		for c := range 3 {
-			out.Pix[4*i+c] = uint8(math.Round(float64(min(max(p.ch[c][i], 0), 1)) * 255))
+	for c := range 3 {
+		ch := p.ch[c][:n]
+		pix := out.Pix[c:]
+		for i, v := range ch {
+			pix[4*i] = roundByte(v)
 		}
-		out.Pix[4*i+3] = 255
+	}
+	for i := 3; i < len(out.Pix); i += 4 {
+		out.Pix[i] = 255
 	}
 	return out, nil
 }
+
+// roundByte is uint8(math.Round(float64(min(max(v, 0), 1)) * 255)), the
+// last step of Apply, without math.Round: the product of a float32 and 255
+// is exact in float64 (24 + 8 significant bits), and so is adding 0.5 to
+// it where the sum is at least 0.5, so truncating the sum rounds half away
+// from zero as math.Round does (TestRoundByte checks every float32).
+func roundByte(v float32) uint8 {
+	return uint8(float64(min(max(v, 0), 1))*255 + 0.5)
+}
+
+// srgbDecode32 is float32(srgbToLinear(v)) for every byte v.
+var srgbDecode32 = func() (t [256]float32) {
+	for i := range t {
+		t[i] = float32(srgbToLinear(uint8(i)))
+	}
+	return t
+}()
 
 // planes holds an image as three float32 channel planes.
 type planes struct {
 	w, h int
 	ch   [3][]float32
 	tmp  []float32 // scratch for one step at a time (see scratch)
+	nz   []float64 // normal numbers of one channel (see normals)
 }
 
 func newPlanes(w, h int) *planes {
@@ -233,4 +268,34 @@ func newPlanes(w, h int) *planes {
 		p.ch[c] = make([]float32, w*h)
 	}
 	return p
+}
+
+// planesPool recycles Apply's planes and scratch (a dataset styles
+// thousands of images of one size).
+var planesPool sync.Pool
+
+// getPlanes returns planes of w×h from the pool, or new ones; their
+// values are undefined (Apply writes every one before reading it).
+func getPlanes(w, h int) *planes {
+	p, _ := planesPool.Get().(*planes)
+	if p == nil {
+		return newPlanes(w, h)
+	}
+	p.w, p.h = w, h
+	for c := range 3 {
+		if cap(p.ch[c]) < w*h {
+			p.ch[c] = make([]float32, w*h)
+		}
+		p.ch[c] = p.ch[c][:w*h]
+	}
+	return p
+}
+
+// normals returns a float64 slice of n values owned by p; its contents are
+// undefined.
+func (p *planes) normals(n int) []float64 {
+	if cap(p.nz) < n {
+		p.nz = make([]float64, n)
+	}
+	return p.nz[:n]
 }

@@ -15,16 +15,22 @@ func (p *planes) cornerRadius() float64 {
 // the corner, they are shifted by px pixels from green.
 func (p *planes) chromatic(px float64) {
 	k := px / p.cornerRadius()
-	p.ch[0] = p.radialResample(p.ch[0], 1/(1+k))
-	p.ch[2] = p.radialResample(p.ch[2], 1/(1-k))
+	for _, c := range [2]int{0, 2} {
+		scale := 1 / (1 + k)
+		if c == 2 {
+			scale = 1 / (1 - k)
+		}
+		out := p.scratch(len(p.ch[c]))
+		p.radialResample(out, p.ch[c], scale)
+		p.ch[c], p.tmp = out, p.ch[c]
+	}
 }
 
-// radialResample returns plane q sampled at centre + (x - centre)·scale,
+// radialResample sets out to plane q sampled at centre + (x - centre)·scale,
 // bilinear, clamped at the borders. The sample column depends on x alone
 // and the row on y alone, so both are worked out once per column and row;
 // each pixel then blends as bilinear does, with the same operations.
-func (p *planes) radialResample(q []float32, scale float64) []float32 {
-	out := make([]float32, len(q))
+func (p *planes) radialResample(out, q []float32, scale float64) {
 	cx, cy := float64(float64(p.w)/2), float64(float64(p.h)/2)
 	cols := make([]bilinearTap, p.w)
 	for x := range cols {
@@ -40,7 +46,6 @@ func (p *planes) radialResample(q []float32, scale float64) []float32 {
 			row[x] = float32(a*(1-ty.f)) + float32(b*ty.f)
 		}
 	}
-	return out
 }
 
 // bilinearTap is one axis of a bilinear sample: the two neighbours and the

@@ -142,3 +142,30 @@ func refApply(d Domain, img image.Image, seed uint64) *image.NRGBA {
 	}
 	return out
 }
+
+// TestRoundByte holds roundByte to the expression it replaces: on the
+// 8,193 float32s around each rounding boundary (k+0.5)/255, on every 251st
+// float32 from -0 up to +Inf, on negatives and on NaN.
+func TestRoundByte(t *testing.T) {
+	ref := func(v float32) uint8 { return uint8(math.Round(float64(min(max(v, 0), 1)) * 255)) }
+	check := func(v float32) {
+		if got, want := roundByte(v), ref(v); got != want {
+			t.Fatalf("roundByte(%v) = %d, want %d", v, got, want)
+		}
+	}
+	for k := range 255 {
+		mid := math.Float32bits(float32((float64(k) + 0.5) / 255))
+		for b := mid - 4096; b <= mid+4096; b++ {
+			check(math.Float32frombits(b))
+		}
+	}
+	for b := uint32(0); b <= 0x7f800000; b += 251 {
+		check(math.Float32frombits(b))
+	}
+	for e := range 300 {
+		check(-float32(math.Ldexp(1, e-150)))
+	}
+	check(float32(math.NaN()))
+	check(float32(math.Inf(-1)))
+	check(1)
+}
