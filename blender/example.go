@@ -89,11 +89,12 @@ func restingZ(o Object, floor float64) float64 {
 	if err != nil {
 		return floor
 	}
-	r := eulerXYZ(o.Rotation)
+	// The z row of the rotation, written as mat3.apply computes it (same
+	// products, same order); the builtin min gives math.Min's values.
+	r := eulerXYZ(o.Rotation)[2]
 	low := math.Inf(1)
 	for _, v := range m.pos {
-		z := r.apply(Vec3{float64(v[0]), float64(v[1]), float64(v[2])})[2]
-		low = math.Min(low, z)
+		low = min(low, float64(r[0]*v[0])+float64(r[1]*v[1])+float64(r[2]*v[2]))
 	}
 	return floor - low
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -244,4 +245,34 @@ func FuzzDecodeScene(f *testing.F) {
 			t.Fatalf("digest changed across round trip")
 		}
 	})
+}
+
+// TestRestingZMatchesApply holds restingZ (the z row of the rotation only)
+// to the lowest z of mat3.apply over the mesh, for every product kind
+// under random rotations (signed zeros included).
+func TestRestingZMatchesApply(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, kind := range ProductKindNames() {
+		m, err := productMesh(kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range 200 {
+			rot := Vec3{rng.Float64()*360 - 180, rng.Float64()*360 - 180, rng.Float64()*360 - 180}
+			if k < 8 {
+				rot = Vec3{float64(90 * (k % 2)), math.Copysign(0, float64(k%4-2)), float64(-90 * (k / 4))}
+			}
+			o := Object{Product: kind, Rotation: rot}
+			r := eulerXYZ(rot)
+			low := math.Inf(1)
+			for _, v := range m.pos {
+				low = math.Min(low, r.apply(v)[2])
+			}
+			for _, floor := range []float64{0, 0.02, 0.38} {
+				if got, want := restingZ(o, floor), floor-low; math.Float64bits(got) != math.Float64bits(want) {
+					t.Fatalf("%s rotated %v on %v: restingZ %v, want %v", kind, rot, floor, got, want)
+				}
+			}
+		}
+	}
 }
