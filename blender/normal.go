@@ -2,6 +2,7 @@ package blender
 
 import (
 	"math"
+	"sync"
 
 	"github.com/cgx-dev/cgx/internal/fmath"
 )
@@ -61,11 +62,18 @@ func (s normalStream) at(i uint64) float64 {
 }
 
 // fill sets dst[i] to s.at(i) for every i. The first draw of at, which
-// gives 99% of values, runs here without a call; the rest go to at, which
-// repeats that draw and continues.
+// gives 99% of values, runs here without a call, with mix64(i) read from
+// indexMix; the rest go to at, which repeats that draw and continues.
 func (s normalStream) fill(dst []float64) {
+	mi := indexMix(min(len(dst), indexMixMax))
 	for i := range dst {
-		u := mix64(mix64(s.key^mix64(uint64(i))) + golden64)
+		var m uint64
+		if i < len(mi) {
+			m = mi[i]
+		} else {
+			m = mix64(uint64(i))
+		}
+		u := mix64(mix64(s.key^m) + golden64)
 		layer := u >> 57
 		j := int32(uint32(u))
 		if absInt64(int64(j)) < zigK[layer] {
@@ -74,6 +82,33 @@ func (s normalStream) fill(dst []float64) {
 		}
 		dst[i] = s.at(uint64(i))
 	}
+}
+
+// indexMixMax bounds indexMixTable (2 MiB, a 256×256 image's channel
+// four times over); later indices are hashed as they come.
+const indexMixMax = 1 << 18
+
+// indexMixTable holds mix64(i) for the first indices: every stream of
+// every image hashes the same pixel indices.
+var indexMixTable struct {
+	sync.Mutex
+	t []uint64
+}
+
+// indexMix returns mix64(i) for i < n, shared: the caller must not write
+// it.
+func indexMix(n int) []uint64 {
+	indexMixTable.Lock()
+	defer indexMixTable.Unlock()
+	t := indexMixTable.t
+	if len(t) < n {
+		t = make([]uint64, max(n, 2*len(t)))
+		for i := range t {
+			t[i] = mix64(uint64(i))
+		}
+		indexMixTable.t = t
+	}
+	return t[:n]
 }
 
 // unit53 maps a 64-bit draw to (0, 1).
