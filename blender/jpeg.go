@@ -58,6 +58,12 @@ func (p *planes) jpeg(q int) {
 	tabs := [3][64]float64{jpegTable(&jpegLuma, q), jpegTable(&jpegChroma, q), jpegTable(&jpegChroma, q)}
 	var ycc [3][64]float64
 	var coef [64]float64
+	var invs [3][64]float64
+	for c := range tabs {
+		for k, t := range tabs[c] {
+			invs[c][k] = 1 / t
+		}
+	}
 	for by := 0; by < p.h; by += 8 {
 		for bx := 0; bx < p.w; bx += 8 {
 			for y := range 8 {
@@ -71,10 +77,7 @@ func (p *planes) jpeg(q int) {
 			}
 			for c := range 3 {
 				dct8x8(&ycc[c], &coef)
-				t := &tabs[c]
-				for k := range coef {
-					coef[k] = float64(math.Round(coef[k]/t[k]) * t[k])
-				}
+				quantize(&coef, &tabs[c], &invs[c])
 				idct8x8(&coef, &ycc[c])
 			}
 			for y := 0; y < 8 && by+y < p.h; y++ {
@@ -90,71 +93,63 @@ func (p *planes) jpeg(q int) {
 	}
 }
 
+// roundMagic is 1.5·2^52: for |q| < 2^51, (q + roundMagic) - roundMagic
+// is q rounded to an integer.
+const roundMagic = 1.5 * (1 << 52)
+
+// quantize sets every coefficient c to math.Round(c/t)·t, t its table
+// entry, without the division where that is provably the same: q = c·(1/t)
+// is within 4e-7 of c/t (rounded) for |q| < 2^30, so when q is within
+// 0.4999 of an integer n, c/t rounds to n too, and n·t (exact) carries c's
+// sign as Round does, zeros included. Other coefficients divide.
+func quantize(coef, t, inv *[64]float64) {
+	for k, c := range coef {
+		q := float64(c * inv[k])
+		n := float64(q+roundMagic) - roundMagic
+		if math.Abs(q) < 1<<30 && math.Abs(q-n) < 0.4999 {
+			coef[k] = float64(math.Copysign(n, c) * t[k])
+			continue
+		}
+		coef[k] = float64(math.Round(c/t[k]) * t[k])
+	}
+}
+
 // dct8x8 transforms rows then columns; every output is the sum, from +0,
 // of its eight rounded products in index order (refDCT in the tests is the
 // direct form), four outputs interleaved at a time.
 func dct8x8(in, out *[64]float64) {
-	var tmp, o [64]float64
+	var tmp [64]float64
 	for y := range 8 {
-		transform8(&dctCos, (*[8]float64)(in[y*8:y*8+8]), (*[8]float64)(o[y*8:y*8+8]))
-	}
-	for y := range 8 {
-		for u := range 8 {
-			tmp[u*8+y] = o[y*8+u]
-		}
+		o0, o1, o2, o3, o4, o5, o6, o7 := transform8(&dctCos, (*[8]float64)(in[y*8:y*8+8]))
+		tmp[y], tmp[8+y], tmp[16+y], tmp[24+y], tmp[32+y], tmp[40+y], tmp[48+y], tmp[56+y] = o0, o1, o2, o3, o4, o5, o6, o7
 	}
 	for u := range 8 {
-		transform8(&dctCos, (*[8]float64)(tmp[u*8:u*8+8]), (*[8]float64)(o[u*8:u*8+8]))
-	}
-	for u := range 8 {
-		for v := range 8 {
-			out[v*8+u] = o[u*8+v]
-		}
+		o0, o1, o2, o3, o4, o5, o6, o7 := transform8(&dctCos, (*[8]float64)(tmp[u*8:u*8+8]))
+		out[u], out[8+u], out[16+u], out[24+u], out[32+u], out[40+u], out[48+u], out[56+u] = o0, o1, o2, o3, o4, o5, o6, o7
 	}
 }
 
-// transform8 sets out[u] = Σ_k m[u][k]·r[k] for u = 0..7. Each sum starts
-// at +0 and adds its rounded products in index order k; four independent
-// sums are interleaved so that they overlap in the pipeline.
-func transform8(m *[8][8]float64, r, out *[8]float64) {
-	r0, r1, r2, r3, r4, r5, r6, r7 := r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]
-	for u := 0; u < 8; u += 4 {
-		a, b, c, d := &m[u], &m[u+1], &m[u+2], &m[u+3]
-		s0, s1, s2, s3 := 0.0, 0.0, 0.0, 0.0
-		s0 += float64(a[0] * r0)
-		s1 += float64(b[0] * r0)
-		s2 += float64(c[0] * r0)
-		s3 += float64(d[0] * r0)
-		s0 += float64(a[1] * r1)
-		s1 += float64(b[1] * r1)
-		s2 += float64(c[1] * r1)
-		s3 += float64(d[1] * r1)
-		s0 += float64(a[2] * r2)
-		s1 += float64(b[2] * r2)
-		s2 += float64(c[2] * r2)
-		s3 += float64(d[2] * r2)
-		s0 += float64(a[3] * r3)
-		s1 += float64(b[3] * r3)
-		s2 += float64(c[3] * r3)
-		s3 += float64(d[3] * r3)
-		s0 += float64(a[4] * r4)
-		s1 += float64(b[4] * r4)
-		s2 += float64(c[4] * r4)
-		s3 += float64(d[4] * r4)
-		s0 += float64(a[5] * r5)
-		s1 += float64(b[5] * r5)
-		s2 += float64(c[5] * r5)
-		s3 += float64(d[5] * r5)
-		s0 += float64(a[6] * r6)
-		s1 += float64(b[6] * r6)
-		s2 += float64(c[6] * r6)
-		s3 += float64(d[6] * r6)
-		s0 += float64(a[7] * r7)
-		s1 += float64(b[7] * r7)
-		s2 += float64(c[7] * r7)
-		s3 += float64(d[7] * r7)
-		out[u], out[u+1], out[u+2], out[u+3] = s0, s1, s2, s3
+// transform8 returns Σ_k m[u][k]·r[k] for u = 0..7. Each sum starts at +0
+// and adds its rounded products in index order k; four independent sums
+// are interleaved so that they overlap in the pipeline.
+func transform8(m *[8][8]float64, r *[8]float64) (o0, o1, o2, o3, o4, o5, o6, o7 float64) {
+	o0, o1, o2, o3 = dot8x4((*[4][8]float64)(m[0:4]), r)
+	o4, o5, o6, o7 = dot8x4((*[4][8]float64)(m[4:8]), r)
+	return
+}
+
+// dot8x4 returns the sums, from +0, of m[u][k]·r[k] in index order k for
+// u = 0..3, interleaved.
+func dot8x4(m *[4][8]float64, r *[8]float64) (s0, s1, s2, s3 float64) {
+	a, b, c, d := &m[0], &m[1], &m[2], &m[3]
+	for k := range 8 {
+		rk := r[k]
+		s0 += float64(a[k] * rk)
+		s1 += float64(b[k] * rk)
+		s2 += float64(c[k] * rk)
+		s3 += float64(d[k] * rk)
 	}
+	return
 }
 
 // idct8x8 is the inverse transform, rows then columns, with every output
@@ -201,19 +196,17 @@ func idct8x8(in, out *[64]float64) {
 	// Pass 2: out[y][x] = Σ_v dctCos[v][y]·tmp[v][x], over the rows that
 	// had a non-zero coefficient (the others are all +0).
 	for y := range 8 {
-		var o0, o1, o2, o3, o4, o5, o6, o7 float64
-		for _, v := range rows[:nr] {
-			c, t := dctCos[v&7][y], (*[8]float64)(tmp[(v&7)*8:(v&7)*8+8])
-			o0 += float64(c * t[0])
-			o1 += float64(c * t[1])
-			o2 += float64(c * t[2])
-			o3 += float64(c * t[3])
-			o4 += float64(c * t[4])
-			o5 += float64(c * t[5])
-			o6 += float64(c * t[6])
-			o7 += float64(c * t[7])
-		}
 		o := (*[8]float64)(out[y*8 : y*8+8])
-		o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7] = o0, o1, o2, o3, o4, o5, o6, o7
+		for h := 0; h < 8; h += 4 {
+			var o0, o1, o2, o3 float64
+			for _, v := range rows[:nr] {
+				c, t := dctCos[v&7][y], (*[4]float64)(tmp[(v&7)*8+h:(v&7)*8+h+4])
+				o0 += float64(c * t[0])
+				o1 += float64(c * t[1])
+				o2 += float64(c * t[2])
+				o3 += float64(c * t[3])
+			}
+			o[h], o[h+1], o[h+2], o[h+3] = o0, o1, o2, o3
+		}
 	}
 }

@@ -199,3 +199,49 @@ func (p *planes) refBilinear(q []float32, x, y float64) float32 {
 	b := float32(q[y1*p.w+x0]*(1-fx)) + float32(q[y1*p.w+x1]*fx)
 	return float32(a*(1-fy)) + float32(b*fy)
 }
+
+// TestQuantizeMatchesDivision holds quantize (a product instead of the
+// division where provably equal) to math.Round(c/t)·t, signed zeros
+// included, on random coefficients, on ones a few ulps either side of every
+// rounding boundary up to 40.5·t, and on huge ones.
+func TestQuantizeMatchesDivision(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, q := range []int{100, 90, 75, 50, 10, 1} {
+		for _, base := range []*[64]float64{&jpegLuma, &jpegChroma} {
+			tab := jpegTable(base, q)
+			var inv [64]float64
+			for k, v := range tab {
+				inv[k] = 1 / v
+			}
+			for round := range 2000 {
+				var coef [64]float64
+				for k := range coef {
+					switch {
+					case round == 0:
+						coef[k] = math.Copysign(0, float64(k%2*2-1))
+					case round == 1:
+						coef[k] = math.Ldexp(float64(k+1), 20+k)
+					case round < 500:
+						coef[k] = (rng.Float64()*2 - 1) * 3 * tab[k]
+					default:
+						c := (float64(rng.IntN(41)) + 0.5*float64(rng.IntN(2))) * tab[k]
+						for range rng.IntN(6) {
+							c = math.Nextafter(c, math.Inf(2*rng.IntN(2)-1))
+						}
+						coef[k] = c * float64(2*rng.IntN(2)-1)
+					}
+				}
+				want := coef
+				for k := range want {
+					want[k] = float64(math.Round(want[k]/tab[k]) * tab[k])
+				}
+				quantize(&coef, &tab, &inv)
+				for k := range coef {
+					if math.Float64bits(coef[k]) != math.Float64bits(want[k]) {
+						t.Fatalf("quality %d, coefficient %d: got %v, math.Round(c/t)·t gives %v", q, k, coef[k], want[k])
+					}
+				}
+			}
+		}
+	}
+}
