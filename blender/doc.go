@@ -33,7 +33,9 @@
 //     manipulation vocabulary of docs/DATA.md by Gap.
 //   - Dataset: a DatasetSpec (generator, count, size, seed, domain) produces
 //     images, masks and labels (Generate) recorded in a Manifest stored as a
-//     "dataset-manifest" artifact through an ArtifactStore (any tracker backend);
+//     "dataset-manifest" artifact through an ArtifactStore (any tracker backend;
+//     each batch of 128 images and masks is one PutArtifacts call, one sync
+//     and one commit, when the store has it);
 //     the spec digest makes a second generation a cache hit. FolderSpec does
 //     the same for a user's directory (FromFolder). OpenDataset reads images
 //     back, checking every digest. Generators are the scene families

@@ -10,7 +10,7 @@
 //     WorkQueue and Maintenance. Consumers ask for the smallest part they
 //     need. Package storagetest proves a backend against it.
 //   - The records every backend stores: Run, Stage, ArtifactMeta and its ID
-//     (SHA-256), StudyInfo and StudyStats, CheckReport, GCOptions and
+//     (SHA-256) (ArtifactPut: one artifact of a PutArtifacts batch), StudyInfo and StudyStats, CheckReport, GCOptions and
 //     GCReport, RunDeletion, and Info.
 //   - The sentinel errors (errors.go), which every backend wraps, so that
 //     callers compare with errors.Is whatever the backend.

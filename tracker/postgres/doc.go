@@ -81,6 +81,12 @@
 //     attributes, pending setters included) in one statement, so one
 //     durable commit, all or none, as tracker/bolt's does: cgx's search
 //     loop (study.Run) stores a batch's results with it.
+//   - PutArtifacts stores a batch of artifacts in one transaction, so one
+//     durable commit for the batch, all or none: its chunks first, in
+//     SHA-256 order, then the artifact rows and chunk lists, in id order
+//     (concurrent batches lock rows in one order), sent in pgx batches of
+//     at most 16 MiB of chunk bytes (batchBytes). Dataset generation
+//     stores each batch of 128 images with it.
 //
 // A commit that returned survives a crash of the cgx process, of its
 // machine, and (with synchronous_commit on) of the server. Replication and
