@@ -97,7 +97,7 @@ func blurRow(out, row []float32, k []float32) {
 	if len(k) == 7 {
 		kk := (*[7]float32)(k)
 		k0, k1, k2, k3, k4, k5, k6 := kk[0], kk[1], kk[2], kk[3], kk[4], kk[5], kk[6]
-		for x := 3; x < w-3; x++ {
+		for x := 3 + blurRow7Vec(out, row, kk); x < w-3; x++ {
 			win := (*[7]float32)(row[x-3 : x+4])
 			var s float32
 			s += float32(k0 * win[0])
@@ -131,7 +131,7 @@ func blurCols7(out, rows []float32, k *[7]float32) {
 	t0, t1, t2, t3 := rows[0:w], rows[w:2*w], rows[2*w:3*w], rows[3*w:4*w]
 	t4, t5, t6 := rows[4*w:5*w], rows[5*w:6*w], rows[6*w:7*w]
 	k0, k1, k2, k3, k4, k5, k6 := k[0], k[1], k[2], k[3], k[4], k[5], k[6]
-	for x := range out {
+	for x := blurCols7Vec(out, rows, k); x < len(out); x++ {
 		var s float32
 		s += float32(k0 * t0[x])
 		s += float32(k1 * t1[x])
