@@ -114,11 +114,29 @@ func quantize(coef, t, inv *[64]float64) {
 	}
 }
 
+// dctCosFlat is dctCos as one row-major array, dctCosTFlat its transpose
+// (dctCosTFlat[x*8+u] = dctCos[u][x]), for mul8.
+var dctCosFlat, dctCosTFlat = func() (f, t [64]float64) {
+	for u := range 8 {
+		for x := range 8 {
+			f[u*8+x], t[x*8+u] = dctCos[u][x], dctCos[u][x]
+		}
+	}
+	return f, t
+}()
+
 // dct8x8 transforms rows then columns; every output is the sum, from +0,
 // of its eight rounded products in index order (refDCT in the tests is the
 // direct form), four outputs interleaved at a time.
 func dct8x8(in, out *[64]float64) {
 	var tmp [64]float64
+	if jpegSIMD {
+		// tmp[y][u] = Σ_x in[y][x]·dctCos[u][x], then
+		// out[v][u] = Σ_y dctCos[v][y]·tmp[y][u]: the same sums.
+		mul8(&tmp, in, &dctCosTFlat)
+		mul8(out, &dctCosFlat, &tmp)
+		return
+	}
 	for y := range 8 {
 		o0, o1, o2, o3, o4, o5, o6, o7 := transform8(&dctCos, (*[8]float64)(in[y*8:y*8+8]))
 		tmp[y], tmp[8+y], tmp[16+y], tmp[24+y], tmp[32+y], tmp[40+y], tmp[48+y], tmp[56+y] = o0, o1, o2, o3, o4, o5, o6, o7
@@ -159,6 +177,14 @@ func dot8x4(m *[4][8]float64, r *[8]float64) (s0, s1, s2, s3 float64) {
 // (the sum is never -0), so the result is the full transform's bit for
 // bit (refIDCT in the tests is the direct form).
 func idct8x8(in, out *[64]float64) {
+	if jpegSIMD {
+		// tmp[v][x] = Σ_u in[v][u]·dctCos[u][x], then
+		// out[y][x] = Σ_v dctCos[v][y]·tmp[v][x], zero terms included.
+		var tmp [64]float64
+		mul8(&tmp, in, &dctCosFlat)
+		mul8(out, &dctCosTFlat, &tmp)
+		return
+	}
 	// Pass 1: row v of in gives tmp[v][x] = Σ_u dctCos[u][x]·in[v][u].
 	var tmp [64]float64
 	var rows [8]int

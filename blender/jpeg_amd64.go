@@ -1,0 +1,15 @@
+package blender
+
+import "os"
+
+// jpegSIMD reports whether the JPEG step's transforms run as 8×8 matrix
+// products two columns at a time (jpeg_amd64.s; SSE2, which every amd64
+// CPU has). CGX_SIMD=off turns it off; the values are the same bits either
+// way.
+var jpegSIMD = os.Getenv("CGX_SIMD") != "off"
+
+//go:noescape
+func mul8SSE(out, a, b *[64]float64)
+
+// mul8 sets out to a·b (see mul8SSE).
+func mul8(out, a, b *[64]float64) { mul8SSE(out, a, b) }

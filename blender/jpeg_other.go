@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package blender
+
+// jpegSIMD is false: the JPEG step runs its Go transforms only.
+const jpegSIMD = false
+
+func mul8(out, a, b *[64]float64) { panic("blender: mul8 without SIMD") }
