@@ -80,20 +80,20 @@ type ArtifactStorage interface {
 	// PutArtifact stores data and returns its id, the SHA-256 of data.
 	// Storing bytes already stored returns the same id and keeps the first
 	// metadata; meta.ID and meta.Size are set by the store. The artifact is
-	// durable when it returns.
+	// committed when it returns.
 	PutArtifact(ctx context.Context, data []byte, meta ArtifactMeta) (ID, error)
 	// PutArtifacts stores a batch and returns the ids of its items, in
 	// order: the same ids and records as PutArtifact called for each item
 	// in turn (bytes repeated within the batch, or already stored, keep
-	// the first metadata), but made durable together, with one sync and
-	// one commit for the batch instead of one each. It is all or nothing:
-	// when it returns ids every item is stored; on an error (a canceled
-	// ctx included) no record of the batch was made, unless the error
-	// came while the commit itself was being acknowledged (a PostgreSQL
-	// connection lost, or ctx canceled, during the commit), when the whole
-	// batch may be stored. Bytes written before an error may remain
-	// unreferenced, which Check notes and GC removes. An empty batch
-	// stores nothing.
+	// the first metadata), but committed together, with one sync of the
+	// bytes and one commit for the batch instead of one each. It is all
+	// or nothing: when it returns ids every item is stored; on an error
+	// (a canceled ctx included) no record of the batch was made, unless
+	// the error came while the commit itself was being acknowledged (a
+	// PostgreSQL connection lost, or ctx canceled, during the commit),
+	// when the whole batch may be stored. Bytes written before an error
+	// may remain unreferenced, which Check notes and GC removes. An empty
+	// batch stores nothing.
 	PutArtifacts(ctx context.Context, items []ArtifactPut) ([]ID, error)
 	GetArtifact(ctx context.Context, id ID) ([]byte, ArtifactMeta, error)
 	// PutArtifactFrom stores the bytes read from r until EOF.
