@@ -202,7 +202,8 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 			nz := p.normals(n)
 			newNormalStream(s, uint64(c)).fill(nz)
 			ch := p.ch[c][:len(nz)]
-			for i, v := range ch {
+			for i := sensorNoiseVec(ch, nz, shot, read2); i < len(ch); i++ {
+				v := ch[i]
 				x := max(float64(v), 0) // math.Max's value for every input
 				ch[i] = v + float32(math.Sqrt(float64(shot*x)+read2)*nz[i])
 			}
