@@ -57,7 +57,7 @@ var dctCos = func() [8][8]float64 {
 func (p *planes) jpeg(q int) {
 	tabs := [3][64]float64{jpegTable(&jpegLuma, q), jpegTable(&jpegChroma, q), jpegTable(&jpegChroma, q)}
 	var ycc [3][64]float64
-	var coef [64]float64
+	var coef, quant [64]float64
 	var invs [3][64]float64
 	for c := range tabs {
 		for k, t := range tabs[c] {
@@ -77,8 +77,8 @@ func (p *planes) jpeg(q int) {
 			}
 			for c := range 3 {
 				dct8x8(&ycc[c], &coef)
-				quantize(&coef, &tabs[c], &invs[c])
-				idct8x8(&coef, &ycc[c])
+				quantizeInto(&quant, &coef, &tabs[c], &invs[c])
+				idct8x8(&quant, &ycc[c])
 			}
 			for y := 0; y < 8 && by+y < p.h; y++ {
 				for x := 0; x < 8 && bx+x < p.w; x++ {

@@ -13,3 +13,16 @@ func mul8SSE(out, a, b *[64]float64)
 
 // mul8 sets out to a·b (see mul8SSE).
 func mul8(out, a, b *[64]float64) { mul8SSE(out, a, b) }
+
+//go:noescape
+func quantizeSSE(out, coef, t, inv *[64]float64) bool
+
+// quantizeInto sets out to coef quantised as quantize does, two
+// coefficients at a time where quantizeSSE's fast path holds for all.
+func quantizeInto(out, coef, t, inv *[64]float64) {
+	if jpegSIMD && quantizeSSE(out, coef, t, inv) {
+		return
+	}
+	*out = *coef
+	quantize(out, t, inv)
+}

@@ -6,3 +6,9 @@ package blender
 const jpegSIMD = false
 
 func mul8(out, a, b *[64]float64) { panic("blender: mul8 without SIMD") }
+
+// quantizeInto sets out to coef quantised as quantize does.
+func quantizeInto(out, coef, t, inv *[64]float64) {
+	*out = *coef
+	quantize(out, t, inv)
+}

@@ -235,10 +235,15 @@ func TestQuantizeMatchesDivision(t *testing.T) {
 				for k := range want {
 					want[k] = float64(math.Round(want[k]/tab[k]) * tab[k])
 				}
+				var vec [64]float64
+				quantizeInto(&vec, &coef, &tab, &inv)
 				quantize(&coef, &tab, &inv)
 				for k := range coef {
 					if math.Float64bits(coef[k]) != math.Float64bits(want[k]) {
 						t.Fatalf("quality %d, coefficient %d: got %v, math.Round(c/t)·t gives %v", q, k, coef[k], want[k])
+					}
+					if math.Float64bits(vec[k]) != math.Float64bits(want[k]) {
+						t.Fatalf("quality %d, coefficient %d: quantizeInto gives %v, math.Round(c/t)·t gives %v (SIMD %v)", q, k, vec[k], want[k], jpegSIMD)
 					}
 				}
 			}
