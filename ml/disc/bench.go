@@ -193,7 +193,7 @@ func newManipStep(m *Model, data []float32, n int) (*manipStep, error) {
 		return nil, err
 	}
 	return &manipStep{
-		vm:     gorgonia.NewTapeMachine(g),
+		vm:     nn.NewTapeMachine(g),
 		params: [][]float32{ct.Data().([]float32), bt.Data().([]float32)},
 		grads:  grads,
 		gbuf:   make([][]float32, 2),

@@ -33,7 +33,7 @@
 //	logits, _ := m.Logits(x2)                          // [N,2]
 //	loss, _ := nn.WeightedCrossEntropy(logits, target) // target [N,2]: one-hot real per image; zero rows for stopped images
 //	grads, _ := gorgonia.Grad(loss, params)
-//	vm := gorgonia.NewTapeMachine(g)                   // build once, RunAll + Reset per step
+//	vm := nn.NewTapeMachine(g)                         // build once, RunAll + Reset per step
 //
 // With one-hot targets (not divided by N) each image's parameters receive
 // exactly the gradient of that image's own loss. Build the graph and the

@@ -28,7 +28,7 @@ func (m *Model) inferFor(n int) (*inferGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	ig := &inferGraph{x: xt, logits: logits, vm: gorgonia.NewTapeMachine(g)}
+	ig := &inferGraph{x: xt, logits: logits, vm: nn.NewTapeMachine(g)}
 	if m.infer == nil {
 		m.infer = map[int]*inferGraph{}
 	}

@@ -206,7 +206,7 @@ func (tr *Trainer) graphFor(n int) (*trainGraph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("differentiate discriminator: %w", err)
 	}
-	tg := &trainGraph{x: xt, t: tt, loss: loss, logits: logits, grads: grads, vm: gorgonia.NewTapeMachine(g)}
+	tg := &trainGraph{x: xt, t: tt, loss: loss, logits: logits, grads: grads, vm: nn.NewTapeMachine(g)}
 	tr.graphs[n] = tg
 	return tg, nil
 }

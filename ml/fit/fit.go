@@ -10,6 +10,8 @@ import (
 
 	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/ml/manip"
+
+	"github.com/cgx-dev/cgx/ml/nn"
 )
 
 // Classifier is the discriminator a fit tries to fool.
@@ -158,7 +160,7 @@ func buildBatch(clf Classifier, m manip.Manipulation, im Images, target int, dir
 		gorgonia.Read(values, &b.values),
 		gorgonia.Read(out, &b.outV),
 	}
-	b.vm = gorgonia.NewTapeMachine(g.ExactSubgraphRoots(roots...))
+	b.vm = nn.NewTapeMachine(g.ExactSubgraphRoots(roots...))
 	return b, nil
 }
 

@@ -7,6 +7,8 @@ import (
 
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/cgx-dev/cgx/ml/nn"
 )
 
 // predictBatch is the number of images one inference graph runs at once.
@@ -34,7 +36,7 @@ func (m *Model) inferFor(n int) (*inferGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	ig := &inferGraph{x: xt, logits: logits, vm: gorgonia.NewTapeMachine(g)}
+	ig := &inferGraph{x: xt, logits: logits, vm: nn.NewTapeMachine(g)}
 	if m.infer == nil {
 		m.infer = map[int]*inferGraph{}
 	}

@@ -232,7 +232,7 @@ func (tr *trainer) graphFor(n int) (*trainGraph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("differentiate segmentation network: %w", err)
 	}
-	tg := &trainGraph{x: xt, t: tt, w: wt, loss: loss, grads: grads, vm: gorgonia.NewTapeMachine(g)}
+	tg := &trainGraph{x: xt, t: tt, w: wt, loss: loss, grads: grads, vm: nn.NewTapeMachine(g)}
 	tr.graphs[n] = tg
 	return tg, nil
 }
