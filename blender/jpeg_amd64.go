@@ -26,3 +26,30 @@ func quantizeInto(out, coef, t, inv *[64]float64) {
 	*out = *coef
 	quantize(out, t, inv)
 }
+
+//go:noescape
+func yccBlockSSE(ycc *[3][64]float64, rr, gg, bb *float32, stride int)
+
+//go:noescape
+func yccBackSSE(ycc *[3][64]float64, rr, gg, bb *float32, stride int)
+
+// yccBlock converts the 8×8 block whose top-left pixel is i (inside the
+// image, rows w apart) to ycc as jpeg's loop does; it reports false where
+// the SIMD form is off.
+func yccBlock(ycc *[3][64]float64, p *planes, i int) bool {
+	if !jpegSIMD {
+		return false
+	}
+	yccBlockSSE(ycc, &p.ch[0][i], &p.ch[1][i], &p.ch[2][i], p.w)
+	return true
+}
+
+// yccBack writes ycc back to the block at i as jpeg's loop does; it
+// reports false where the SIMD form is off.
+func yccBack(ycc *[3][64]float64, p *planes, i int) bool {
+	if !jpegSIMD {
+		return false
+	}
+	yccBackSSE(ycc, &p.ch[0][i], &p.ch[1][i], &p.ch[2][i], p.w)
+	return true
+}

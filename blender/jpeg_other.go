@@ -12,3 +12,7 @@ func quantizeInto(out, coef, t, inv *[64]float64) {
 	*out = *coef
 	quantize(out, t, inv)
 }
+
+func yccBlock(ycc *[3][64]float64, p *planes, i int) bool { return false }
+
+func yccBack(ycc *[3][64]float64, p *planes, i int) bool { return false }

@@ -290,3 +290,35 @@ func TestTransformsMatchReference(t *testing.T) {
 		}
 	}
 }
+
+// TestJPEGWideValues holds the JPEG step (SIMD colour conversions and
+// transforms on amd64 unless CGX_SIMD=off) to refJPEG bit for bit on
+// values beyond [0, 1], signed zeros and subnormals, at sizes with and
+// without partial blocks.
+func TestJPEGWideValues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e-40, -1e-40, 1, 3.5, -2}
+	for _, sz := range [][2]int{{16, 16}, {24, 8}, {13, 21}} {
+		for _, q := range []int{95, 90, 30} {
+			p, ref := newPlanes(sz[0], sz[1]), newPlanes(sz[0], sz[1])
+			for c := range 3 {
+				for i := range p.ch[c] {
+					v := rng.Float32()*2 - 0.5
+					if rng.IntN(5) == 0 {
+						v = special[rng.IntN(len(special))]
+					}
+					p.ch[c][i], ref.ch[c][i] = v, v
+				}
+			}
+			p.jpeg(q)
+			ref.refJPEG(q)
+			for c := range 3 {
+				for i := range p.ch[c] {
+					if math.Float32bits(p.ch[c][i]) != math.Float32bits(ref.ch[c][i]) {
+						t.Fatalf("%dx%d quality %d: channel %d value %d is %v, direct form %v", sz[0], sz[1], q, c, i, p.ch[c][i], ref.ch[c][i])
+					}
+				}
+			}
+		}
+	}
+}
