@@ -143,4 +143,9 @@
 //   - Convolutions are stride 1, without dilation or groups; pooling has
 //     stride equal to its window.
 //   - float32 only.
+//   - Build machines with NewTapeMachine, not gorgonia.NewTapeMachine:
+//     gorgonia's finalizer on the machine keeps any reference cycle through
+//     it (a struct holding the machine that a Read in its graph writes into)
+//     in memory for good, with every buffer its Ops hold. A test fails on a
+//     call to the stock constructor outside ml/nn.
 package nn

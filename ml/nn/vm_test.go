@@ -1,7 +1,12 @@
 package nn
 
 import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"weak"
 
@@ -57,5 +62,38 @@ func TestTapeMachineCycleIsCollected(t *testing.T) {
 	}
 	if collected(cycleOwner(t, stock)) {
 		t.Log("gorgonia.NewTapeMachine's cycle was collected too: gorgonia no longer pins it (NewTapeMachine's finalizer removal may be unneeded)")
+	}
+}
+
+// TestNoStockTapeMachine: cgx code builds machines with NewTapeMachine only
+// (gradcheck, a test tool that nn's own tests import, cannot import nn).
+func TestNoStockTapeMachine(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != root {
+			return filepath.SkipDir
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") ||
+			rel == filepath.Join("ml", "nn", "vm.go") || rel == filepath.Join("ml", "nn", "gradcheck", "gradcheck.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(src, []byte("gorgonia.NewTapeMachine(")) {
+			t.Errorf("%s calls gorgonia.NewTapeMachine; use nn.NewTapeMachine (its finalizer pins reference cycles)", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
