@@ -177,13 +177,15 @@ type item struct {
 
 // renderItems renders, styles and encodes images idx of spec, in parallel.
 func renderItems(ctx context.Context, spec DatasetSpec, r Renderer, idx []int, workers int) ([]item, error) {
+	// Scenes depend only on (generator, seed, index): generated on all
+	// workers, each into its own slot.
 	scenes := make([]Scene, len(idx))
-	for k, i := range idx {
-		s, err := GenerateScene(spec.Generator, spec.Seed, i, spec.Size)
-		if err != nil {
-			return nil, err
-		}
-		scenes[k] = s
+	err := forEach(ctx, len(idx), workers, func(k int) (err error) {
+		scenes[k], err = GenerateScene(spec.Generator, spec.Seed, idx[k], spec.Size)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	frames, err := r.Render(ctx, scenes)
 	if err != nil {
