@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/c-bata/goptuna"
 
@@ -94,14 +96,21 @@ func (r *runner) runSegmentation(ctx context.Context) error {
 	}
 	var jobs []stageJob
 	// Trainings run side by side with several workers: each then logs one
-	// line when done instead of a progress bar.
-	quiet := r.workers > 1 && len(sets)*r.spec.Segmentation.Seeds > 1
+	// line when done, and one bar counts the steps of all of them.
+	var shared *sharedSteps
+	if n := len(sets) * r.spec.Segmentation.Seeds; r.workers > 1 && n > 1 {
+		shared = &sharedSteps{jobs: n}
+	}
 	for _, ts := range sets {
 		for k := 1; k <= r.spec.Segmentation.Seeds; k++ {
-			jobs = append(jobs, r.segmentationJob(ts, k, cg, order, eval, quiet))
+			jobs = append(jobs, r.segmentationJob(ts, k, cg, order, eval, shared))
 		}
 	}
-	if err := r.stageJobs(ctx, jobs); err != nil {
+	err = r.stageJobs(ctx, jobs)
+	if shared != nil && shared.started.Load() {
+		r.progress.Finish("")
+	}
+	if err != nil {
 		return err
 	}
 	r.logSegmentationSummary(sets)
@@ -230,7 +239,16 @@ func (r *runner) studyResults(study int) (map[int]tracker.ID, error) {
 // segmentationJob is the stage that trains the segmentation network with
 // training seed k on ts's images (artifact ids) with the masks of cg's
 // images order, and scores mask AP on eval.
-func (r *runner) segmentationJob(ts trainingSet, k int, cg *dataset, order []int, eval *dataset, quiet bool) stageJob {
+// sharedSteps is the one progress bar of trainings that run side by side:
+// started by the first step of any of them, over all of their steps.
+type sharedSteps struct {
+	jobs    int
+	once    sync.Once
+	started atomic.Bool
+}
+
+func (r *runner) segmentationJob(ts trainingSet, k int, cg *dataset, order []int, eval *dataset, shared *sharedSteps) stageJob {
+	quiet := shared != nil
 	g := r.spec.Segmentation
 	stageName := keys.SegmentationSeedStage(ts.name, k)
 	// Shared by every set: seed k starts from the same weights and shuffles alike.
@@ -298,6 +316,15 @@ func (r *runner) segmentationJob(ts trainingSet, k int, cg *dataset, order []int
 					r.progress.StartUnits(fmt.Sprintf("%s: training on %d images", stageName, len(images)), p.Steps*p.Epochs, "steps")
 				}
 				steps++
+				r.progress.Add(1)
+			}
+		} else {
+			tc.Progress = func(p seg.Progress) {
+				shared.once.Do(func() {
+					r.progress.StartUnits(fmt.Sprintf("segmentation: %d trainings side by side, %d images each", shared.jobs, len(images)),
+						shared.jobs*p.Steps*p.Epochs, "steps")
+					shared.started.Store(true)
+				})
 				r.progress.Add(1)
 			}
 		}
