@@ -120,8 +120,18 @@ func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 		r.ok = make([]bool, nv)
 	}
 	verts, cams, oks := r.verts[:nv], r.cam[:nv], r.ok[:nv]
+	nrm := m.nrm[:nv]
+	// mv.apply(p).add(tv) with the matrix in locals: the same products and
+	// sums in the same order.
+	m00, m01, m02 := mv[0][0], mv[0][1], mv[0][2]
+	m10, m11, m12 := mv[1][0], mv[1][1], mv[1][2]
+	m20, m21, m22 := mv[2][0], mv[2][1], mv[2][2]
 	for i, p := range m.pos {
-		c := mv.apply(p).add(tv)
+		c := Vec3{
+			(float64(m00*p[0]) + float64(m01*p[1]) + float64(m02*p[2])) + tv[0],
+			(float64(m10*p[0]) + float64(m11*p[1]) + float64(m12*p[2])) + tv[1],
+			(float64(m20*p[0]) + float64(m21*p[1]) + float64(m22*p[2])) + tv[2],
+		}
 		cams[i] = c
 		v := &verts[i]
 		oks[i] = false
@@ -134,7 +144,7 @@ func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 				oks[i] = true
 			}
 		}
-		n := m.nrm[i]
+		n := nrm[i]
 		lit := ps.ambient
 		for _, l := range lights {
 			if d := n.dot(l.dir); d > 0 {
@@ -154,7 +164,11 @@ func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 	for t, tri := range m.tris {
 		a, b, c := tri[0], tri[1], tri[2]
 		if oks[a] && oks[b] && oks[c] {
-			r.fill(&verts[a], &verts[b], &verts[c], part.id, &alb[m.mat[t]])
+			// fill's back-face test, done here to skip the call.
+			va, vb, vc := &verts[a], &verts[b], &verts[c]
+			if (vb.x-va.x)*(vc.y-va.y)-(vc.x-va.x)*(vb.y-va.y) < 0 {
+				r.fill(va, vb, vc, part.id, &alb[m.mat[t]])
+			}
 			continue
 		}
 		r.clipFill(planes, f, cx, cy, [3]Vec3{cams[a], cams[b], cams[c]},
@@ -232,26 +246,35 @@ func (r *raster) fill(v0, v1, v2 *vert, id uint8, alb *[3]float32) {
 	area = -area
 	minX, maxX := min(v0.x, v1.x, v2.x), max(v0.x, v1.x, v2.x)
 	minY, maxY := min(v0.y, v1.y, v2.y), max(v0.y, v1.y, v2.y)
-	e0, e1, e2 := newEdge(v1, v2), newEdge(v2, v0), newEdge(v0, v1)
-	inv := 1 / float32(area)
-	iz0, iz1, iz2 := float32(v0.iz*inv), float32(v1.iz*inv), float32(v2.iz*inv)
-	if r.ss > 1 {
-		// Mask pass: pixel centres sit at sample coordinate ss·i + ss/2.
-		step := int64(r.ss) * subOne
-		off := int64(r.ss) * subOne / 2
-		i0, i1 := max(ceilDiv(minX-off, step), 0), min(floorDiv(maxX-off, step), int64(r.w-1))
-		j0, j1 := max(ceilDiv(minY-off, step), 0), min(floorDiv(maxY-off, step), int64(r.h-1))
-		if i0 <= i1 && j0 <= j1 {
-			px, py := i0*step+off, j0*step+off
-			r.maskPass(e0.at(px, py), e1.at(px, py), e2.at(px, py), step, int(i0), int(i1), int(j0), int(j1), iz0, iz1, iz2, id)
-		}
-	}
+	// The sample and pixel-centre ranges of the bounding box come first: a
+	// triangle that covers neither grid's centres writes nothing.
 	const half = subOne / 2
 	i0 := max(ceilDiv(minX-half, subOne), 0)
 	i1 := min(floorDiv(maxX-half, subOne), int64(r.sw-1))
 	j0 := max(ceilDiv(minY-half, subOne), 0)
 	j1 := min(floorDiv(maxY-half, subOne), int64(r.sh-1))
-	if i0 > i1 || j0 > j1 {
+	colour := i0 <= i1 && j0 <= j1
+	mask := false
+	var mi0, mi1, mj0, mj1 int64
+	step := int64(r.ss) * subOne
+	off := int64(r.ss) * subOne / 2
+	if r.ss > 1 {
+		// Mask pass: pixel centres sit at sample coordinate ss·i + ss/2.
+		mi0, mi1 = max(ceilDiv(minX-off, step), 0), min(floorDiv(maxX-off, step), int64(r.w-1))
+		mj0, mj1 = max(ceilDiv(minY-off, step), 0), min(floorDiv(maxY-off, step), int64(r.h-1))
+		mask = mi0 <= mi1 && mj0 <= mj1
+	}
+	if !colour && !mask {
+		return
+	}
+	e0, e1, e2 := newEdge(v1, v2), newEdge(v2, v0), newEdge(v0, v1)
+	inv := 1 / float32(area)
+	iz0, iz1, iz2 := float32(v0.iz*inv), float32(v1.iz*inv), float32(v2.iz*inv)
+	if mask {
+		px, py := mi0*step+off, mj0*step+off
+		r.maskPass(e0.at(px, py), e1.at(px, py), e2.at(px, py), step, int(mi0), int(mi1), int(mj0), int(mj1), iz0, iz1, iz2, id)
+	}
+	if !colour {
 		return
 	}
 	px, py := i0*subOne+half, j0*subOne+half
