@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -183,5 +185,89 @@ func TestImportErrors(t *testing.T) {
 	r, err := st.GetRun(context.Background(), 1)
 	if err != nil || r.Status != tracker.RunSucceeded || len(r.Studies) != 1 || r.Attrs["import.study"] != "a" {
 		t.Errorf("run 1: %+v, %v", r, err)
+	}
+}
+
+// TestOptunaPlotsOfExport: Optuna's own plots (optuna.visualization, which
+// optuna-dashboard draws too) open a study cgx exported and show its trials:
+// one history point per complete trial, every parameter in the parallel
+// coordinates and the slice plot, a contour over two of them.
+func TestOptunaPlotsOfExport(t *testing.T) {
+	py := pythonOptuna(t)
+	if err := exec.Command(py, "-c", "import plotly").Run(); err != nil {
+		t.Skipf("skipped: %s cannot import plotly (%v); install python3-plotly to draw Optuna's plots", py, err)
+	}
+	db, _ := makeFixtureDB(t)
+	info, trials := studyTrials(t, db, "1")
+	complete, nan := 0, 0
+	params := map[string]bool{}
+	for _, tr := range trials {
+		if tr.State == goptuna.TrialStateComplete {
+			complete++
+			if math.IsNaN(tr.Value) {
+				nan++
+			}
+		}
+		for k := range tr.Distributions {
+			params[k] = true
+		}
+	}
+	if complete < 2 || len(params) < 2 {
+		t.Fatalf("fixture study: %d complete trials, %d parameters; the plots need 2 of each", complete, len(params))
+	}
+	for _, kind := range []string{"journal", "sqlite"} {
+		t.Run(kind, func(t *testing.T) {
+			exported := filepath.Join(t.TempDir(), "cgx."+kind)
+			if code, _, errs := cgxCLI(t, db, "export", "1", "--format", "optuna-"+kind, "-o", exported); code != 0 {
+				t.Fatalf("export: exit %d: %s", code, errs)
+			}
+			var got struct {
+				Params []string
+				Plots  map[string]struct {
+					Traces     []int
+					Dimensions []string
+					Xaxes      []string
+				}
+			}
+			raw := runPython(t, py, "plots", kind, exported, info.Name)
+			if err := json.Unmarshal([]byte(raw), &got); err != nil {
+				t.Fatalf("plots output: %v\n%s", err, raw)
+			}
+			want := make([]string, 0, len(params))
+			for k := range params {
+				want = append(want, k)
+			}
+			slices.Sort(want)
+			if !slices.Equal(got.Params, want) {
+				t.Errorf("Optuna sees parameters %v, cgx stored %v", got.Params, want)
+			}
+			// Optuna's SQLite schema cannot hold a NaN objective: such a
+			// trial is exported as failed (internal/optunafile/doc.go).
+			points := complete
+			if kind == "sqlite" {
+				points -= nan
+			}
+			if h := got.Plots["optimization_history"].Traces; len(h) == 0 || h[0] != points {
+				t.Errorf("optimization history: traces %v, want %d points first (the complete trials)", h, points)
+			}
+			dims := got.Plots["parallel_coordinate"].Dimensions
+			for _, k := range want {
+				if !slices.Contains(dims, k) {
+					t.Errorf("parallel coordinates lack %s: %v", k, dims)
+				}
+			}
+			if x := got.Plots["slice"].Xaxes; !slices.Equal(x, want) {
+				t.Errorf("slice plot x axes %v, want one per parameter %v", x, want)
+			}
+			if x := got.Plots["contour"].Xaxes; len(x) != 1 || x[0] != want[0] {
+				t.Errorf("contour x axis %v, want %s", x, want[0])
+			}
+			if e := got.Plots["edf"].Traces; len(e) != 1 || e[0] == 0 {
+				t.Errorf("EDF: traces %v, want one curve (one study)", e)
+			}
+			if iv := got.Plots["intermediate_values"].Traces; len(iv) != points {
+				t.Errorf("intermediate values: %d curves, want one per trial with a value (%d)", len(iv), points)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@
   optuna_roundtrip.py make journal|sqlite PATH NAME   write a varied study with Optuna, print it
   optuna_roundtrip.py dumptext journal|sqlite PATH NAME   dump, attributes that are not strings as JSON text
   optuna_roundtrip.py copy journal|sqlite PATH NAME OUT   copy the study with Optuna into OUT, of the same kind
+  optuna_roundtrip.py plots journal|sqlite PATH NAME  draw Optuna's plots of the study (needs plotly), print what they hold
 
 The JSON has the study's name, directions, attributes and every trial's
 number, state, values, internal parameters, distributions (Optuna's JSON),
@@ -96,8 +97,40 @@ def make(kind, path, name):
     return study
 
 
+def plots(study):
+    """Draws the plots optuna.visualization offers for a single-objective
+    study and returns what each holds: points per trace, axis titles, the
+    parallel-coordinate dimensions."""
+    import optuna.visualization as vis
+
+    params = sorted({k for t in study.trials for k in t.params})
+    out = {}
+    figures = {
+        "optimization_history": vis.plot_optimization_history(study),
+        "intermediate_values": vis.plot_intermediate_values(study),
+        "parallel_coordinate": vis.plot_parallel_coordinate(study),
+        "slice": vis.plot_slice(study),
+        "edf": vis.plot_edf(study),
+    }
+    if len(params) >= 2:
+        figures["contour"] = vis.plot_contour(study, params=params[:2])
+    for name, fig in figures.items():
+        d = json.loads(fig.to_json())
+        out[name] = {
+            "traces": [len(tr.get("x") or tr.get("dimensions") or []) for tr in d["data"]],
+            "dimensions": [dim.get("label") for tr in d["data"] for dim in tr.get("dimensions", [])],
+            "xaxes": sorted(v["title"]["text"] for k, v in d["layout"].items()
+                            if k.startswith("xaxis") and isinstance(v, dict) and v.get("title", {}).get("text")),
+        }
+    return {"params": params, "plots": out}
+
+
 def main():
     mode, kind, path, name = sys.argv[1:5]
+    if mode == "plots":
+        study = optuna.load_study(study_name=name, storage=storage(kind, path))
+        json.dump(plots(study), sys.stdout, sort_keys=True)
+        return
     if mode == "make":
         make(kind, path, name)
     if mode == "copy":
