@@ -77,6 +77,20 @@ func TestDashboardInChromium(t *testing.T) {
 			}
 		})
 	}
+	// The trial tables read at 1400 px: inside the window, one line per
+	// trial, no cell cut (MaxParamColumns parameters as columns, the rest on
+	// the trial's page).
+	for _, p := range []string{"/studies/1", "/studies/3", "/studies/8"} {
+		res := browsertest.LoadAt(t, browser, ts.URL+p, 1400, 900)
+		tb, ok := res.Tables["trials-table"]
+		switch {
+		case !ok:
+			t.Errorf("%s at 1400 px: no trials table measured (tables %v)", p, res.Tables)
+		case res.Viewport != 1400 || tb.Right > res.Viewport || tb.Lines != 1 || tb.Clipped != 0:
+			t.Errorf("%s at 1400 px: trials table ends at %d px in a %d px window, %d lines in its tallest cell, %d cells clipped; want inside, 1, 0",
+				p, tb.Right, res.Viewport, tb.Lines, tb.Clipped)
+		}
+	}
 	shot := browsertest.Screenshot(t, browser, ts.URL+"/runs/1", 1280, 1200)
 	if ink, colours := browsertest.Ink(shot); ink < 0.03 || colours < 8 {
 		t.Errorf("screenshot looks blank: %.1f%% inked, %d colours", 100*ink, colours)

@@ -54,6 +54,23 @@ window.addEventListener('load', function () {
   pre.id = 'cgx-img-check';
   pre.textContent = lines.join('\n');
   document.body.setAttribute('data-text-length', String(document.body.innerText.length));
+  // Layout of every table with an id: "id right lines clipped", where right
+  // is the table's right edge in CSS px, lines the most text lines of any
+  // body cell and clipped the body cells whose content is wider than them.
+  var tables = [];
+  document.querySelectorAll('table[id]').forEach(function (tb) {
+    var lines = 0, clipped = 0;
+    tb.querySelectorAll('tbody td').forEach(function (c) {
+      var cs = getComputedStyle(c);
+      var lh = parseFloat(cs.lineHeight) || 1.2 * parseFloat(cs.fontSize);
+      var h = c.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
+      lines = Math.max(lines, Math.round(h / lh));
+      if (c.scrollWidth > c.clientWidth + 1) clipped++;
+    });
+    tables.push([tb.id, Math.round(tb.getBoundingClientRect().right), lines, clipped].join(' '));
+  });
+  document.body.setAttribute('data-tables', tables.join(';'));
+  document.body.setAttribute('data-viewport', String(window.innerWidth));
   document.body.appendChild(pre);
 });
 </script>`
@@ -74,6 +91,17 @@ type Result struct {
 	DOM        string
 	Images     []Image
 	TextLength int
+	// Viewport is the window's inner width in CSS px; Tables the layout of
+	// each table that has an id, by id.
+	Viewport int
+	Tables   map[string]Table
+}
+
+// Table is the layout of one table after load.
+type Table struct {
+	Right   int // right edge, CSS px from the page's left
+	Lines   int // the most lines of text in any body cell (1: one line per row)
+	Clipped int // body cells whose content is wider than the cell
 }
 
 // Image is one <img> of the page after load.
@@ -118,20 +146,49 @@ func lastLines(s string, n int) string {
 var (
 	checkPre   = regexp.MustCompile(`(?s)<pre id="cgx-img-check">(.*?)</pre>`)
 	textLength = regexp.MustCompile(`data-text-length="([0-9]+)"`)
+	tablesAttr = regexp.MustCompile(`data-tables="([^"]*)"`)
+	viewport   = regexp.MustCompile(`data-viewport="([0-9]+)"`)
 )
 
 // Load opens url (a page that includes CheckScript) and returns its DOM after
 // load and the state of its images.
 func Load(t testing.TB, browser, url string) Result {
 	t.Helper()
-	dom := string(run(t, browser, args(t.TempDir(), "--virtual-time-budget=10000", "--dump-dom", url)))
+	return load(t, browser, url)
+}
+
+// LoadAt is Load in a window width x height CSS px.
+func LoadAt(t testing.TB, browser, url string, width, height int) Result {
+	t.Helper()
+	return load(t, browser, url, fmt.Sprintf("--window-size=%d,%d", width, height))
+}
+
+func load(t testing.TB, browser, url string, extra ...string) Result {
+	t.Helper()
+	a := append([]string{"--virtual-time-budget=10000", "--dump-dom"}, extra...)
+	dom := string(run(t, browser, args(t.TempDir(), append(a, url)...)))
 	m := checkPre.FindStringSubmatch(dom)
 	if m == nil {
 		t.Fatalf("%s: the check script did not run; DOM starts:\n%.2000s", url, dom)
 	}
-	r := Result{DOM: dom}
+	r := Result{DOM: dom, Tables: map[string]Table{}}
 	if tl := textLength.FindStringSubmatch(dom); tl != nil {
 		r.TextLength, _ = strconv.Atoi(tl[1])
+	}
+	if v := viewport.FindStringSubmatch(dom); v != nil {
+		r.Viewport, _ = strconv.Atoi(v[1])
+	}
+	if m := tablesAttr.FindStringSubmatch(dom); m != nil && m[1] != "" {
+		for _, tb := range strings.Split(html.UnescapeString(m[1]), ";") {
+			f := strings.Fields(tb)
+			if len(f) != 4 {
+				continue
+			}
+			right, _ := strconv.Atoi(f[1])
+			lines, _ := strconv.Atoi(f[2])
+			clipped, _ := strconv.Atoi(f[3])
+			r.Tables[f[0]] = Table{Right: right, Lines: lines, Clipped: clipped}
+		}
 	}
 	for _, line := range strings.Split(html.UnescapeString(m[1]), "\n") {
 		f := strings.SplitN(line, " ", 3)
