@@ -126,7 +126,7 @@ Commands:
 The database is .cgx/cgx.db under the working directory unless --db or CGX_DB names another:
 a bbolt file path, or a postgres://USER@HOST/DB URL for a PostgreSQL database shared by machines.
 Memory: cgx sets the Go runtime a soft limit of 768 MiB, so garbage does not double what a run
-keeps live (400-510 MiB at any dataset size on two cores); it rises to twice the live heap when a
+keeps live (380-560 MiB at any dataset size on two cores); it rises to twice the live heap when a
 run needs more. GOMEMLIMIT (e.g. 4GiB, or off) replaces it.
 Run 'cgx COMMAND --help' for a command's flags and examples.
 `)

@@ -34,17 +34,17 @@ func TestMemoryGuard(t *testing.T) {
 	var set []int64
 	g := &memoryGuard{limit: defaultMemoryLimit, set: func(n int64) int64 { set = append(set, n); return 0 }}
 	const mib = 1 << 20
-	for _, live := range []uint64{100 * mib, 510 * mib, 576 * mib} { // up to 3/4 of 768 MiB
+	for _, live := range []uint64{100 * mib, 557 * mib, 672 * mib} { // up to 7/8 of 768 MiB
 		g.observe(live)
 	}
 	if len(set) != 0 {
-		t.Fatalf("limit changed to %v with the live heap at most 3/4 of the default", set)
+		t.Fatalf("limit changed to %v with the live heap at most 7/8 of the default", set)
 	}
 	g.observe(700 * mib)
 	g.observe(600 * mib)  // lower again: the limit stays
-	g.observe(1000 * mib) // under 3/4 of 1400 MiB: stays
-	g.observe(1200 * mib)
-	want := []int64{1400 * mib, 2400 * mib}
+	g.observe(1200 * mib) // under 7/8 of 1400 MiB: stays
+	g.observe(1300 * mib)
+	want := []int64{1400 * mib, 2600 * mib}
 	if len(set) != len(want) || set[0] != want[0] || set[1] != want[1] {
 		t.Errorf("limits set %v MiB, want %v MiB", mibs(set), mibs(want))
 	}
