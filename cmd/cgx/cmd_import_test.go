@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -215,6 +216,7 @@ func TestOptunaPlotsOfExport(t *testing.T) {
 	if complete < 2 || len(params) < 2 {
 		t.Fatalf("fixture study: %d complete trials, %d parameters; the plots need 2 of each", complete, len(params))
 	}
+	want := slices.Sorted(maps.Keys(params))
 	for _, kind := range []string{"journal", "sqlite"} {
 		t.Run(kind, func(t *testing.T) {
 			exported := filepath.Join(t.TempDir(), "cgx."+kind)
@@ -233,11 +235,6 @@ func TestOptunaPlotsOfExport(t *testing.T) {
 			if err := json.Unmarshal([]byte(raw), &got); err != nil {
 				t.Fatalf("plots output: %v\n%s", err, raw)
 			}
-			want := make([]string, 0, len(params))
-			for k := range params {
-				want = append(want, k)
-			}
-			slices.Sort(want)
 			if !slices.Equal(got.Params, want) {
 				t.Errorf("Optuna sees parameters %v, cgx stored %v", got.Params, want)
 			}

@@ -47,7 +47,7 @@ type memoryGuard struct {
 
 // observe takes the live heap in bytes (after the last collection).
 func (g *memoryGuard) observe(live uint64) {
-	if l := int64(live); l > g.limit/8*7 && 2*l > g.limit {
+	if l := int64(live); l > g.limit/8*7 {
 		g.limit = 2 * l
 		g.set(g.limit)
 	}

@@ -160,7 +160,12 @@ func Load(t testing.TB, browser, url string) Result {
 // LoadAt is Load in a window width x height CSS px.
 func LoadAt(t testing.TB, browser, url string, width, height int) Result {
 	t.Helper()
-	return load(t, browser, url, fmt.Sprintf("--window-size=%d,%d", width, height))
+	return load(t, browser, url, windowSize(width, height))
+}
+
+// windowSize is Chromium's flag for a width x height CSS px window.
+func windowSize(width, height int) string {
+	return fmt.Sprintf("--window-size=%d,%d", width, height)
 }
 
 func load(t testing.TB, browser, url string, extra ...string) Result {
@@ -206,7 +211,7 @@ func Screenshot(t testing.TB, browser, url string, width, height int) image.Imag
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "shot.png")
 	run(t, browser, args(t.TempDir(), "--virtual-time-budget=10000",
-		fmt.Sprintf("--window-size=%d,%d", width, height), "--screenshot="+out, url))
+		windowSize(width, height), "--screenshot="+out, url))
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatalf("screenshot of %s: %v", url, err)
