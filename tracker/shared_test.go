@@ -9,6 +9,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -207,5 +208,36 @@ func TestPlanRunDeletion(t *testing.T) {
 	// stage b is kept. 20: stage x remains. 14: stage c remains.
 	if d := cmp.Diff([]int{10, 12}, plan.Studies); d != "" {
 		t.Errorf("deleted studies (-want +got):\n%s", d)
+	}
+}
+
+// CloneTrial shares no map and no categorical's choices with its source;
+// CloneTrialKnown with categorical false skips only the choices.
+func TestCloneTrial(t *testing.T) {
+	src := goptuna.FrozenTrial{
+		InternalParams: map[string]float64{"c": 1, "x": 0.5},
+		Params:         map[string]any{"c": "b", "x": 0.5},
+		Distributions: map[string]any{
+			"c": goptuna.CategoricalDistribution{Choices: []string{"a", "b"}},
+			"x": goptuna.UniformDistribution{Low: 0, High: 1},
+		},
+		UserAttrs: map[string]string{"k": "v"},
+	}
+	plain := goptuna.FrozenTrial{Distributions: map[string]any{"x": goptuna.UniformDistribution{Low: 0, High: 1}}}
+	if !tracker.HasCategorical(&src) || tracker.HasCategorical(&plain) {
+		t.Fatalf("HasCategorical: %v for a categorical trial, %v for a uniform one", tracker.HasCategorical(&src), tracker.HasCategorical(&plain))
+	}
+	c := tracker.CloneTrial(&src)
+	if d := cmp.Diff(src, c, cmpopts.EquateEmpty()); d != "" {
+		t.Fatalf("copy differs (-src +copy):\n%s", d)
+	}
+	if c.IntermediateValues == nil || c.SystemAttrs == nil {
+		t.Fatal("nil maps stay nil; want empty maps")
+	}
+	c.InternalParams["x"], c.Params["x"], c.UserAttrs["k"] = 0, 0, ""
+	c.Distributions["c"].(goptuna.CategoricalDistribution).Choices[0] = "vandalized"
+	if src.InternalParams["x"] != 0.5 || src.Params["x"] != 0.5 || src.UserAttrs["k"] != "v" ||
+		src.Distributions["c"].(goptuna.CategoricalDistribution).Choices[0] != "a" {
+		t.Fatalf("a change to the copy reached the source: %+v", src)
 	}
 }

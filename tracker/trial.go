@@ -68,14 +68,35 @@ func CopyDistribution(d interface{}) interface{} {
 // may change the result freely. Nil maps become empty maps, as goptuna's
 // storages return them.
 func CloneTrial(t *goptuna.FrozenTrial) goptuna.FrozenTrial {
+	return CloneTrialKnown(t, HasCategorical(t))
+}
+
+// HasCategorical reports whether t has a categorical parameter, whose
+// distribution holds a slice that copies must not share.
+func HasCategorical(t *goptuna.FrozenTrial) bool {
+	for _, d := range t.Distributions {
+		if _, ok := d.(goptuna.CategoricalDistribution); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// CloneTrialKnown is CloneTrial for a caller that knows whether t has a
+// categorical parameter (HasCategorical), and so saves the look through its
+// distributions: a fifth of the copy of a six-parameter trial. With
+// categorical false for a trial that has one, the copy shares its choices.
+func CloneTrialKnown(t *goptuna.FrozenTrial, categorical bool) goptuna.FrozenTrial {
 	c := *t
 	c.IntermediateValues = cloneMap(t.IntermediateValues)
 	c.InternalParams = cloneMap(t.InternalParams)
 	c.Params = cloneMap(t.Params)               // values are immutable float64, int or string
 	c.Distributions = cloneMap(t.Distributions) // boxed values are immutable ...
-	for k, v := range c.Distributions {
-		if _, ok := v.(goptuna.CategoricalDistribution); ok {
-			c.Distributions[k] = CopyDistribution(v) // ... except a categorical's choices
+	if categorical {
+		for k, v := range c.Distributions {
+			if _, ok := v.(goptuna.CategoricalDistribution); ok {
+				c.Distributions[k] = CopyDistribution(v) // ... except a categorical's choices
+			}
 		}
 	}
 	c.UserAttrs = cloneMap(t.UserAttrs)

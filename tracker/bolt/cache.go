@@ -22,8 +22,9 @@ type cache struct {
 	// file (journal.go); the next commit to the file writes them.
 	journaled        map[*trialEntry]struct{}
 	journaledStudies map[int]struct{}
-	nextTrialID      int // next trial id to hand out
-	unsaved          int // trials never committed
+	nextTrialID      int    // next trial id to hand out
+	unsaved          int    // trials never committed
+	gen              uint64 // bumped by every exclusive hold of Store.mu (lockCache)
 }
 
 type studyEntry struct {
@@ -39,6 +40,14 @@ type trialEntry struct {
 	inFile  bool // a record exists in the bbolt file
 	unsaved bool // never committed (counted in cache.unsaved)
 	live    bool // created or resumed by this store, so not stale
+	// categorical: t has a categorical parameter (tracker.HasCategorical),
+	// set wherever t gains parameters, so copies skip the look for one.
+	categorical bool
+}
+
+// clone deep-copies the entry's trial.
+func (te *trialEntry) clone() goptuna.FrozenTrial {
+	return tracker.CloneTrialKnown(&te.t, te.categorical)
 }
 
 func newCache() *cache {

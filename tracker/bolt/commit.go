@@ -71,15 +71,26 @@ func (s *Store) commitLocked(ch *change) error {
 	}
 	journaled := s.jr != nil && ch.studies == nil && ch.deleted == 0 && ch.extra == nil && len(write) <= journalMaxTrials
 	var err error
+	var ahead []goptuna.FrozenTrial
+	aheadStudy := 0
 	if journaled {
-		err = s.appendJournalLocked(write, affected)
+		var during func()
+		// Only a commit of a trial's outcome (SetTrialState, added trials)
+		// ends a trial of goptuna's loop; buffered flushes do not.
+		if len(ch.repl)+len(ch.added) > 0 {
+			aheadStudy = s.aheadWanted(affected)
+		}
+		if aheadStudy != 0 {
+			during = func() { ahead = s.historyAfter(aheadStudy, write, ch.added) }
+		}
+		err = s.appendJournalLocked(write, affected, during)
 	} else {
 		err = s.commitFileLocked(ch, write, affected)
 	}
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
+	s.lockCache()
 	for te, v := range write {
 		te.t = *v
 		te.dirty = false
@@ -131,11 +142,17 @@ func (s *Store) commitLocked(ch *change) error {
 		// retried by the next commit that reaches the file.
 		_ = s.checkpointLocked()
 	}
+	if ahead != nil {
+		s.mu.RLock()
+		s.ahead.Store(&readAhead{study: aheadStudy, gen: s.c.gen, trials: ahead})
+		s.mu.RUnlock()
+	}
 	return nil
 }
 
-// appendJournalLocked writes one trial-level commit to the journal.
-func (s *Store) appendJournalLocked(write map[*trialEntry]*goptuna.FrozenTrial, affected map[int]*tracker.StudyInfo) error {
+// appendJournalLocked writes one trial-level commit to the journal, calling
+// during (when not nil) while the disk syncs it.
+func (s *Store) appendJournalLocked(write map[*trialEntry]*goptuna.FrozenTrial, affected map[int]*tracker.StudyInfo, during func()) error {
 	studies := make([]*tracker.StudyInfo, 0, len(affected))
 	for _, rec := range affected {
 		studies = append(studies, rec)
@@ -151,7 +168,7 @@ func (s *Store) appendJournalLocked(write map[*trialEntry]*goptuna.FrozenTrial, 
 		return err
 	}
 	s.jbuf = payload
-	if err := s.jr.append(payload); err != nil {
+	if err := s.jr.appendDuring(payload, during); err != nil {
 		return err
 	}
 	if !s.jr.noSync {
@@ -227,7 +244,7 @@ func (s *Store) commitFileLocked(ch *change, write map[*trialEntry]*goptuna.Froz
 		return err
 	}
 	if s.jr != nil && s.jr.seq > 0 {
-		s.mu.Lock()
+		s.lockCache()
 		for te := range c.journaled {
 			te.inFile = true
 		}

@@ -59,9 +59,9 @@ func (s *Store) ensureLoadedLocked(id int) (*studyEntry, error) {
 	}
 	entries := make([]*trialEntry, len(ts))
 	for i := range ts {
-		entries[i] = &trialEntry{t: ts[i], onDisk: true, inFile: true}
+		entries[i] = &trialEntry{t: ts[i], onDisk: true, inFile: true, categorical: tracker.HasCategorical(&ts[i])}
 	}
-	s.mu.Lock()
+	s.lockCache()
 	se.trials, se.loaded = entries, true
 	for _, te := range entries {
 		s.c.trials[te.t.ID] = te
@@ -199,9 +199,13 @@ func (l localSource) studyIDByName(name string) (int, error) {
 func (l localSource) trialsOf(studyID int) ([]goptuna.FrozenTrial, error) {
 	var out []goptuna.FrozenTrial
 	err := l.s.withStudy(studyID, func(se *studyEntry) error {
+		if out = l.s.takeAhead(studyID); out != nil {
+			return nil
+		}
+		l.s.follow.Store(int64(studyID))
 		out = make([]goptuna.FrozenTrial, len(se.trials))
 		for i, te := range se.trials {
-			out[i] = tracker.CloneTrial(&te.t)
+			out[i] = te.clone()
 		}
 		return nil
 	})
@@ -211,7 +215,7 @@ func (l localSource) trialsOf(studyID int) ([]goptuna.FrozenTrial, error) {
 func (l localSource) trialByID(id int) (goptuna.FrozenTrial, error) {
 	var out goptuna.FrozenTrial
 	err := l.s.withTrial(id, func(te *trialEntry) error {
-		out = tracker.CloneTrial(&te.t)
+		out = te.clone()
 		return nil
 	})
 	return out, err

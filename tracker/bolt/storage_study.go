@@ -44,7 +44,7 @@ func (s *Store) CreateNewStudy(name string) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("create study %q: %w", name, err)
 	}
-	s.mu.Lock()
+	s.lockCache()
 	s.c.studies[rec.ID] = &studyEntry{rec: rec, loaded: true}
 	s.c.byName[rec.Name] = rec.ID
 	s.mu.Unlock()

@@ -39,7 +39,7 @@ func (s *Store) CreateNewTrial(studyID int) (int, error) {
 		UserAttrs:          map[string]string{},
 		SystemAttrs:        map[string]string{},
 	}}
-	s.mu.Lock()
+	s.lockCache()
 	s.c.nextTrialID++
 	se.trials = append(se.trials, te)
 	s.c.trials[te.t.ID] = te
@@ -80,9 +80,9 @@ func (s *Store) CloneTrial(studyID int, base goptuna.FrozenTrial) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("clone trial: %w", err)
 	}
-	s.mu.Lock()
+	s.lockCache()
 	t.ID, t.StudyID, t.Number = s.c.nextTrialID, studyID, len(se.trials)
-	te := &trialEntry{t: t, live: true, dirty: true, unsaved: true}
+	te := &trialEntry{t: t, live: true, dirty: true, unsaved: true, categorical: tracker.HasCategorical(&t)}
 	s.c.nextTrialID++
 	se.trials = append(se.trials, te)
 	s.c.trials[t.ID] = te
@@ -127,7 +127,7 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 		t.StudyID = studyID
 		t.Number = len(se.trials) + i
 		ids[i] = t.ID
-		added[i] = &trialEntry{t: t, live: !t.State.IsFinished()}
+		added[i] = &trialEntry{t: t, live: !t.State.IsFinished(), categorical: tracker.HasCategorical(&t)}
 	}
 	s.c.nextTrialID += len(trials) // ids of a failed commit are simply skipped
 	if err := s.commitLocked(&change{added: added}); err != nil {
@@ -138,7 +138,7 @@ func (s *Store) addTrials(op string, studyID int, trials []goptuna.FrozenTrial, 
 
 // setRunning applies fn to an unfinished trial in memory. fn returns an
 // error to refuse the change before anything is touched.
-func (s *Store) setRunning(op string, trialID int, fn func(t *goptuna.FrozenTrial) error) error {
+func (s *Store) setRunning(op string, trialID int, fn func(te *trialEntry) error) error {
 	if err := s.writable(op); err != nil {
 		return err
 	}
@@ -151,9 +151,9 @@ func (s *Store) setRunning(op string, trialID int, fn func(t *goptuna.FrozenTria
 	if te.t.State.IsFinished() {
 		return fmt.Errorf("%s: trial %d is %s: %w", op, trialID, te.t.State, goptuna.ErrTrialCannotBeUpdated)
 	}
-	s.mu.Lock()
+	s.lockCache()
 	defer s.mu.Unlock()
-	if err := fn(&te.t); err != nil {
+	if err := fn(te); err != nil {
 		return fmt.Errorf("%s of trial %d: %w", op, trialID, err)
 	}
 	if !te.dirty {
@@ -165,8 +165,8 @@ func (s *Store) setRunning(op string, trialID int, fn func(t *goptuna.FrozenTria
 
 // SetTrialValue sets the value of an unfinished trial.
 func (s *Store) SetTrialValue(trialID int, value float64) error {
-	return s.setRunning("set value", trialID, func(t *goptuna.FrozenTrial) error {
-		t.Value = value
+	return s.setRunning("set value", trialID, func(te *trialEntry) error {
+		te.t.Value = value
 		return nil
 	})
 }
@@ -174,7 +174,8 @@ func (s *Store) SetTrialValue(trialID int, value float64) error {
 // SetTrialIntermediateValue records the value at a step; a step can be
 // reported once (ErrDuplicateStep).
 func (s *Store) SetTrialIntermediateValue(trialID int, step int, value float64) error {
-	return s.setRunning("set intermediate value", trialID, func(t *goptuna.FrozenTrial) error {
+	return s.setRunning("set intermediate value", trialID, func(te *trialEntry) error {
+		t := &te.t
 		if _, dup := t.IntermediateValues[step]; dup {
 			return fmt.Errorf("step %d: %w", step, tracker.ErrDuplicateStep)
 		}
@@ -194,26 +195,30 @@ func (s *Store) SetTrialParam(trialID int, name string, internal float64, distri
 		return fmt.Errorf("set parameter %q of trial %d: %w", name, trialID, err)
 	}
 	dist := tracker.CopyDistribution(distribution)
-	return s.setRunning("set parameter", trialID, func(t *goptuna.FrozenTrial) error {
+	return s.setRunning("set parameter", trialID, func(te *trialEntry) error {
+		t := &te.t
 		t.InternalParams[name] = internal
 		t.Params[name] = xr
 		t.Distributions[name] = dist
+		if _, ok := dist.(goptuna.CategoricalDistribution); ok {
+			te.categorical = true
+		}
 		return nil
 	})
 }
 
 // SetTrialUserAttr sets a user attribute of an unfinished trial.
 func (s *Store) SetTrialUserAttr(trialID int, key, value string) error {
-	return s.setRunning("set user attribute", trialID, func(t *goptuna.FrozenTrial) error {
-		t.UserAttrs[key] = value
+	return s.setRunning("set user attribute", trialID, func(te *trialEntry) error {
+		te.t.UserAttrs[key] = value
 		return nil
 	})
 }
 
 // SetTrialSystemAttr sets a system attribute of an unfinished trial.
 func (s *Store) SetTrialSystemAttr(trialID int, key, value string) error {
-	return s.setRunning("set system attribute", trialID, func(t *goptuna.FrozenTrial) error {
-		t.SystemAttrs[key] = value
+	return s.setRunning("set system attribute", trialID, func(te *trialEntry) error {
+		te.t.SystemAttrs[key] = value
 		return nil
 	})
 }

@@ -34,9 +34,11 @@ type Store struct {
 	jbuf     []byte      // journal payload buffer, guarded by wmu
 	srv      *server
 	closed   atomic.Bool
-	syncs    atomic.Int64  // disk flushes of commits (Syncs)
-	commit   *commitRecord // nil until the file is open; guarded by wmu
-	lastTxid uint64        // the last transaction committed, guarded by wmu
+	syncs    atomic.Int64              // disk flushes of commits (Syncs)
+	commit   *commitRecord             // nil until the file is open; guarded by wmu
+	lastTxid uint64                    // the last transaction committed, guarded by wmu
+	ahead    atomic.Pointer[readAhead] // history copied while a commit synced (readahead.go)
+	follow   atomic.Int64              // the study whose history was read since the last commit, 0 none
 
 	keptAside string // a damaged journal copied aside at Open (AcceptLoss)
 	lastMu    sync.Mutex
