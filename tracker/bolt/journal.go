@@ -357,10 +357,6 @@ type journal struct {
 	zeroed int64  // the file is allocated (zero-filled or old records) below this
 	buf    []byte
 	noSync bool // NoSync: records reach the operating system, not the disk
-	// aio syncs while the caller works (appendDuring); nil where Linux AIO
-	// is missing. Set up at the first appendDuring.
-	aio      *aioSync
-	aioTried bool
 }
 
 // openJournal opens (creating when missing) the journal at path for
@@ -416,7 +412,7 @@ func (j *journal) extend(size int64) error {
 func (j *journal) append(payload []byte) error { return j.appendDuring(payload, nil) }
 
 // appendDuring is append that calls during, when not nil, while the disk
-// syncs the record (on another goroutine, so the caller's work overlaps the
+// syncs the record (on another goroutine, so that the work overlaps the
 // wait); it returns once both are done. during runs whether or not the sync
 // succeeds.
 func (j *journal) appendDuring(payload []byte, during func()) error {
@@ -458,19 +454,12 @@ func (j *journal) appendDuring(payload []byte, during func()) error {
 	return nil
 }
 
-// syncDuring fdatasyncs the journal while during runs: on the caller's
-// goroutine while the kernel syncs (Linux AIO, sync_linux.go), or else on a
-// new goroutine while the caller's syncs (a goroutine that a busy scheduler
-// starts late then delays the work, not the sync).
+// syncDuring fdatasyncs the journal on the caller's goroutine while during
+// runs on a new one: a goroutine that a busy scheduler starts late then
+// delays the work, not the sync. (Linux AIO's fdsync, which lets the caller
+// work while the kernel syncs, measured no faster: the sync's own wait for
+// a CPU dominates either way on a busy two-core machine.)
 func (j *journal) syncDuring(during func()) error {
-	if !j.aioTried {
-		j.aioTried = true
-		j.aio = newAIOSync()
-	}
-	if j.aio != nil && j.aio.start(j.f) == nil {
-		during()
-		return j.aio.wait()
-	}
 	done := make(chan struct{})
 	go func() { during(); close(done) }()
 	err := fdatasync(j.f)
@@ -497,10 +486,4 @@ func (j *journal) restart() {
 	j.off = journalHeaderSize
 }
 
-func (j *journal) close() error {
-	if j.aio != nil {
-		j.aio.close()
-		j.aio = nil
-	}
-	return j.f.Close()
-}
+func (j *journal) close() error { return j.f.Close() }
