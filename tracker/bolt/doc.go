@@ -108,10 +108,12 @@
 //     RUNNING is refused (as rdb.v2 does), and setters on unknown studies fail.
 //   - A trial created less than RunningCheckpoint before a crash may leave no
 //     trace; its id and number are then handed out again.
-//   - GetAllTrials deep-copies every trial it returns (about 1.5µs each).
+//   - GetAllTrials deep-copies every trial it returns (0.4-0.8µs each).
 //     goptuna's own study loop (Study.Optimize) calls it before every trial,
 //     so under that loop a study's per-trial cost grows with its length;
-//     cgx's study package reads the history once per batch instead.
+//     cgx's study package reads the history once per batch instead. A
+//     trial's journaled commit builds that copy while the disk syncs, when
+//     the study's history was read since the last one (readahead.go).
 //     docs/perf/tracker.md has the figures.
 //   - A durable trial commit costs one fdatasync: on a slow or busy disk it,
 //     not the store, bounds trials per second. FinishTrials finishes many
