@@ -47,3 +47,7 @@ func WaitCheckpoint(s *Store) bool {
 	}
 	return false
 }
+
+// Fdatasync is the sync a journal commit makes (fdatasync where the system
+// has it), for the benchmarks.
+func Fdatasync(f *os.File) error { return fdatasync(f) }
