@@ -14,10 +14,10 @@ import (
 // fdatasync is most of the rest: done one after the other they cost their
 // sum. So a journaled commit of a trial's outcome (SetTrialState, added
 // trials; not a flush of buffered RUNNING trials) that touches the study
-// whose history was read since the previous such commit builds the copy GetAllTrials will be asked for
-// while the disk syncs (journal.appendDuring), and GetAllTrials hands it over
-// when nothing changed in between. The commit is still durable before it
-// returns; the read-ahead only fills the wait.
+// whose history was read since the previous such commit builds the copy
+// GetAllTrials will be asked for while the disk syncs (journal.appendDuring),
+// and GetAllTrials hands it over when nothing changed in between. The commit
+// is still durable before it returns; the read-ahead only fills the wait.
 //
 // The guess is checked, never trusted: every exclusive hold of s.mu (the
 // only way the cache changes) bumps cache.gen, and a read-ahead is used only
