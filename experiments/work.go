@@ -353,3 +353,16 @@ func (w stageWork) Map(ctx context.Context, name, kind string, n int, compute fu
 func (w stageWork) Once(ctx context.Context, name, kind string, fn func(ctx context.Context, attempt int) ([]byte, error)) ([]byte, error) {
 	return w.r.once(ctx, w.prefix+"/"+name, kind, fn)
 }
+
+func (w stageWork) Unfinished(ctx context.Context, name string) (bool, error) {
+	list, err := w.r.queue.ListWork(ctx, w.r.runID, w.prefix+"/"+name)
+	if err != nil {
+		return false, fmt.Errorf("list work of %s: %w", name, err)
+	}
+	for _, it := range list {
+		if it.State != tracker.WorkDone {
+			return true, nil
+		}
+	}
+	return false, nil
+}

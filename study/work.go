@@ -30,6 +30,9 @@ type Work interface {
 	// another if that one dies: attempt counts the tries, from 1) and
 	// returns its result to every caller.
 	Once(ctx context.Context, name, kind string, fn func(ctx context.Context, attempt int) ([]byte, error)) ([]byte, error)
+	// Unfinished reports whether a Once of name was begun and is not done:
+	// its walker died, or is still at it.
+	Unfinished(ctx context.Context, name string) (bool, error)
 }
 
 // bulkAdder is the tracker's one-commit insert of finished trials.
@@ -96,6 +99,9 @@ func (r *runner) runShared(ctx context.Context, sum *Summary) error {
 	for start := 0; start < r.cfg.Trials; start += r.cfg.BatchSize {
 		end := min(start+r.cfg.BatchSize, r.cfg.Trials)
 		if r.batchComplete(start, end) {
+			if err := r.settleCommit(ctx, start, end); err != nil {
+				return err
+			}
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -170,6 +176,36 @@ func (r *runner) runShared(ctx context.Context, sum *Summary) error {
 			}
 		}
 		sum.Ran = r.ran
+	}
+	return nil
+}
+
+// settleCommit finishes the commit item of a batch this walker found
+// complete when it started, if that item is unfinished: its committer wrote
+// the trials and died before it could record the commit as done. Without
+// this the item would stay unfinished after the run, and its result (the
+// batch's trial ids) would be missing from what the run stores, which an
+// uninterrupted run stores.
+func (r *runner) settleCommit(ctx context.Context, start, end int) error {
+	name := "commit-" + strconv.Itoa(start)
+	open, err := r.cfg.Work.Unfinished(ctx, name)
+	if err != nil || !open {
+		return err
+	}
+	ids := make([]int, 0, end-start)
+	for slot := start; slot < end; slot++ {
+		ids = append(ids, r.led.inv.complete[slot].ID)
+	}
+	want, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	got, err := r.cfg.Work.Once(ctx, name, "batch-commit", func(context.Context, int) ([]byte, error) { return want, nil })
+	if err != nil {
+		return err
+	}
+	if string(got) != string(want) {
+		return fmt.Errorf("%w: study %q: the commit of the batch at slot %d lists trial ids %s, the study holds %s", ErrCorruptStudy, r.cfg.Study, start, got, want)
 	}
 	return nil
 }

@@ -75,6 +75,18 @@ func (w *memWork) Once(ctx context.Context, name, kind string, fn func(ctx conte
 	return w.do(ctx, name, fn)
 }
 
+func (w *memWork) Unfinished(_ context.Context, name string) (bool, error) {
+	w.mu.Lock()
+	c := w.cells[name]
+	w.mu.Unlock()
+	if c == nil {
+		return false, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.done, nil
+}
+
 // TestSharedRunMatchesRun: with Work, and with several walkers sharing the
 // study, the COMPLETE trials per slot are those of a plain Run.
 func TestSharedRunMatchesRun(t *testing.T) {
@@ -144,6 +156,19 @@ func TestSharedCommitRetryAfterPartialWrite(t *testing.T) {
 	}
 	if n := len(allTrials(t, st, sum.StudyID)); n != 8 {
 		t.Errorf("study holds %d trials, want 8 (no duplicates)", n)
+	}
+	// The next walker found the batch complete and finished the dead
+	// committer's item with what the commit would have returned.
+	c := w.cells["commit-4"]
+	ids := map[int]int{}
+	for _, tr := range allTrials(t, st, sum.StudyID) {
+		if slot, ok := slotOf(tr); ok {
+			ids[slot] = tr.ID
+		}
+	}
+	wantIDs := fmt.Sprintf("[%d,%d,%d,%d]", ids[4], ids[5], ids[6], ids[7])
+	if !c.done || string(c.out) != wantIDs {
+		t.Errorf("commit-4 after the second walker: done %v, result %s; want done with %s", c.done, c.out, wantIDs)
 	}
 }
 
