@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/cgx-dev/cgx/internal/memstat"
 	"github.com/cgx-dev/cgx/tracker"
@@ -139,6 +140,11 @@ func (r *runner) cachedStage(ctx context.Context, name string, inputs any) (stri
 	got, err := r.st.GetStage(ctx, key)
 	switch {
 	case err == nil && got.Status == "done":
+		if got.RunID == r.runID {
+			if err := r.settleStage(ctx, key); err != nil {
+				return "", tracker.Stage{}, false, fmt.Errorf("stage %s: %w", name, err)
+			}
+		}
 		r.progress.Logf("  %s: reused (computed by run %d)", name, got.RunID)
 		r.record(got, true)
 		return key, got, true, nil
@@ -146,6 +152,27 @@ func (r *runner) cachedStage(ctx context.Context, name string, inputs any) (stri
 		return "", tracker.Stage{}, false, fmt.Errorf("stage %s: look up cache: %w", name, err)
 	}
 	return key, tracker.Stage{}, false, nil
+}
+
+// settleStage finishes the items that store a stage of this run (stage,
+// reduce, record) when a walker stored the stage and died before it could
+// mark its item done: a walker that finds the stage stored skips it, and
+// without this the item would stay leased after the run. Their result is
+// empty, as the item's own computation returns once the stage is stored.
+func (r *runner) settleStage(ctx context.Context, key string) error {
+	for _, it := range []struct{ suffix, kind string }{{"/stage", WorkStage}, {"/reduce", WorkReduce}, {"/record", WorkRecord}} {
+		list, err := r.queue.ListWork(ctx, r.runID, key+it.suffix)
+		if err != nil {
+			return fmt.Errorf("list work of %s: %w", key+it.suffix, err)
+		}
+		if !slices.ContainsFunc(list, func(w tracker.WorkItem) bool { return w.State != tracker.WorkDone }) {
+			continue
+		}
+		if _, err := r.once(ctx, key+it.suffix, it.kind, func(context.Context, int) ([]byte, error) { return nil, nil }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // storedByThisRun reports, for a reducer or recorder, whether the stage is

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cgx-dev/cgx/tracker"
 	"github.com/cgx-dev/cgx/tracker/workq"
+	"github.com/google/go-cmp/cmp"
 )
 
 // dyingClaims is a work queue on which the first claim of an item of kind
@@ -133,4 +134,106 @@ func walkShared(t *testing.T, refStore Store, refID int, st Store, id int, q *dy
 		t.Errorf("abandoned item %+v: want done on its second attempt", it)
 	}
 	return items
+}
+
+// dyingCompletes is a work queue on which the walker completing the first
+// item of kind dies right after computing it (its durable writes made, the
+// item not marked done): stop cancels that walker, as kill -9 would end it.
+type dyingCompletes struct {
+	*workq.Queue
+	kind string
+	stop context.CancelFunc
+
+	mu   sync.Mutex
+	dead *tracker.WorkKey
+}
+
+func (q *dyingCompletes) CompleteWork(ctx context.Context, key tracker.WorkKey, owner string, result tracker.ID) error {
+	q.mu.Lock()
+	if q.dead == nil {
+		if items, err := q.ListWork(ctx, key.RunID, key.Stage); err == nil && key.Index < len(items) && items[key.Index].Kind == q.kind {
+			q.dead = &key
+			q.mu.Unlock()
+			q.stop()
+			return context.Canceled
+		}
+	}
+	q.mu.Unlock()
+	return q.Queue.CompleteWork(ctx, key, owner, result)
+}
+
+// TestWalkerSettlesWhatADeadWalkerLeft: a walker dies after a batch commit
+// or a stage record reached the database but before its item was marked
+// done; a walker that starts afterwards finds the batch or stage stored,
+// still finishes that item, and the run stores exactly what a one-walker
+// run stores, work results included, with no item left unfinished.
+func TestWalkerSettlesWhatADeadWalkerLeft(t *testing.T) {
+	ctx := context.Background()
+	refStore := openStore(t, t.TempDir())
+	ref := runSpec(t, refStore, "content/exp1", Options{Workers: 1})
+	for _, kind := range []string{WorkBatchCommit, WorkRecord, WorkStage} {
+		t.Run(kind, func(t *testing.T) {
+			st := openStore(t, t.TempDir())
+			f, err := Open("content/exp1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := Enqueue(ctx, st, f, Options{Profile: "smoke"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dctx, stop := context.WithCancel(ctx)
+			q := &dyingCompletes{Queue: workq.New(nil), kind: kind, stop: stop}
+			opts := func(owner string) Options {
+				return Options{Workers: 1, Queue: q, Lease: 300 * time.Millisecond, Owner: owner}
+			}
+			if _, err := Walk(dctx, st, id, opts("first")); err == nil || q.dead == nil {
+				t.Fatalf("first walker: %v, died on %v; want it stopped on a %s item", err, q.dead, kind)
+			}
+			if _, err := Walk(ctx, st, id, opts("second")); err != nil {
+				t.Fatalf("second walker: %v", err)
+			}
+			run, err := st.GetRun(ctx, id)
+			if err != nil || run.Status != tracker.RunSucceeded {
+				t.Fatalf("run status %q (%v), want succeeded", run.Status, err)
+			}
+			rep, err := CompareRuns(ctx, refStore, ref.RunID, st, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range rep.Differences {
+				t.Errorf("%s", d)
+			}
+			want, got := artifactSet(t, refStore), artifactSet(t, st)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("artifacts differ (-one walker +two):\n%s", d)
+			}
+			items, err := q.ListWork(ctx, id, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range items {
+				if it.State != tracker.WorkDone {
+					t.Errorf("item left %s: %s %d of %s", it.State, it.Kind, it.Index, it.Stage)
+				}
+				if it.WorkKey == *q.dead && it.Attempts != 2 {
+					t.Errorf("the dead walker's item %+v: want done on its second attempt", it)
+				}
+			}
+		})
+	}
+}
+
+// artifactSet maps the id of every artifact of st to its kind.
+func artifactSet(t *testing.T, st tracker.ArtifactStorage) map[string]string {
+	t.Helper()
+	metas, err := st.ListArtifacts(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, m := range metas {
+		out[m.ID.String()] = m.Kind
+	}
+	return out
 }
