@@ -46,7 +46,11 @@
 // (AddFinishedTrials where the storage has it). A walker learns the trials
 // others committed from the commit's result (their ids), so history is
 // still read incrementally. The stored COMPLETE trials are those of a plain
-// Run, whichever walker computed what (TestSharedRunMatchesRun).
+// Run, whichever walker computed what (TestSharedRunMatchesRun). A batch
+// already complete in the history a walker starts from is skipped, but if
+// its committer died before marking the commit done (Work.Unfinished), the
+// walker finishes that item with the ids the commit returns, so no item is
+// left behind.
 //
 // # Caveats
 //
