@@ -187,19 +187,10 @@ func BenchmarkTrialAt(b *testing.B) {
 // BenchmarkFdatasync measures the disk's fdatasync of one rewritten 4 KiB
 // page, the floor under every durable commit (bbolt syncs twice per commit).
 func BenchmarkFdatasync(b *testing.B) {
-	f, err := os.Create(filepath.Join(b.TempDir(), "sync"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
+	f := syncTarget(b, 0)
 	page := make([]byte, 4096)
 	for i := 0; i < b.N; i++ {
-		if _, err := f.WriteAt(page, int64(i%64)*4096); err != nil {
-			b.Fatal(err)
-		}
-		if err := bolt.Fdatasync(f); err != nil {
-			b.Fatal(err)
-		}
+		writeSynced(b, f, page, int64(i%64)*4096)
 	}
 }
 
@@ -210,29 +201,43 @@ func BenchmarkFdatasync(b *testing.B) {
 // also writes the inode's table block, the cost every durable commit pays
 // once per clock tick. docs/perf/tracker.md, "Read-ahead".
 func BenchmarkFdatasyncAfterTick(b *testing.B) {
-	f, err := os.Create(filepath.Join(b.TempDir(), "sync"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteAt(make([]byte, 1<<20), 0); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Sync(); err != nil {
-		b.Fatal(err)
-	}
+	f := syncTarget(b, 1<<20)
 	rec := make([]byte, 614)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		time.Sleep(5 * time.Millisecond)
 		b.StartTimer()
-		if _, err := f.WriteAt(rec, int64(i%1500)*int64(len(rec))); err != nil {
+		writeSynced(b, f, rec, int64(i%1500)*int64(len(rec)))
+	}
+}
+
+// syncTarget creates a file for the sync benchmarks, its first size bytes
+// zero-filled and synced (allocated, as the journal's area ahead is).
+func syncTarget(b *testing.B, size int) *os.File {
+	f, err := os.Create(filepath.Join(b.TempDir(), "sync"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	if size > 0 {
+		if _, err := f.WriteAt(make([]byte, size), 0); err != nil {
 			b.Fatal(err)
 		}
-		if err := bolt.Fdatasync(f); err != nil {
+		if err := f.Sync(); err != nil {
 			b.Fatal(err)
 		}
+	}
+	return f
+}
+
+// writeSynced writes p at off and syncs it as a journal commit does.
+func writeSynced(b *testing.B, f *os.File, p []byte, off int64) {
+	if _, err := f.WriteAt(p, off); err != nil {
+		b.Fatal(err)
+	}
+	if err := bolt.Fdatasync(f); err != nil {
+		b.Fatal(err)
 	}
 }
 

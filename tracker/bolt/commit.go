@@ -81,7 +81,7 @@ func (s *Store) commitLocked(ch *change) error {
 			aheadStudy = s.aheadWanted(affected)
 		}
 		if aheadStudy != 0 {
-			during = func() { ahead = s.historyAfter(aheadStudy, write, ch.added) }
+			during = func() { ahead = history(s.c.studies[aheadStudy], write, ch.added) }
 		}
 		err = s.appendJournalLocked(write, affected, during)
 	} else {
@@ -168,7 +168,7 @@ func (s *Store) appendJournalLocked(write map[*trialEntry]*goptuna.FrozenTrial, 
 		return err
 	}
 	s.jbuf = payload
-	if err := s.jr.appendDuring(payload, during); err != nil {
+	if err := s.jr.append(payload, during); err != nil {
 		return err
 	}
 	if !s.jr.noSync {

@@ -409,13 +409,10 @@ func (j *journal) extend(size int64) error {
 }
 
 // append writes one record and syncs it: the commit is durable on return.
-func (j *journal) append(payload []byte) error { return j.appendDuring(payload, nil) }
-
-// appendDuring is append that calls during, when not nil, while the disk
-// syncs the record (on another goroutine, so that the work overlaps the
-// wait); it returns once both are done. during runs whether or not the sync
-// succeeds.
-func (j *journal) appendDuring(payload []byte, during func()) error {
+// during, when not nil, runs while the disk syncs the record (on another
+// goroutine, so that the work overlaps the wait), whether or not the sync
+// succeeds; append returns once both are done.
+func (j *journal) append(payload []byte, during func()) error {
 	n := int64(len(payload))
 	if n > journalMaxRecord {
 		return fmt.Errorf("journal record of %d bytes exceeds %d", n, journalMaxRecord)

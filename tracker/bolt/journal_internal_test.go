@@ -299,12 +299,12 @@ func TestJournalScanStopsAtOlderEpoch(t *testing.T) {
 		return p
 	}
 	for id := 1; id <= 3; id++ {
-		if err := j.append(rec(id)); err != nil {
+		if err := j.append(rec(id), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	j.restart()
-	if err := j.append(rec(4)); err != nil {
+	if err := j.append(rec(4), nil); err != nil {
 		t.Fatal(err)
 	}
 	js, err := scanJournal(jp)
@@ -374,7 +374,7 @@ func TestJournalRefusesAnotherStateOfTheFile(t *testing.T) {
 		}
 		tr := goptuna.FrozenTrial{ID: 9, StudyID: sid, Number: 5, State: goptuna.TrialStateRunning}
 		p, _ := encodeJournalPayload(nil, nil, []*goptuna.FrozenTrial{&tr}, 10)
-		if err := j.append(p); err != nil {
+		if err := j.append(p, nil); err != nil {
 			t.Fatal(err)
 		}
 		j.close()
@@ -402,7 +402,7 @@ func FuzzScanJournal(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		if err := j.append(p); err != nil {
+		if err := j.append(p, nil); err != nil {
 			f.Fatal(err)
 		}
 	}
@@ -447,7 +447,7 @@ func FuzzScanJournal(f *testing.F) {
 			if err != nil {
 				t.Fatalf("re-encode: %v", err)
 			}
-			if err := j.append(payload); err != nil {
+			if err := j.append(payload, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

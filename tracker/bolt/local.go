@@ -203,10 +203,7 @@ func (l localSource) trialsOf(studyID int) ([]goptuna.FrozenTrial, error) {
 			return nil
 		}
 		l.s.follow.Store(int64(studyID))
-		out = make([]goptuna.FrozenTrial, len(se.trials))
-		for i, te := range se.trials {
-			out[i] = te.clone()
-		}
+		out = history(se, nil, nil)
 		return nil
 	})
 	return out, err

@@ -15,7 +15,7 @@ import (
 // sum. So a journaled commit of a trial's outcome (SetTrialState, added
 // trials; not a flush of buffered RUNNING trials) that touches the study
 // whose history was read since the previous such commit builds the copy
-// GetAllTrials will be asked for while the disk syncs (journal.appendDuring),
+// GetAllTrials will be asked for while the disk syncs (journal.append),
 // and GetAllTrials hands it over when nothing changed in between. The commit
 // is still durable before it returns; the read-ahead only fills the wait.
 //
@@ -64,10 +64,10 @@ func (s *Store) aheadWanted(affected map[int]*tracker.StudyInfo) int {
 	return id
 }
 
-// historyAfter deep-copies study's trials as they will be once write and
-// added are committed. wmu must be held.
-func (s *Store) historyAfter(study int, write map[*trialEntry]*goptuna.FrozenTrial, added []*trialEntry) []goptuna.FrozenTrial {
-	se := s.c.studies[study]
+// history deep-copies se's trials as they will be once write and added
+// are committed (as they are now when both are nil). The caller holds wmu,
+// or s.mu for a copy of the present.
+func history(se *studyEntry, write map[*trialEntry]*goptuna.FrozenTrial, added []*trialEntry) []goptuna.FrozenTrial {
 	out := make([]goptuna.FrozenTrial, 0, len(se.trials)+len(added))
 	for _, te := range se.trials {
 		t := &te.t
@@ -77,7 +77,7 @@ func (s *Store) historyAfter(study int, write map[*trialEntry]*goptuna.FrozenTri
 		out = append(out, tracker.CloneTrialKnown(t, te.categorical))
 	}
 	for _, te := range added {
-		if te.t.StudyID == study {
+		if te.t.StudyID == se.rec.ID {
 			out = append(out, tracker.CloneTrialKnown(write[te], te.categorical))
 		}
 	}

@@ -182,7 +182,7 @@ func TestReadAheadNoSync(t *testing.T) {
 	}
 }
 
-// appendDuring runs the work once and leaves a durable, scannable record;
+// append runs the work once and leaves a durable, scannable record;
 // with NoSync it runs the work inline.
 func TestJournalAppendDuring(t *testing.T) {
 	for _, noSync := range []bool{false, true} {
@@ -193,7 +193,7 @@ func TestJournalAppendDuring(t *testing.T) {
 		}
 		for i := 0; i < 3; i++ {
 			calls := 0
-			if err := j.appendDuring([]byte{journalPayloadV1, 0, 0, 0}, func() { calls++ }); err != nil {
+			if err := j.append([]byte{journalPayloadV1, 0, 0, 0}, func() { calls++ }); err != nil {
 				t.Fatalf("noSync=%v: %v", noSync, err)
 			}
 			if calls != 1 {
