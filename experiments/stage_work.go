@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/cgx-dev/cgx/internal/memstat"
 	"github.com/cgx-dev/cgx/tracker"
@@ -161,11 +160,11 @@ func (r *runner) cachedStage(ctx context.Context, name string, inputs any) (stri
 // empty, as the item's own computation returns once the stage is stored.
 func (r *runner) settleStage(ctx context.Context, key string) error {
 	for _, it := range []struct{ suffix, kind string }{{"/stage", WorkStage}, {"/reduce", WorkReduce}, {"/record", WorkRecord}} {
-		list, err := r.queue.ListWork(ctx, r.runID, key+it.suffix)
+		open, err := r.unfinished(ctx, key+it.suffix)
 		if err != nil {
-			return fmt.Errorf("list work of %s: %w", key+it.suffix, err)
+			return err
 		}
-		if !slices.ContainsFunc(list, func(w tracker.WorkItem) bool { return w.State != tracker.WorkDone }) {
+		if !open {
 			continue
 		}
 		if _, err := r.once(ctx, key+it.suffix, it.kind, func(context.Context, int) ([]byte, error) { return nil, nil }); err != nil {

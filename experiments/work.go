@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -355,14 +356,14 @@ func (w stageWork) Once(ctx context.Context, name, kind string, fn func(ctx cont
 }
 
 func (w stageWork) Unfinished(ctx context.Context, name string) (bool, error) {
-	list, err := w.r.queue.ListWork(ctx, w.r.runID, w.prefix+"/"+name)
+	return w.r.unfinished(ctx, w.prefix+"/"+name)
+}
+
+// unfinished reports whether the run's work stage has an item not done.
+func (r *runner) unfinished(ctx context.Context, stage string) (bool, error) {
+	list, err := r.queue.ListWork(ctx, r.runID, stage)
 	if err != nil {
-		return false, fmt.Errorf("list work of %s: %w", name, err)
+		return false, fmt.Errorf("list work of %s: %w", stage, err)
 	}
-	for _, it := range list {
-		if it.State != tracker.WorkDone {
-			return true, nil
-		}
-	}
-	return false, nil
+	return slices.ContainsFunc(list, func(it tracker.WorkItem) bool { return it.State != tracker.WorkDone }), nil
 }

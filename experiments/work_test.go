@@ -43,7 +43,6 @@ func (q *dyingClaims) ClaimWork(ctx context.Context, owner string, lease time.Du
 // dying on a trial slot it claimed), stores exactly the stages, artifacts,
 // metrics and trials of a one-worker run.
 func TestWalkersShareARun(t *testing.T) {
-	ctx := context.Background()
 	refStore := openStore(t, t.TempDir())
 	ref := runSpec(t, refStore, "content/exp1", Options{Workers: 1})
 	cases := []struct {
@@ -64,21 +63,30 @@ func TestWalkersShareARun(t *testing.T) {
 				datasetChunk = tc.chunk
 			}
 			st := openStore(t, t.TempDir())
-			f, err := Open("content/exp1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			id, err := Enqueue(ctx, st, f, Options{Profile: "smoke"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if run, err := st.GetRun(ctx, id); err != nil || run.Status != tracker.RunQueued {
-				t.Fatalf("enqueued run: status %q, %v; want queued", run.Status, err)
-			}
+			id := enqueueSmoke(t, st, "content/exp1")
 			q := &dyingClaims{Queue: workq.New(nil), kind: tc.die}
 			walkShared(t, refStore, ref.RunID, st, id, q, tc.walkers, tc.workers)
 		})
 	}
+}
+
+// enqueueSmoke records a queued run of spec's smoke profile in st and
+// returns its id.
+func enqueueSmoke(t *testing.T, st Store, spec string) int {
+	t.Helper()
+	ctx := context.Background()
+	f, err := Open(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := Enqueue(ctx, st, f, Options{Profile: "smoke"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run, err := st.GetRun(ctx, id); err != nil || run.Status != tracker.RunQueued {
+		t.Fatalf("enqueued run: status %q, %v; want queued", run.Status, err)
+	}
+	return id
 }
 
 // walkShared has walkers walkers (workers workers each) compute run id of st
@@ -174,14 +182,7 @@ func TestWalkerSettlesWhatADeadWalkerLeft(t *testing.T) {
 	for _, kind := range []string{WorkBatchCommit, WorkRecord, WorkStage} {
 		t.Run(kind, func(t *testing.T) {
 			st := openStore(t, t.TempDir())
-			f, err := Open("content/exp1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			id, err := Enqueue(ctx, st, f, Options{Profile: "smoke"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			id := enqueueSmoke(t, st, "content/exp1")
 			dctx, stop := context.WithCancel(ctx)
 			q := &dyingCompletes{Queue: workq.New(nil), kind: kind, stop: stop}
 			opts := func(owner string) Options {
