@@ -212,6 +212,40 @@ func BenchmarkFdatasyncAfterTick(b *testing.B) {
 	}
 }
 
+// BenchmarkFlushAfterGap times fdatasync of a file with nothing to write,
+// which leaves only the disk's cache flush, back to back and after a gap
+// outside the timer: 450 us of computing (about what goptuna's loop does
+// between two commits) or a 5 ms sleep. On the dev VMs' virtual disk the
+// flush alone is several times slower after a gap than back to back, so a
+// commit's wait depends on how long ago the previous one was, not only on
+// what it writes. docs/perf/tracker.md, "Read-ahead".
+func BenchmarkFlushAfterGap(b *testing.B) {
+	for _, gap := range []struct {
+		name string
+		wait func()
+	}{
+		{"none", func() {}},
+		{"busy-450us", func() {
+			for t := time.Now(); time.Since(t) < 450*time.Microsecond; {
+			}
+		}},
+		{"sleep-5ms", func() { time.Sleep(5 * time.Millisecond) }},
+	} {
+		b.Run(gap.name, func(b *testing.B) {
+			f := syncTarget(b, 4096)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				gap.wait()
+				b.StartTimer()
+				if err := bolt.Fdatasync(f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // syncTarget creates a file for the sync benchmarks, its first size bytes
 // zero-filled and synced (allocated, as the journal's area ahead is).
 func syncTarget(b *testing.B, size int) *os.File {
