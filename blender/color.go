@@ -3,9 +3,8 @@ package blender
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 
-	"github.com/cgx-dev/cgx/internal/fmath"
+	"github.com/cgx-dev/cgx/blender/srgb"
 )
 
 // Color is an sRGB colour written "#rrggbb" in JSON. The zero Color is
@@ -79,7 +78,7 @@ func (c Color) Or(def Color) Color {
 
 // Linear returns the colour in linear light, components in [0, 1].
 func (c Color) Linear() [3]float64 {
-	return [3]float64{srgbToLinear(c.R), srgbToLinear(c.G), srgbToLinear(c.B)}
+	return [3]float64{srgb.Decode(c.R), srgb.Decode(c.G), srgb.Decode(c.B)}
 }
 
 // MarshalJSON writes "#rrggbb"; an unset colour writes null.
@@ -106,64 +105,4 @@ func (c *Color) UnmarshalJSON(b []byte) error {
 	}
 	*c = v
 	return nil
-}
-
-// srgbToLinear decodes one sRGB byte to linear light in [0, 1] (a table of srgbDecode).
-func srgbToLinear(v uint8) float64 { return srgbDecodeTable[v] }
-
-// srgbDecodeTable holds srgbDecode of every byte: the same values, computed
-// once (the style domain decoded each channel value with a Pow, most of
-// dataset generation's time).
-var srgbDecodeTable = func() (t [256]float64) {
-	for i := range t {
-		t[i] = srgbDecode(uint8(i))
-	}
-	return t
-}()
-
-// srgbDecode decodes one sRGB byte to linear light in [0, 1].
-func srgbDecode(v uint8) float64 {
-	x := float64(v) / 255
-	if x <= 0.04045 {
-		return x / 12.92
-	}
-	return fmath.Pow((x+0.055)/1.055, 2.4)
-}
-
-// linearToSRGB encodes linear light in [0, 1] (clamped) as sRGB in [0, 1].
-func linearToSRGB(x float64) float64 {
-	switch {
-	case x <= 0:
-		return 0
-	case x >= 1:
-		return 1
-	case x <= 0.0031308:
-		return 12.92 * x
-	}
-	return float64(1.055*fmath.Pow(x, 1/2.4)) - 0.055
-}
-
-// srgbLUTBits is the resolution of the linear-to-sRGB table the rasteriser
-// uses to encode pixels.
-const srgbLUTBits = 12
-
-// srgbLUT maps linear light quantised to srgbLUTBits onto 8-bit sRGB,
-// rounding to nearest. It is computed once and never written again.
-var srgbLUT = func() [1 << srgbLUTBits]uint8 {
-	var t [1 << srgbLUTBits]uint8
-	for i := range t {
-		t[i] = uint8(math.Round(linearToSRGB(float64(i)/float64(len(t)-1)) * 255))
-	}
-	return t
-}()
-
-// encodeSRGB8 maps linear light to 8-bit sRGB through srgbLUT.
-func encodeSRGB8(x float32) uint8 {
-	if !(x > 0) {
-		return 0
-	}
-	if x >= 1 {
-		return 255
-	}
-	return srgbLUT[int(float32(x*float32(len(srgbLUT)-1))+0.5)]
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
@@ -237,7 +238,7 @@ func readCyclesFrame(fr cyclesFrame) (Frame, error) {
 	if err != nil {
 		return Frame{}, fmt.Errorf("decode colour pass: %w", err)
 	}
-	rgb := toNRGBA(img)
+	rgb := imageio.NRGBA(img)
 	if rgb.Rect.Dx() != fr.Width || rgb.Rect.Dy() != fr.Height {
 		return Frame{}, fmt.Errorf("colour pass is %v, want %dx%d", rgb.Rect.Size(), fr.Width, fr.Height)
 	}
@@ -249,7 +250,7 @@ func readCyclesFrame(fr cyclesFrame) (Frame, error) {
 	if err != nil {
 		return Frame{}, fmt.Errorf("decode mask pass: %w", err)
 	}
-	mask, err := maskFromImage(img)
+	mask, err := imageio.Mask(img)
 	if err != nil {
 		return Frame{}, fmt.Errorf("mask pass: %w", err)
 	}

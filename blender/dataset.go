@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -85,14 +87,14 @@ const (
 // DatasetSpec says what to generate. Equal specs give byte-identical
 // datasets; the spec digest names them.
 type DatasetSpec struct {
-	Generator string `json:"generator"` // one of Generators
-	Count     int    `json:"count"`     // number of images, 1..1,000,000
-	Size      int    `json:"size"`      // image side in pixels, 32..512
-	Seed      int64  `json:"seed"`
-	Domain    Domain `json:"domain"`   // applied to every render
-	Masks     bool   `json:"masks"`    // keep instance masks (segmentation sets)
-	Renderer  string `json:"renderer"` // "embedded" (default) or "blender"
-	Storage   string `json:"storage"`  // StoreArtifacts (default) or StoreDigests
+	Generator string       `json:"generator"` // one of Generators
+	Count     int          `json:"count"`     // number of images, 1..1,000,000
+	Size      int          `json:"size"`      // image side in pixels, 32..512
+	Seed      int64        `json:"seed"`
+	Domain    style.Domain `json:"domain"`   // applied to every render
+	Masks     bool         `json:"masks"`    // keep instance masks (segmentation sets)
+	Renderer  string       `json:"renderer"` // "embedded" (default) or "blender"
+	Storage   string       `json:"storage"`  // StoreArtifacts (default) or StoreDigests
 }
 
 // normalize fills defaults.
@@ -167,7 +169,7 @@ type Manifest struct {
 	Folder     *FolderSpec     `json:"folder,omitempty"`
 	SpecDigest string          `json:"spec_digest"`
 	Generator  string          `json:"generator_version"`
-	Domain     *Domain         `json:"domain,omitempty"` // style parameters applied (generated sets)
+	Domain     *style.Domain   `json:"domain,omitempty"` // style parameters applied (generated sets)
 	Size       int             `json:"size"`             // image side in pixels
 	Images     []ManifestEntry `json:"images"`
 }
@@ -371,7 +373,7 @@ func (d *Dataset) eachRegenerated(ctx context.Context, fn func(i int, img *image
 			if err != nil {
 				return fmt.Errorf("dataset image %d: %w", idx[k], err)
 			}
-			if err := fn(idx[k], toNRGBA(img)); err != nil {
+			if err := fn(idx[k], imageio.NRGBA(img)); err != nil {
 				return err
 			}
 		}

@@ -11,12 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/tracker"
 	"github.com/google/go-cmp/cmp"
 )
 
 func smallSpec(gen string, domain string) DatasetSpec {
-	d, _ := DomainByName(domain)
+	d, _ := style.DomainByName(domain)
 	return DatasetSpec{Generator: gen, Count: 10, Size: 48, Seed: 3, Domain: d, Masks: true}
 }
 

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/cgx-dev/cgx/blender/srgb"
 )
 
 // Embedded is the default, pure-Go renderer: a scan-line rasteriser with a
@@ -144,9 +146,9 @@ func (r *raster) resolve(f Frame) {
 				}
 			}
 			o := 4 * (y*r.w + x)
-			f.RGB.Pix[o] = encodeSRGB8(sum[0] / n)
-			f.RGB.Pix[o+1] = encodeSRGB8(sum[1] / n)
-			f.RGB.Pix[o+2] = encodeSRGB8(sum[2] / n)
+			f.RGB.Pix[o] = srgb.Encode8(sum[0] / n)
+			f.RGB.Pix[o+1] = srgb.Encode8(sum[1] / n)
+			f.RGB.Pix[o+2] = srgb.Encode8(sum[2] / n)
 			f.RGB.Pix[o+3] = 255
 		}
 	}
@@ -162,9 +164,9 @@ func (r *raster) resolve2(f Frame) {
 		for x := range r.w {
 			a, b := top[6*x:6*x+6:6*x+6], bot[6*x:6*x+6:6*x+6]
 			p := pix[4*x : 4*x+4 : 4*x+4]
-			p[0] = encodeSRGB8((a[0] + a[3] + b[0] + b[3]) * 0.25)
-			p[1] = encodeSRGB8((a[1] + a[4] + b[1] + b[4]) * 0.25)
-			p[2] = encodeSRGB8((a[2] + a[5] + b[2] + b[5]) * 0.25)
+			p[0] = srgb.Encode8((a[0] + a[3] + b[0] + b[3]) * 0.25)
+			p[1] = srgb.Encode8((a[1] + a[4] + b[1] + b[4]) * 0.25)
+			p[2] = srgb.Encode8((a[2] + a[5] + b[2] + b[5]) * 0.25)
 			p[3] = 255
 		}
 	}

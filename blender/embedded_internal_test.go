@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/cgx-dev/cgx/blender/imageio"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -60,7 +62,7 @@ func TestEmbeddedGolden(t *testing.T) {
 
 func compareGolden(t *testing.T, path string, img image.Image) {
 	t.Helper()
-	got, err := EncodePNG(img)
+	got, err := imageio.EncodePNG(img)
 	if err != nil {
 		t.Fatal(err)
 	}

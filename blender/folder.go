@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -192,10 +193,10 @@ func convertFolderFile(f FolderSpec, cfg folderConfig, ff folderFile) (folderIte
 	if err != nil {
 		return folderItem{}, fmt.Errorf("%w: %s: unreadable image: %w", ErrFolder, path, err)
 	}
-	src := toNRGBA(img)
+	src := imageio.NRGBA(img)
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	var it folderItem
-	if it.png, err = EncodePNG(resizeRGB(src, f.Size, f.Policy)); err != nil {
+	if it.png, err = imageio.EncodePNG(resizeRGB(src, f.Size, f.Policy)); err != nil {
 		return folderItem{}, err
 	}
 	var mask *image.Gray
@@ -214,7 +215,7 @@ func convertFolderFile(f FolderSpec, cfg folderConfig, ff folderFile) (folderIte
 		if err != nil {
 			return folderItem{}, fmt.Errorf("%w: %s: unreadable mask: %w", ErrFolder, ff.maskPath, err)
 		}
-		if mask, err = maskFromImage(mi); err != nil {
+		if mask, err = imageio.Mask(mi); err != nil {
 			return folderItem{}, fmt.Errorf("%w: %s: %w", ErrFolder, ff.maskPath, err)
 		}
 	case ff.coco != nil:
@@ -231,7 +232,7 @@ func convertFolderFile(f FolderSpec, cfg folderConfig, ff folderFile) (folderIte
 		}
 		small := resizeMask(mask, f.Size, f.Policy)
 		it.objects = countInstances(small.Pix)
-		if it.mask, err = EncodePNG(small); err != nil {
+		if it.mask, err = imageio.EncodePNG(small); err != nil {
 			return folderItem{}, err
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cgx-dev/cgx/blender/imageio"
 )
 
 // writeImage writes a w×h image with a filled rectangle [x0,x1)×[y0,y1) of
@@ -35,7 +37,7 @@ func writeImage(t *testing.T, path string, w, h int, rect image.Rectangle) {
 		}
 		return
 	}
-	if err := WritePNG(t.Context(), path, img); err != nil {
+	if err := imageio.WritePNG(t.Context(), path, img); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -50,7 +52,7 @@ func writeMask(t *testing.T, path string, w, h int, rects ...image.Rectangle) {
 			}
 		}
 	}
-	if err := WritePNG(t.Context(), path, m); err != nil {
+	if err := imageio.WritePNG(t.Context(), path, m); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -345,4 +347,13 @@ func FuzzCOCOMask(f *testing.F) {
 			}
 		}
 	})
+}
+
+// flatImage is a w×h image of one opaque colour.
+func flatImage(w, h int, r, g, b uint8) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = r, g, b, 255
+	}
+	return img
 }

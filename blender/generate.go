@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -210,11 +211,11 @@ func styleItem(spec DatasetSpec, index int, s Scene, f Frame) (item, error) {
 		return item{}, err
 	}
 	it := item{scene: s.Digest(), objects: countInstances(f.Mask.Pix)}
-	if it.png, err = EncodePNG(img); err != nil {
+	if it.png, err = imageio.EncodePNG(img); err != nil {
 		return item{}, err
 	}
 	if spec.Masks {
-		if it.mask, err = EncodePNG(f.Mask); err != nil {
+		if it.mask, err = imageio.EncodePNG(f.Mask); err != nil {
 			return item{}, err
 		}
 	}

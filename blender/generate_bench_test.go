@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cgx-dev/cgx/blender/style"
 )
 
 // BenchmarkGenerate64 generates a 512-image experiment-2 shelf set at 64 px
@@ -22,7 +24,7 @@ func BenchmarkGenerate64(b *testing.B) {
 	}{{"real", false}, {"real", true}, {"identity", false}} {
 		masks := c.masks
 		b.Run(fmt.Sprintf("%s/masks-%v", c.domain, masks), func(b *testing.B) {
-			dom, err := DomainByName(c.domain)
+			dom, err := style.DomainByName(c.domain)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"runtime"
 
+	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -62,7 +63,7 @@ func (d *Dataset) Image(ctx context.Context, i int) (*image.NRGBA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset image %d: %w", i, err)
 	}
-	return toNRGBA(img), nil
+	return imageio.NRGBA(img), nil
 }
 
 // Mask returns the instance mask of image i (ids from 1, 0 = background),
@@ -82,7 +83,7 @@ func (d *Dataset) Mask(ctx context.Context, i int) (*image.Gray, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset mask %d: %w", i, err)
 	}
-	return maskFromImage(img)
+	return imageio.Mask(img)
 }
 
 // Images returns every image, verified, regenerating in batches where the
@@ -173,7 +174,7 @@ func (d *Dataset) regenerateAll(ctx context.Context) ([]*image.NRGBA, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, toNRGBA(img))
+			out = append(out, imageio.NRGBA(img))
 		}
 	}
 	return out, nil

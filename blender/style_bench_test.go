@@ -3,10 +3,13 @@ package blender
 import (
 	"context"
 	"testing"
+
+	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/style"
 )
 
 // BenchmarkApply64 styles one 64 px render per iteration in each default
-// domain (Domain.Apply: the step that was 78% of dataset generation's CPU).
+// domain (style.Domain.Apply: the step that was 78% of dataset generation's CPU).
 func BenchmarkApply64(b *testing.B) {
 	spec := DatasetSpec{Generator: "exp2-shelf", Count: 1, Size: 64, Seed: 1}
 	s, err := GenerateScene(spec.Generator, spec.Seed, 0, spec.Size)
@@ -18,7 +21,7 @@ func BenchmarkApply64(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, name := range []string{"identity", "cg", "real", "cg-varied"} {
-		dom, err := DomainByName(name)
+		dom, err := style.DomainByName(name)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -42,14 +45,14 @@ func BenchmarkEncodePNG64(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	img, err := RealDomain().Apply(frames[0].RGB, 1)
+	img, err := style.RealDomain().Apply(frames[0].RGB, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Run("image", func(b *testing.B) {
 		var n int
 		for b.Loop() {
-			out, err := EncodePNG(img)
+			out, err := imageio.EncodePNG(img)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -59,7 +62,7 @@ func BenchmarkEncodePNG64(b *testing.B) {
 	})
 	b.Run("mask", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := EncodePNG(frames[0].Mask); err != nil {
+			if _, err := imageio.EncodePNG(frames[0].Mask); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -63,7 +65,7 @@ func (m *memArtifacts) ListArtifacts(ctx context.Context, kind string) ([]tracke
 func generatedSet(t *testing.T, st *memArtifacts, storage string, n int) *blender.Dataset {
 	t.Helper()
 	ctx := context.Background()
-	spec := blender.DatasetSpec{Generator: "products", Count: n, Size: 32, Seed: 5, Domain: blender.RealDomain(), Storage: storage}
+	spec := blender.DatasetSpec{Generator: "products", Count: n, Size: 32, Seed: 5, Domain: style.RealDomain(), Storage: storage}
 	res, err := blender.Generate(ctx, st, spec, blender.GenerateOptions{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +190,7 @@ func TestReplacedSet(t *testing.T) {
 		for i := 0; i < len(flipped.Pix); i += 4 {
 			flipped.Pix[i] = 255 - flipped.Pix[i]
 		}
-		b, err := blender.EncodePNG(flipped)
+		b, err := imageio.EncodePNG(flipped)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -287,7 +289,7 @@ func TestIDsPixelSet(t *testing.T) {
 	withImageCache(t, 3*32*32*2, func() {
 		sameLoads(t, idsPixelSet(ctx, st, ids, 32), eager)
 	})
-	small, err := blender.EncodePNG(image.NewGray(image.Rect(0, 0, 8, 8)))
+	small, err := imageio.EncodePNG(image.NewGray(image.Rect(0, 0, 8, 8)))
 	if err != nil {
 		t.Fatal(err)
 	}

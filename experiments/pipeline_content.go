@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/disc"
@@ -77,7 +79,7 @@ func (r *runner) searchRound(ctx context.Context, round int, d *trainedDisc, tar
 	if err != nil {
 		return nil, err
 	}
-	dom, err := blender.DomainByName(r.spec.Datasets.Real.Domain)
+	dom, err := style.DomainByName(r.spec.Datasets.Real.Domain)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +131,7 @@ func mustStudyName(st Store, id int) string {
 // image with the discriminator; the loss is the cross-entropy against the
 // real class.
 func (r *runner) searchStage(ctx context.Context, stageName string, round int, sampler string, seed int64,
-	d *trainedDisc, space *blender.ContentSpace, sspace study.Space, dom blender.Domain) (tracker.Stage, error) {
+	d *trainedDisc, space *blender.ContentSpace, sspace study.Space, dom style.Domain) (tracker.Stage, error) {
 	c := r.spec.Content
 	studySeed := childSeed(r.spec.Seed, fmt.Sprintf("search/round-%d/seed-%d", round, seed))
 	inputs := struct {
@@ -142,7 +144,7 @@ func (r *runner) searchStage(ctx context.Context, stageName string, round int, s
 		Threshold  float64
 		Size       int
 		SpaceSeed  int64
-		Domain     blender.Domain
+		Domain     style.Domain
 		Backend    string
 	}{d.weights, c.Experiment, sampler, studySeed, c.Trials, c.BatchSize, c.Threshold, r.spec.Datasets.Real.Size,
 		r.datasetSeed("cg"), dom, r.backend}
@@ -163,7 +165,7 @@ func (r *runner) searchStage(ctx context.Context, stageName string, round int, s
 			if err != nil {
 				return study.Outcome{}, err
 			}
-			png, err := blender.EncodePNG(img)
+			png, err := imageio.EncodePNG(img)
 			if err != nil {
 				return study.Outcome{}, err
 			}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -71,11 +71,11 @@ func (r *runner) plantedGap(from, to *dataset) planted {
 		return planted{}
 	}
 	target := to.domain.MeanDomain()
-	p := planted{study: blender.Gap(from.domain.MeanDomain(), target)}
+	p := planted{study: style.Gap(from.domain.MeanDomain(), target)}
 	if from.domain.Vary != nil {
 		dom, seed := *from.domain, r.datasetSeed(from.role)
 		p.perImage = func(i int) map[string]float64 {
-			return blender.Gap(dom.ImageDomain(blender.ImageSeed(seed, i)), target)
+			return style.Gap(dom.ImageDomain(style.ImageSeed(seed, i)), target)
 		}
 	}
 	return p

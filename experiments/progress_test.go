@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -93,7 +94,7 @@ func TestReusedDatasetStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	ds := spec.Datasets.CG
-	dom, err := blender.DomainByName(ds.Domain)
+	dom, err := style.DomainByName(ds.Domain)
 	if err != nil {
 		t.Fatal(err)
 	}

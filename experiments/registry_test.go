@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/fit"
 	"github.com/cgx-dev/cgx/ml/manip"
@@ -58,7 +59,7 @@ func TestSpecListsMatchRegistries(t *testing.T) {
 		}
 	}
 	for _, d := range Domains {
-		if _, err := blender.DomainByName(d); err != nil {
+		if _, err := style.DomainByName(d); err != nil {
 			t.Errorf("domain %q: %v", d, err)
 		}
 	}

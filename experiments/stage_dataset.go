@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/internal/memstat"
 	"github.com/cgx-dev/cgx/ml/tensorimg"
@@ -23,7 +24,7 @@ type dataset struct {
 	set      *pixelSet
 	imageIDs []tracker.ID
 	maskIDs  []tracker.ID // zero ids when the set has no masks
-	domain   *blender.Domain
+	domain   *style.Domain
 }
 
 // datasetSeed is the seed of a generated set. CG and real share one seed so
@@ -43,7 +44,7 @@ func (r *runner) datasetStage(ctx context.Context, role string, ds Dataset) (*da
 	if ds.Source == "folder" {
 		return r.folderStage(ctx, role, ds)
 	}
-	dom, err := blender.DomainByName(ds.Domain)
+	dom, err := style.DomainByName(ds.Domain)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", stageName, err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/fit"
 	"github.com/cgx-dev/cgx/ml/manip"
@@ -196,7 +196,7 @@ func (r *runner) fitChunk(ctx context.Context, stage string, m manip.Manipulatio
 		if err != nil {
 			return nil, err
 		}
-		png, err := blender.EncodePNG(img)
+		png, err := imageio.EncodePNG(img)
 		if err != nil {
 			return nil, err
 		}

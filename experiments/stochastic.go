@@ -9,7 +9,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/fit"
 	"github.com/cgx-dev/cgx/ml/manip"
@@ -213,7 +213,7 @@ func (r *runner) distTrial(ctx context.Context, stage string, params []manip.Par
 	if err != nil {
 		return goptuna.FrozenTrial{}, err
 	}
-	png, err := blender.EncodePNG(img)
+	png, err := imageio.EncodePNG(img)
 	if err != nil {
 		return goptuna.FrozenTrial{}, err
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/atomicfile"
 	"github.com/cgx-dev/cgx/tracker"
 	"github.com/cgx-dev/cgx/tracker/backend"
@@ -101,7 +103,7 @@ func init() {
 				fs.IntVar(&o.spec.Count, "count", 100, "number of images")
 				fs.IntVar(&o.spec.Size, "size", 64, "image side in `pixels` (32..512)")
 				fs.Int64Var(&o.spec.Seed, "seed", 1, "seed of the scenes and the domain noise")
-				fs.StringVar(&o.domain, "domain", "cg", "style `domain`: "+strings.Join(blender.DomainNames(), ", "))
+				fs.StringVar(&o.domain, "domain", "cg", "style `domain`: "+strings.Join(style.DomainNames(), ", "))
 				fs.StringVar(&o.domainJSON, "domain-json", "", "read the domain parameters from `FILE` (overrides --domain)")
 				fs.BoolVar(&o.spec.Masks, "masks", false, "store instance masks (for segmentation)")
 				fs.StringVar(&o.spec.Renderer, "renderer", "embedded", "renderer: embedded or blender")
@@ -199,7 +201,7 @@ func runDatasetGenerate(ctx context.Context, g *globals, o datasetOptions) (err 
 			return fmt.Errorf("%s: decode domain parameters: %w", o.domainJSON, err)
 		}
 	} else {
-		d, err := blender.DomainByName(o.domain)
+		d, err := style.DomainByName(o.domain)
 		if err != nil {
 			return err
 		}
@@ -444,7 +446,7 @@ func runDatasetExport(ctx context.Context, g *globals, ref string, o datasetOpti
 			if err != nil {
 				return err
 			}
-			if err := blender.WritePNG(ctx, filepath.Join(o.out, fmt.Sprintf("%05d-mask.png", i)), m); err != nil {
+			if err := imageio.WritePNG(ctx, filepath.Join(o.out, fmt.Sprintf("%05d-mask.png", i)), m); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/style"
 )
 
 const renderUsage = `Usage: cgx render SCENE.json -o OUT.png [--mask MASK.png] [--backend embedded|blender]
@@ -54,7 +56,7 @@ func init() {
 			fs.StringVar(&o.mask, "mask", "", "also write the instance mask to `MASK.png`")
 			fs.StringVar(&o.backend, "backend", "embedded", "renderer: embedded or blender")
 			fs.IntVar(&o.size, "size", 0, "render `N` pixels high, overriding the camera resolution")
-			fs.StringVar(&o.domain, "domain", "", "apply a style domain: "+strings.Join(blender.DomainNames(), ", "))
+			fs.StringVar(&o.domain, "domain", "", "apply a style domain: "+strings.Join(style.DomainNames(), ", "))
 			fs.Uint64Var(&o.seed, "seed", 1, "seed of the domain's noise")
 			fs.IntVar(&o.samples, "samples", 16, "Cycles samples per pixel (blender backend)")
 			rest, err := parseFlags(fs, args)
@@ -101,9 +103,9 @@ func runRender(ctx context.Context, g *globals, o renderOptions, path string) er
 	default:
 		return g.usageErrorf("--backend %q: want embedded or blender", o.backend)
 	}
-	var dom *blender.Domain
+	var dom *style.Domain
 	if o.domain != "" {
-		d, err := blender.DomainByName(o.domain)
+		d, err := style.DomainByName(o.domain)
 		if err != nil {
 			return err
 		}
@@ -119,7 +121,7 @@ func runRender(ctx context.Context, g *globals, o renderOptions, path string) er
 			return err
 		}
 	}
-	if err := blender.WritePNG(ctx, o.out, img); err != nil {
+	if err := imageio.WritePNG(ctx, o.out, img); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "%s: %dx%d, %s, %s backend", safeText(o.out), s.Camera.Width, s.Camera.Height, nounCount(len(s.Objects), "object"), r.Name())
@@ -128,7 +130,7 @@ func runRender(ctx context.Context, g *globals, o renderOptions, path string) er
 	}
 	fmt.Fprintln(g.stdout)
 	if o.mask != "" {
-		if err := blender.WritePNG(ctx, o.mask, frames[0].Mask); err != nil {
+		if err := imageio.WritePNG(ctx, o.mask, frames[0].Mask); err != nil {
 			return err
 		}
 		visible := map[uint8]bool{}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/cgx-dev/cgx/tracker/backend"
 	"io"
 	"os"
 	"os/signal"
@@ -19,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cgx-dev/cgx/tracker/backend"
 )
 
 func main() {

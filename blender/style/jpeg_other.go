@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package blender
+package style
 
 // jpegSIMD is false: the JPEG step runs its Go transforms only.
 const jpegSIMD = false

@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package blender
+package style
 
 // blurSIMD is false: blur runs its Go loops only.
 const blurSIMD = false

@@ -1,4 +1,4 @@
-package blender
+package style_test
 
 import (
 	"bytes"
@@ -8,6 +8,10 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/srgb"
+	"github.com/cgx-dev/cgx/blender/style"
 )
 
 func flatImage(w, h int, r, g, b uint8) *image.NRGBA {
@@ -18,9 +22,18 @@ func flatImage(w, h int, r, g, b uint8) *image.NRGBA {
 	return img
 }
 
+func mustExample(t testing.TB, kind string, size int) blender.Scene {
+	t.Helper()
+	s, err := blender.ExampleScene(kind, size)
+	if err != nil {
+		t.Fatalf("example %s: %v", kind, err)
+	}
+	return s
+}
+
 func renderExample(t *testing.T, kind string, size int) *image.NRGBA {
 	t.Helper()
-	f, err := (&Embedded{}).Render(context.Background(), []Scene{mustExample(t, kind, size)})
+	f, err := (&blender.Embedded{}).Render(context.Background(), []blender.Scene{mustExample(t, kind, size)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +42,7 @@ func renderExample(t *testing.T, kind string, size int) *image.NRGBA {
 
 func TestDomainIdentity(t *testing.T) {
 	src := renderExample(t, "shelf", 64)
-	out, err := IdentityDomain().Apply(src, 1)
+	out, err := style.IdentityDomain().Apply(src, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +57,7 @@ func TestDomainIdentity(t *testing.T) {
 func TestDomainDeterministicNoise(t *testing.T) {
 	src := renderExample(t, "bottle", 64)
 	for _, name := range []string{"cg", "real"} {
-		d, _ := DomainByName(name)
+		d, _ := style.DomainByName(name)
 		a, _ := d.Apply(src, 42)
 		b, _ := d.Apply(src, 42)
 		c, _ := d.Apply(src, 43)
@@ -58,7 +71,7 @@ func TestDomainDeterministicNoise(t *testing.T) {
 }
 
 func TestDomainColourResponse(t *testing.T) {
-	d := IdentityDomain()
+	d := style.IdentityDomain()
 	d.Gain = [3]float64{0.5, 1.2, 1}
 	d.Offset = [3]float64{0.1, -0.05, 0.2}
 	out, err := d.Apply(flatImage(8, 8, 100, 150, 250), 0)
@@ -80,7 +93,7 @@ func linearStats(img *image.NRGBA, c int) (mean, std float64) {
 	n := 0.0
 	var s, s2 float64
 	for i := c; i < len(img.Pix); i += 4 {
-		v := srgbToLinear(img.Pix[i])
+		v := srgb.Decode(img.Pix[i])
 		s += v
 		s2 += v * v
 		n++
@@ -91,18 +104,18 @@ func linearStats(img *image.NRGBA, c int) (mean, std float64) {
 
 func TestDomainNoiseStatistics(t *testing.T) {
 	grey := flatImage(128, 128, 140, 140, 140)
-	x := srgbToLinear(140)
+	x := srgb.Decode(140)
 	tests := []struct {
 		name    string
-		edit    func(*Domain)
+		edit    func(*style.Domain)
 		wantStd float64
 	}{
-		{"render noise", func(d *Domain) { d.RenderNoise = 0.05 }, 0.05 * x},
-		{"sensor noise", func(d *Domain) { d.ShotNoise, d.ReadNoise = 0.004, 0.01 }, math.Sqrt(0.004*x + 0.01*0.01)},
+		{"render noise", func(d *style.Domain) { d.RenderNoise = 0.05 }, 0.05 * x},
+		{"sensor noise", func(d *style.Domain) { d.ShotNoise, d.ReadNoise = 0.004, 0.01 }, math.Sqrt(0.004*x + 0.01*0.01)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := IdentityDomain()
+			d := style.IdentityDomain()
 			tt.edit(&d)
 			out, err := d.Apply(grey, 9)
 			if err != nil {
@@ -123,7 +136,7 @@ func TestDomainBlurSigma(t *testing.T) {
 		img := flatImage(33, 33, 0, 0, 0)
 		o := img.PixOffset(16, 16)
 		img.Pix[o], img.Pix[o+1], img.Pix[o+2] = 255, 255, 255
-		d := IdentityDomain()
+		d := style.IdentityDomain()
 		d.BlurSigma = sigma
 		out, err := d.Apply(img, 0)
 		if err != nil {
@@ -132,7 +145,7 @@ func TestDomainBlurSigma(t *testing.T) {
 		var sum, m2 float64
 		for y := range 33 {
 			for x := range 33 {
-				v := srgbToLinear(out.Pix[out.PixOffset(x, y)+1])
+				v := srgb.Decode(out.Pix[out.PixOffset(x, y)+1])
 				sum += v
 				m2 += v * float64((x-16)*(x-16))
 			}
@@ -152,11 +165,11 @@ func TestDomainBlurSigma(t *testing.T) {
 }
 
 func TestDomainVignettingAndAberration(t *testing.T) {
-	d := IdentityDomain()
+	d := style.IdentityDomain()
 	d.Vignetting = 0.3
 	out, _ := d.Apply(flatImage(64, 64, 200, 200, 200), 0)
-	centre := srgbToLinear(out.Pix[out.PixOffset(32, 32)])
-	corner := srgbToLinear(out.Pix[out.PixOffset(0, 0)])
+	centre := srgb.Decode(out.Pix[out.PixOffset(32, 32)])
+	corner := srgb.Decode(out.Pix[out.PixOffset(0, 0)])
 	if r := corner / centre; math.Abs(r-(1-0.3*math.Pow(math.Hypot(31.5, 31.5)/math.Hypot(32, 32), 2))) > 0.01 {
 		t.Errorf("vignetting corner/centre %.3f", r)
 	}
@@ -166,13 +179,13 @@ func TestDomainVignettingAndAberration(t *testing.T) {
 		o := img.PixOffset(56, y)
 		img.Pix[o], img.Pix[o+1], img.Pix[o+2] = 255, 255, 255
 	}
-	d = IdentityDomain()
+	d = style.IdentityDomain()
 	d.ChromaticAberration = 2
 	out, _ = d.Apply(img, 0)
 	col := func(c int) float64 {
 		var s, sx float64
 		for x := range 64 {
-			v := srgbToLinear(out.Pix[out.PixOffset(x, 32)+c])
+			v := srgb.Decode(out.Pix[out.PixOffset(x, 32)+c])
 			s += v
 			sx += v * float64(x)
 		}
@@ -187,7 +200,7 @@ func TestDomainVignettingAndAberration(t *testing.T) {
 func TestDomainJPEG(t *testing.T) {
 	src := renderExample(t, "shelf", 64)
 	maxErr := func(q int) int {
-		d := IdentityDomain()
+		d := style.IdentityDomain()
 		d.JPEGQuality = q
 		out, err := d.Apply(src, 0)
 		if err != nil {
@@ -204,7 +217,7 @@ func TestDomainJPEG(t *testing.T) {
 		t.Errorf("JPEG max errors q100 %d q75 %d q10 %d: want small at 100 and growing as quality drops", e100, e75, e10)
 	}
 	// A flat image stays flat (no ringing); only its DC term is quantised.
-	d := IdentityDomain()
+	d := style.IdentityDomain()
 	d.JPEGQuality = 90
 	flat, _ := d.Apply(flatImage(20, 12, 10, 120, 240), 0)
 	for i := 0; i < len(flat.Pix); i += 4 {
@@ -224,32 +237,32 @@ func absDiffU8(a, b uint8) int {
 func TestDomainValidate(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(*Domain)
+		edit func(*style.Domain)
 		want string
 	}{
-		{"zero gain", func(d *Domain) { d.Gain[1] = 0 }, "gain_g 0 not in [0.01, 4]"},
-		{"NaN blur", func(d *Domain) { d.BlurSigma = math.NaN() }, "blur_sigma NaN"},
-		{"jpeg", func(d *Domain) { d.JPEGQuality = 101 }, "jpeg_quality 101"},
-		{"vignetting", func(d *Domain) { d.Vignetting = 2 }, "vignetting 2"},
+		{"zero gain", func(d *style.Domain) { d.Gain[1] = 0 }, "gain_g 0 not in [0.01, 4]"},
+		{"NaN blur", func(d *style.Domain) { d.BlurSigma = math.NaN() }, "blur_sigma NaN"},
+		{"jpeg", func(d *style.Domain) { d.JPEGQuality = 101 }, "jpeg_quality 101"},
+		{"vignetting", func(d *style.Domain) { d.Vignetting = 2 }, "vignetting 2"},
 	}
 	for _, tt := range tests {
-		d := RealDomain()
+		d := style.RealDomain()
 		tt.edit(&d)
 		err := d.Validate()
-		if !errors.Is(err, ErrInvalidDomain) || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: error %v, want ErrInvalidDomain containing %q", tt.name, err, tt.want)
+		if !errors.Is(err, style.ErrInvalidDomain) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want style.ErrInvalidDomain containing %q", tt.name, err, tt.want)
 		}
-		if _, err := d.Apply(flatImage(8, 8, 1, 2, 3), 0); !errors.Is(err, ErrInvalidDomain) {
+		if _, err := d.Apply(flatImage(8, 8, 1, 2, 3), 0); !errors.Is(err, style.ErrInvalidDomain) {
 			t.Errorf("%s: Apply accepted an invalid domain", tt.name)
 		}
 	}
-	if _, err := DomainByName("photo"); !errors.Is(err, ErrInvalidDomain) || !strings.Contains(err.Error(), "cg, cg-varied, identity, real") {
-		t.Errorf("DomainByName(photo): %v", err)
+	if _, err := style.DomainByName("photo"); !errors.Is(err, style.ErrInvalidDomain) || !strings.Contains(err.Error(), "cg, cg-varied, identity, real") {
+		t.Errorf("style.DomainByName(photo): %v", err)
 	}
 }
 
 func TestGapDefaults(t *testing.T) {
-	g := Gap(CGDomain(), RealDomain())
+	g := style.Gap(style.CGDomain(), style.RealDomain())
 	if !(g["brightness_g"] < -0.01 && g["contrast_g"] < -0.05) {
 		t.Errorf("planted gap is not 'CG too green': %v", g)
 	}
@@ -261,7 +274,7 @@ func TestGapDefaults(t *testing.T) {
 	if g["sigma"] != 0.9 || g["sigma_g"] != 0.9 {
 		t.Errorf("sigma %v, want the real domain's optical blur 0.9", g["sigma"])
 	}
-	back := Gap(RealDomain(), CGDomain())
+	back := style.Gap(style.RealDomain(), style.CGDomain())
 	if back["sigma"] != 0 || back["contrast_g"] <= 0 {
 		t.Errorf("real-to-cg gap %v: want no blur (cannot sharpen) and positive green contrast", back)
 	}
@@ -271,12 +284,12 @@ func TestGapDefaults(t *testing.T) {
 // compares with the real image of the same render: they agree to rounding.
 func TestGapMatchesApply(t *testing.T) {
 	src := renderExample(t, "shelf", 64)
-	from, to := IdentityDomain(), IdentityDomain()
+	from, to := style.IdentityDomain(), style.IdentityDomain()
 	from.Gain, from.Offset = [3]float64{0.95, 1.1, 1.02}, [3]float64{0.01, 0.03, -0.02}
 	to.Gain, to.Offset = [3]float64{1.05, 0.97, 1}, [3]float64{-0.02, 0, 0.01}
 	a, _ := from.Apply(src, 0)
 	b, _ := to.Apply(src, 0)
-	g := Gap(from, to)
+	g := style.Gap(from, to)
 	worst := 0.0
 	for i := 0; i < len(a.Pix); i += 4 {
 		for c, ch := range []string{"r", "g", "b"} {

@@ -1,4 +1,4 @@
-package blender
+package style
 
 // Counter-based random numbers: the value for (seed, stream, index) is a
 // pure function of the three, so noise does not depend on the order in

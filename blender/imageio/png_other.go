@@ -1,5 +1,5 @@
 //go:build !amd64
 
-package blender
+package imageio
 
 func paethVec(out, cur, a, b, c []byte) int { return 0 }

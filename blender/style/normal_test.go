@@ -1,4 +1,4 @@
-package blender
+package style
 
 import (
 	"math"
@@ -71,31 +71,6 @@ func TestNormalStreamIndependence(t *testing.T) {
 		if r := v / n; math.Abs(r) > 0.015 {
 			t.Errorf("correlation of %s %.4f, want about 0", name, r)
 		}
-	}
-}
-
-// TestEncodeSRGB32 compares the table-read sRGB encoding with the formula
-// (fmath.Pow) at every table node, between nodes and at the ends.
-func TestEncodeSRGB32(t *testing.T) {
-	worst := 0.0
-	check := func(v float32) {
-		got, want := encodeSRGB32(v), linearToSRGB(float64(v))
-		if d := math.Abs(got - want); d > worst {
-			worst = d
-		}
-	}
-	for _, v := range []float32{0, -1, float32(math.NaN()), 1e-9, 0.0031308, 0.0031309, 0.5, 0.99999994, 1, 2, float32(math.Inf(1))} {
-		check(v)
-	}
-	for b := math.Float32bits(0.003); b < math.Float32bits(1); b += 97 {
-		check(math.Float32frombits(b))
-	}
-	t.Logf("largest difference from linearToSRGB: %.3g", worst)
-	if worst > 3e-8 {
-		t.Errorf("largest difference from linearToSRGB %.3g, want below 3e-8", worst)
-	}
-	if encodeSRGB32(float32(math.NaN())) != 0 || encodeSRGB32(0.5) <= encodeSRGB32(0.4999) {
-		t.Error("NaN must encode as 0 and the curve must increase")
 	}
 }
 

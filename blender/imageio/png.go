@@ -1,4 +1,4 @@
-package blender
+package imageio
 
 import (
 	"bytes"
@@ -70,9 +70,9 @@ func WritePNG(ctx context.Context, path string, img image.Image) error {
 	return atomicfile.WriteFile(ctx, path, b, 0o644)
 }
 
-// toNRGBA returns img as an opaque *image.NRGBA with bounds starting at
+// NRGBA returns img as an opaque *image.NRGBA with bounds starting at
 // (0, 0); it copies unless img already is one.
-func toNRGBA(img image.Image) *image.NRGBA {
+func NRGBA(img image.Image) *image.NRGBA {
 	if n, ok := img.(*image.NRGBA); ok && n.Rect.Min == (image.Point{}) {
 		return n
 	}
@@ -95,9 +95,9 @@ func toNRGBA(img image.Image) *image.NRGBA {
 	return out
 }
 
-// maskFromImage reads an instance-id map: a grey PNG (8 or 16 bit) or a
+// Mask reads an instance-id map: a grey PNG (8 or 16 bit) or a
 // paletted PNG whose index is the id. 16-bit ids above 255 are an error.
-func maskFromImage(img image.Image) (*image.Gray, error) {
+func Mask(img image.Image) (*image.Gray, error) {
 	b := img.Bounds()
 	out := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
 	switch m := img.(type) {

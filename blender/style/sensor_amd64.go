@@ -1,9 +1,9 @@
-package blender
+package style
 
 import "os"
 
 // styleSIMD reports whether Apply's sensor noise runs two values at a time
-// (style_amd64.s; SSE2, which every amd64 CPU has). CGX_SIMD=off turns it
+// (sensor_amd64.s; SSE2, which every amd64 CPU has). CGX_SIMD=off turns it
 // off; the values are the same bits either way.
 var styleSIMD = os.Getenv("CGX_SIMD") != "off"
 

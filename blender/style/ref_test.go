@@ -1,4 +1,4 @@
-package blender
+package style
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/srgb"
 	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/internal/seeds"
 )
@@ -63,12 +65,12 @@ func refApply(d Domain, img image.Image, seed uint64) *image.NRGBA {
 		panic(fmt.Sprint(err))
 	}
 	d = d.ImageDomain(seed)
-	src := toNRGBA(img)
+	src := imageio.NRGBA(img)
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	p := newPlanes(w, h)
 	for i := range w * h {
 		for c := range 3 {
-			p.ch[c][i] = float32(srgbDecode(src.Pix[4*i+c]))
+			p.ch[c][i] = float32(srgb.Decode(src.Pix[4*i+c]))
 		}
 	}
 	if d.RenderNoise > 0 {
@@ -123,7 +125,7 @@ func refApply(d Domain, img image.Image, seed uint64) *image.NRGBA {
 	for c := range 3 {
 		g, o := d.Gain[c], d.Offset[c]
 		for i, v := range p.ch[c] {
-			e := encodeSRGB32(v)
+			e := srgb.Encode32(v)
 			if d.Gamma != 1 {
 				e = fmath.Pow(e, invGamma)
 			}

@@ -1,4 +1,4 @@
-package blender
+package style
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/srgb"
 	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/internal/seeds"
 )
@@ -150,7 +152,7 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 		return nil, err
 	}
 	d = d.ImageDomain(seed)
-	src := toNRGBA(img)
+	src := imageio.NRGBA(img)
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	p := getPlanes(w, h)
 	defer planesPool.Put(p)
@@ -214,7 +216,7 @@ func (d Domain) Apply(img image.Image, seed uint64) (*image.NRGBA, error) {
 		g, o := d.Gain[c], d.Offset[c]
 		ch := p.ch[c]
 		for i, v := range ch {
-			e := encodeSRGB32(v)
+			e := srgb.Encode32(v)
 			if d.Gamma != 1 {
 				e = fmath.Pow(e, invGamma)
 			}
@@ -249,10 +251,10 @@ func roundByte(v float32) uint8 {
 	return uint8(float64(float64(min(max(v, 0), 1))*255) + 0.5)
 }
 
-// srgbDecode32 is float32(srgbToLinear(v)) for every byte v.
+// srgbDecode32 is float32(srgb.Decode(v)) for every byte v.
 var srgbDecode32 = func() (t [256]float32) {
 	for i := range t {
-		t[i] = float32(srgbToLinear(uint8(i)))
+		t[i] = float32(srgb.Decode(uint8(i)))
 	}
 	return t
 }()

@@ -1,4 +1,4 @@
-package blender
+package imageio
 
 import (
 	"bytes"
@@ -51,7 +51,7 @@ func encodeFast(img image.Image) ([]byte, error) {
 			copy(dst, m.Pix[o:o+w])
 		})
 	default:
-		n := toNRGBA(img)
+		n := NRGBA(img)
 		w, h, bpp, colorType = n.Rect.Dx(), n.Rect.Dy(), 3, 2
 		e.filter(w, h, bpp, func(y int, dst []byte) {
 			row := n.Pix[y*n.Stride : y*n.Stride+4*w]
