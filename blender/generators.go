@@ -28,8 +28,13 @@ import (
 //     the two sets for the same seed and index. Labels "shelf", "random".
 var Generators = []string{"products", "exp1-lying", "exp1-standing", "exp2-shelf", "exp2-random"}
 
-// generatorLabels is the label each generator gives its images ("" = the
-// domain name).
+// GeneratorLabel returns the label a generator gives its images ("" = the
+// domain name), and false for a generator that is not built in.
+func GeneratorLabel(generator string) (label string, ok bool) {
+	label, ok = generatorLabels[generator]
+	return label, ok
+}
+
 var generatorLabels = map[string]string{
 	"products": "", "exp1-lying": "lying", "exp1-standing": "standing",
 	"exp2-shelf": "shelf", "exp2-random": "random",

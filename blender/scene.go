@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"regexp"
+
+	"github.com/cgx-dev/cgx/internal/jsonpos"
 )
 
 // SceneVersion is the scene JSON format version this package reads and writes.
@@ -167,7 +169,7 @@ func DecodeScene(data []byte) (Scene, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return Scene{}, fmt.Errorf("%w: %s", ErrInvalidScene, jsonErrorAt(data, err))
+		return Scene{}, fmt.Errorf("%w: %s", ErrInvalidScene, jsonpos.ErrorAt(data, err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return Scene{}, fmt.Errorf("%w: trailing data after the scene object", ErrInvalidScene)
@@ -189,21 +191,4 @@ func ReadSceneFile(path string) (Scene, error) {
 		return Scene{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
-}
-
-// jsonErrorAt adds a line and column to JSON syntax and type errors.
-func jsonErrorAt(data []byte, err error) string {
-	var off int64 = -1
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		off = e.Offset
-	case *json.UnmarshalTypeError:
-		off = e.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return err.Error()
-	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
-	return fmt.Sprintf("line %d column %d: %v", line, col, err)
 }

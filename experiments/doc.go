@@ -43,7 +43,7 @@
 //     one exclusive reduce item ("<stage key>/reduce") that assembles the stage
 //     from the items' outputs in index order. Dataset render chunks
 //     (WorkDatasetChunk: datasetChunk images each, assembled with
-//     blender.StoreManifest into the manifest Generate stores) work this way;
+//     datasets.StoreManifest into the manifest Generate stores) work this way;
 //   - sharedStage: every walker runs the computation, which shares its work
 //     itself: the content search passes stageWork to study.Config.Work, so each
 //     batch's slots are WorkTrialSlot items and one WorkBatchCommit item writes

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/datasets"
 	"github.com/cgx-dev/cgx/ml/tensorimg"
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -36,10 +36,10 @@ type lazyImages struct {
 }
 
 // datasetPixelSet is a lazy pixelSet over a stored dataset's images
-// (blender.Dataset.Image: verified, regenerated where only digests are
+// (datasets.Dataset.Image: verified, regenerated where only digests are
 // stored). The set outlives ctx's cancellation: runners keep loaded sets
 // for later stages.
-func datasetPixelSet(ctx context.Context, bd *blender.Dataset, size int) *pixelSet {
+func datasetPixelSet(ctx context.Context, bd *datasets.Dataset, size int) *pixelSet {
 	m := bd.Manifest()
 	ids := make([]tracker.ID, len(m.Images))
 	for i, e := range m.Images {
@@ -52,7 +52,7 @@ func datasetPixelSet(ctx context.Context, bd *blender.Dataset, size int) *pixelS
 // idsPixelSet is a lazy pixelSet of the PNG artifacts ids (each checked
 // against its id when read): the images decoded lazily, for sets made of
 // stored images (segmentation training sets, mixed content sets).
-func idsPixelSet(ctx context.Context, store blender.ArtifactStore, ids []tracker.ID, size int) *pixelSet {
+func idsPixelSet(ctx context.Context, store datasets.ArtifactStore, ids []tracker.ID, size int) *pixelSet {
 	ids = slices.Clone(ids)
 	fetch := func(ctx context.Context, i int) (image.Image, error) { return readPNGArtifact(ctx, store, ids[i]) }
 	return &pixelSet{n: len(ids), size: size, lazy: &lazyImages{ctx: context.WithoutCancel(ctx), ids: ids, fetch: fetch}}
@@ -60,7 +60,7 @@ func idsPixelSet(ctx context.Context, store blender.ArtifactStore, ids []tracker
 
 // replacedPixelSet is base with the images at the given indexes replaced by
 // the PNG artifacts ids (fits' results), read lazily from store.
-func replacedPixelSet(ctx context.Context, store blender.ArtifactStore, base *pixelSet, index []int, ids []tracker.ID) (*pixelSet, error) {
+func replacedPixelSet(ctx context.Context, store datasets.ArtifactStore, base *pixelSet, index []int, ids []tracker.ID) (*pixelSet, error) {
 	if len(index) != len(ids) {
 		return nil, fmt.Errorf("replace images: %d indexes for %d images", len(index), len(ids))
 	}
@@ -90,7 +90,7 @@ func replacedPixelSet(ctx context.Context, store blender.ArtifactStore, base *pi
 
 // replacedEager is replacedPixelSet for an eager base: a copy of its pixels
 // with the replaced images decoded in.
-func replacedEager(ctx context.Context, store blender.ArtifactStore, base *pixelSet, index []int, ids []tracker.ID) (*pixelSet, error) {
+func replacedEager(ctx context.Context, store datasets.ArtifactStore, base *pixelSet, index []int, ids []tracker.ID) (*pixelSet, error) {
 	set := &pixelSet{n: base.n, size: base.size, pix: slices.Clone(base.pix)}
 	for k, i := range index {
 		if i < 0 || i >= base.n {
@@ -112,13 +112,13 @@ func replacedEager(ctx context.Context, store blender.ArtifactStore, base *pixel
 
 // readPNGArtifact reads and decodes a PNG artifact, checking that its bytes
 // hash to id.
-func readPNGArtifact(ctx context.Context, store blender.ArtifactStore, id tracker.ID) (image.Image, error) {
+func readPNGArtifact(ctx context.Context, store datasets.ArtifactStore, id tracker.ID) (image.Image, error) {
 	b, _, err := store.GetArtifact(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("read image %s: %w", id, err)
 	}
 	if got := tracker.Sum(b); got != id {
-		return nil, fmt.Errorf("read image %s: stored bytes hash to %s: %w", id, got, blender.ErrDigestMismatch)
+		return nil, fmt.Errorf("read image %s: stored bytes hash to %s: %w", id, got, datasets.ErrDigestMismatch)
 	}
 	img, err := png.Decode(bytes.NewReader(b))
 	if err != nil {

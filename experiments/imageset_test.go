@@ -9,13 +9,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/datasets"
 	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
-// memArtifacts is an in-memory blender.ArtifactStore with the tracker's
+// memArtifacts is an in-memory datasets.ArtifactStore with the tracker's
 // contract (content-addressed, ErrNotFound for unknown ids).
 type memArtifacts struct {
 	mu   sync.Mutex
@@ -62,15 +62,15 @@ func (m *memArtifacts) ListArtifacts(ctx context.Context, kind string) ([]tracke
 }
 
 // generatedSet stores a small generated dataset and opens it.
-func generatedSet(t *testing.T, st *memArtifacts, storage string, n int) *blender.Dataset {
+func generatedSet(t *testing.T, st *memArtifacts, storage string, n int) *datasets.Dataset {
 	t.Helper()
 	ctx := context.Background()
-	spec := blender.DatasetSpec{Generator: "products", Count: n, Size: 32, Seed: 5, Domain: style.RealDomain(), Storage: storage}
-	res, err := blender.Generate(ctx, st, spec, blender.GenerateOptions{Workers: 2})
+	spec := datasets.Spec{Generator: "products", Count: n, Size: 32, Seed: 5, Domain: style.RealDomain(), Storage: storage}
+	res, err := datasets.Generate(ctx, st, spec, datasets.GenerateOptions{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bd, err := blender.OpenDataset(ctx, st, res.ID)
+	bd, err := datasets.Open(ctx, st, res.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func withImageCache(t *testing.T, limit int64, fn func()) {
 
 // eagerOf decodes every image of bd into an eager set, as the runner did
 // before sets were read lazily.
-func eagerOf(t *testing.T, bd *blender.Dataset, size int) *pixelSet {
+func eagerOf(t *testing.T, bd *datasets.Dataset, size int) *pixelSet {
 	t.Helper()
 	imgs, err := bd.Images(context.Background())
 	if err != nil {
@@ -151,10 +151,10 @@ func TestLazySetMatchesEager(t *testing.T) {
 		storage string
 		limit   int64
 	}{
-		{"cached", blender.StoreArtifacts, 64 << 20},
-		{"evicting", blender.StoreArtifacts, 5 * 3 * 32 * 32},
-		{"uncached", blender.StoreArtifacts, 0},
-		{"regenerated", blender.StoreDigests, 64 << 20},
+		{"cached", datasets.StoreArtifacts, 64 << 20},
+		{"evicting", datasets.StoreArtifacts, 5 * 3 * 32 * 32},
+		{"uncached", datasets.StoreArtifacts, 0},
+		{"regenerated", datasets.StoreDigests, 64 << 20},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			withImageCache(t, c.limit, func() {
@@ -176,7 +176,7 @@ func TestLazySetMatchesEager(t *testing.T) {
 func TestReplacedSet(t *testing.T) {
 	ctx := context.Background()
 	st := newMemArtifacts()
-	bd := generatedSet(t, st, blender.StoreArtifacts, 8)
+	bd := generatedSet(t, st, datasets.StoreArtifacts, 8)
 	m := bd.Manifest()
 	index := []int{6, 1}
 	var ids []tracker.ID
@@ -230,7 +230,7 @@ func TestReplacedSet(t *testing.T) {
 		st.mu.Lock()
 		st.data[ids[0]][len(st.data[ids[0]])/2] ^= 1
 		st.mu.Unlock()
-		if err := lazy.Load(index[0], x); !errors.Is(err, blender.ErrDigestMismatch) {
+		if err := lazy.Load(index[0], x); !errors.Is(err, datasets.ErrDigestMismatch) {
 			t.Errorf("load of a damaged image: %v, want ErrDigestMismatch", err)
 		}
 	})
@@ -271,7 +271,7 @@ func TestPlaneCacheBound(t *testing.T) {
 func TestIDsPixelSet(t *testing.T) {
 	ctx := context.Background()
 	st := newMemArtifacts()
-	bd := generatedSet(t, st, blender.StoreArtifacts, 6)
+	bd := generatedSet(t, st, datasets.StoreArtifacts, 6)
 	m := bd.Manifest()
 	ids := []tracker.ID{m.Images[4].Image, m.Images[0].Image, m.Images[4].Image, m.Images[2].Image}
 	var imgs []image.Image

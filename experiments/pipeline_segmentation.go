@@ -15,7 +15,7 @@ import (
 
 	"github.com/c-bata/goptuna"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/datasets"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/coco"
 	"github.com/cgx-dev/cgx/ml/seg"
@@ -431,13 +431,13 @@ func (r *runner) decodeMasks(ctx context.Context, ids []tracker.ID, size int) (*
 // loads (31,000 maps as int32 were 508 MB per set at the paper profile).
 type maskSet struct {
 	ctx  context.Context
-	st   blender.ArtifactStore
+	st   datasets.ArtifactStore
 	ids  []tracker.ID
 	size int
 }
 
 // newMaskSet checks that every image has a mask; reading waits for Load.
-func newMaskSet(ctx context.Context, st blender.ArtifactStore, ids []tracker.ID, size int) (*maskSet, error) {
+func newMaskSet(ctx context.Context, st datasets.ArtifactStore, ids []tracker.ID, size int) (*maskSet, error) {
 	for i, id := range ids {
 		if id.IsZero() {
 			return nil, fmt.Errorf("image %d has no instance mask; segmentation needs masks", i)

@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/datasets"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/tracker"
@@ -98,8 +98,8 @@ func TestReusedDatasetStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored, err := blender.Generate(ctx, st, blender.DatasetSpec{Generator: ds.Generator, Count: ds.Count, Size: ds.Size,
-		Seed: childSeed(spec.Seed, "dataset/pair"), Domain: dom}, blender.GenerateOptions{Workers: 2, RunID: origin})
+	stored, err := datasets.Generate(ctx, st, datasets.Spec{Generator: ds.Generator, Count: ds.Count, Size: ds.Size,
+		Seed: childSeed(spec.Seed, "dataset/pair"), Domain: dom}, datasets.GenerateOptions{Workers: 2, RunID: origin})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/datasets"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/fit"
@@ -38,7 +39,7 @@ func TestSpecListsMatchRegistries(t *testing.T) {
 		{"samplers", Samplers, study.Samplers()},
 		{"keys.Samplers", keys.Samplers(), study.Samplers()},
 		{"generators", Generators, blender.Generators},
-		{"policies", Policies, blender.Policies},
+		{"policies", Policies, datasets.Policies},
 		{"directions", Directions, []string{string(fit.CGToReal), string(fit.RealToCG)}},
 	}
 	for _, tc := range tests {

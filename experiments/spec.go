@@ -6,6 +6,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/datasets"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/manip"
 	"github.com/cgx-dev/cgx/study"
@@ -154,7 +155,7 @@ var (
 	Samplers      = study.Samplers()                    // package study's samplers
 	Experiments   = []string{"exp1", "exp2"}            // blender.NewContentSpace's experiments
 	Sources       = []string{"generate", "folder"}      // how the runner makes a dataset
-	Policies      = slices.Clone(blender.Policies)      // blender's resize policies
+	Policies      = slices.Clone(datasets.Policies)     // blender's resize policies
 	Domains       = []string{"cg", "cg-varied", "real"} // blender's style domains a generated set may use
 	Optimizers    = []string{"line-search", "adam"}     // ml/fit's optimisers
 	Stops         = []string{"threshold", "converge"}   // ml/fit's stop rules a spec may name

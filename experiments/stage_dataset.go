@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/datasets"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/internal/memstat"
@@ -48,7 +48,7 @@ func (r *runner) datasetStage(ctx context.Context, role string, ds Dataset) (*da
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", stageName, err)
 	}
-	spec := blender.DatasetSpec{Generator: ds.Generator, Count: ds.Count, Size: ds.Size,
+	spec := datasets.Spec{Generator: ds.Generator, Count: ds.Count, Size: ds.Size,
 		Seed: r.datasetSeed(role), Domain: dom, Masks: r.spec.Kind == KindSegmentation}
 	inputs := struct {
 		Spec string
@@ -67,10 +67,10 @@ var datasetChunk = 256
 // generateStage renders a generated dataset as dataset-chunk work items
 // (any walker renders any chunk: image i depends only on the spec and i) and
 // assembles their manifest entries, in index order, into the manifest
-// blender.Generate would store. A dataset already stored (the same spec
+// datasets.Generate would store. A dataset already stored (the same spec
 // rendered by another run) is reused: its chunks are read, not rendered.
-func (r *runner) generateStage(ctx context.Context, stageName string, inputs any, spec blender.DatasetSpec, ds Dataset) (tracker.Stage, error) {
-	existing, existingID, found, err := blender.FindDataset(ctx, r.st, spec.Digest())
+func (r *runner) generateStage(ctx context.Context, stageName string, inputs any, spec datasets.Spec, ds Dataset) (tracker.Stage, error) {
+	existing, existingID, found, err := datasets.Find(ctx, r.st, spec.Digest())
 	if err != nil {
 		return tracker.Stage{}, fmt.Errorf("%s: %w", stageName, err)
 	}
@@ -78,7 +78,7 @@ func (r *runner) generateStage(ctx context.Context, stageName string, inputs any
 	bounds := func(i int) (int, int) { return i * datasetChunk, min((i+1)*datasetChunk, spec.Count) }
 	// Chunks render concurrently (r.workers at once); each uses a share of the cores.
 	perChunk := max(1, r.workers/max(1, min(r.workers, chunks)))
-	opt := blender.GenerateOptions{Workers: perChunk, RunID: r.runID, Stage: stageName}
+	opt := datasets.GenerateOptions{Workers: perChunk, RunID: r.runID, Stage: stageName}
 	started := false
 	return r.itemStage(ctx, stageName, inputs, itemWork{
 		Kind: WorkDatasetChunk,
@@ -93,7 +93,7 @@ func (r *runner) generateStage(ctx context.Context, stageName string, inputs any
 				return json.Marshal(existing.Images[lo:hi])
 			}
 			r.startOnce(&started, fmt.Sprintf("%s: rendering %d %s images (%s domain, %d px)", stageName, ds.Count, ds.Generator, ds.Domain, ds.Size), ds.Count)
-			entries, err := blender.GenerateRange(ctx, r.st, spec, opt, lo, hi)
+			entries, err := datasets.GenerateRange(ctx, r.st, spec, opt, lo, hi)
 			if err != nil {
 				return nil, err
 			}
@@ -101,17 +101,17 @@ func (r *runner) generateStage(ctx context.Context, stageName string, inputs any
 			return json.Marshal(entries)
 		},
 		Reduce: func(ctx context.Context, s *tracker.Stage, outs [][]byte) error {
-			res := blender.GenerateResult{Manifest: existing, ID: existingID, Cached: found}
+			res := datasets.GenerateResult{Manifest: existing, ID: existingID, Cached: found}
 			if !found {
-				var entries []blender.ManifestEntry
+				var entries []datasets.ManifestEntry
 				for i, b := range outs {
-					var part []blender.ManifestEntry
+					var part []datasets.ManifestEntry
 					if err := json.Unmarshal(b, &part); err != nil {
 						return fmt.Errorf("chunk %d: stored entries: %w", i, err)
 					}
 					entries = append(entries, part...)
 				}
-				if res, err = blender.StoreManifest(ctx, r.st, spec, opt, entries); err != nil {
+				if res, err = datasets.StoreManifest(ctx, r.st, spec, opt, entries); err != nil {
 					return err
 				}
 				if started {
@@ -148,7 +148,7 @@ func (r *runner) loadDataset(ctx context.Context, role string, id tracker.ID) (*
 		c.role = role
 		return &c, nil
 	}
-	bd, err := blender.OpenDataset(ctx, r.st, id)
+	bd, err := datasets.Open(ctx, r.st, id)
 	if err != nil {
 		return nil, fmt.Errorf("open dataset %s: %w", role, err)
 	}
@@ -212,8 +212,8 @@ func (r *runner) folderStage(ctx context.Context, role string, ds Dataset) (*dat
 		masks = r.specRelative(ds.Masks)
 	}
 	r.progress.Start(fmt.Sprintf("%s: reading %s", stageName, dir), 1)
-	res, err := blender.FromFolder(ctx, r.st, blender.FolderSpec{Dir: dir, Masks: masks, Size: ds.Size, Policy: ds.Policy},
-		blender.GenerateOptions{Workers: r.workers, RunID: r.runID, Stage: stageName,
+	res, err := datasets.FromFolder(ctx, r.st, datasets.FolderSpec{Dir: dir, Masks: masks, Size: ds.Size, Policy: ds.Policy},
+		datasets.GenerateOptions{Workers: r.workers, RunID: r.runID, Stage: stageName,
 			Progress: func(done, total int) { r.progress.Set(done) }})
 	if err != nil {
 		return nil, fmt.Errorf("%s (datasets.%s.path = %q): %w", stageName, role, ds.Path, err)

@@ -9,7 +9,7 @@
 //     (compress/flate is stable within a release): opaque RGB and grey
 //     images go through a fixed encoder (every row Paeth-filtered, deflated
 //     at BestSpeed), others through image/png. A change that moves these
-//     bytes moves every image digest, so it bumps blender.GeneratorVersion.
+//     bytes moves every image digest, so it bumps datasets.GeneratorVersion.
 //   - The Paeth filter runs eight bytes at a time on amd64 (SSE2, which
 //     every amd64 CPU has); CGX_SIMD=off turns that off, and the bytes are
 //     the same either way.

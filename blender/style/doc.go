@@ -35,7 +35,7 @@
 //     the same bits as the Go loops; CGX_SIMD=off selects the Go loops, and
 //     TestSIMDSwitch compares the two.
 //   - A change that moves Apply's bytes moves every generated image's
-//     digest: it bumps blender.GeneratorVersion.
+//     digest: it bumps datasets.GeneratorVersion.
 //   - Validate reports every parameter out of range at once, wrapping
 //     ErrInvalidDomain.
 //

@@ -42,7 +42,7 @@ const (
 	varyExposure
 )
 
-// ImageSeed is the seed blender.Generate gives Domain.Apply for image index of a
+// ImageSeed is the seed datasets.Generate gives Domain.Apply for image index of a
 // dataset generated with datasetSeed.
 func ImageSeed(datasetSeed int64, index int) uint64 {
 	return seeds.Child(uint64(datasetSeed), fmt.Sprintf("domain/%d", index))

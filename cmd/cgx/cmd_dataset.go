@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/datasets"
 	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/atomicfile"
@@ -72,13 +73,13 @@ Examples:
   cgx dataset export 3fa2b91c -o /tmp/look --masks`
 
 type datasetOptions struct {
-	spec       blender.DatasetSpec
+	spec       datasets.Spec
 	domain     string
 	domainJSON string
 	workers    int
 	json       bool
 	// folder
-	folder    blender.FolderSpec
+	folder    datasets.FolderSpec
 	maxPixels int
 	// export
 	out   string
@@ -107,15 +108,15 @@ func init() {
 				fs.StringVar(&o.domainJSON, "domain-json", "", "read the domain parameters from `FILE` (overrides --domain)")
 				fs.BoolVar(&o.spec.Masks, "masks", false, "store instance masks (for segmentation)")
 				fs.StringVar(&o.spec.Renderer, "renderer", "embedded", "renderer: embedded or blender")
-				fs.StringVar(&o.spec.Storage, "storage", blender.StoreArtifacts, "artifacts (store images) or regenerate (store digests only)")
+				fs.StringVar(&o.spec.Storage, "storage", datasets.StoreArtifacts, "artifacts (store images) or regenerate (store digests only)")
 				fs.IntVar(&o.workers, "workers", 0, "parallel workers, 0 (all cores) to 256; never changes the bytes")
 				fs.BoolVar(&o.json, "json", false, "print the result as JSON")
 			case "folder":
 				fs.StringVar(&o.folder.Masks, "masks", "", "instance masks: a `DIR` of PNG id maps or a COCO JSON file")
 				fs.IntVar(&o.folder.Size, "size", 64, "image side in `pixels` (32..512)")
-				fs.StringVar(&o.folder.Policy, "policy", blender.PolicyCrop, "resize `policy`: "+strings.Join(blender.Policies, ", "))
+				fs.StringVar(&o.folder.Policy, "policy", datasets.PolicyCrop, "resize `policy`: "+strings.Join(datasets.Policies, ", "))
 				fs.StringVar(&o.folder.Label, "label", "", "label of the images (default: the folder's name)")
-				fs.IntVar(&o.maxPixels, "max-pixels", 0, "refuse an image or mask of more than `N` pixels (0 = $"+blender.MaxPixelsEnv+", else "+strconv.Itoa(blender.DefaultMaxPixels)+")")
+				fs.IntVar(&o.maxPixels, "max-pixels", 0, "refuse an image or mask of more than `N` pixels (0 = $"+datasets.MaxPixelsEnv+", else "+strconv.Itoa(datasets.DefaultMaxPixels)+")")
 				fs.IntVar(&o.workers, "workers", 0, "parallel workers, 0 (all cores) to 256")
 				fs.BoolVar(&o.json, "json", false, "print the result as JSON")
 			case "ls", "show":
@@ -215,7 +216,7 @@ func runDatasetGenerate(ctx context.Context, g *globals, o datasetOptions) (err 
 		return err
 	}
 	defer closeInto(&err, st)
-	res, err := blender.Generate(ctx, st, o.spec, blender.GenerateOptions{Workers: o.workers,
+	res, err := datasets.Generate(ctx, st, o.spec, datasets.GenerateOptions{Workers: o.workers,
 		Progress: datasetProgress(g, "generate "+o.spec.Generator)})
 	if err != nil {
 		return err
@@ -232,10 +233,10 @@ func runDatasetFolder(ctx context.Context, g *globals, o datasetOptions) (err er
 		return err
 	}
 	defer closeInto(&err, st)
-	res, err := blender.FromFolder(ctx, st, o.folder, blender.GenerateOptions{Workers: o.workers,
+	res, err := datasets.FromFolder(ctx, st, o.folder, datasets.GenerateOptions{Workers: o.workers,
 		Progress: datasetProgress(g, "folder "+o.folder.Dir)},
-		blender.WithMaxPixels(o.maxPixels),
-		blender.WithNotes(func(note string) { fmt.Fprintf(g.stderr, "cgx dataset folder: note: %s\n", safeText(note)) }))
+		datasets.WithMaxPixels(o.maxPixels),
+		datasets.WithNotes(func(note string) { fmt.Fprintf(g.stderr, "cgx dataset folder: note: %s\n", safeText(note)) }))
 	if err != nil {
 		return err
 	}
@@ -244,12 +245,12 @@ func runDatasetFolder(ctx context.Context, g *globals, o datasetOptions) (err er
 
 // datasetJSON is the --json form of a dataset: its manifest id and manifest.
 type datasetJSON struct {
-	ID       tracker.ID        `json:"id"`
-	Cached   bool              `json:"cached"`
-	Manifest *blender.Manifest `json:"manifest"`
+	ID       tracker.ID         `json:"id"`
+	Cached   bool               `json:"cached"`
+	Manifest *datasets.Manifest `json:"manifest"`
 }
 
-func printGenerated(g *globals, res blender.GenerateResult, asJSON bool) error {
+func printGenerated(g *globals, res datasets.GenerateResult, asJSON bool) error {
 	if asJSON {
 		return datasetWriteJSON(g, datasetJSON{ID: res.ID, Cached: res.Cached, Manifest: res.Manifest})
 	}
@@ -269,7 +270,7 @@ func datasetWriteJSON(g *globals, v any) error {
 }
 
 // describeManifest summarises a manifest in one line.
-func describeManifest(m *blender.Manifest) string {
+func describeManifest(m *datasets.Manifest) string {
 	masks := "no masks"
 	if m.HasMasks() {
 		masks = "with masks"
@@ -287,7 +288,7 @@ func runDatasetList(ctx context.Context, g *globals, asJSON bool) (err error) {
 	st, err := openDB(ctx, g, backend.Options{ReadOnly: true})
 	if errors.Is(err, tracker.ErrNotFound) {
 		if asJSON {
-			return datasetWriteJSON(g, []blender.DatasetInfo{})
+			return datasetWriteJSON(g, []datasets.Info{})
 		}
 		fmt.Fprintf(g.stdout, "no database at %s yet; make a dataset with 'cgx dataset generate --generator products'\n", g.dbName())
 		return nil
@@ -296,7 +297,7 @@ func runDatasetList(ctx context.Context, g *globals, asJSON bool) (err error) {
 		return err
 	}
 	defer closeInto(&err, st)
-	list, err := blender.ListDatasets(ctx, st)
+	list, err := datasets.List(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -321,12 +322,12 @@ func runDatasetList(ctx context.Context, g *globals, asJSON bool) (err error) {
 
 // resolveDataset finds the dataset whose manifest id or spec digest starts
 // with ref.
-func resolveDataset(ctx context.Context, st blender.ArtifactStore, ref string) (tracker.ID, error) {
+func resolveDataset(ctx context.Context, st datasets.ArtifactStore, ref string) (tracker.ID, error) {
 	ref = strings.ToLower(ref)
 	if len(ref) < 8 || strings.Trim(ref, "0123456789abcdef") != "" {
 		return tracker.ID{}, fmt.Errorf("%q is not a dataset id: give 8 to 64 hex characters ('cgx dataset ls' lists them)", ref)
 	}
-	list, err := blender.ListDatasets(ctx, st)
+	list, err := datasets.List(ctx, st)
 	if err != nil {
 		return tracker.ID{}, err
 	}
@@ -345,7 +346,7 @@ func resolveDataset(ctx context.Context, st blender.ArtifactStore, ref string) (
 	return tracker.ID{}, fmt.Errorf("%d datasets match %s; give more characters", len(found), ref)
 }
 
-func openDataset(ctx context.Context, g *globals, ref string) (backend.DB, *blender.Dataset, error) {
+func openDataset(ctx context.Context, g *globals, ref string) (backend.DB, *datasets.Dataset, error) {
 	st, err := openDB(ctx, g, backend.Options{ReadOnly: true})
 	if err != nil {
 		return nil, nil, err
@@ -355,7 +356,7 @@ func openDataset(ctx context.Context, g *globals, ref string) (backend.DB, *blen
 		st.Close()
 		return nil, nil, err
 	}
-	ds, err := blender.OpenDataset(ctx, st, id)
+	ds, err := datasets.Open(ctx, st, id)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

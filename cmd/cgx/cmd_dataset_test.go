@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/datasets"
 )
 
 func TestDatasetVerb(t *testing.T) {
@@ -37,7 +37,7 @@ func TestDatasetVerb(t *testing.T) {
 	}
 
 	code, out, _ = sceneCLI(t, db, "dataset", "ls", "--json")
-	var list []blender.DatasetInfo
+	var list []datasets.Info
 	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) != 1 || list[0].ID != first.ID {
 		t.Fatalf("ls --json: exit %d %v %s", code, err, out)
 	}

@@ -1,4 +1,4 @@
-package blender
+package datasets
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // split over workers (experiments' dataset-chunk work items) is rendered
 // range by range, on any worker and in any order, and assembled with
 // StoreManifest into the manifest Generate would have stored.
-func GenerateRange(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt GenerateOptions, start, end int) ([]ManifestEntry, error) {
+func GenerateRange(ctx context.Context, store ArtifactStore, spec Spec, opt GenerateOptions, start, end int) ([]ManifestEntry, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func GenerateRange(ctx context.Context, store ArtifactStore, spec DatasetSpec, o
 // StoreManifest stores the manifest of the dataset spec describes, made of
 // entries (every image, in index order, as GenerateRange returned them),
 // and returns it: the manifest, and its artifact, that Generate stores.
-func StoreManifest(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt GenerateOptions, entries []ManifestEntry) (GenerateResult, error) {
+func StoreManifest(ctx context.Context, store ArtifactStore, spec Spec, opt GenerateOptions, entries []ManifestEntry) (GenerateResult, error) {
 	if err := spec.Validate(); err != nil {
 		return GenerateResult{}, err
 	}
@@ -80,6 +80,6 @@ func StoreManifest(ctx context.Context, store ArtifactStore, spec DatasetSpec, o
 }
 
 // generateSummary names a generated dataset in artifact names, as Generate does.
-func generateSummary(spec DatasetSpec) string {
+func generateSummary(spec Spec) string {
 	return fmt.Sprintf("%s/%s ×%d @%dpx seed %d", spec.Generator, spec.Domain.Name, spec.Count, spec.Size, spec.Seed)
 }

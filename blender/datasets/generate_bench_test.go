@@ -1,4 +1,4 @@
-package blender
+package datasets
 
 import (
 	"context"
@@ -32,7 +32,7 @@ func BenchmarkGenerate64(b *testing.B) {
 			ctx := context.Background()
 			cpu0 := cpuSeconds(b)
 			for i := 0; b.Loop(); i++ {
-				spec := DatasetSpec{Generator: "exp2-shelf", Count: n, Size: 64, Seed: int64(i), Domain: dom, Masks: masks}
+				spec := Spec{Generator: "exp2-shelf", Count: n, Size: 64, Seed: int64(i), Domain: dom, Masks: masks}
 				if _, err := Generate(ctx, newMemStore(), spec, GenerateOptions{}); err != nil {
 					b.Fatal(err)
 				}

@@ -1,10 +1,11 @@
-package blender
+package datasets
 
 import (
 	"context"
 	"fmt"
 	"runtime"
 
+	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/tracker"
@@ -18,7 +19,7 @@ type GenerateOptions struct {
 	Workers int
 	// Renderer replaces the one the spec names (for a Cycles with another
 	// executable, say); its Name must match the spec's renderer.
-	Renderer Renderer
+	Renderer blender.Renderer
 	// RunID and Stage are recorded on the artifacts written.
 	RunID int
 	Stage string
@@ -41,13 +42,13 @@ const generateBatch = 128
 // and manifest, and returns the manifest. A dataset with the same spec
 // digest already in the store is returned as is (Cached). The bytes are the
 // same for any number of workers: image i depends only on the spec and i.
-func Generate(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt GenerateOptions) (GenerateResult, error) {
+func Generate(ctx context.Context, store ArtifactStore, spec Spec, opt GenerateOptions) (GenerateResult, error) {
 	if err := spec.Validate(); err != nil {
 		return GenerateResult{}, err
 	}
 	spec = spec.normalize()
 	digest := spec.Digest()
-	if m, id, ok, err := FindDataset(ctx, store, digest); err != nil {
+	if m, id, ok, err := Find(ctx, store, digest); err != nil {
 		return GenerateResult{}, err
 	} else if ok {
 		return GenerateResult{Manifest: m, ID: id, Cached: true}, nil
@@ -113,7 +114,7 @@ func Generate(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt Ge
 // storeItems stores one batch's images and masks (when the spec keeps
 // bytes), in index order and with one putArtifacts call, and appends their
 // manifest entries to m.
-func storeItems(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt GenerateOptions, m *Manifest, summary string, idx []int, items []item) error {
+func storeItems(ctx context.Context, store ArtifactStore, spec Spec, opt GenerateOptions, m *Manifest, summary string, idx []int, items []item) error {
 	entries := make([]ManifestEntry, len(items))
 	var puts []tracker.ArtifactPut
 	for k, it := range items {
@@ -151,7 +152,7 @@ func storeItems(ctx context.Context, store ArtifactStore, spec DatasetSpec, opt 
 	return nil
 }
 
-func datasetRenderer(spec DatasetSpec, opt GenerateOptions) (Renderer, error) {
+func datasetRenderer(spec Spec, opt GenerateOptions) (blender.Renderer, error) {
 	if opt.Renderer != nil {
 		if opt.Renderer.Name() != spec.Renderer {
 			return nil, fmt.Errorf("%w: spec renderer %q but options give %q", ErrInvalidSpec, spec.Renderer, opt.Renderer.Name())
@@ -159,13 +160,13 @@ func datasetRenderer(spec DatasetSpec, opt GenerateOptions) (Renderer, error) {
 		return opt.Renderer, nil
 	}
 	if spec.Renderer == "blender" {
-		c := &Cycles{}
+		c := &blender.Cycles{}
 		if err := c.Available(); err != nil {
 			return nil, err
 		}
 		return c, nil
 	}
-	return &Embedded{Workers: opt.Workers}, nil
+	return &blender.Embedded{Workers: opt.Workers}, nil
 }
 
 // item is one generated image: PNG bytes of the styled render and of the
@@ -177,12 +178,12 @@ type item struct {
 }
 
 // renderItems renders, styles and encodes images idx of spec, in parallel.
-func renderItems(ctx context.Context, spec DatasetSpec, r Renderer, idx []int, workers int) ([]item, error) {
+func renderItems(ctx context.Context, spec Spec, r blender.Renderer, idx []int, workers int) ([]item, error) {
 	// Scenes depend only on (generator, seed, index): generated on all
 	// workers, each into its own slot.
-	scenes := make([]Scene, len(idx))
+	scenes := make([]blender.Scene, len(idx))
 	err := forEach(ctx, len(idx), workers, func(k int) (err error) {
-		scenes[k], err = GenerateScene(spec.Generator, spec.Seed, idx[k], spec.Size)
+		scenes[k], err = blender.GenerateScene(spec.Generator, spec.Seed, idx[k], spec.Size)
 		return err
 	})
 	if err != nil {
@@ -205,7 +206,7 @@ func renderItems(ctx context.Context, spec DatasetSpec, r Renderer, idx []int, w
 	return items, nil
 }
 
-func styleItem(spec DatasetSpec, index int, s Scene, f Frame) (item, error) {
+func styleItem(spec Spec, index int, s blender.Scene, f blender.Frame) (item, error) {
 	img, err := spec.Domain.Apply(f.RGB, seeds.Child(uint64(spec.Seed), fmt.Sprintf("domain/%d", index)))
 	if err != nil {
 		return item{}, err

@@ -1,4 +1,4 @@
-package blender
+package datasets
 
 import (
 	"context"
@@ -91,7 +91,7 @@ func TestFromFolder(t *testing.T) {
 		t.Errorf("defaults: policy %q label %q", m.Folder.Policy, m.Images[0].Label)
 	}
 	wantObjects := []int{1, 1, 0} // b's second instance lies in the cropped-off bottom
-	ds, _ := OpenDataset(ctx, st, res.ID)
+	ds, _ := Open(ctx, st, res.ID)
 	for i, want := range wantObjects {
 		if m.Images[i].Objects != want {
 			t.Errorf("%s: %d instances, want %d", files[i], m.Images[i].Objects, want)
@@ -166,7 +166,7 @@ func TestFolderPolicies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ds, _ := OpenDataset(ctx, st, res.ID)
+		ds, _ := Open(ctx, st, res.ID)
 		mask, _ := ds.Mask(ctx, 0)
 		if got := float64(countID(mask, 1)) / (32 * 32); got != tt.fraction {
 			t.Errorf("%s: object covers %.3f of the image, want %.3f", tt.policy, got, tt.fraction)
@@ -356,4 +356,20 @@ func flatImage(w, h int, r, g, b uint8) *image.NRGBA {
 		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = r, g, b, 255
 	}
 	return img
+}
+
+// uniform reports whether the 3×3 neighbourhood of (x, y) has one id (away
+// from a mask's edges, where resampling may mix ids).
+func uniform(m *image.Gray, x, y int) bool {
+	b := m.Bounds()
+	id := m.GrayAt(x, y).Y
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			p := image.Pt(x+dx, y+dy)
+			if p.In(b) && m.GrayAt(p.X, p.Y).Y != id {
+				return false
+			}
+		}
+	}
+	return true
 }

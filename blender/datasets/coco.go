@@ -1,4 +1,4 @@
-package blender
+package datasets
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"image"
 	"strings"
 
+	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/internal/jsonpos"
 	"github.com/cgx-dev/cgx/ml/coco"
 )
 
@@ -40,7 +42,7 @@ func parseCOCO(data []byte) (map[string]*cocoImage, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		// jsonErrorAt (scene.go) prefixes the line and column; the cause
 		// stays wrapped.
-		at := strings.TrimSuffix(jsonErrorAt(data, err), err.Error())
+		at := strings.TrimSuffix(jsonpos.ErrorAt(data, err), err.Error())
 		return nil, fmt.Errorf("decode COCO JSON: %s%w", at, err)
 	}
 	byID := map[int64]*cocoImage{}
@@ -61,8 +63,8 @@ func parseCOCO(data []byte) (map[string]*cocoImage, error) {
 		if !ok {
 			return nil, fmt.Errorf("COCO annotation %d: image_id %d is not in images", a.ID, a.ImageID)
 		}
-		if len(ci.segs) >= MaxObjects {
-			return nil, fmt.Errorf("COCO image %d: more than %d annotations", a.ImageID, MaxObjects)
+		if len(ci.segs) >= blender.MaxObjects {
+			return nil, fmt.Errorf("COCO image %d: more than %d annotations", a.ImageID, blender.MaxObjects)
 		}
 		ci.ids = append(ci.ids, a.ID)
 		ci.segs = append(ci.segs, a.Segmentation)

@@ -1,10 +1,11 @@
-package blender
+package datasets
 
 import (
 	"bytes"
 	"context"
 	"testing"
 
+	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/blender/style"
 )
@@ -14,7 +15,7 @@ import (
 // image's planted gap from the manifest alone.
 func TestGenerateUsesImageDomain(t *testing.T) {
 	store := newMemStore()
-	spec := DatasetSpec{Generator: "products", Count: 3, Size: 32, Seed: 11, Domain: style.CGVariedDomain()}
+	spec := Spec{Generator: "products", Count: 3, Size: 32, Seed: 11, Domain: style.CGVariedDomain()}
 	res, err := Generate(context.Background(), store, spec, GenerateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -23,11 +24,11 @@ func TestGenerateUsesImageDomain(t *testing.T) {
 		t.Fatalf("manifest lost the variation: %+v", res.Manifest.Domain)
 	}
 	for i, e := range res.Manifest.Images {
-		s, err := GenerateScene(spec.Generator, spec.Seed, i, spec.Size)
+		s, err := blender.GenerateScene(spec.Generator, spec.Seed, i, spec.Size)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := (&Embedded{}).Render(context.Background(), []Scene{s})
+		f, err := (&blender.Embedded{}).Render(context.Background(), []blender.Scene{s})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,24 +1,22 @@
-package blender
+package datasets
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"math"
 	"runtime"
-	"slices"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/tracker"
 	"github.com/google/go-cmp/cmp"
 )
 
-func smallSpec(gen string, domain string) DatasetSpec {
+func smallSpec(gen string, domain string) Spec {
 	d, _ := style.DomainByName(domain)
-	return DatasetSpec{Generator: gen, Count: 10, Size: 48, Seed: 3, Domain: d, Masks: true}
+	return Spec{Generator: gen, Count: 10, Size: 48, Seed: 3, Domain: d, Masks: true}
 }
 
 func TestGenerateDataset(t *testing.T) {
@@ -49,7 +47,7 @@ func TestGenerateDataset(t *testing.T) {
 	if err != nil || meta.Kind != KindManifest || meta.RunID != 4 || meta.Stage != "dataset/real" || !strings.HasPrefix(meta.Name, m.SpecDigest+" ") {
 		t.Fatalf("manifest artifact meta %+v, err %v", meta, err)
 	}
-	ds, err := OpenDataset(ctx, st, res.ID)
+	ds, err := Open(ctx, st, res.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +70,7 @@ func TestGenerateDataset(t *testing.T) {
 			t.Errorf("image %d: mask has %d instances, manifest says %d", i, n, m.Images[i].Objects)
 		}
 		// The scene behind the image is recorded by digest and rebuildable.
-		s, _ := GenerateScene(spec.Generator, spec.Seed, i, spec.Size)
+		s, _ := blender.GenerateScene(spec.Generator, spec.Seed, i, spec.Size)
 		if s.Digest() != m.Images[i].Scene {
 			t.Errorf("image %d: scene digest mismatch", i)
 		}
@@ -146,7 +144,7 @@ func TestRegenerateStorage(t *testing.T) {
 	if st.count(KindImage) != 0 || st.count(KindMask) != 0 {
 		t.Fatalf("regenerate storage stored images")
 	}
-	ds, err := OpenDataset(ctx, st, res.ID)
+	ds, err := Open(ctx, st, res.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,38 +183,38 @@ func TestDatasetDetectsDamagedBytes(t *testing.T) {
 	id := res.Manifest.Images[1].Image
 	st.data[id] = append([]byte(nil), st.data[id]...)
 	st.data[id][40] ^= 1
-	ds, _ := OpenDataset(ctx, st, res.ID)
+	ds, _ := Open(ctx, st, res.ID)
 	if _, err := ds.Image(ctx, 1); !errors.Is(err, ErrDigestMismatch) {
 		t.Errorf("damaged image: %v, want ErrDigestMismatch", err)
 	}
 	if _, err := ds.Image(ctx, 10); err == nil {
 		t.Errorf("out-of-range index accepted")
 	}
-	if _, err := OpenDataset(ctx, st, id); !errors.Is(err, ErrNotManifest) {
+	if _, err := Open(ctx, st, id); !errors.Is(err, ErrNotManifest) {
 		t.Errorf("opening an image as a manifest: %v", err)
 	}
 	nomask := smallSpec("products", "cg")
 	nomask.Masks = false
 	r2, _ := Generate(ctx, st, nomask, GenerateOptions{})
-	ds2, _ := OpenDataset(ctx, st, r2.ID)
+	ds2, _ := Open(ctx, st, r2.ID)
 	if _, err := ds2.Mask(ctx, 0); !errors.Is(err, ErrNoMask) {
 		t.Errorf("mask of a dataset without masks: %v", err)
 	}
 }
 
-func TestDatasetSpecValidate(t *testing.T) {
+func TestSpecValidate(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(*DatasetSpec)
+		edit func(*Spec)
 		want string
 	}{
-		{"generator", func(s *DatasetSpec) { s.Generator = "exp3" }, `generator "exp3": want one of products, exp1-lying`},
-		{"count", func(s *DatasetSpec) { s.Count = 0 }, "count 0"},
-		{"size", func(s *DatasetSpec) { s.Size = 600 }, "size 600: want 32..512"},
-		{"renderer", func(s *DatasetSpec) { s.Renderer = "povray" }, `renderer "povray"`},
-		{"storage", func(s *DatasetSpec) { s.Storage = "cloud" }, `storage "cloud"`},
-		{"regenerate blender", func(s *DatasetSpec) { s.Renderer, s.Storage = "blender", StoreDigests }, "needs the embedded renderer"},
-		{"domain", func(s *DatasetSpec) { s.Domain.Gamma = 0 }, "gamma 0"},
+		{"generator", func(s *Spec) { s.Generator = "exp3" }, `generator "exp3": want one of products, exp1-lying`},
+		{"count", func(s *Spec) { s.Count = 0 }, "count 0"},
+		{"size", func(s *Spec) { s.Size = 600 }, "size 600: want 32..512"},
+		{"renderer", func(s *Spec) { s.Renderer = "povray" }, `renderer "povray"`},
+		{"storage", func(s *Spec) { s.Storage = "cloud" }, `storage "cloud"`},
+		{"regenerate blender", func(s *Spec) { s.Renderer, s.Storage = "blender", StoreDigests }, "needs the embedded renderer"},
+		{"domain", func(s *Spec) { s.Domain.Gamma = 0 }, "gamma 0"},
 	}
 	for _, tt := range tests {
 		s := smallSpec("products", "cg")
@@ -228,88 +226,6 @@ func TestDatasetSpecValidate(t *testing.T) {
 		if _, err := Generate(context.Background(), newMemStore(), s, GenerateOptions{}); !errors.Is(err, ErrInvalidSpec) {
 			t.Errorf("%s: Generate accepted an invalid spec", tt.name)
 		}
-	}
-}
-
-// TestExp2Pairs checks what experiment 2 requires of its two sets: the same
-// base positions, object count and product set for each index, and the
-// shelf rule in the shelf set.
-func TestExp2Pairs(t *testing.T) {
-	for i := range 20 {
-		shelf, _ := GenerateScene("exp2-shelf", 11, i, 64)
-		random, _ := GenerateScene("exp2-random", 11, i, 64)
-		if len(shelf.Objects) != 6 || len(random.Objects) != 6 {
-			t.Fatalf("index %d: %d and %d objects, want 6", i, len(shelf.Objects), len(random.Objects))
-		}
-		kinds := func(s Scene) []string {
-			var k []string
-			for _, o := range s.Objects {
-				k = append(k, o.Product)
-			}
-			sort.Strings(k)
-			return k
-		}
-		if d := cmp.Diff(kinds(shelf), kinds(random)); d != "" {
-			t.Errorf("index %d: product sets differ:\n%s", i, d)
-		}
-		for k := range 6 {
-			a, b := shelf.Objects[k].Position, random.Objects[k].Position
-			if a[0] != b[0] || a[1] != b[1] {
-				t.Errorf("index %d object %d: base position %v vs %v", i, k, a, b)
-			}
-			p := productKinds[shelf.Objects[k].Product]
-			top := exp2Level(k) == 1
-			tilt := shelf.Objects[k].Rotation[0]
-			if top && (!p.Small() || tilt != 0) || !top && (p.Small() || tilt != 90) {
-				t.Errorf("index %d object %d (%s, tilt %v, top %v) breaks the shelf rule", i, k, p.Name, tilt, top)
-			}
-			if err := shelf.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			if err := random.Validate(); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-}
-
-func TestExp1Pairs(t *testing.T) {
-	for i := range 20 {
-		l, _ := GenerateScene("exp1-lying", 5, i, 64)
-		s, _ := GenerateScene("exp1-standing", 5, i, 64)
-		lo, so := l.Objects[0], s.Objects[0]
-		if lo.Position[0] != so.Position[0] || lo.Position[1] != so.Position[1] || lo.Rotation[2] != so.Rotation[2] {
-			t.Errorf("index %d: lying and standing bottles do not share position and heading", i)
-		}
-		if lo.Rotation[0] != 90 || so.Rotation[0] != 0 {
-			t.Errorf("index %d: tilts %v and %v", i, lo.Rotation[0], so.Rotation[0])
-		}
-		// Both rest on the table: the lowest point touches its surface.
-		for _, o := range []Object{lo, so} {
-			if z := restingZ(o, StandardTable.LevelZ(0)); math.Abs(z-o.Position[2]) > 1e-12 {
-				t.Errorf("index %d: bottle floats (z %v, resting %v)", i, o.Position[2], z)
-			}
-		}
-	}
-}
-
-func TestGeneratorsDeterministic(t *testing.T) {
-	for _, g := range Generators {
-		a, _ := GenerateScene(g, 9, 3, 64)
-		b, _ := GenerateScene(g, 9, 3, 64)
-		c, _ := GenerateScene(g, 9, 4, 64)
-		if a.Digest() != b.Digest() || a.Digest() == c.Digest() {
-			t.Errorf("%s: scenes not a function of (seed, index)", g)
-		}
-		if err := a.Validate(); err != nil {
-			t.Errorf("%s: %v", g, err)
-		}
-	}
-	if _, err := GenerateScene("nope", 1, 0, 64); !errors.Is(err, ErrInvalidSpec) {
-		t.Errorf("unknown generator: %v", err)
-	}
-	if !slices.Equal(Generators, []string{"products", "exp1-lying", "exp1-standing", "exp2-shelf", "exp2-random"}) {
-		t.Errorf("generator names changed: %v (experiments depend on them)", Generators)
 	}
 }
 

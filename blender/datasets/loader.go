@@ -1,4 +1,4 @@
-package blender
+package datasets
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"runtime"
 
+	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -24,8 +25,8 @@ type Dataset struct {
 	m     *Manifest
 }
 
-// OpenDataset reads the manifest artifact id.
-func OpenDataset(ctx context.Context, store ArtifactStore, id tracker.ID) (*Dataset, error) {
+// Open reads the manifest artifact id.
+func Open(ctx context.Context, store ArtifactStore, id tracker.ID) (*Dataset, error) {
 	m, err := ReadManifest(ctx, store, id)
 	if err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func (d *Dataset) fetch(ctx context.Context, i int, mask bool) ([]byte, error) {
 		if d.m.Spec.Renderer != "embedded" {
 			return nil, fmt.Errorf("dataset %s %d: not in the store, and %s renders cannot be regenerated bit for bit: %w", what, i, d.m.Spec.Renderer, err)
 		}
-		items, err := renderItems(ctx, *d.m.Spec, &Embedded{Workers: 1}, []int{i}, 1)
+		items, err := renderItems(ctx, *d.m.Spec, &blender.Embedded{Workers: 1}, []int{i}, 1)
 		if err != nil {
 			return nil, fmt.Errorf("dataset %s %d: regenerate: %w", what, i, err)
 		}
@@ -155,7 +156,7 @@ func verifyRegenerated(what string, i int, data []byte, want tracker.ID) error {
 func (d *Dataset) regenerateAll(ctx context.Context) ([]*image.NRGBA, error) {
 	spec := *d.m.Spec
 	workers := runtime.GOMAXPROCS(0)
-	r := &Embedded{Workers: workers}
+	r := &blender.Embedded{Workers: workers}
 	out := make([]*image.NRGBA, 0, d.Len())
 	for start := 0; start < d.Len(); start += generateBatch {
 		var idx []int

@@ -1,4 +1,4 @@
-package blender
+package datasets
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ func TestEachImageMatchesImages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ds, err := OpenDataset(ctx, st, res.ID)
+			ds, err := Open(ctx, st, res.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

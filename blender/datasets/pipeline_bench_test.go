@@ -1,9 +1,10 @@
-package blender
+package datasets
 
 import (
 	"context"
 	"testing"
 
+	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/blender/style"
 )
@@ -11,12 +12,12 @@ import (
 // BenchmarkApply64 styles one 64 px render per iteration in each default
 // domain (style.Domain.Apply: the step that was 78% of dataset generation's CPU).
 func BenchmarkApply64(b *testing.B) {
-	spec := DatasetSpec{Generator: "exp2-shelf", Count: 1, Size: 64, Seed: 1}
-	s, err := GenerateScene(spec.Generator, spec.Seed, 0, spec.Size)
+	spec := Spec{Generator: "exp2-shelf", Count: 1, Size: 64, Seed: 1}
+	s, err := blender.GenerateScene(spec.Generator, spec.Seed, 0, spec.Size)
 	if err != nil {
 		b.Fatal(err)
 	}
-	frames, err := (&Embedded{Workers: 1}).Render(context.Background(), []Scene{s})
+	frames, err := (&blender.Embedded{Workers: 1}).Render(context.Background(), []blender.Scene{s})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,11 +38,11 @@ func BenchmarkApply64(b *testing.B) {
 
 // BenchmarkEncodePNG64 encodes a styled 64 px image and its mask.
 func BenchmarkEncodePNG64(b *testing.B) {
-	s, err := GenerateScene("exp2-shelf", 1, 0, 64)
+	s, err := blender.GenerateScene("exp2-shelf", 1, 0, 64)
 	if err != nil {
 		b.Fatal(err)
 	}
-	frames, err := (&Embedded{Workers: 1}).Render(context.Background(), []Scene{s})
+	frames, err := (&blender.Embedded{Workers: 1}).Render(context.Background(), []blender.Scene{s})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package blender
+package datasets
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/tracker"
@@ -84,9 +85,9 @@ const (
 	StoreDigests   = "regenerate" // only their digests: images are rendered again on load and checked
 )
 
-// DatasetSpec says what to generate. Equal specs give byte-identical
+// Spec says what to generate. Equal specs give byte-identical
 // datasets; the spec digest names them.
-type DatasetSpec struct {
+type Spec struct {
 	Generator string       `json:"generator"` // one of Generators
 	Count     int          `json:"count"`     // number of images, 1..1,000,000
 	Size      int          `json:"size"`      // image side in pixels, 32..512
@@ -98,7 +99,7 @@ type DatasetSpec struct {
 }
 
 // normalize fills defaults.
-func (s DatasetSpec) normalize() DatasetSpec {
+func (s Spec) normalize() Spec {
 	if s.Renderer == "" {
 		s.Renderer = "embedded"
 	}
@@ -109,17 +110,17 @@ func (s DatasetSpec) normalize() DatasetSpec {
 }
 
 // Validate reports every problem; the error wraps ErrInvalidSpec.
-func (s DatasetSpec) Validate() error {
+func (s Spec) Validate() error {
 	s = s.normalize()
 	var bad []string
-	if _, ok := generatorLabels[s.Generator]; !ok {
-		bad = append(bad, fmt.Sprintf("generator %q: want one of %s", s.Generator, strings.Join(Generators, ", ")))
+	if _, ok := blender.GeneratorLabel(s.Generator); !ok {
+		bad = append(bad, fmt.Sprintf("generator %q: want one of %s", s.Generator, strings.Join(blender.Generators, ", ")))
 	}
 	if s.Count < 1 || s.Count > 1_000_000 {
 		bad = append(bad, fmt.Sprintf("count %d: want 1..1000000", s.Count))
 	}
-	if s.Size < MinResolution || s.Size > MaxResolution {
-		bad = append(bad, fmt.Sprintf("size %d: want %d..%d pixels", s.Size, MinResolution, MaxResolution))
+	if s.Size < blender.MinResolution || s.Size > blender.MaxResolution {
+		bad = append(bad, fmt.Sprintf("size %d: want %d..%d pixels", s.Size, blender.MinResolution, blender.MaxResolution))
 	}
 	if s.Renderer != "embedded" && s.Renderer != "blender" {
 		bad = append(bad, fmt.Sprintf("renderer %q: want embedded or blender", s.Renderer))
@@ -141,7 +142,7 @@ func (s DatasetSpec) Validate() error {
 
 // Digest returns the hex SHA-256 naming the dataset the spec generates: of
 // GeneratorVersion and the canonical JSON of the normalised spec.
-func (s DatasetSpec) Digest() string {
+func (s Spec) Digest() string {
 	b, err := json.Marshal(s.normalize())
 	if err != nil {
 		b = fmt.Appendf(nil, "unencodable spec %#v", s)
@@ -153,8 +154,8 @@ func (s DatasetSpec) Digest() string {
 }
 
 // label returns the label of the spec's images.
-func (s DatasetSpec) label() string {
-	if l := generatorLabels[s.Generator]; l != "" {
+func (s Spec) label() string {
+	if l, _ := blender.GeneratorLabel(s.Generator); l != "" {
 		return l
 	}
 	return s.Domain.Name
@@ -165,7 +166,7 @@ func (s DatasetSpec) label() string {
 type Manifest struct {
 	Format     int             `json:"format"`
 	Source     string          `json:"source"` // "generate" or "folder"
-	Spec       *DatasetSpec    `json:"spec,omitempty"`
+	Spec       *Spec           `json:"spec,omitempty"`
 	Folder     *FolderSpec     `json:"folder,omitempty"`
 	SpecDigest string          `json:"spec_digest"`
 	Generator  string          `json:"generator_version"`
@@ -280,8 +281,8 @@ func ReadManifest(ctx context.Context, store ArtifactStore, id tracker.ID) (*Man
 // first (cache lookups match on it), then a human-readable summary.
 func manifestName(digest, summary string) string { return digest + " " + summary }
 
-// DatasetInfo summarises a stored dataset for listings.
-type DatasetInfo struct {
+// Info summarises a stored dataset for listings.
+type Info struct {
 	ID         tracker.ID `json:"id"`
 	SpecDigest string     `json:"spec_digest"`
 	Summary    string     `json:"summary"`
@@ -290,22 +291,22 @@ type DatasetInfo struct {
 	Stage      string     `json:"stage,omitempty"`
 }
 
-// ListDatasets returns every stored dataset manifest, in the store's order.
-func ListDatasets(ctx context.Context, store ArtifactStore) ([]DatasetInfo, error) {
+// List returns every stored dataset manifest, in the store's order.
+func List(ctx context.Context, store ArtifactStore) ([]Info, error) {
 	metas, err := store.ListArtifacts(ctx, KindManifest)
 	if err != nil {
 		return nil, fmt.Errorf("list datasets: %w", err)
 	}
-	out := make([]DatasetInfo, 0, len(metas))
+	out := make([]Info, 0, len(metas))
 	for _, m := range metas {
 		digest, summary, _ := strings.Cut(m.Name, " ")
-		out = append(out, DatasetInfo{ID: m.ID, SpecDigest: digest, Summary: summary, Size: m.Size, RunID: m.RunID, Stage: m.Stage})
+		out = append(out, Info{ID: m.ID, SpecDigest: digest, Summary: summary, Size: m.Size, RunID: m.RunID, Stage: m.Stage})
 	}
 	return out, nil
 }
 
-// FindDataset returns the stored manifest whose spec digest is digest.
-func FindDataset(ctx context.Context, store ArtifactStore, digest string) (*Manifest, tracker.ID, bool, error) {
+// Find returns the stored manifest whose spec digest is digest.
+func Find(ctx context.Context, store ArtifactStore, digest string) (*Manifest, tracker.ID, bool, error) {
 	metas, err := store.ListArtifacts(ctx, KindManifest)
 	if err != nil {
 		return nil, tracker.ID{}, false, fmt.Errorf("find dataset: %w", err)
@@ -355,7 +356,7 @@ func (d *Dataset) EachImage(ctx context.Context, fn func(i int, img *image.NRGBA
 func (d *Dataset) eachRegenerated(ctx context.Context, fn func(i int, img *image.NRGBA) error) error {
 	spec := *d.m.Spec
 	workers := runtime.GOMAXPROCS(0)
-	r := &Embedded{Workers: workers}
+	r := &blender.Embedded{Workers: workers}
 	for start := 0; start < d.Len(); start += generateBatch {
 		var idx []int
 		for i := start; i < min(start+generateBatch, d.Len()); i++ {

@@ -1,4 +1,4 @@
-package blender
+package datasets
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -59,8 +60,8 @@ func (f FolderSpec) Validate() error {
 	if f.Dir == "" {
 		bad = append(bad, "dir is empty: name the image folder")
 	}
-	if f.Size < MinResolution || f.Size > MaxResolution {
-		bad = append(bad, fmt.Sprintf("size %d: want %d..%d pixels", f.Size, MinResolution, MaxResolution))
+	if f.Size < blender.MinResolution || f.Size > blender.MaxResolution {
+		bad = append(bad, fmt.Sprintf("size %d: want %d..%d pixels", f.Size, blender.MinResolution, blender.MaxResolution))
 	}
 	if !slices.Contains(Policies, f.Policy) {
 		bad = append(bad, fmt.Sprintf("policy %q: want one of %s", f.Policy, strings.Join(Policies, ", ")))
@@ -258,7 +259,7 @@ func FromFolder(ctx context.Context, store ArtifactStore, spec FolderSpec, opt G
 	if err != nil {
 		return GenerateResult{}, err
 	}
-	if m, id, ok, err := FindDataset(ctx, store, digest); err != nil {
+	if m, id, ok, err := Find(ctx, store, digest); err != nil {
 		return GenerateResult{}, err
 	} else if ok {
 		return GenerateResult{Manifest: m, ID: id, Cached: true}, nil
