@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cgx-dev/cgx/blender/scene"
 )
 
 // BenchConfig sets up the render benchmark: the same experiment-2 shelf
@@ -49,10 +51,11 @@ type BenchResult struct {
 
 // BenchScenes returns n experiment-2 shelf scenes at size×size pixels: the
 // scenes both backends are measured on.
-func BenchScenes(n, size int) []Scene {
-	out := make([]Scene, n)
+func BenchScenes(n, size int) []scene.Scene {
+	out := make([]scene.Scene, n)
 	for i := range out {
-		out[i] = exp2Scene(1, i, size, true)
+		// exp2-shelf is a built-in generator, so scene.Generate cannot fail.
+		out[i], _ = scene.Generate("exp2-shelf", 1, i, size)
 	}
 	return out
 }

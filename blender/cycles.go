@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/internal/fmath"
 )
 
@@ -67,7 +68,7 @@ func (c *Cycles) exe() string {
 }
 
 // Render renders the scenes in one Blender process; see Renderer.
-func (c *Cycles) Render(ctx context.Context, scenes []Scene) ([]Frame, error) {
+func (c *Cycles) Render(ctx context.Context, scenes []scene.Scene) ([]Frame, error) {
 	prepared := make([]*preparedScene, len(scenes))
 	for i, s := range scenes {
 		p, err := prepare(s)
@@ -161,7 +162,7 @@ type cyclesFrame struct {
 }
 
 type cyclesLight struct {
-	Direction Vec3       `json:"direction"`
+	Direction scene.Vec3 `json:"direction"`
 	Color     [3]float64 `json:"color"`
 	Strength  float64    `json:"strength"`
 }
@@ -173,23 +174,23 @@ type cyclesPart struct {
 	Albedo [4][3]float64 `json:"albedo"`
 }
 
-func (c *Cycles) batch(scenes []Scene, prepared []*preparedScene, dir string) *cyclesBatch {
-	b := &cyclesBatch{Samples: c.samples(), Threads: c.Threads, ClipStart: nearClip, Meshes: map[string]cyclesMesh{}}
-	names := map[*mesh]string{}
-	meshName := func(m *mesh) string {
+func (c *Cycles) batch(scenes []scene.Scene, prepared []*preparedScene, dir string) *cyclesBatch {
+	b := &cyclesBatch{Samples: c.samples(), Threads: c.Threads, ClipStart: scene.NearClip, Meshes: map[string]cyclesMesh{}}
+	names := map[*scene.Mesh]string{}
+	meshName := func(m *scene.Mesh) string {
 		if n, ok := names[m]; ok {
 			return n
 		}
 		n := fmt.Sprintf("m%d", len(names))
 		names[m] = n
-		cm := cyclesMesh{Tris: make([]int32, 0, 3*len(m.tris)), Mat: make([]int, len(m.mat))}
-		for i := range m.pos {
-			cm.Pos = append(cm.Pos, m.pos[i][:]...)
-			cm.Nrm = append(cm.Nrm, m.nrm[i][:]...)
+		cm := cyclesMesh{Tris: make([]int32, 0, 3*len(m.Tris)), Mat: make([]int, len(m.Mat))}
+		for i := range m.Pos {
+			cm.Pos = append(cm.Pos, m.Pos[i][:]...)
+			cm.Nrm = append(cm.Nrm, m.Nrm[i][:]...)
 		}
-		for i, t := range m.tris {
+		for i, t := range m.Tris {
 			cm.Tris = append(cm.Tris, t[:]...)
-			cm.Mat[i] = int(m.mat[i])
+			cm.Mat[i] = int(m.Mat[i])
 		}
 		b.Meshes[n] = cm
 		return n
@@ -197,16 +198,16 @@ func (c *Cycles) batch(scenes []Scene, prepared []*preparedScene, dir string) *c
 	for i, ps := range prepared {
 		n := scenes[i].Normalize()
 		fr := cyclesFrame{
-			Width: ps.cam.width, Height: ps.cam.height,
+			Width: ps.cam.Width, Height: ps.cam.Height,
 			Lens:       12 / fmath.Tan(n.Camera.FOV*math.Pi/360),
-			Camera:     flatten(ps.cam.blenderMatrix()),
+			Camera:     flatten(ps.cam.BlenderMatrix()),
 			Background: ps.bg, Ambient: ps.ambient,
 			Lights: []cyclesLight{}, Parts: []cyclesPart{},
 			RGB:  filepath.Join(dir, fmt.Sprintf("frame-%05d.png", i)),
 			Mask: filepath.Join(dir, fmt.Sprintf("frame-%05d-mask.png", i)),
 		}
 		for _, l := range n.Lights {
-			fr.Lights = append(fr.Lights, cyclesLight{Direction: l.Direction.unit(), Color: l.Color.Linear(), Strength: l.Intensity})
+			fr.Lights = append(fr.Lights, cyclesLight{Direction: l.Direction.Unit(), Color: l.Color.Linear(), Strength: l.Intensity})
 		}
 		for _, p := range ps.parts {
 			var m [4][4]float64

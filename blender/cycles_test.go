@@ -11,6 +11,7 @@ import (
 
 	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/rendertest"
+	"github.com/cgx-dev/cgx/blender/scene"
 )
 
 // needBlender skips the test when blender is not installed (CI installs the
@@ -34,11 +35,11 @@ func TestCyclesConformance(t *testing.T) {
 
 func TestCyclesMissingBlender(t *testing.T) {
 	c := &blender.Cycles{Exec: "/nonexistent/blender"}
-	s, err := blender.ExampleScene("bottle", 64)
+	s, err := scene.Example("bottle", 64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Render(context.Background(), []blender.Scene{s})
+	_, err = c.Render(context.Background(), []scene.Scene{s})
 	if !errors.Is(err, blender.ErrBlenderMissing) {
 		t.Fatalf("error %v: want ErrBlenderMissing", err)
 	}
@@ -51,21 +52,21 @@ func TestCyclesMissingBlender(t *testing.T) {
 // and requires every object's masks to overlap with IoU >= 0.9.
 func TestCyclesParity(t *testing.T) {
 	c := needBlender(t)
-	var scenes []blender.Scene
-	for _, k := range blender.ExampleKinds {
-		s, err := blender.ExampleScene(k, 256)
+	var scenes []scene.Scene
+	for _, k := range scene.ExampleKinds {
+		s, err := scene.Example(k, 256)
 		if err != nil {
 			t.Fatal(err)
 		}
 		scenes = append(scenes, s)
 	}
 	// A less tidy shelf: tilted, turned and lying products, a rolled camera.
-	odd, _ := blender.ExampleScene("shelf", 256)
-	odd.Camera.Position = blender.Vec3{0.3, -1.1, 0.7}
+	odd, _ := scene.Example("shelf", 256)
+	odd.Camera.Position = scene.Vec3{0.3, -1.1, 0.7}
 	odd.Camera.Roll = 8
-	odd.Objects[0].Rotation = blender.Vec3{25, 10, 60}
-	odd.Objects[2].Rotation = blender.Vec3{90, 0, 70}
-	odd.Objects[4].Rotation = blender.Vec3{0, 0, 45}
+	odd.Objects[0].Rotation = scene.Vec3{25, 10, 60}
+	odd.Objects[2].Rotation = scene.Vec3{90, 0, 70}
+	odd.Objects[4].Rotation = scene.Vec3{0, 0, 45}
 	scenes = append(scenes, odd)
 
 	ctx := context.Background()

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/blender/srgb"
 )
 
@@ -37,7 +38,7 @@ var _ Renderer = (*Embedded)(nil)
 func (e *Embedded) Name() string { return "embedded" }
 
 // Render renders each scene; see Renderer.
-func (e *Embedded) Render(ctx context.Context, scenes []Scene) ([]Frame, error) {
+func (e *Embedded) Render(ctx context.Context, scenes []scene.Scene) ([]Frame, error) {
 	ss := e.Supersample
 	if ss == 0 {
 		ss = 2
@@ -89,7 +90,7 @@ func (r *raster) render(ps *preparedScene, ss int) Frame {
 		// The shelf is parts[0]. Reusing its layer gives the same bytes as
 		// drawing it again: it is always drawn first, onto a cleared buffer.
 		if r.layer == ps.static && r.layerSS == ss {
-			r.w, r.h, r.ss, r.sw, r.sh = ps.cam.width, ps.cam.height, ss, ps.cam.width*ss, ps.cam.height*ss
+			r.w, r.h, r.ss, r.sw, r.sh = ps.cam.Width, ps.cam.Height, ss, ps.cam.Width*ss, ps.cam.Height*ss
 			copy(r.invz, r.layerInvz)
 			copy(r.ids, r.layerIDs)
 			copy(r.rgb, r.layerRGB)

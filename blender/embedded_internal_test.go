@@ -13,15 +13,16 @@ import (
 	"testing"
 
 	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/scene"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // goldenScenes are rendered and compared byte for byte with
 // testdata/golden/<name>.png and <name>-mask.png.
-func goldenScenes(t *testing.T) map[string]Scene {
+func goldenScenes(t *testing.T) map[string]scene.Scene {
 	t.Helper()
-	out := map[string]Scene{
+	out := map[string]scene.Scene{
 		"bottle-64":  mustExample(t, "bottle", 64),
 		"shelf-64":   mustExample(t, "shelf", 64),
 		"shelf-160":  mustExample(t, "shelf", 160),
@@ -29,8 +30,8 @@ func goldenScenes(t *testing.T) map[string]Scene {
 	}
 	// The camera inside the shelf, close to a bottle: near-plane clipping.
 	clip := mustExample(t, "shelf", 64)
-	clip.Camera.Position = Vec3{0.02, -0.1, 0.5}
-	clip.Camera.Target = Vec3{-0.25, 0.2, 0.5}
+	clip.Camera.Position = scene.Vec3{0.02, -0.1, 0.5}
+	clip.Camera.Target = scene.Vec3{-0.25, 0.2, 0.5}
 	clip.Camera.Roll = 20
 	clip.Camera.FOV = 90
 	out["clipped-64"] = clip
@@ -38,7 +39,7 @@ func goldenScenes(t *testing.T) map[string]Scene {
 	wide := mustExample(t, "shelf", 48)
 	wide.Camera.Width = 96
 	wide.Camera.FOV = 20
-	wide.Objects[0].Rotation = Vec3{30, 45, 10}
+	wide.Objects[0].Rotation = scene.Vec3{30, 45, 10}
 	out["wide-96x48"] = wide
 	return out
 }
@@ -50,7 +51,7 @@ func TestEmbeddedGolden(t *testing.T) {
 			if name == "bottle-aa1" {
 				r.Supersample = 1
 			}
-			f, err := r.Render(context.Background(), []Scene{s})
+			f, err := r.Render(context.Background(), []scene.Scene{s})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,18 +110,18 @@ func describeDiff(want, got image.Image) string {
 }
 
 // randomShelfScenes returns n varied experiment-2 style scenes.
-func randomShelfScenes(t testing.TB, n, size int, seed uint64) []Scene {
+func randomShelfScenes(t testing.TB, n, size int, seed uint64) []scene.Scene {
 	rng := rand.New(rand.NewPCG(seed, 0))
-	kinds := ProductKindNames()
-	var out []Scene
+	kinds := scene.ProductKindNames()
+	var out []scene.Scene
 	for range n {
 		s := mustExample(t, "shelf", size)
 		for i := range s.Objects {
 			o := &s.Objects[i]
 			o.Product = kinds[rng.IntN(len(kinds))]
-			o.Rotation = Vec3{90 * float64(rng.IntN(2)), 0, rng.Float64()*90 - 45}
+			o.Rotation = scene.Vec3{90 * float64(rng.IntN(2)), 0, rng.Float64()*90 - 45}
 			level := 1 - i/3
-			o.Position[2] = restingZ(*o, s.Shelf.LevelZ(level))
+			o.Position[2] = scene.RestingZ(*o, s.Shelf.LevelZ(level))
 		}
 		out = append(out, s)
 	}
@@ -165,16 +166,16 @@ func TestEmbeddedMaskAgreesWithColour(t *testing.T) {
 	s := mustExample(t, "shelf", 96)
 	s.Lights = nil
 	s.Ambient.Intensity = 1
-	s.Shelf.Color = RGB(128, 128, 128)
+	s.Shelf.Color = scene.RGB(128, 128, 128)
 	palette := map[uint8][3]uint8{0: {128, 128, 128}}
 	for i := range s.Objects {
-		c := RGB(uint8(40*i+20), uint8(200-30*i), uint8(17*i))
+		c := scene.RGB(uint8(40*i+20), uint8(200-30*i), uint8(17*i))
 		s.Objects[i].Body, s.Objects[i].Cap, s.Objects[i].Label = c, c, c
 		palette[uint8(i+1)] = [3]uint8{c.R, c.G, c.B}
 	}
-	s.Background = RGB(128, 128, 128)
+	s.Background = scene.RGB(128, 128, 128)
 	for _, ss := range []int{1, 2, 4} {
-		f, err := (&Embedded{Supersample: ss}).Render(context.Background(), []Scene{s})
+		f, err := (&Embedded{Supersample: ss}).Render(context.Background(), []scene.Scene{s})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,9 +219,9 @@ func uniform(m *image.Gray, x, y int) bool {
 }
 
 func TestEmbeddedResolutionRange(t *testing.T) {
-	for _, size := range []int{MinResolution, MaxResolution} {
+	for _, size := range []int{scene.MinResolution, scene.MaxResolution} {
 		s := mustExample(t, "shelf", size)
-		f, err := (&Embedded{}).Render(context.Background(), []Scene{s})
+		f, err := (&Embedded{}).Render(context.Background(), []scene.Scene{s})
 		if err != nil {
 			t.Fatalf("size %d: %v", size, err)
 		}
@@ -228,10 +229,10 @@ func TestEmbeddedResolutionRange(t *testing.T) {
 			t.Errorf("size %d: got %v with %d distinct ids, want 7 (background + 6)", size, f[0].RGB.Rect, countIDs(f[0].Mask))
 		}
 	}
-	s := mustExample(t, "shelf", MaxResolution)
+	s := mustExample(t, "shelf", scene.MaxResolution)
 	s.Camera.Width++
-	if _, err := (&Embedded{}).Render(context.Background(), []Scene{s}); err == nil {
-		t.Errorf("size %d rendered; want a validation error", MaxResolution+1)
+	if _, err := (&Embedded{}).Render(context.Background(), []scene.Scene{s}); err == nil {
+		t.Errorf("size %d rendered; want a validation error", scene.MaxResolution+1)
 	}
 }
 
@@ -249,8 +250,17 @@ func TestLODChoice(t *testing.T) {
 		segs int
 	}{{1, 8}, {3, 8}, {6, 12}, {10, 16}, {15, 24}, {200, 24}}
 	for _, tt := range tests {
-		if got := lodSegments[lodFor(tt.rPx)]; got != tt.segs {
+		if got := scene.LODSegments[scene.LODFor(tt.rPx)]; got != tt.segs {
 			t.Errorf("radius %v px: %d segments, want %d", tt.rPx, got, tt.segs)
 		}
 	}
+}
+
+func mustExample(t testing.TB, kind string, size int) scene.Scene {
+	t.Helper()
+	s, err := scene.Example(kind, size)
+	if err != nil {
+		t.Fatalf("example %s: %v", kind, err)
+	}
+	return s
 }

@@ -1,6 +1,10 @@
 package blender
 
-import "math"
+import (
+	"math"
+
+	"github.com/cgx-dev/cgx/blender/scene"
+)
 
 // Fixed-point sub-sample precision of projected vertices: edge functions are
 // exact integers, so triangles sharing an edge never leave cracks or
@@ -27,7 +31,7 @@ type raster struct {
 	cIDs     []uint8
 
 	verts []vert
-	cam   []Vec3
+	cam   []scene.Vec3
 	ok    []bool
 
 	// The shelf layer of the last scene with a shelf: buffers right after
@@ -50,7 +54,7 @@ type vert struct {
 }
 
 func (r *raster) reset(ps *preparedScene, ss int) {
-	r.w, r.h, r.ss = ps.cam.width, ps.cam.height, ss
+	r.w, r.h, r.ss = ps.cam.Width, ps.cam.Height, ss
 	r.sw, r.sh = r.w*ss, r.h*ss
 	n := r.sw * r.sh
 	if cap(r.invz) < n {
@@ -88,46 +92,46 @@ func (r *raster) maskIDs() []uint8 {
 // clipPlane keeps camera-space points with a·x + b·y + c·z + d >= 0.
 type clipPlane [4]float64
 
-func (p clipPlane) dist(v Vec3) float64 {
+func (p clipPlane) dist(v scene.Vec3) float64 {
 	return float64(p[0]*v[0]) + float64(p[1]*v[1]) + float64(p[2]*v[2]) + p[3]
 }
 
 // drawPart transforms, lights and rasterises one mesh instance.
 func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 	m := part.mesh
-	cr := ps.cam.rotation()
-	mv := cr.mul(part.rot)
-	tv := cr.apply(part.trans.sub(ps.cam.pos))
+	cr := ps.cam.Rotation()
+	mv := cr.Mul(part.rot)
+	tv := cr.Apply(part.trans.Sub(ps.cam.Pos))
 	scale := float64(r.ss)
-	f, cx, cy := float64(ps.cam.focal*scale), float64(ps.cam.cx*scale), float64(ps.cam.cy*scale)
+	f, cx, cy := float64(ps.cam.Focal*scale), float64(ps.cam.CX*scale), float64(ps.cam.CY*scale)
 	guard := float64(r.sw + r.sh)
 	planes := r.planes(f, cx, cy, guard)
 
 	type objLight struct {
-		dir Vec3
+		dir scene.Vec3
 		rgb [3]float64
 	}
-	var lightBuf [MaxLights]objLight
+	var lightBuf [scene.MaxLights]objLight
 	lights := lightBuf[:len(ps.lights)]
 	for i, l := range ps.lights {
-		lights[i] = objLight{part.rot.applyT(l.dir), l.rgb}
+		lights[i] = objLight{part.rot.ApplyT(l.dir), l.rgb}
 	}
 
-	nv := len(m.pos)
+	nv := len(m.Pos)
 	if cap(r.verts) < nv {
 		r.verts = make([]vert, nv)
-		r.cam = make([]Vec3, nv)
+		r.cam = make([]scene.Vec3, nv)
 		r.ok = make([]bool, nv)
 	}
 	verts, cams, oks := r.verts[:nv], r.cam[:nv], r.ok[:nv]
-	nrm := m.nrm[:nv]
+	nrm := m.Nrm[:nv]
 	// mv.apply(p).add(tv) with the matrix in locals: the same products and
 	// sums in the same order.
 	m00, m01, m02 := mv[0][0], mv[0][1], mv[0][2]
 	m10, m11, m12 := mv[1][0], mv[1][1], mv[1][2]
 	m20, m21, m22 := mv[2][0], mv[2][1], mv[2][2]
-	for i, p := range m.pos {
-		c := Vec3{
+	for i, p := range m.Pos {
+		c := scene.Vec3{
 			(float64(m00*p[0]) + float64(m01*p[1]) + float64(m02*p[2])) + tv[0],
 			(float64(m10*p[0]) + float64(m11*p[1]) + float64(m12*p[2])) + tv[1],
 			(float64(m20*p[0]) + float64(m21*p[1]) + float64(m22*p[2])) + tv[2],
@@ -135,7 +139,7 @@ func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 		cams[i] = c
 		v := &verts[i]
 		oks[i] = false
-		if c[2] > nearClip {
+		if c[2] > scene.NearClip {
 			iz := 1 / c[2]
 			sx, sy := cx+float64(f*c[0]*iz), cy-float64(f*c[1]*iz)
 			if sx > -guard && sx < float64(r.sw)+guard && sy > -guard && sy < float64(r.sh)+guard {
@@ -147,7 +151,7 @@ func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 		n := nrm[i]
 		lit := ps.ambient
 		for _, l := range lights {
-			if d := n.dot(l.dir); d > 0 {
+			if d := n.Dot(l.dir); d > 0 {
 				lit[0] += float64(d * l.rgb[0])
 				lit[1] += float64(d * l.rgb[1])
 				lit[2] += float64(d * l.rgb[2])
@@ -161,18 +165,18 @@ func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 			alb[k][a] = float32(part.albedo[k][a])
 		}
 	}
-	for t, tri := range m.tris {
+	for t, tri := range m.Tris {
 		a, b, c := tri[0], tri[1], tri[2]
 		if oks[a] && oks[b] && oks[c] {
 			// fill's back-face test, done here to skip the call.
 			va, vb, vc := &verts[a], &verts[b], &verts[c]
 			if (vb.x-va.x)*(vc.y-va.y)-(vc.x-va.x)*(vb.y-va.y) < 0 {
-				r.fill(va, vb, vc, part.id, &alb[m.mat[t]])
+				r.fill(va, vb, vc, part.id, &alb[m.Mat[t]])
 			}
 			continue
 		}
-		r.clipFill(planes, f, cx, cy, [3]Vec3{cams[a], cams[b], cams[c]},
-			[3][3]float32{verts[a].lit, verts[b].lit, verts[c].lit}, part.id, &alb[m.mat[t]])
+		r.clipFill(planes, f, cx, cy, [3]scene.Vec3{cams[a], cams[b], cams[c]},
+			[3][3]float32{verts[a].lit, verts[b].lit, verts[c].lit}, part.id, &alb[m.Mat[t]])
 	}
 }
 
@@ -181,7 +185,7 @@ func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 func (r *raster) planes(f, cx, cy, g float64) [5]clipPlane {
 	sw, sh := float64(r.sw), float64(r.sh)
 	return [5]clipPlane{
-		{0, 0, 1, -nearClip},
+		{0, 0, 1, -scene.NearClip},
 		{f, 0, cx + g, 0},
 		{-f, 0, sw + g - cx, 0},
 		{0, -f, cy + g, 0},
@@ -191,9 +195,9 @@ func (r *raster) planes(f, cx, cy, g float64) [5]clipPlane {
 
 // clipFill clips a camera-space triangle against the planes and rasterises
 // what is left as a fan.
-func (r *raster) clipFill(planes [5]clipPlane, f, cx, cy float64, p [3]Vec3, lit [3][3]float32, id uint8, alb *[3]float32) {
+func (r *raster) clipFill(planes [5]clipPlane, f, cx, cy float64, p [3]scene.Vec3, lit [3][3]float32, id uint8, alb *[3]float32) {
 	type cv struct {
-		p   Vec3
+		p   scene.Vec3
 		lit [3]float32
 	}
 	poly := []cv{{p[0], lit[0]}, {p[1], lit[1]}, {p[2], lit[2]}}
@@ -214,7 +218,7 @@ func (r *raster) clipFill(planes [5]clipPlane, f, cx, cy float64, p [3]Vec3, lit
 				for k := range 3 {
 					l[k] = a.lit[k] + float32(float32(t)*(b.lit[k]-a.lit[k]))
 				}
-				out = append(out, cv{a.p.add(b.p.sub(a.p).scale(t)), l})
+				out = append(out, cv{a.p.Add(b.p.Sub(a.p).Scale(t)), l})
 			}
 		}
 		poly = out
@@ -224,7 +228,7 @@ func (r *raster) clipFill(planes [5]clipPlane, f, cx, cy float64, p [3]Vec3, lit
 	}
 	vs := make([]vert, len(poly))
 	for i, c := range poly {
-		z := math.Max(c.p[2], nearClip)
+		z := math.Max(c.p[2], scene.NearClip)
 		iz := 1 / z
 		vs[i] = vert{x: toFixed(cx + float64(f*c.p[0]*iz)), y: toFixed(cy - float64(f*c.p[1]*iz)), iz: float32(iz), lit: c.lit}
 	}

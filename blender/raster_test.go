@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/cgx-dev/cgx/blender/scene"
 )
 
 // TestFillMatchesReference holds fill (ranges checked before the edge
@@ -48,8 +50,8 @@ func TestFillMatchesReference(t *testing.T) {
 }
 
 func newTestRaster(w, h, ss int) *raster {
-	ps := &preparedScene{bg: Vec3{0.1, 0.2, 0.3}}
-	ps.cam.width, ps.cam.height = w, h
+	ps := &preparedScene{bg: scene.Vec3{0.1, 0.2, 0.3}}
+	ps.cam.Width, ps.cam.Height = w, h
 	r := &raster{}
 	r.reset(ps, ss)
 	return r

@@ -3,6 +3,8 @@ package blender
 import (
 	"context"
 	"image"
+
+	"github.com/cgx-dev/cgx/blender/scene"
 )
 
 // Renderer turns scenes into frames.
@@ -16,7 +18,7 @@ import (
 // object's shading wherever the whole pixel is covered by it. A cancelled ctx stops the work and returns an error wrapping
 // ctx.Err(). Implementations are safe for concurrent use.
 type Renderer interface {
-	Render(ctx context.Context, scenes []Scene) ([]Frame, error)
+	Render(ctx context.Context, scenes []scene.Scene) ([]Frame, error)
 	// Name is the backend name used by the CLI: "embedded" or "blender".
 	Name() string
 }

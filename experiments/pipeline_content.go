@@ -11,6 +11,7 @@ import (
 
 	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/internal/keys"
@@ -60,18 +61,18 @@ type found struct {
 // all completed trials' results in study order.
 func (r *runner) searchRound(ctx context.Context, round int, d *trainedDisc, target *dataset) ([]found, error) {
 	c := r.spec.Content
-	space, err := blender.NewContentSpace(c.Experiment, target.set.size, r.datasetSeed("cg"))
+	space, err := scene.NewContentSpace(c.Experiment, target.set.size, r.datasetSeed("cg"))
 	if err != nil {
 		return nil, err
 	}
 	var params []study.Param
 	for _, p := range space.Params() {
 		switch p.Kind {
-		case blender.ParamFloat:
+		case scene.ParamFloat:
 			params = append(params, study.Float(p.Name, p.Low, p.High))
-		case blender.ParamInt:
+		case scene.ParamInt:
 			params = append(params, study.Int(p.Name, int(p.Low), int(p.High)))
-		case blender.ParamCategorical:
+		case scene.ParamCategorical:
 			params = append(params, study.Categorical(p.Name, p.Choices...))
 		}
 	}
@@ -131,7 +132,7 @@ func mustStudyName(st Store, id int) string {
 // image with the discriminator; the loss is the cross-entropy against the
 // real class.
 func (r *runner) searchStage(ctx context.Context, stageName string, round int, sampler string, seed int64,
-	d *trainedDisc, space *blender.ContentSpace, sspace study.Space, dom style.Domain) (tracker.Stage, error) {
+	d *trainedDisc, space *scene.ContentSpace, sspace study.Space, dom style.Domain) (tracker.Stage, error) {
 	c := r.spec.Content
 	studySeed := childSeed(r.spec.Seed, fmt.Sprintf("search/round-%d/seed-%d", round, seed))
 	inputs := struct {
@@ -153,11 +154,11 @@ func (r *runner) searchStage(ctx context.Context, stageName string, round int, s
 	return r.sharedStage(ctx, stageName, inputs, func(ctx context.Context, key string, s *tracker.Stage) error {
 		renderer := &blender.Embedded{Workers: 1}
 		obj := func(ctx context.Context, in study.TrialInput) (study.Outcome, error) {
-			scene, err := space.Scene(in.Params)
+			sc, err := space.Scene(in.Params)
 			if err != nil {
 				return study.Outcome{}, err
 			}
-			frames, err := renderer.Render(ctx, []blender.Scene{scene})
+			frames, err := renderer.Render(ctx, []scene.Scene{sc})
 			if err != nil {
 				return study.Outcome{}, err
 			}

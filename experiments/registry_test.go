@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/datasets"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/fit"
@@ -38,7 +38,7 @@ func TestSpecListsMatchRegistries(t *testing.T) {
 		{"default learning rates", mapKeys(DefaultLearningRates), manip.Names()},
 		{"samplers", Samplers, study.Samplers()},
 		{"keys.Samplers", keys.Samplers(), study.Samplers()},
-		{"generators", Generators, blender.Generators},
+		{"generators", Generators, scene.Generators},
 		{"policies", Policies, datasets.Policies},
 		{"directions", Directions, []string{string(fit.CGToReal), string(fit.RealToCG)}},
 	}
@@ -55,7 +55,7 @@ func TestSpecListsMatchRegistries(t *testing.T) {
 		}
 	}
 	for _, g := range Generators {
-		if _, err := blender.GenerateScene(g, 1, 0, 32); err != nil {
+		if _, err := scene.Generate(g, 1, 0, 32); err != nil {
 			t.Errorf("generator %q: %v", g, err)
 		}
 	}
@@ -65,7 +65,7 @@ func TestSpecListsMatchRegistries(t *testing.T) {
 		}
 	}
 	for _, e := range Experiments {
-		if _, err := blender.NewContentSpace(e, 64, 1); err != nil {
+		if _, err := scene.NewContentSpace(e, 64, 1); err != nil {
 			t.Errorf("content experiment %q: %v", e, err)
 		}
 	}

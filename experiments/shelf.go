@@ -5,7 +5,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/internal/fmath"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/study"
@@ -80,7 +80,7 @@ func (r *runner) contentTruth(round int) error {
 	if len(all) == 0 {
 		return nil
 	}
-	space, err := blender.NewContentSpace(c.Experiment, r.spec.Datasets.Real.Size, r.datasetSeed("cg"))
+	space, err := scene.NewContentSpace(c.Experiment, r.spec.Datasets.Real.Size, r.datasetSeed("cg"))
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (r *runner) contentTruth(round int) error {
 // the rotation the renderer applies: Euler XYZ in degrees, R = Rz·Ry·Rx,
 // with blender's sines and cosines and its product order (blender/vec.go).
 // 1 is upright, -1 upside down.
-func bottleUp(rot blender.Vec3) float64 {
+func bottleUp(rot scene.Vec3) float64 {
 	sx, cx := fmath.Sincos(rot[0] * (math.Pi / 180))
 	sy, cy := fmath.Sincos(rot[1] * (math.Pi / 180))
 	// Row z of Rz·Ry is (-sy, 0, cy) whatever rot_z; times column z of Rx,
@@ -126,7 +126,7 @@ func uprightWithin(up, tol float64) bool { return up >= fmath.Cos(tol*math.Pi/18
 // whose bottle axis is within VerticalTolerance of vertical, and the share
 // of all trials that are; for the whole round (keys under prefix) and per
 // block of trials by slot (keys.TrialBlock).
-func exp1Truth(space *blender.ContentSpace, res []study.Result, prefix string) (map[string]float64, error) {
+func exp1Truth(space *scene.ContentSpace, res []study.Result, prefix string) (map[string]float64, error) {
 	type tally struct{ trials, called, calledVertical, vertical int }
 	slots := 0
 	for _, t := range res {
@@ -136,11 +136,11 @@ func exp1Truth(space *blender.ContentSpace, res []study.Result, prefix string) (
 	var all tally
 	blocks := make([]tally, (slots+size-1)/size)
 	for _, t := range res {
-		scene, err := space.Scene(t.Params)
+		sc, err := space.Scene(t.Params)
 		if err != nil {
 			return nil, fmt.Errorf("trial %d: %w", t.Slot, err)
 		}
-		vertical := uprightWithin(bottleUp(scene.Objects[0].Rotation), VerticalTolerance)
+		vertical := uprightWithin(bottleUp(sc.Objects[0].Rotation), VerticalTolerance)
 		called := t.Attrs[keys.TrialSuccess] == "true"
 		for _, x := range []*tally{&all, &blocks[t.Slot/size]} {
 			x.trials++
@@ -175,7 +175,7 @@ func bestCount(n int) int {
 // shelfRule scores the shelf rule per level on the round's best images
 // (lowest loss first, ties in study order): objects 1..3 of the scene are
 // on the top level, 4..6 on the bottom (blender's exp2 content space).
-func shelfRule(space *blender.ContentSpace, res []study.Result) (map[string]float64, error) {
+func shelfRule(space *scene.ContentSpace, res []study.Result) (map[string]float64, error) {
 	best := append([]study.Result(nil), res...)
 	sort.SliceStable(best, func(i, j int) bool { return best[i].Value < best[j].Value })
 	n := bestCount(len(best))
@@ -184,17 +184,17 @@ func shelfRule(space *blender.ContentSpace, res []study.Result) (map[string]floa
 	var top, bottom level
 	called := 0
 	for _, t := range best {
-		scene, err := space.Scene(t.Params)
+		sc, err := space.Scene(t.Params)
 		if err != nil {
 			return nil, fmt.Errorf("trial %d: %w", t.Slot, err)
 		}
-		if len(scene.Objects) != 6 {
-			return nil, fmt.Errorf("trial %d: %d objects, want 6", t.Slot, len(scene.Objects))
+		if len(sc.Objects) != 6 {
+			return nil, fmt.Errorf("trial %d: %d objects, want 6", t.Slot, len(sc.Objects))
 		}
 		called += b2i(t.Attrs[keys.TrialSuccess] == "true")
 		topAll, bottomAll := true, true
-		for k, o := range scene.Objects {
-			p, err := blender.LookupProduct(o.Product)
+		for k, o := range sc.Objects {
+			p, err := scene.LookupProduct(o.Product)
 			if err != nil {
 				return nil, fmt.Errorf("trial %d object %d: %w", t.Slot, k+1, err)
 			}

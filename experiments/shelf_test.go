@@ -5,14 +5,14 @@ import (
 	"math"
 	"testing"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/study"
 )
 
-func contentSpace(t *testing.T, exp string) *blender.ContentSpace {
+func contentSpace(t *testing.T, exp string) *scene.ContentSpace {
 	t.Helper()
-	s, err := blender.NewContentSpace(exp, 32, 1)
+	s, err := scene.NewContentSpace(exp, 32, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,10 +21,10 @@ func contentSpace(t *testing.T, exp string) *blender.ContentSpace {
 
 func TestBottleUp(t *testing.T) {
 	for _, c := range []struct {
-		rot  blender.Vec3
+		rot  scene.Vec3
 		want float64
-	}{{blender.Vec3{0, 0, 77}, 1}, {blender.Vec3{90, 0, 0}, 0}, {blender.Vec3{180, 0, 0}, -1}, {blender.Vec3{0, 90, 0}, 0},
-		{blender.Vec3{60, 0, 0}, 0.5}, {blender.Vec3{0, -60, 30}, 0.5}} {
+	}{{scene.Vec3{0, 0, 77}, 1}, {scene.Vec3{90, 0, 0}, 0}, {scene.Vec3{180, 0, 0}, -1}, {scene.Vec3{0, 90, 0}, 0},
+		{scene.Vec3{60, 0, 0}, 0.5}, {scene.Vec3{0, -60, 30}, 0.5}} {
 		if got := bottleUp(c.rot); math.Abs(got-c.want) > 1e-12 {
 			t.Errorf("bottleUp(%v) = %v, want %v", c.rot, got, c.want)
 		}

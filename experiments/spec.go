@@ -5,8 +5,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/datasets"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/manip"
 	"github.com/cgx-dev/cgx/study"
@@ -153,13 +153,13 @@ var (
 	Manipulations = manip.Names()                       // ml/manip's registry
 	Directions    = keys.Directions()                   // the fitting directions ml/fit implements
 	Samplers      = study.Samplers()                    // package study's samplers
-	Experiments   = []string{"exp1", "exp2"}            // blender.NewContentSpace's experiments
+	Experiments   = []string{"exp1", "exp2"}            // scene.NewContentSpace's experiments
 	Sources       = []string{"generate", "folder"}      // how the runner makes a dataset
 	Policies      = slices.Clone(datasets.Policies)     // blender's resize policies
 	Domains       = []string{"cg", "cg-varied", "real"} // blender's style domains a generated set may use
 	Optimizers    = []string{"line-search", "adam"}     // ml/fit's optimisers
 	Stops         = []string{"threshold", "converge"}   // ml/fit's stop rules a spec may name
-	Generators    = slices.Clone(blender.Generators)    // blender's scene generators
+	Generators    = slices.Clone(scene.Generators)      // blender's scene generators
 	ProfileNames  = []string{"smoke", "default", "paper"}
 )
 

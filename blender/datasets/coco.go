@@ -6,7 +6,7 @@ import (
 	"image"
 	"strings"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/internal/jsonpos"
 	"github.com/cgx-dev/cgx/ml/coco"
 )
@@ -63,8 +63,8 @@ func parseCOCO(data []byte) (map[string]*cocoImage, error) {
 		if !ok {
 			return nil, fmt.Errorf("COCO annotation %d: image_id %d is not in images", a.ID, a.ImageID)
 		}
-		if len(ci.segs) >= blender.MaxObjects {
-			return nil, fmt.Errorf("COCO image %d: more than %d annotations", a.ImageID, blender.MaxObjects)
+		if len(ci.segs) >= scene.MaxObjects {
+			return nil, fmt.Errorf("COCO image %d: more than %d annotations", a.ImageID, scene.MaxObjects)
 		}
 		ci.ids = append(ci.ids, a.ID)
 		ci.segs = append(ci.segs, a.Segmentation)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -113,14 +114,14 @@ func (s Spec) normalize() Spec {
 func (s Spec) Validate() error {
 	s = s.normalize()
 	var bad []string
-	if _, ok := blender.GeneratorLabel(s.Generator); !ok {
-		bad = append(bad, fmt.Sprintf("generator %q: want one of %s", s.Generator, strings.Join(blender.Generators, ", ")))
+	if _, ok := scene.GeneratorLabel(s.Generator); !ok {
+		bad = append(bad, fmt.Sprintf("generator %q: want one of %s", s.Generator, strings.Join(scene.Generators, ", ")))
 	}
 	if s.Count < 1 || s.Count > 1_000_000 {
 		bad = append(bad, fmt.Sprintf("count %d: want 1..1000000", s.Count))
 	}
-	if s.Size < blender.MinResolution || s.Size > blender.MaxResolution {
-		bad = append(bad, fmt.Sprintf("size %d: want %d..%d pixels", s.Size, blender.MinResolution, blender.MaxResolution))
+	if s.Size < scene.MinResolution || s.Size > scene.MaxResolution {
+		bad = append(bad, fmt.Sprintf("size %d: want %d..%d pixels", s.Size, scene.MinResolution, scene.MaxResolution))
 	}
 	if s.Renderer != "embedded" && s.Renderer != "blender" {
 		bad = append(bad, fmt.Sprintf("renderer %q: want embedded or blender", s.Renderer))
@@ -155,7 +156,7 @@ func (s Spec) Digest() string {
 
 // label returns the label of the spec's images.
 func (s Spec) label() string {
-	if l, _ := blender.GeneratorLabel(s.Generator); l != "" {
+	if l, _ := scene.GeneratorLabel(s.Generator); l != "" {
 		return l
 	}
 	return s.Domain.Name

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/tracker"
 	"github.com/google/go-cmp/cmp"
@@ -70,7 +70,7 @@ func TestGenerateDataset(t *testing.T) {
 			t.Errorf("image %d: mask has %d instances, manifest says %d", i, n, m.Images[i].Objects)
 		}
 		// The scene behind the image is recorded by digest and rebuildable.
-		s, _ := blender.GenerateScene(spec.Generator, spec.Seed, i, spec.Size)
+		s, _ := scene.Generate(spec.Generator, spec.Seed, i, spec.Size)
 		if s.Digest() != m.Images[i].Scene {
 			t.Errorf("image %d: scene digest mismatch", i)
 		}

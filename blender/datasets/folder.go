@@ -16,8 +16,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/tracker"
 )
 
@@ -60,8 +60,8 @@ func (f FolderSpec) Validate() error {
 	if f.Dir == "" {
 		bad = append(bad, "dir is empty: name the image folder")
 	}
-	if f.Size < blender.MinResolution || f.Size > blender.MaxResolution {
-		bad = append(bad, fmt.Sprintf("size %d: want %d..%d pixels", f.Size, blender.MinResolution, blender.MaxResolution))
+	if f.Size < scene.MinResolution || f.Size > scene.MaxResolution {
+		bad = append(bad, fmt.Sprintf("size %d: want %d..%d pixels", f.Size, scene.MinResolution, scene.MaxResolution))
 	}
 	if !slices.Contains(Policies, f.Policy) {
 		bad = append(bad, fmt.Sprintf("policy %q: want one of %s", f.Policy, strings.Join(Policies, ", ")))

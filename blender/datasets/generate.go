@@ -7,6 +7,7 @@ import (
 
 	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/internal/seeds"
 	"github.com/cgx-dev/cgx/tracker"
 )
@@ -181,9 +182,9 @@ type item struct {
 func renderItems(ctx context.Context, spec Spec, r blender.Renderer, idx []int, workers int) ([]item, error) {
 	// Scenes depend only on (generator, seed, index): generated on all
 	// workers, each into its own slot.
-	scenes := make([]blender.Scene, len(idx))
+	scenes := make([]scene.Scene, len(idx))
 	err := forEach(ctx, len(idx), workers, func(k int) (err error) {
-		scenes[k], err = blender.GenerateScene(spec.Generator, spec.Seed, idx[k], spec.Size)
+		scenes[k], err = scene.Generate(spec.Generator, spec.Seed, idx[k], spec.Size)
 		return err
 	})
 	if err != nil {
@@ -206,7 +207,7 @@ func renderItems(ctx context.Context, spec Spec, r blender.Renderer, idx []int, 
 	return items, nil
 }
 
-func styleItem(spec Spec, index int, s blender.Scene, f blender.Frame) (item, error) {
+func styleItem(spec Spec, index int, s scene.Scene, f blender.Frame) (item, error) {
 	img, err := spec.Domain.Apply(f.RGB, seeds.Child(uint64(spec.Seed), fmt.Sprintf("domain/%d", index)))
 	if err != nil {
 		return item{}, err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/blender/style"
 )
 
@@ -13,11 +14,11 @@ import (
 // domain (style.Domain.Apply: the step that was 78% of dataset generation's CPU).
 func BenchmarkApply64(b *testing.B) {
 	spec := Spec{Generator: "exp2-shelf", Count: 1, Size: 64, Seed: 1}
-	s, err := blender.GenerateScene(spec.Generator, spec.Seed, 0, spec.Size)
+	s, err := scene.Generate(spec.Generator, spec.Seed, 0, spec.Size)
 	if err != nil {
 		b.Fatal(err)
 	}
-	frames, err := (&blender.Embedded{Workers: 1}).Render(context.Background(), []blender.Scene{s})
+	frames, err := (&blender.Embedded{Workers: 1}).Render(context.Background(), []scene.Scene{s})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -38,11 +39,11 @@ func BenchmarkApply64(b *testing.B) {
 
 // BenchmarkEncodePNG64 encodes a styled 64 px image and its mask.
 func BenchmarkEncodePNG64(b *testing.B) {
-	s, err := blender.GenerateScene("exp2-shelf", 1, 0, 64)
+	s, err := scene.Generate("exp2-shelf", 1, 0, 64)
 	if err != nil {
 		b.Fatal(err)
 	}
-	frames, err := (&blender.Embedded{Workers: 1}).Render(context.Background(), []blender.Scene{s})
+	frames, err := (&blender.Embedded{Workers: 1}).Render(context.Background(), []scene.Scene{s})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/blender/style"
 )
 
@@ -24,11 +25,11 @@ func TestGenerateUsesImageDomain(t *testing.T) {
 		t.Fatalf("manifest lost the variation: %+v", res.Manifest.Domain)
 	}
 	for i, e := range res.Manifest.Images {
-		s, err := blender.GenerateScene(spec.Generator, spec.Seed, i, spec.Size)
+		s, err := scene.Generate(spec.Generator, spec.Seed, i, spec.Size)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := (&blender.Embedded{}).Render(context.Background(), []blender.Scene{s})
+		f, err := (&blender.Embedded{}).Render(context.Background(), []scene.Scene{s})
 		if err != nil {
 			t.Fatal(err)
 		}

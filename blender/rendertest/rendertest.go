@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/scene"
 )
 
 // Options tune the suite to a backend.
@@ -57,7 +58,7 @@ func Run(t *testing.T, r blender.Renderer, opt Options) {
 	for _, c := range b.cases {
 		t.Run(c.name, func(t *testing.T) {
 			fs := make([]blender.Frame, len(c.idx))
-			ss := make([]blender.Scene, len(c.idx))
+			ss := make([]scene.Scene, len(c.idx))
 			for i, k := range c.idx {
 				fs[i], ss[i] = frames[k], b.scenes[k]
 			}
@@ -67,8 +68,8 @@ func Run(t *testing.T, r blender.Renderer, opt Options) {
 	t.Run("invalid scene names its index", func(t *testing.T) {
 		bad := b.scenes[0].Clone()
 		bad.Objects[0].Product = "bottle-9l"
-		_, err := r.Render(ctx, []blender.Scene{b.scenes[0], bad})
-		if !errors.Is(err, blender.ErrInvalidScene) || !strings.Contains(err.Error(), "scene 1") {
+		_, err := r.Render(ctx, []scene.Scene{b.scenes[0], bad})
+		if !errors.Is(err, scene.ErrInvalidScene) || !strings.Contains(err.Error(), "scene 1") {
 			t.Errorf("error %v: want ErrInvalidScene naming scene 1", err)
 		}
 	})
@@ -97,15 +98,15 @@ func Run(t *testing.T, r blender.Renderer, opt Options) {
 type checkCase struct {
 	name  string
 	idx   []int // scenes in the batch this case looks at
-	check func(t *testing.T, s []blender.Scene, f []blender.Frame, opt Options)
+	check func(t *testing.T, s []scene.Scene, f []blender.Frame, opt Options)
 }
 
 type batch struct {
-	scenes []blender.Scene
+	scenes []scene.Scene
 	cases  []checkCase
 }
 
-func (b *batch) add(name string, check func(*testing.T, []blender.Scene, []blender.Frame, Options), scenes ...blender.Scene) {
+func (b *batch) add(name string, check func(*testing.T, []scene.Scene, []blender.Frame, Options), scenes ...scene.Scene) {
 	c := checkCase{name: name, check: check}
 	for _, s := range scenes {
 		c.idx = append(c.idx, len(b.scenes))
@@ -116,29 +117,29 @@ func (b *batch) add(name string, check func(*testing.T, []blender.Scene, []blend
 
 // stage returns a scene with lights, no shelf and no objects, looking at
 // the origin from -Y.
-func stage(size int) blender.Scene {
-	return blender.Scene{
-		Version:    blender.SceneVersion,
-		Background: blender.RGB(90, 160, 200),
-		Ambient:    blender.Ambient{Intensity: 0.5},
-		Lights:     []blender.Light{{Direction: blender.Vec3{-0.3, -1, 0.5}, Intensity: 1}},
-		Camera: blender.Camera{Position: blender.Vec3{0, -0.9, 0}, Target: blender.Vec3{0, 0, 0},
+func stage(size int) scene.Scene {
+	return scene.Scene{
+		Version:    scene.Version,
+		Background: scene.RGB(90, 160, 200),
+		Ambient:    scene.Ambient{Intensity: 0.5},
+		Lights:     []scene.Light{{Direction: scene.Vec3{-0.3, -1, 0.5}, Intensity: 1}},
+		Camera: scene.Camera{Position: scene.Vec3{0, -0.9, 0}, Target: scene.Vec3{0, 0, 0},
 			FOV: 30, Width: size, Height: size},
 	}
 }
 
-func plain(kind string, pos blender.Vec3, c blender.Color) blender.Object {
-	return blender.Object{Product: kind, Position: pos, Body: c, Cap: c, Label: c}
+func plain(kind string, pos scene.Vec3, c scene.Color) scene.Object {
+	return scene.Object{Product: kind, Position: pos, Body: c, Cap: c, Label: c}
 }
 
 var (
-	red  = blender.RGB(220, 30, 30)
-	blue = blender.RGB(30, 40, 220)
+	red  = scene.RGB(220, 30, 30)
+	blue = scene.RGB(30, 40, 220)
 )
 
 func newBatch(t *testing.T, size int) *batch {
 	b := &batch{}
-	shelf, err := blender.ExampleScene("shelf", size)
+	shelf, err := scene.Example("shelf", size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,30 +147,30 @@ func newBatch(t *testing.T, size int) *batch {
 
 	wide := stage(size)
 	wide.Camera.Width, wide.Camera.Height = size+32, size
-	wide.Objects = []blender.Object{plain("can-330ml", blender.Vec3{}, red)}
+	wide.Objects = []scene.Object{plain("can-330ml", scene.Vec3{}, red)}
 	b.add("non-square frames", checkSizes, wide)
 
 	b.add("empty scene is background", checkEmpty, stage(size))
 
-	left, right := blender.Vec3{-0.07, 0, 0}, blender.Vec3{0.07, 0, 0}
+	left, right := scene.Vec3{-0.07, 0, 0}, scene.Vec3{0.07, 0, 0}
 	ab := stage(size)
-	ab.Objects = []blender.Object{plain("bottle-500ml", left, red), plain("carton-1l", right, blue)}
+	ab.Objects = []scene.Object{plain("bottle-500ml", left, red), plain("carton-1l", right, blue)}
 	ba := stage(size)
-	ba.Objects = []blender.Object{plain("carton-1l", right, blue), plain("bottle-500ml", left, red)}
+	ba.Objects = []scene.Object{plain("carton-1l", right, blue), plain("bottle-500ml", left, red)}
 	b.add("ids follow scene order and colours agree with the mask", checkOrder, ab, ba)
 
 	near, far := stage(size), stage(size)
-	near.Objects = []blender.Object{plain("can-500ml", blender.Vec3{0.02, 0.15, 0}, blue), plain("can-330ml", blender.Vec3{0, -0.1, 0}, red)}
-	far.Objects = []blender.Object{near.Objects[1], near.Objects[0]}
+	near.Objects = []scene.Object{plain("can-500ml", scene.Vec3{0.02, 0.15, 0}, blue), plain("can-330ml", scene.Vec3{0, -0.1, 0}, red)}
+	far.Objects = []scene.Object{near.Objects[1], near.Objects[0]}
 	b.add("nearer object wins whatever the order", checkOcclusion, near, far)
 
 	lone := stage(size)
-	lone.Objects = []blender.Object{{Product: "bottle-1.5l", Position: blender.Vec3{0.08, 0.1, 0.05}, Rotation: blender.Vec3{90, 0, 30}}}
+	lone.Objects = []scene.Object{{Product: "bottle-1.5l", Position: scene.Vec3{0.08, 0.1, 0.05}, Rotation: scene.Vec3{90, 0, 30}}}
 	b.add("lone object sits where the camera model projects it", checkProjection, lone)
 	return b
 }
 
-func checkSizes(t *testing.T, ss []blender.Scene, fs []blender.Frame, _ Options) {
+func checkSizes(t *testing.T, ss []scene.Scene, fs []blender.Frame, _ Options) {
 	for i, s := range ss {
 		f := fs[i]
 		want := image.Rect(0, 0, s.Camera.Width, s.Camera.Height)
@@ -203,7 +204,7 @@ func bounds(img image.Image) any {
 	return img.Bounds()
 }
 
-func checkEmpty(t *testing.T, ss []blender.Scene, fs []blender.Frame, opt Options) {
+func checkEmpty(t *testing.T, ss []scene.Scene, fs []blender.Frame, opt Options) {
 	bg := ss[0].Background
 	for i, id := range fs[0].Mask.Pix {
 		if id != 0 {
@@ -271,7 +272,7 @@ func centroid(f blender.Frame, id uint8) (x, y float64, n int) {
 	return x / float64(n), y / float64(n), n
 }
 
-func checkOrder(t *testing.T, ss []blender.Scene, fs []blender.Frame, _ Options) {
+func checkOrder(t *testing.T, ss []scene.Scene, fs []blender.Frame, _ Options) {
 	// In ab the red bottle (left) is object 1; in ba it is object 2.
 	for k, redID := range []uint8{1, 2} {
 		blueID := 3 - redID
@@ -310,14 +311,14 @@ func countID(f blender.Frame, id uint8) int {
 	return n
 }
 
-func checkOcclusion(t *testing.T, ss []blender.Scene, fs []blender.Frame, _ Options) {
+func checkOcclusion(t *testing.T, ss []scene.Scene, fs []blender.Frame, _ Options) {
 	// The red can (near) covers the middle of the blue one (far).
 	for k, s := range ss {
 		nearID := uint8(2)
 		if k == 1 {
 			nearID = 1
 		}
-		x, y, ok := blender.ProjectPoint(s.Camera, s.Objects[nearID-1].Position)
+		x, y, ok := scene.ProjectPoint(s.Camera, s.Objects[nearID-1].Position)
 		if !ok {
 			t.Fatal("near can behind the camera")
 		}
@@ -330,9 +331,9 @@ func checkOcclusion(t *testing.T, ss []blender.Scene, fs []blender.Frame, _ Opti
 	}
 }
 
-func checkProjection(t *testing.T, ss []blender.Scene, fs []blender.Frame, opt Options) {
+func checkProjection(t *testing.T, ss []scene.Scene, fs []blender.Frame, opt Options) {
 	s := ss[0]
-	px, py, _ := blender.ProjectPoint(s.Camera, s.Objects[0].Position)
+	px, py, _ := scene.ProjectPoint(s.Camera, s.Objects[0].Position)
 	cx, cy, n := centroid(fs[0], 1)
 	if n < 20 {
 		t.Fatalf("object covers %d pixels", n)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/blender/srgb"
 	"github.com/cgx-dev/cgx/blender/style"
 )
@@ -22,9 +23,9 @@ func flatImage(w, h int, r, g, b uint8) *image.NRGBA {
 	return img
 }
 
-func mustExample(t testing.TB, kind string, size int) blender.Scene {
+func mustExample(t testing.TB, kind string, size int) scene.Scene {
 	t.Helper()
-	s, err := blender.ExampleScene(kind, size)
+	s, err := scene.Example(kind, size)
 	if err != nil {
 		t.Fatalf("example %s: %v", kind, err)
 	}
@@ -33,7 +34,7 @@ func mustExample(t testing.TB, kind string, size int) blender.Scene {
 
 func renderExample(t *testing.T, kind string, size int) *image.NRGBA {
 	t.Helper()
-	f, err := (&blender.Embedded{}).Render(context.Background(), []blender.Scene{mustExample(t, kind, size)})
+	f, err := (&blender.Embedded{}).Render(context.Background(), []scene.Scene{mustExample(t, kind, size)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/scene"
 )
 
 const benchRenderUsage = `Usage: cgx bench render [--json] [--size N] [--scenes N] [--rounds N] [--workers N]
@@ -78,7 +79,7 @@ func init() {
 			if err := checkWorkers(g, o.cfg.Workers); err != nil {
 				return err
 			}
-			if o.cfg.Size < blender.MinResolution || o.cfg.Size > blender.MaxResolution || o.cfg.Scenes < 1 || o.cfg.Rounds < 1 || o.cfg.BlenderScenes < 1 || o.cfg.BlenderRounds < 1 {
+			if o.cfg.Size < scene.MinResolution || o.cfg.Size > scene.MaxResolution || o.cfg.Scenes < 1 || o.cfg.Rounds < 1 || o.cfg.BlenderScenes < 1 || o.cfg.BlenderRounds < 1 {
 				return g.usageErrorf("bench render: --size must be 32..512 and --scenes, --rounds, --blender-scenes, --blender-rounds at least 1")
 			}
 			return runBenchRender(ctx, g, o)

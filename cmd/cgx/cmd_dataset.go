@@ -12,9 +12,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/datasets"
 	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/atomicfile"
 	"github.com/cgx-dev/cgx/tracker"
@@ -100,7 +100,7 @@ func init() {
 			fs := g.newFlagSet("dataset "+args[0], datasetUsage)
 			switch args[0] {
 			case "generate":
-				fs.StringVar(&o.spec.Generator, "generator", "", "scene `family`: "+strings.Join(blender.Generators, ", "))
+				fs.StringVar(&o.spec.Generator, "generator", "", "scene `family`: "+strings.Join(scene.Generators, ", "))
 				fs.IntVar(&o.spec.Count, "count", 100, "number of images")
 				fs.IntVar(&o.spec.Size, "size", 64, "image side in `pixels` (32..512)")
 				fs.Int64Var(&o.spec.Seed, "seed", 1, "seed of the scenes and the domain noise")
@@ -145,7 +145,7 @@ func runDataset(ctx context.Context, g *globals, sub string, o datasetOptions, a
 			return g.usageErrorf("dataset generate takes flags only; got %q", args[0])
 		}
 		if o.spec.Generator == "" {
-			return g.usageErrorf("dataset generate needs --generator (%s)", strings.Join(blender.Generators, ", "))
+			return g.usageErrorf("dataset generate needs --generator (%s)", strings.Join(scene.Generators, ", "))
 		}
 		return runDatasetGenerate(ctx, g, o)
 	case "folder":

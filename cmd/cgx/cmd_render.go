@@ -10,6 +10,7 @@ import (
 
 	"github.com/cgx-dev/cgx/blender"
 	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/scene"
 	"github.com/cgx-dev/cgx/blender/style"
 )
 
@@ -74,17 +75,17 @@ func init() {
 }
 
 func runRender(ctx context.Context, g *globals, o renderOptions, path string) error {
-	var s blender.Scene
+	var s scene.Scene
 	var err error
 	if path == "-" {
 		data, rerr := io.ReadAll(os.Stdin)
 		if rerr != nil {
 			return fmt.Errorf("read scene from standard input: %w", rerr)
 		}
-		if s, err = blender.DecodeScene(data); err != nil {
+		if s, err = scene.Decode(data); err != nil {
 			return fmt.Errorf("standard input: %w", err)
 		}
-	} else if s, err = blender.ReadSceneFile(path); err != nil {
+	} else if s, err = scene.ReadFile(path); err != nil {
 		return err
 	}
 	if o.size != 0 {
@@ -111,7 +112,7 @@ func runRender(ctx context.Context, g *globals, o renderOptions, path string) er
 		}
 		dom = &d
 	}
-	frames, err := r.Render(ctx, []blender.Scene{s})
+	frames, err := r.Render(ctx, []scene.Scene{s})
 	if err != nil {
 		return err
 	}

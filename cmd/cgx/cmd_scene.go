@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/scene"
 )
 
 const sceneUsage = `Usage: cgx scene example [--kind bottle|shelf] [--size N]
@@ -56,7 +56,7 @@ func init() {
 			fs := g.newFlagSet("scene "+args[0], sceneUsage)
 			switch args[0] {
 			case "example":
-				fs.StringVar(&o.kind, "kind", "shelf", "scene `kind`: "+strings.Join(blender.ExampleKinds, " or "))
+				fs.StringVar(&o.kind, "kind", "shelf", "scene `kind`: "+strings.Join(scene.ExampleKinds, " or "))
 				fs.IntVar(&o.size, "size", 256, "image side in `pixels` (32..512)")
 			case "products":
 				fs.BoolVar(&o.json, "json", false, "print JSON")
@@ -78,7 +78,7 @@ func runScene(_ context.Context, g *globals, sub string, o sceneOptions, args []
 		if len(args) > 0 {
 			return g.usageErrorf("scene example takes no arguments")
 		}
-		s, err := blender.ExampleScene(o.kind, o.size)
+		s, err := scene.Example(o.kind, o.size)
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func runScene(_ context.Context, g *globals, sub string, o sceneOptions, args []
 		}
 		failed := 0
 		for _, p := range args {
-			s, err := blender.ReadSceneFile(p)
+			s, err := scene.ReadFile(p)
 			if err != nil {
 				fmt.Fprintf(g.stderr, "cgx scene validate: %v\n", err)
 				failed++
@@ -108,7 +108,7 @@ func runScene(_ context.Context, g *globals, sub string, o sceneOptions, args []
 		}
 		return nil
 	default: // products
-		kinds := blender.ProductKinds()
+		kinds := scene.ProductKinds()
 		if o.json {
 			type product struct {
 				Name    string  `json:"name"`

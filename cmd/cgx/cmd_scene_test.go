@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cgx-dev/cgx/blender"
+	"github.com/cgx-dev/cgx/blender/scene"
 )
 
 // sceneCLI runs cgx with a database under a temporary directory.
@@ -27,7 +27,7 @@ func TestSceneVerb(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("example %s: exit %d: %s", kind, code, errs)
 		}
-		s, err := blender.DecodeScene([]byte(out))
+		s, err := scene.Decode([]byte(out))
 		if err != nil {
 			t.Fatalf("example %s does not decode: %v", kind, err)
 		}

@@ -1,4 +1,4 @@
-package blender
+package scene
 
 import (
 	"bytes"
@@ -13,8 +13,8 @@ import (
 	"github.com/cgx-dev/cgx/internal/jsonpos"
 )
 
-// SceneVersion is the scene JSON format version this package reads and writes.
-const SceneVersion = 1
+// Version is the scene JSON format version this package reads and writes.
+const Version = 1
 
 // Scene is everything a renderer needs: products, an optional shelf, one
 // camera and the lights. Units are metres and degrees; +Z is up.
@@ -162,9 +162,9 @@ func (s Scene) EncodeJSON() ([]byte, error) {
 // lines (strings cannot hold raw newlines, so no string content matches).
 var numberArray = regexp.MustCompile(`\[\n[ ]*-?[0-9][0-9.eE+-]*(,\n[ ]*-?[0-9][0-9.eE+-]*)*\n[ ]*\]`)
 
-// DecodeScene strictly decodes one scene (unknown keys and trailing data are
+// Decode strictly decodes one scene (unknown keys and trailing data are
 // errors) and validates it. Every error wraps ErrInvalidScene.
-func DecodeScene(data []byte) (Scene, error) {
+func Decode(data []byte) (Scene, error) {
 	var s Scene
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -180,13 +180,13 @@ func DecodeScene(data []byte) (Scene, error) {
 	return s, nil
 }
 
-// ReadSceneFile reads and decodes a scene file; errors name the file.
-func ReadSceneFile(path string) (Scene, error) {
+// ReadFile reads and decodes a scene file; errors name the file.
+func ReadFile(path string) (Scene, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Scene{}, fmt.Errorf("read scene: %w", err)
 	}
-	s, err := DecodeScene(data)
+	s, err := Decode(data)
 	if err != nil {
 		return Scene{}, fmt.Errorf("%s: %w", path, err)
 	}

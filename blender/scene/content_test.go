@@ -1,4 +1,4 @@
-package blender
+package scene
 
 import (
 	"errors"
@@ -88,12 +88,12 @@ func TestContentSpaceExp2Rule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, _ := GenerateScene("exp2-shelf", 7, 0, 64)
+	base, _ := Generate("exp2-shelf", 7, 0, 64)
 	for k, o := range s.Objects {
 		if o.Position[0] != base.Objects[k].Position[0] || o.Position[1] != base.Objects[k].Position[1] {
 			t.Errorf("object %d not at experiment 2's base position", k+1)
 		}
-		if level := exp2Level(k); o.Position[2] != restingZ(o, s.Shelf.LevelZ(level)) {
+		if level := exp2Level(k); o.Position[2] != RestingZ(o, s.Shelf.LevelZ(level)) {
 			t.Errorf("object %d does not rest on level %d", k+1, level)
 		}
 	}

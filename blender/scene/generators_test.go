@@ -1,4 +1,4 @@
-package blender
+package scene
 
 import (
 	"errors"
@@ -15,8 +15,8 @@ import (
 // shelf rule in the shelf set.
 func TestExp2Pairs(t *testing.T) {
 	for i := range 20 {
-		shelf, _ := GenerateScene("exp2-shelf", 11, i, 64)
-		random, _ := GenerateScene("exp2-random", 11, i, 64)
+		shelf, _ := Generate("exp2-shelf", 11, i, 64)
+		random, _ := Generate("exp2-random", 11, i, 64)
 		if len(shelf.Objects) != 6 || len(random.Objects) != 6 {
 			t.Fatalf("index %d: %d and %d objects, want 6", i, len(shelf.Objects), len(random.Objects))
 		}
@@ -54,8 +54,8 @@ func TestExp2Pairs(t *testing.T) {
 
 func TestExp1Pairs(t *testing.T) {
 	for i := range 20 {
-		l, _ := GenerateScene("exp1-lying", 5, i, 64)
-		s, _ := GenerateScene("exp1-standing", 5, i, 64)
+		l, _ := Generate("exp1-lying", 5, i, 64)
+		s, _ := Generate("exp1-standing", 5, i, 64)
 		lo, so := l.Objects[0], s.Objects[0]
 		if lo.Position[0] != so.Position[0] || lo.Position[1] != so.Position[1] || lo.Rotation[2] != so.Rotation[2] {
 			t.Errorf("index %d: lying and standing bottles do not share position and heading", i)
@@ -65,7 +65,7 @@ func TestExp1Pairs(t *testing.T) {
 		}
 		// Both rest on the table: the lowest point touches its surface.
 		for _, o := range []Object{lo, so} {
-			if z := restingZ(o, StandardTable.LevelZ(0)); math.Abs(z-o.Position[2]) > 1e-12 {
+			if z := RestingZ(o, StandardTable.LevelZ(0)); math.Abs(z-o.Position[2]) > 1e-12 {
 				t.Errorf("index %d: bottle floats (z %v, resting %v)", i, o.Position[2], z)
 			}
 		}
@@ -74,9 +74,9 @@ func TestExp1Pairs(t *testing.T) {
 
 func TestGeneratorsDeterministic(t *testing.T) {
 	for _, g := range Generators {
-		a, _ := GenerateScene(g, 9, 3, 64)
-		b, _ := GenerateScene(g, 9, 3, 64)
-		c, _ := GenerateScene(g, 9, 4, 64)
+		a, _ := Generate(g, 9, 3, 64)
+		b, _ := Generate(g, 9, 3, 64)
+		c, _ := Generate(g, 9, 4, 64)
 		if a.Digest() != b.Digest() || a.Digest() == c.Digest() {
 			t.Errorf("%s: scenes not a function of (seed, index)", g)
 		}
@@ -84,7 +84,7 @@ func TestGeneratorsDeterministic(t *testing.T) {
 			t.Errorf("%s: %v", g, err)
 		}
 	}
-	if _, err := GenerateScene("nope", 1, 0, 64); !errors.Is(err, ErrInvalidSpec) {
+	if _, err := Generate("nope", 1, 0, 64); !errors.Is(err, ErrInvalidSpec) {
 		t.Errorf("unknown generator: %v", err)
 	}
 	if !slices.Equal(Generators, []string{"products", "exp1-lying", "exp1-standing", "exp2-shelf", "exp2-random"}) {

@@ -1,4 +1,4 @@
-package blender
+package scene
 
 import (
 	"fmt"
@@ -40,9 +40,9 @@ var generatorLabels = map[string]string{
 	"exp2-shelf": "shelf", "exp2-random": "random",
 }
 
-// GenerateScene returns scene index of a generator's family at size×size
+// Generate returns scene index of a generator's family at size×size
 // pixels. It depends only on its arguments.
-func GenerateScene(generator string, seed int64, index, size int) (Scene, error) {
+func Generate(generator string, seed int64, index, size int) (Scene, error) {
 	switch generator {
 	case "products":
 		return productsScene(seed, index, size), nil
@@ -83,7 +83,7 @@ func filterKinds(small bool) []string {
 }
 
 func stageScene(shelf Shelf, cam Camera) Scene {
-	return Scene{Version: SceneVersion, Ambient: standardAmbient(), Lights: standardLights(), Camera: cam, Shelf: &shelf}
+	return Scene{Version: Version, Ambient: standardAmbient(), Lights: standardLights(), Camera: cam, Shelf: &shelf}
 }
 
 // slotX returns the centre of slot k of n across the shelf.
@@ -92,7 +92,7 @@ func slotX(s Shelf, k, n int) float64 { return shelfSlots(s, n)[k] }
 func productsScene(seed int64, index, size int) Scene {
 	r := rngFor(seed, "products", index)
 	s := stageScene(StandardShelf, ShelfCamera(size))
-	s.Camera.Position = s.Camera.Position.add(Vec3{randIn(r, -0.05, 0.05), randIn(r, -0.05, 0.05), randIn(r, -0.04, 0.04)})
+	s.Camera.Position = s.Camera.Position.Add(Vec3{randIn(r, -0.05, 0.05), randIn(r, -0.05, 0.05), randIn(r, -0.04, 0.04)})
 	for i := range s.Lights {
 		s.Lights[i].Intensity *= randIn(r, 0.85, 1.15)
 	}
@@ -115,7 +115,7 @@ func productsScene(seed int64, index, size int) Scene {
 				o.Rotation = Vec3{90, 0, randIn(r, -20, 20)} // lying, top towards the camera
 			}
 			o.Position = Vec3{slotX(*s.Shelf, k, n) + float64(randIn(r, -0.2, 0.2)*(slot-0.12)), randIn(r, -0.05, 0.05), 0}
-			o.Position[2] = restingZ(o, s.Shelf.LevelZ(level))
+			o.Position[2] = RestingZ(o, s.Shelf.LevelZ(level))
 			s.Objects = append(s.Objects, o)
 		}
 	}
@@ -134,7 +134,7 @@ func exp1Scene(seed int64, index, size int, lying bool) Scene {
 		o.Rotation = Vec3{0, 0, heading}
 	}
 	o.Position = Vec3{x, y, 0}
-	o.Position[2] = restingZ(o, table.LevelZ(0))
+	o.Position[2] = RestingZ(o, table.LevelZ(0))
 	s.Objects = []Object{o}
 	return s
 }
@@ -193,7 +193,7 @@ func exp2Scene(seed int64, index, size int, rule bool) Scene {
 	}
 	for i := range objs {
 		objs[i].Position = b.pos[i]
-		objs[i].Position[2] = restingZ(objs[i], s.Shelf.LevelZ(exp2Level(i)))
+		objs[i].Position[2] = RestingZ(objs[i], s.Shelf.LevelZ(exp2Level(i)))
 	}
 	s.Objects = objs[:]
 	return s

@@ -1,4 +1,4 @@
-package blender
+package scene
 
 import (
 	"fmt"
@@ -125,7 +125,7 @@ func (c *ContentSpace) Scene(values map[string]any) (Scene, error) {
 		for k := 1; k <= 6; k++ {
 			p := fmt.Sprintf("o%d_", k)
 			o := Object{Product: v.c[p+"product"], Position: c.base.pos[k-1], Rotation: Vec3{v.f[p+"rot_x"], 0, v.f[p+"rot_z"]}}
-			o.Position[2] = restingZ(o, s.Shelf.LevelZ(exp2Level(k-1)))
+			o.Position[2] = RestingZ(o, s.Shelf.LevelZ(exp2Level(k-1)))
 			s.Objects = append(s.Objects, o)
 		}
 		return s, s.Validate()

@@ -1,4 +1,4 @@
-package blender
+package scene
 
 import (
 	"fmt"
@@ -34,38 +34,38 @@ func TableCamera(size int) Camera {
 	return Camera{Position: Vec3{0, -0.8, 0.32}, Target: Vec3{0, 0, 0.13}, FOV: 34, Width: size, Height: size}
 }
 
-// ExampleKinds lists the kinds ExampleScene accepts.
+// ExampleKinds lists the kinds Example accepts.
 var ExampleKinds = []string{"bottle", "shelf"}
 
-// ExampleScene returns a valid scene to start from: "bottle" is one 500 ml
+// Example returns a valid scene to start from: "bottle" is one 500 ml
 // bottle standing on a table (experiment 1), "shelf" is the two-level shelf
 // with six products arranged by the shelf rule (experiment 2). size is the
 // image side in pixels.
-func ExampleScene(kind string, size int) (Scene, error) {
+func Example(kind string, size int) (Scene, error) {
 	switch kind {
 	case "bottle":
 		table := StandardTable
-		s := Scene{Version: SceneVersion, Ambient: standardAmbient(), Lights: standardLights(),
+		s := Scene{Version: Version, Ambient: standardAmbient(), Lights: standardLights(),
 			Camera: TableCamera(size), Shelf: &table}
 		o := Object{Product: "bottle-500ml", Position: Vec3{0, 0, 0}, Rotation: Vec3{0, 0, 20}}
-		o.Position[2] = restingZ(o, table.LevelZ(0))
+		o.Position[2] = RestingZ(o, table.LevelZ(0))
 		s.Objects = []Object{o}
 		return s, s.Validate()
 	case "shelf":
 		shelf := StandardShelf
-		s := Scene{Version: SceneVersion, Ambient: standardAmbient(), Lights: standardLights(),
+		s := Scene{Version: Version, Ambient: standardAmbient(), Lights: standardLights(),
 			Camera: ShelfCamera(size), Shelf: &shelf}
 		top := []string{"bottle-500ml", "can-330ml", "bottle-350ml"}
 		bottom := []string{"bottle-2l", "carton-1l", "bottle-1.5l"}
 		xs := shelfSlots(shelf, 3)
 		for i, k := range top {
 			o := Object{Product: k, Position: Vec3{xs[i], 0, 0}, Rotation: Vec3{0, 0, 15}}
-			o.Position[2] = restingZ(o, shelf.LevelZ(1))
+			o.Position[2] = RestingZ(o, shelf.LevelZ(1))
 			s.Objects = append(s.Objects, o)
 		}
 		for i, k := range bottom {
 			o := Object{Product: k, Position: Vec3{xs[i], 0, 0}, Rotation: Vec3{90, 0, 0}}
-			o.Position[2] = restingZ(o, shelf.LevelZ(0))
+			o.Position[2] = RestingZ(o, shelf.LevelZ(0))
 			s.Objects = append(s.Objects, o)
 		}
 		return s, s.Validate()
@@ -82,18 +82,18 @@ func shelfSlots(s Shelf, n int) []float64 {
 	return xs
 }
 
-// restingZ returns the centre height at which object o, with its rotation,
+// RestingZ returns the centre height at which object o, with its rotation,
 // touches the surface at height floor with its lowest point.
-func restingZ(o Object, floor float64) float64 {
+func RestingZ(o Object, floor float64) float64 {
 	m, err := productMesh(o.Product)
 	if err != nil {
 		return floor
 	}
-	// The z row of the rotation, written as mat3.apply computes it (same
+	// The z row of the rotation, written as Mat3.Apply computes it (same
 	// products, same order); the builtin min gives math.Min's values.
-	r := eulerXYZ(o.Rotation)[2]
+	r := EulerXYZ(o.Rotation)[2]
 	low := math.Inf(1)
-	for _, v := range m.pos {
+	for _, v := range m.Pos {
 		low = min(low, float64(r[0]*v[0])+float64(r[1]*v[1])+float64(r[2]*v[2]))
 	}
 	return floor - low

@@ -1,4 +1,4 @@
-package blender
+package scene
 
 import (
 	"fmt"
@@ -38,8 +38,8 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // range.
 func (s Scene) Validate() error {
 	var p problems
-	if s.Version != SceneVersion {
-		p.addf("version %d: this cgx reads scene version %d (set \"version\": %d)", s.Version, SceneVersion, SceneVersion)
+	if s.Version != Version {
+		p.addf("version %d: this cgx reads scene version %d (set \"version\": %d)", s.Version, Version, Version)
 	}
 	if !finite(s.Ambient.Intensity) || s.Ambient.Intensity < 0 || s.Ambient.Intensity > 10 {
 		p.addf("ambient intensity %v: want a number in [0, 10]", s.Ambient.Intensity)
@@ -48,7 +48,7 @@ func (s Scene) Validate() error {
 		p.addf("%d lights: at most %d", len(s.Lights), MaxLights)
 	}
 	for i, l := range s.Lights {
-		if !l.Direction.finite() || l.Direction.norm() == 0 {
+		if !l.Direction.finite() || l.Direction.Norm() == 0 {
 			p.addf("light %d: direction %v must be finite and non-zero", i+1, l.Direction)
 		}
 		if !finite(l.Intensity) || l.Intensity < 0 || l.Intensity > 100 {
@@ -106,7 +106,7 @@ func (c Camera) validate(p *problems) {
 		p.addf("camera position %v, target %v and roll %v must be finite", c.Position, c.Target, c.Roll)
 		return
 	}
-	if c.Target.sub(c.Position).norm() < 1e-6 {
+	if c.Target.Sub(c.Position).Norm() < 1e-6 {
 		p.addf("camera target %v equals its position: the camera must look somewhere", c.Target)
 	}
 }

@@ -1,4 +1,4 @@
-package blender
+package scene
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 
 func mustExample(t testing.TB, kind string, size int) Scene {
 	t.Helper()
-	s, err := ExampleScene(kind, size)
+	s, err := Example(kind, size)
 	if err != nil {
 		t.Fatalf("example %s: %v", kind, err)
 	}
@@ -31,7 +31,7 @@ func TestSceneJSONRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := DecodeScene(b)
+			got, err := Decode(b)
 			if err != nil {
 				t.Fatalf("decode: %v\n%s", err, b)
 			}
@@ -60,7 +60,7 @@ func TestSceneDigest(t *testing.T) {
 	var v any
 	_ = json.Unmarshal(b, &v)
 	b2, _ := json.MarshalIndent(v, "", "\t")
-	s2, err := DecodeScene(b2)
+	s2, err := Decode(b2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,9 +157,9 @@ func TestDecodeSceneErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := DecodeScene([]byte(tt.in))
+			_, err := Decode([]byte(tt.in))
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, ErrInvalidScene) {
-				t.Errorf("DecodeScene error %v, want ErrInvalidScene containing %q", err, tt.want)
+				t.Errorf("Decode error %v, want ErrInvalidScene containing %q", err, tt.want)
 			}
 		})
 	}
@@ -177,13 +177,13 @@ func TestProductCatalogue(t *testing.T) {
 			t.Fatal(err)
 		}
 		lo, hi := m.bounds()
-		size := hi.sub(lo)
+		size := hi.Sub(lo)
 		// The mesh has the catalogue's real dimensions within a millimetre
 		// (lathe polygons are inscribed, so width may be slightly less).
 		if math.Abs(size[2]-p.Height) > 1e-3 || size[0] > p.Width+1e-9 || size[0] < 0.97*p.Width {
 			t.Errorf("%s: mesh size %v, want width %v height %v", p.Name, size, p.Width, p.Height)
 		}
-		if c := lo.add(hi); c.norm() > 1e-9 {
+		if c := lo.Add(hi); c.Norm() > 1e-9 {
 			t.Errorf("%s: mesh not centred: %v", p.Name, c)
 		}
 		if p.Small() {
@@ -211,8 +211,8 @@ func TestEulerMatchesBlender(t *testing.T) {
 		{Vec3{90, 0, 90}, Vec3{0, 0, 1}, Vec3{1, 0, 0}}, // x first, then z
 	}
 	for _, tt := range tests {
-		got := eulerXYZ(tt.rot).apply(tt.in)
-		if got.sub(tt.want).norm() > 1e-12 {
+		got := EulerXYZ(tt.rot).Apply(tt.in)
+		if got.Sub(tt.want).Norm() > 1e-12 {
 			t.Errorf("euler %v applied to %v = %v, want %v", tt.rot, tt.in, got, tt.want)
 		}
 	}
@@ -226,7 +226,7 @@ func FuzzDecodeScene(f *testing.F) {
 	f.Add([]byte(`{"version":1,"camera":{"position":[0,0,0],"target":[0,1,0],"fov":40,"width":32,"height":32},"objects":[]}`))
 	f.Add([]byte(`{"version":1,"objects":[{"product":"can-330ml","body":null}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := DecodeScene(data)
+		s, err := Decode(data)
 		if err != nil {
 			if !errors.Is(err, ErrInvalidScene) {
 				t.Fatalf("error does not wrap ErrInvalidScene: %v", err)
@@ -237,7 +237,7 @@ func FuzzDecodeScene(f *testing.F) {
 		if err != nil {
 			t.Fatalf("valid scene does not encode: %v", err)
 		}
-		s2, err := DecodeScene(b)
+		s2, err := Decode(b)
 		if err != nil {
 			t.Fatalf("re-decode: %v", err)
 		}
@@ -247,8 +247,8 @@ func FuzzDecodeScene(f *testing.F) {
 	})
 }
 
-// TestRestingZMatchesApply holds restingZ (the z row of the rotation only)
-// to the lowest z of mat3.apply over the mesh, for every product kind
+// TestRestingZMatchesApply holds RestingZ (the z row of the rotation only)
+// to the lowest z of Mat3.Apply over the mesh, for every product kind
 // under random rotations (signed zeros included).
 func TestRestingZMatchesApply(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
@@ -263,14 +263,14 @@ func TestRestingZMatchesApply(t *testing.T) {
 				rot = Vec3{float64(90 * (k % 2)), math.Copysign(0, float64(k%4-2)), float64(-90 * (k / 4))}
 			}
 			o := Object{Product: kind, Rotation: rot}
-			r := eulerXYZ(rot)
+			r := EulerXYZ(rot)
 			low := math.Inf(1)
-			for _, v := range m.pos {
-				low = math.Min(low, r.apply(v)[2])
+			for _, v := range m.Pos {
+				low = math.Min(low, r.Apply(v)[2])
 			}
 			for _, floor := range []float64{0, 0.02, 0.38} {
-				if got, want := restingZ(o, floor), floor-low; math.Float64bits(got) != math.Float64bits(want) {
-					t.Fatalf("%s rotated %v on %v: restingZ %v, want %v", kind, rot, floor, got, want)
+				if got, want := RestingZ(o, floor), floor-low; math.Float64bits(got) != math.Float64bits(want) {
+					t.Fatalf("%s rotated %v on %v: RestingZ %v, want %v", kind, rot, floor, got, want)
 				}
 			}
 		}
