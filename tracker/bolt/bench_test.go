@@ -212,15 +212,16 @@ func BenchmarkFdatasyncAfterTick(b *testing.B) {
 	}
 }
 
-// BenchmarkFlushAfterGap times fdatasync of a file with nothing to write,
-// which leaves only the disk's cache flush, back to back and after a gap
-// outside the timer: 450 us of computing (about what goptuna's loop does
-// between two commits) or a 5 ms sleep. On the dev VMs' virtual disk the
-// flush alone is several times slower after a gap than back to back, so a
-// commit's wait depends on how long ago the previous one was, not only on
-// what it writes. docs/perf/tracker.md, "Read-ahead".
-func BenchmarkFlushAfterGap(b *testing.B) {
-	for _, gap := range []struct {
+// BenchmarkSyncAfterGap times two syncs, back to back and after a gap
+// outside the timer (450 us of computing, about what goptuna's loop does
+// between two commits, or a 5 ms sleep): "flush" is fdatasync of a file with
+// nothing to write, which leaves only the disk's cache flush; "record" is a
+// 614-byte journal record written into the allocated area and fdatasynced,
+// as a commit does. On the dev VMs' virtual disk both are several times
+// slower after a gap than back to back, so a commit's wait depends on how
+// long ago the previous one was. docs/perf/tracker.md, "Read-ahead".
+func BenchmarkSyncAfterGap(b *testing.B) {
+	gaps := []struct {
 		name string
 		wait func()
 	}{
@@ -230,19 +231,25 @@ func BenchmarkFlushAfterGap(b *testing.B) {
 			}
 		}},
 		{"sleep-5ms", func() { time.Sleep(5 * time.Millisecond) }},
-	} {
-		b.Run(gap.name, func(b *testing.B) {
-			f := syncTarget(b, 4096)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				gap.wait()
-				b.StartTimer()
-				if err := bolt.Fdatasync(f); err != nil {
-					b.Fatal(err)
+	}
+	rec := make([]byte, 614)
+	for _, what := range []string{"flush", "record"} {
+		for _, gap := range gaps {
+			b.Run(what+"/"+gap.name, func(b *testing.B) {
+				f := syncTarget(b, 4<<20)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					gap.wait()
+					b.StartTimer()
+					if what == "record" {
+						writeSynced(b, f, rec, int64(i%6000)*int64(len(rec)))
+					} else if err := bolt.Fdatasync(f); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
