@@ -150,16 +150,16 @@ type Segmentation struct {
 // accepted here at once; registry_test.go checks the rest (experiments,
 // domains, directions) against the packages that implement them.
 var (
-	Manipulations = manip.Names()                       // ml/manip's registry
-	Directions    = keys.Directions()                   // the fitting directions ml/fit implements
-	Samplers      = study.Samplers()                    // package study's samplers
-	Experiments   = []string{"exp1", "exp2"}            // scene.NewContentSpace's experiments
-	Sources       = []string{"generate", "folder"}      // how the runner makes a dataset
-	Policies      = slices.Clone(datasets.Policies)     // blender's resize policies
-	Domains       = []string{"cg", "cg-varied", "real"} // blender's style domains a generated set may use
-	Optimizers    = []string{"line-search", "adam"}     // ml/fit's optimisers
-	Stops         = []string{"threshold", "converge"}   // ml/fit's stop rules a spec may name
-	Generators    = slices.Clone(scene.Generators)      // blender's scene generators
+	Manipulations = manip.Names()                                                      // ml/manip's registry
+	Directions    = keys.Directions()                                                  // the fitting directions ml/fit implements
+	Samplers      = study.Samplers()                                                   // package study's samplers
+	Experiments   = []string{"exp1", "exp2"}                                           // scene.NewContentSpace's experiments
+	Sources       = []string{"generate", "folder"}                                     // how the runner makes a dataset
+	Policies      = slices.Clone(datasets.Policies)                                    // blender/datasets' resize policies
+	Domains       = []string{"cg", "cg-varied", "cg-varied-blur", "real", "real-blur"} // blender/style's domains a generated set may use
+	Optimizers    = []string{"line-search", "adam"}                                    // ml/fit's optimisers
+	Stops         = []string{"threshold", "converge"}                                  // ml/fit's stop rules a spec may name
+	Generators    = slices.Clone(scene.Generators)                                     // blender/scene's generators
 	ProfileNames  = []string{"smoke", "default", "paper"}
 )
 

@@ -11,7 +11,8 @@
 //     noise, JPEG-like quantisation); Domain.Apply runs its ten steps in
 //     the order the type's comment lists. Built-in domains: "identity",
 //     "cg", "real" and "cg-varied" (DomainByName, DomainNames); "cg" and
-//     "real" plant a known gap.
+//     "real" plant a known gap. "cg-varied-blur" against "real-blur" plants
+//     a per-image blur and nothing else, an ablation that isolates one cue.
 //   - Variation: parameters drawn per image, uniformly, in four independent
 //     groups (colour, blur, noise, exposure). ImageDomain(seed) is the
 //     domain one image gets; ImageSeed names that seed for image i of a

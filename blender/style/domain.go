@@ -88,7 +88,8 @@ func RealDomain() Domain {
 }
 
 // domains are the named defaults.
-var domains = map[string]func() Domain{"cg": CGDomain, "cg-varied": CGVariedDomain, "real": RealDomain, "identity": IdentityDomain}
+var domains = map[string]func() Domain{"cg": CGDomain, "cg-varied": CGVariedDomain, "real": RealDomain, "identity": IdentityDomain,
+	"cg-varied-blur": CGVariedBlurDomain, "real-blur": RealBlurDomain}
 
 // DomainNames returns the names DomainByName accepts, sorted.
 func DomainNames() []string {
@@ -100,8 +101,8 @@ func DomainNames() []string {
 	return out
 }
 
-// DomainByName returns a default domain: "cg", "cg-varied", "real" or
-// "identity".
+// DomainByName returns a built-in domain: "cg", "cg-varied", "real",
+// "identity", or one of the ablation pair "cg-varied-blur" and "real-blur".
 func DomainByName(name string) (Domain, error) {
 	f, ok := domains[name]
 	if !ok {

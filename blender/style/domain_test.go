@@ -257,7 +257,7 @@ func TestDomainValidate(t *testing.T) {
 			t.Errorf("%s: Apply accepted an invalid domain", tt.name)
 		}
 	}
-	if _, err := style.DomainByName("photo"); !errors.Is(err, style.ErrInvalidDomain) || !strings.Contains(err.Error(), "cg, cg-varied, identity, real") {
+	if _, err := style.DomainByName("photo"); !errors.Is(err, style.ErrInvalidDomain) || !strings.Contains(err.Error(), "cg, cg-varied, cg-varied-blur, identity, real, real-blur") {
 		t.Errorf("style.DomainByName(photo): %v", err)
 	}
 }

@@ -152,3 +152,26 @@ func CGVariedDomain() Domain {
 	}
 	return d
 }
+
+// CGVariedBlurDomain returns "cg-varied-blur": renders left sharp, without
+// colour cast or render noise, given a per-image optical blur of 0 to 0.85
+// px (cg-varied's blur draw alone). Against "real-blur" it plants a gap that
+// one manipulation expresses exactly, per image: the ablation that tells
+// how well a fit recovers blur when blur is the only cue
+// (docs/MANIPULATIONS.md).
+func CGVariedBlurDomain() Domain {
+	d := IdentityDomain()
+	d.Name = "cg-varied-blur"
+	d.Vary = &Variation{BlurSigma: Range{0, 0.85}}
+	return d
+}
+
+// RealBlurDomain returns "real-blur": the real domain's optical blur (0.9
+// px) alone, without its sensor noise, chromatic aberration, vignetting or
+// JPEG quantisation, none of which a manipulation can express.
+func RealBlurDomain() Domain {
+	d := IdentityDomain()
+	d.Name = "real-blur"
+	d.BlurSigma = RealDomain().BlurSigma
+	return d
+}

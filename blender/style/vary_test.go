@@ -60,3 +60,51 @@ func TestVariationValidate(t *testing.T) {
 		t.Fatalf("error %v, want ErrInvalidDomain naming vary.blur_sigma and vary.gain_g", err)
 	}
 }
+
+// TestBlurAblationDomains: "cg-varied-blur" against "real-blur" plants a
+// per-image blur and nothing else, so Gap states only sigma, and sigma
+// varies from image to image.
+func TestBlurAblationDomains(t *testing.T) {
+	cg, err := DomainByName("cg-varied-blur")
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, err := DomainByName("real-blur")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := real.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	sigmas := map[float64]bool{}
+	for i := range 50 {
+		img := cg.ImageDomain(ImageSeed(3, i))
+		for k, v := range Gap(img, real) {
+			want := 0.0
+			if strings.HasPrefix(k, "sigma") {
+				want = math.Sqrt(float64(real.BlurSigma*real.BlurSigma) - float64(img.BlurSigma*img.BlurSigma))
+			}
+			if v != want {
+				t.Fatalf("image %d: gap %s = %v, want %v", i, k, v, want)
+			}
+		}
+		if img.BlurSigma < 0 || img.BlurSigma > 0.85 {
+			t.Fatalf("image %d: blur %v outside [0, 0.85]", i, img.BlurSigma)
+		}
+		sigmas[img.BlurSigma] = true
+		plain := img
+		plain.BlurSigma, plain.Vary = 0, nil
+		if id := IdentityDomain(); plain.Name != "cg-varied-blur" || plain.Gain != id.Gain || plain.Offset != id.Offset || plain.RenderNoise != 0 || plain.ShotNoise != 0 || plain.JPEGQuality != 0 {
+			t.Fatalf("image %d: %+v has more than a blur", i, img)
+		}
+	}
+	if len(sigmas) < 40 {
+		t.Errorf("%d distinct blurs in 50 images, want them drawn per image", len(sigmas))
+	}
+	if real.BlurSigma != RealDomain().BlurSigma || real.JPEGQuality != 0 || real.ReadNoise != 0 || real.Vignetting != 0 || real.ChromaticAberration != 0 {
+		t.Errorf("real-blur %+v: want the real domain's blur alone", real)
+	}
+}

@@ -40,7 +40,9 @@ the database. Generators:
   exp2-random    experiment 2: the same products and base positions, random
                  order and orientation
 --domain applies a style domain: cg (greener, sharp, render noise), real
-(optical blur, sensor noise, neutral colour) or identity; --domain-json reads
+(optical blur, sensor noise, neutral colour), identity, cg-varied (cg with its
+cast, blur and noise drawn per image), or the blur-only pair cg-varied-blur and
+real-blur (docs/MANIPULATIONS.md); --domain-json reads
 the parameters from a JSON file instead (see docs/DATASETS.md). The domain's
 parameters are stored with the dataset, so reports can score how well fitted
 manipulations recover the gap between two domains.

@@ -32,8 +32,9 @@ Backends:
 --size N renders N pixels high (the width keeps the camera's aspect ratio),
 overriding the scene's camera resolution; 32 to 512.
 --domain applies a style domain to the colour image (the mask is unchanged):
-"cg" (greener, sharp, render noise) or "real" (optical blur, sensor noise,
-neutral colour); --seed drives its noise.
+"cg" (greener, sharp, render noise), "real" (optical blur, sensor noise,
+neutral colour) or another built-in domain (cgx dataset generate --help lists
+them); --seed drives its noise.
 
 Examples:
   cgx scene example > shelf.json
