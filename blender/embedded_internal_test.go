@@ -158,66 +158,6 @@ func TestEmbeddedDeterministicAcrossWorkers(t *testing.T) {
 	}
 }
 
-// TestEmbeddedMaskAgreesWithColour checks the exact agreement: with flat
-// ambient light and one colour per object, every pixel whose samples all
-// hit one object has exactly that object's colour; without anti-aliasing
-// that is every pixel.
-func TestEmbeddedMaskAgreesWithColour(t *testing.T) {
-	s := mustExample(t, "shelf", 96)
-	s.Lights = nil
-	s.Ambient.Intensity = 1
-	s.Shelf.Color = scene.RGB(128, 128, 128)
-	palette := map[uint8][3]uint8{0: {128, 128, 128}}
-	for i := range s.Objects {
-		c := scene.RGB(uint8(40*i+20), uint8(200-30*i), uint8(17*i))
-		s.Objects[i].Body, s.Objects[i].Cap, s.Objects[i].Label = c, c, c
-		palette[uint8(i+1)] = [3]uint8{c.R, c.G, c.B}
-	}
-	s.Background = scene.RGB(128, 128, 128)
-	for _, ss := range []int{1, 2, 4} {
-		f, err := (&Embedded{Supersample: ss}).Render(context.Background(), []scene.Scene{s})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fr := f[0]
-		w, h := s.Camera.Width, s.Camera.Height
-		checked := 0
-		for y := range h {
-			for x := range w {
-				id := fr.Mask.Pix[y*w+x]
-				if ss > 1 && !uniform(fr.Mask, x, y) {
-					continue
-				}
-				o := fr.RGB.PixOffset(x, y)
-				got := [3]uint8{fr.RGB.Pix[o], fr.RGB.Pix[o+1], fr.RGB.Pix[o+2]}
-				if got != palette[id] {
-					t.Fatalf("supersample %d: pixel (%d, %d) has id %d but colour %v, want %v", ss, x, y, id, got, palette[id])
-				}
-				checked++
-			}
-		}
-		if checked < w*h/2 {
-			t.Errorf("supersample %d: only %d pixels checked", ss, checked)
-		}
-	}
-}
-
-// uniform reports whether the 3×3 neighbourhood of (x, y) has one id, which
-// implies every sample of the centre pixel has that id.
-func uniform(m *image.Gray, x, y int) bool {
-	b := m.Bounds()
-	id := m.GrayAt(x, y).Y
-	for dy := -1; dy <= 1; dy++ {
-		for dx := -1; dx <= 1; dx++ {
-			p := image.Pt(x+dx, y+dy)
-			if p.In(b) && m.GrayAt(p.X, p.Y).Y != id {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 func TestEmbeddedResolutionRange(t *testing.T) {
 	for _, size := range []int{scene.MinResolution, scene.MaxResolution} {
 		s := mustExample(t, "shelf", size)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/cgx-dev/cgx/blender/imageio"
+	"github.com/cgx-dev/cgx/blender/rendertest"
 )
 
 // writeImage writes a w×h image with a filled rectangle [x0,x1)×[y0,y1) of
@@ -109,7 +110,7 @@ func TestFromFolder(t *testing.T) {
 		}
 		// Mask and image stay aligned: masked pixels are red, others grey.
 		for p := range mask.Pix {
-			if mask.Pix[p] == 0 || !uniform(mask, p%64, p/64) {
+			if mask.Pix[p] == 0 || !rendertest.Uniform(mask, p%64, p/64) {
 				continue
 			}
 			if r := img.Pix[4*p]; r < 200 {
@@ -356,20 +357,4 @@ func flatImage(w, h int, r, g, b uint8) *image.NRGBA {
 		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = r, g, b, 255
 	}
 	return img
-}
-
-// uniform reports whether the 3×3 neighbourhood of (x, y) has one id (away
-// from a mask's edges, where resampling may mix ids).
-func uniform(m *image.Gray, x, y int) bool {
-	b := m.Bounds()
-	id := m.GrayAt(x, y).Y
-	for dy := -1; dy <= 1; dy++ {
-		for dx := -1; dx <= 1; dx++ {
-			p := image.Pt(x+dx, y+dy)
-			if p.In(b) && m.GrayAt(p.X, p.Y).Y != id {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -226,22 +226,31 @@ func absDiff(a, b uint8) int {
 	return int(b - a)
 }
 
+// Uniform reports whether the 3×3 neighbourhood of (x, y) in an instance
+// mask has one id (neighbours outside the mask are ignored). With
+// supersampling, it implies that every sample of the centre pixel hit that
+// id, so the pixel's colour is that object's alone.
+func Uniform(m *image.Gray, x, y int) bool {
+	b := m.Bounds()
+	id := m.GrayAt(x, y).Y
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			p := image.Pt(x+dx, y+dy)
+			if p.In(b) && m.GrayAt(p.X, p.Y).Y != id {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // interior returns the mean colour of pixels whose 3×3 neighbourhood all
 // carries id, and how many there were.
 func interior(f blender.Frame, id uint8) (mean [3]float64, n int) {
 	w, h := f.Mask.Rect.Dx(), f.Mask.Rect.Dy()
 	for y := 1; y < h-1; y++ {
 		for x := 1; x < w-1; x++ {
-			ok := true
-			for dy := -1; dy <= 1 && ok; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					if f.Mask.Pix[(y+dy)*w+x+dx] != id {
-						ok = false
-						break
-					}
-				}
-			}
-			if ok {
+			if f.Mask.Pix[y*w+x] == id && Uniform(f.Mask, x, y) {
 				o := f.RGB.PixOffset(x, y)
 				for c := range 3 {
 					mean[c] += float64(f.RGB.Pix[o+c])
