@@ -186,7 +186,7 @@ func (c *Cycles) batch(scenes []scene.Scene, prepared []*preparedScene, dir stri
 		cm := cyclesMesh{Tris: make([]int32, 0, 3*len(m.Tris)), Mat: make([]int, len(m.Mat))}
 		for i := range m.Pos {
 			cm.Pos = append(cm.Pos, m.Pos[i][:]...)
-			cm.Nrm = append(cm.Nrm, m.Nrm[i][:]...)
+			cm.Nrm = append(cm.Nrm, m.Normals[i][:]...)
 		}
 		for i, t := range m.Tris {
 			cm.Tris = append(cm.Tris, t[:]...)

@@ -124,7 +124,7 @@ func (r *raster) drawPart(ps *preparedScene, part *preparedPart) {
 		r.ok = make([]bool, nv)
 	}
 	verts, cams, oks := r.verts[:nv], r.cam[:nv], r.ok[:nv]
-	nrm := m.Nrm[:nv]
+	nrm := m.Normals[:nv]
 	// mv.apply(p).add(tv) with the matrix in locals: the same products and
 	// sums in the same order.
 	m00, m01, m02 := mv[0][0], mv[0][1], mv[0][2]

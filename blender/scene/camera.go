@@ -22,6 +22,9 @@ type CameraModel struct {
 	Width, Height  int
 }
 
+// NewCameraModel returns the pinhole model of camera c: its axes (Roll
+// turns right and up about the viewing direction) and a focal length that
+// fits the vertical field of view to the image height.
 func NewCameraModel(c Camera) CameraModel {
 	fwd := c.Target.Sub(c.Position).Unit()
 	worldUp := Vec3{0, 0, 1}
@@ -48,7 +51,7 @@ func (m CameraModel) ToCamera(p Vec3) Vec3 {
 	return Vec3{d.Dot(m.Right), d.Dot(m.Up), d.Dot(m.Fwd)}
 }
 
-// Rotation returns the world-to-camera Rotation (rows are the camera axes).
+// Rotation returns the world-to-camera rotation (rows are the camera axes).
 func (m CameraModel) Rotation() Mat3 {
 	return Mat3{m.Right, m.Up, m.Fwd}
 }

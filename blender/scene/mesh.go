@@ -17,11 +17,11 @@ const (
 )
 
 // LODSegments are the tessellations of round products, coarse to fine: the
-// number of segments around the axis. prepare picks one per object from its
+// number of segments around the axis. The renderers pick one per object from its
 // projected size (LODFor), and both renderers draw that same mesh.
 var LODSegments = [...]int{8, 12, 16, 24}
 
-// LODFor returns the index into lodSegments of the coarsest tessellation
+// LODFor returns the index into LODSegments of the coarsest tessellation
 // whose silhouette deviates at most a quarter pixel from the true circle of
 // radius rPx pixels.
 func LODFor(rPx float64) int {
@@ -33,20 +33,20 @@ func LODFor(rPx float64) int {
 	return len(LODSegments) - 1
 }
 
-// Mesh is an indexed triangle Mesh with per-vertex normals. Triangles wind
+// Mesh is an indexed triangle mesh with per-vertex normals. Triangles wind
 // counter-clockwise seen from outside. Product meshes are in product
 // coordinates: metres, upright along +Z, bounding box centred on the origin.
 type Mesh struct {
-	Segs int // segments around the axis of lathed parts
-	Pos  []Vec3
-	Nrm  []Vec3
-	Tris [][3]int32
-	Mat  []uint8 // one per triangle
+	Segs    int // segments around the axis of lathed parts
+	Pos     []Vec3
+	Normals []Vec3
+	Tris    [][3]int32
+	Mat     []uint8 // one per triangle
 }
 
 func (m *Mesh) vertex(p, n Vec3) int32 {
 	m.Pos = append(m.Pos, p)
-	m.Nrm = append(m.Nrm, n.Unit())
+	m.Normals = append(m.Normals, n.Unit())
 	return int32(len(m.Pos) - 1)
 }
 
@@ -278,7 +278,7 @@ func productMesh(kind string) (*Mesh, error) {
 }
 
 // ProductMeshLOD returns the mesh of a product kind at level of detail lod
-// (an index into lodSegments). The mesh is shared and must not be modified.
+// (an index into LODSegments). The mesh is shared and must not be modified.
 func ProductMeshLOD(kind string, lod int) (*Mesh, error) {
 	m, ok := productMeshes[kind]
 	if !ok {

@@ -9,6 +9,10 @@ import (
 // Vec3 is a point or direction in metres, written [x, y, z] in JSON.
 type Vec3 [3]float64
 
+// Add, Sub, Scale, Dot, Cross and Norm are the vector operations both
+// renderers use. Every product is rounded before it is added (float64 of
+// the product), so no machine fuses them and the bits are the same
+// everywhere.
 func (a Vec3) Add(b Vec3) Vec3 { return Vec3{a[0] + b[0], a[1] + b[1], a[2] + b[2]} }
 func (a Vec3) Sub(b Vec3) Vec3 { return Vec3{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
 func (a Vec3) Scale(s float64) Vec3 {
@@ -43,6 +47,7 @@ func (a Vec3) finite() bool {
 // Mat3 is a row-major 3×3 matrix acting on column vectors.
 type Mat3 [3][3]float64
 
+// Apply returns m·v.
 func (m Mat3) Apply(v Vec3) Vec3 {
 	return Vec3{
 		float64(m[0][0]*v[0]) + float64(m[0][1]*v[1]) + float64(m[0][2]*v[2]),
@@ -60,6 +65,7 @@ func (m Mat3) ApplyT(v Vec3) Vec3 {
 	}
 }
 
+// Mul returns the product m·n.
 func (m Mat3) Mul(n Mat3) Mat3 {
 	var r Mat3
 	for i := range 3 {
