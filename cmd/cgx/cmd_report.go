@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -190,11 +188,8 @@ func runReport(ctx context.Context, o reportOptions, id int, g *globals) (err er
 	defer closeInto(&err, st)
 	dir := o.out
 	if dir == "" {
-		// cgx's own folder next to the database: made as needed. A folder
-		// the user names must sit in one that exists, as for every -o.
-		dir = filepath.Join(defaultReportsDir(g), fmt.Sprintf("run-%d", id))
-		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-			return fmt.Errorf("create %s: %w; choose a folder with -o", filepath.Dir(dir), err)
+		if dir, err = defaultReportDir(g, fmt.Sprintf("run-%d", id)); err != nil {
+			return err
 		}
 	}
 	out := reportJSON{Run: id, Figures: []string{}, Tables: []string{}, Warnings: rd.Warnings}

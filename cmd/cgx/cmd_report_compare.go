@@ -96,9 +96,8 @@ func runReportCompare(ctx context.Context, g *globals, o reportCompareOptions, i
 	}
 	dir := o.out
 	if dir == "" {
-		dir = filepath.Join(defaultReportsDir(g), "compare-"+strings.Join(names, "-"))
-		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-			return fmt.Errorf("create %s: %w; choose a folder with -o", filepath.Dir(dir), err)
+		if dir, err = defaultReportDir(g, "compare-"+strings.Join(names, "-")); err != nil {
+			return err
 		}
 	}
 	fmt.Fprintf(g.stderr, "cgx report compare: runs %s: writing the comparison into %s\n", strings.Join(names, ", "), safeText(dir))
@@ -118,6 +117,19 @@ func runReportCompare(ctx context.Context, g *globals, o reportCompareOptions, i
 	}
 	fmt.Fprintln(g.stdout, index)
 	return nil
+}
+
+// defaultReportDir returns the folder name inside defaultReportsDir,
+// making the folders above it as needed (the database's own folder
+// included, which a command may run before any database exists): they are
+// cgx's own, next to the database. A folder the user names with -o must
+// sit in one that exists, as for every -o.
+func defaultReportDir(g *globals, name string) (string, error) {
+	dir := filepath.Join(defaultReportsDir(g), name)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("create %s: %w; choose a folder with -o", filepath.Dir(dir), err)
+	}
+	return dir, nil
 }
 
 // defaultReportsDir is the folder reports go to by default: "reports" next

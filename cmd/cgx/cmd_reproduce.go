@@ -152,7 +152,9 @@ func runReproduce(ctx context.Context, o reproduceOptions, g *globals) (err erro
 	}
 	dir := o.out
 	if dir == "" {
-		dir = filepath.Join(defaultReportsDir(g), "reproduce-"+o.profile)
+		if dir, err = defaultReportDir(g, "reproduce-"+o.profile); err != nil {
+			return err
+		}
 	}
 	if dir, err = filepath.Abs(dir); err != nil {
 		return fmt.Errorf("reproduce: output folder: %w", err)

@@ -240,3 +240,24 @@ func TestReproduceStopsAndContinues(t *testing.T) {
 		t.Errorf("content/exp1 after the stop: %+v; want run 2 resumed", s)
 	}
 }
+
+// TestReproduceDefaultFolderFreshDatabase: in a folder where cgx has never
+// run (no .cgx yet), reproduce without -o makes its default report folder
+// next to the new database instead of refusing for want of a parent.
+func TestReproduceDefaultFolderFreshDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a smoke experiment")
+	}
+	db := filepath.Join(t.TempDir(), ".cgx", "cgx.db")
+	got := reproduceCLI(t, db, "--profile", "smoke", "--only", "style/blur")
+	if len(got.Specs) != 1 || got.Specs[0].Status != string(tracker.RunSucceeded) {
+		t.Fatalf("specs %+v", got.Specs)
+	}
+	dir := filepath.Join(filepath.Dir(db), "reports", "reproduce-smoke")
+	if got.Report != filepath.Join(dir, "index.html") {
+		t.Errorf("report %q, want it in %s", got.Report, dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, got.Specs[0].Report)); err != nil {
+		t.Errorf("the spec's report: %v", err)
+	}
+}
