@@ -194,24 +194,6 @@ func BenchmarkFdatasync(b *testing.B) {
 	}
 }
 
-// BenchmarkFdatasyncAfterTick is BenchmarkFdatasync for a 614-byte journal
-// record appended 5 ms after the previous sync (outside the timer), so that
-// the clock has ticked and the write changed the file's modification time.
-// On ext4 without a journal (the dev VMs' root file system) fdatasync then
-// also writes the inode's table block, the cost every durable commit pays
-// once per clock tick. docs/perf/tracker.md, "Read-ahead".
-func BenchmarkFdatasyncAfterTick(b *testing.B) {
-	f := syncTarget(b, 1<<20)
-	rec := make([]byte, 614)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		time.Sleep(5 * time.Millisecond)
-		b.StartTimer()
-		writeSynced(b, f, rec, int64(i%1500)*int64(len(rec)))
-	}
-}
-
 // BenchmarkSyncAfterGap times two syncs, back to back and after a gap
 // outside the timer (450 us of computing, about what goptuna's loop does
 // between two commits, or a 5 ms sleep): "flush" is fdatasync of a file with
@@ -219,7 +201,10 @@ func BenchmarkFdatasyncAfterTick(b *testing.B) {
 // 614-byte journal record written into the allocated area and fdatasynced,
 // as a commit does. On the dev VMs' virtual disk both are several times
 // slower after a gap than back to back, so a commit's wait depends on how
-// long ago the previous one was. docs/perf/tracker.md, "Read-ahead".
+// long ago the previous one was. record/sleep-5ms also shows what ext4
+// without a journal (the dev VMs' root) adds once per clock tick: the write
+// changed the file's modification time, so fdatasync writes the inode's
+// table block too. docs/perf/tracker.md, "Read-ahead".
 func BenchmarkSyncAfterGap(b *testing.B) {
 	gaps := []struct {
 		name string
