@@ -119,26 +119,21 @@ func runReportCompare(ctx context.Context, g *globals, o reportCompareOptions, i
 	return nil
 }
 
-// defaultReportDir returns the folder name inside defaultReportsDir,
-// making the folders above it as needed (the database's own folder
+// defaultReportDir returns the folder name where reports go by default:
+// inside "reports" next to a database file, or inside "cgx-reports" under
+// the working directory for a database that is not a file (a PostgreSQL
+// URL). It makes the folders above it as needed (the database's own folder
 // included, which a command may run before any database exists): they are
-// cgx's own, next to the database. A folder the user names with -o must
-// sit in one that exists, as for every -o.
+// cgx's own. A folder the user names with -o must sit in one that exists,
+// as for every -o.
 func defaultReportDir(g *globals, name string) (string, error) {
-	dir := filepath.Join(defaultReportsDir(g), name)
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", fmt.Errorf("create %s: %w; choose a folder with -o", filepath.Dir(dir), err)
+	base := "cgx-reports"
+	if p := g.dbPath(); !strings.Contains(p, "://") {
+		base = filepath.Join(filepath.Dir(p), "reports")
+	}
+	dir := filepath.Join(base, name)
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return "", fmt.Errorf("create %s: %w; choose a folder with -o", base, err)
 	}
 	return dir, nil
-}
-
-// defaultReportsDir is the folder reports go to by default: "reports" next
-// to a database file, or under the working directory for a database that
-// is not a file (a PostgreSQL URL).
-func defaultReportsDir(g *globals) string {
-	p := g.dbPath()
-	if strings.Contains(p, "://") {
-		return "cgx-reports"
-	}
-	return filepath.Join(filepath.Dir(p), "reports")
 }
