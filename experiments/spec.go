@@ -7,6 +7,7 @@ import (
 
 	"github.com/cgx-dev/cgx/blender/datasets"
 	"github.com/cgx-dev/cgx/blender/scene"
+	"github.com/cgx-dev/cgx/blender/style"
 	"github.com/cgx-dev/cgx/internal/keys"
 	"github.com/cgx-dev/cgx/ml/manip"
 	"github.com/cgx-dev/cgx/study"
@@ -146,20 +147,20 @@ type Segmentation struct {
 
 // Allowed values, used by validation and documented in docs/SPEC.md. The
 // lists of things other packages define are taken from those packages'
-// registries, so a manipulation, sampler, generator or policy added there is
-// accepted here at once; registry_test.go checks the rest (experiments,
-// domains, directions) against the packages that implement them.
+// registries, so a manipulation, sampler, generator, policy or domain added
+// there is accepted here at once; registry_test.go checks the rest
+// (experiments and directions) against the packages that implement them.
 var (
-	Manipulations = manip.Names()                                                      // ml/manip's registry
-	Directions    = keys.Directions()                                                  // the fitting directions ml/fit implements
-	Samplers      = study.Samplers()                                                   // package study's samplers
-	Experiments   = []string{"exp1", "exp2"}                                           // scene.NewContentSpace's experiments
-	Sources       = []string{"generate", "folder"}                                     // how the runner makes a dataset
-	Policies      = slices.Clone(datasets.Policies)                                    // blender/datasets' resize policies
-	Domains       = []string{"cg", "cg-varied", "cg-varied-blur", "real", "real-blur"} // blender/style's domains a generated set may use
-	Optimizers    = []string{"line-search", "adam"}                                    // ml/fit's optimisers
-	Stops         = []string{"threshold", "converge"}                                  // ml/fit's stop rules a spec may name
-	Generators    = slices.Clone(scene.Generators)                                     // blender/scene's generators
+	Manipulations = manip.Names()                     // ml/manip's registry
+	Directions    = keys.Directions()                 // the fitting directions ml/fit implements
+	Samplers      = study.Samplers()                  // package study's samplers
+	Experiments   = []string{"exp1", "exp2"}          // scene.NewContentSpace's experiments
+	Sources       = []string{"generate", "folder"}    // how the runner makes a dataset
+	Policies      = slices.Clone(datasets.Policies)   // blender/datasets' resize policies
+	Domains       = specDomains()                     // blender/style's domains a generated set may use
+	Optimizers    = []string{"line-search", "adam"}   // ml/fit's optimisers
+	Stops         = []string{"threshold", "converge"} // ml/fit's stop rules a spec may name
+	Generators    = slices.Clone(scene.Generators)    // blender/scene's generators
 	ProfileNames  = []string{"smoke", "default", "paper"}
 )
 
@@ -229,4 +230,10 @@ func (s Style) learningRate(m string) float64 {
 		return s.LearningRate
 	}
 	return DefaultLearningRates[m]
+}
+
+// specDomains lists blender/style's built-in domains, sorted, but
+// "identity": a spec's generated set is always styled as a capture domain.
+func specDomains() []string {
+	return slices.DeleteFunc(style.DomainNames(), func(n string) bool { return n == "identity" })
 }
