@@ -295,6 +295,9 @@ func (rd *RunData) recoveryFindings() []Finding {
 			}
 			if e := median(r.relErr); !math.IsNaN(e) {
 				facts = append(facts, "median rel. error "+pct(e))
+			} else if r.zeroLimit > 0 {
+				facts = append(facts, fmt.Sprintf("planted 0, moved %s (limit %s, a quarter of %s's planted size)",
+					formatFloat(median(r.absErr), 3), formatFloat(r.zeroLimit, 3), r.zeroSibling))
 			}
 			for _, c := range cs {
 				if c.verdict == checkNA {

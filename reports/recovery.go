@@ -3,6 +3,7 @@ package reports
 import (
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/cgx-dev/cgx/internal/keys"
 )
@@ -76,6 +77,43 @@ type recovery struct {
 	// at 0 such as blur sigma, or noise_std whose sign is arbitrary): it is
 	// judged by its errors, never by a sign it has by construction.
 	magnitude bool
+	// zeroLimit, for a parameter planted 0 in every image (no relative
+	// error), is how far it may move and still pass its magnitude check:
+	// relLimit of the largest planted size among its siblings (zeroSibling,
+	// the same family planted non-zero: brightness_g for brightness_r). 0
+	// when it has no such sibling: then nothing sets a scale and the check
+	// is n/a.
+	zeroLimit   float64
+	zeroSibling string
+}
+
+// family is a parameter's name without its channel suffix: brightness for
+// brightness_r, sigma for sigma_g and for sigma. Members of a family share
+// units, so one's planted size is a scale for another's.
+func family(p string) string {
+	if i := strings.LastIndexByte(p, '_'); i > 0 {
+		return p[:i]
+	}
+	return p
+}
+
+// setZeroLimits gives each parameter of recs planted 0 in every image the
+// scale its magnitude check uses: relLimit of the largest median |planted|
+// among the parameters of its family planted non-zero.
+func setZeroLimits(recs []recovery) {
+	for i := range recs {
+		if len(recs[i].relErr) > 0 {
+			continue
+		}
+		for _, o := range recs {
+			if len(o.relErr) == 0 || family(o.param) != family(recs[i].param) {
+				continue
+			}
+			if l := relLimit * math.Abs(o.plantedMedian()); l > recs[i].zeroLimit {
+				recs[i].zeroLimit, recs[i].zeroSibling = l, o.param
+			}
+		}
+	}
 }
 
 // magnitudeOnly names parameters whose sign carries no meaning: the noise
@@ -180,6 +218,7 @@ func studyRecovery(s StudyData) []recovery {
 			out = append(out, r)
 		}
 	}
+	setZeroLimits(out)
 	return out
 }
 
@@ -252,12 +291,21 @@ func (r recovery) checks() []struct{ name, verdict string } {
 }
 
 // magnitudeCheck: the median relative error over images planted non-zero
-// is at most relLimit; n/a when every planted value is 0.
+// is at most relLimit. A parameter planted 0 in every image passes when its
+// median absolute error (how far it moved) is at most its zeroLimit, so a
+// red channel that moves as far as the green one planted beside it fails;
+// n/a when no sibling sets a scale.
 func (r recovery) magnitudeCheck() string {
-	if len(r.relErr) == 0 {
+	var ok bool
+	switch {
+	case len(r.relErr) > 0:
+		ok = median(r.relErr) <= relLimit
+	case r.zeroLimit > 0:
+		ok = median(r.absErr) <= r.zeroLimit
+	default:
 		return checkNA
 	}
-	if median(r.relErr) <= relLimit {
+	if ok {
 		return checkPass
 	}
 	return checkFail
@@ -314,7 +362,7 @@ func (rd *RunData) recoveryTable() Table {
 			"planted: the value the generated real domain was built with (study attribute cgx.planted, or the mean of the per-image values; in a later round of style.rounds, the gap the earlier rounds left). round: 1 unless the fit is a later round of style.rounds.",
 			"at bound: images whose fitted value ended at a bound of its range (read such a value as \"at least this much\", not as a measurement). r: Pearson correlation over images between fitted and planted values, only when every image records its own planted value. median abs/rel error: over images, the relative one over images planted with a non-zero value; within 25%: the share of those with relative error at most 25%.",
 			"sign agrees: the sign of the mean fitted value equals the sign of the planted value; right sign: the fraction of images whose fitted value has the sign of their planted value (images planted 0 left out). Both n/a for a non-negative parameter (blur sigma) and for |noise_std|, whose sign says nothing.",
-			"sign check: pass when at least 75% of the images planted non-zero get the planted sign (n/a for non-negative parameters); r check: pass when r >= 0.8 (n/a without per-image planted values); magnitude check: pass when the median relative error is at most 25%. Each can fail; n/a when it does not apply.",
+			"sign check: pass when at least 75% of the images planted non-zero get the planted sign (n/a for non-negative parameters); r check: pass when r >= 0.8 (n/a without per-image planted values); magnitude check: pass when the median relative error is at most 25%; for a parameter planted 0 in every image, when it moved (median abs error) at most 25% of the largest planted size among the same family's channels (brightness_g for brightness_r). Each can fail; n/a when it does not apply.",
 		},
 		Columns: []Column{
 			{Key: "fit", Label: "fit"},

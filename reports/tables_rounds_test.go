@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"context"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -47,8 +48,9 @@ func TestRecoveryChecks(t *testing.T) {
 		{"noise magnitude", []string{"noise cg-to-real", "1", "noise_std"}, checkNA, checkPass},
 		// Half the cast recovered: right sign, magnitude 50% off.
 		{"half the cast", []string{"blur-brightness-contrast cg-to-real", "1", "contrast_g"}, checkPass, checkFail},
-		// Planted 0: nothing to check.
-		{"planted zero", []string{"blur-brightness-contrast cg-to-real", "1", "contrast_r"}, checkNA, checkNA},
+		// Planted 0 and barely moved (within a quarter of contrast_g's
+		// planted size): no sign to check, the magnitude check passes.
+		{"planted zero", []string{"blur-brightness-contrast cg-to-real", "1", "contrast_r"}, checkNA, checkPass},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,6 +100,67 @@ func TestRecoveryChecks(t *testing.T) {
 	r := studyRecovery(s)
 	if len(r) != 1 || r[0].magnitudeCheck() != checkPass {
 		t.Errorf("sigma within 10%% of its plant: magnitude check %q, want pass", r[0].magnitudeCheck())
+	}
+}
+
+// TestRecoveryZeroCheck: a channel planted 0 beside one planted non-zero is
+// judged by how far it moved, against a quarter of its sibling's planted
+// size; a family with nothing planted sets no scale (n/a).
+func TestRecoveryZeroCheck(t *testing.T) {
+	rd := loadRecovery(t)
+	var base StudyData
+	for _, st := range rd.Studies {
+		if st.Manipulation == "blur-brightness-contrast" && styleRound(st) == 1 {
+			base = st
+		}
+	}
+	if base.Manipulation == "" {
+		t.Fatal("fixture has no round-1 blur-brightness-contrast study")
+	}
+	find := func(recs []recovery, p string) recovery {
+		t.Helper()
+		for _, r := range recs {
+			if r.param == p {
+				return r
+			}
+		}
+		t.Fatalf("no recovery row for %s", p)
+		return recovery{}
+	}
+	tests := []struct {
+		name string
+		red  func(green float64) float64 // contrast_r per image from contrast_g's plant
+		want string
+	}{
+		{"red moves as far as green", func(g float64) float64 { return g }, checkFail},
+		{"red moves a fifth of green", func(g float64) float64 { return 0.2 * g }, checkPass},
+		{"red still", func(float64) float64 { return 0 }, checkPass},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := base
+			s.Trials = make([]Trial, len(base.Trials))
+			for i, tr := range base.Trials {
+				tr.Params = maps.Clone(tr.Params)
+				tr.Params["contrast_r"] = tc.red(tr.Planted["contrast_g"])
+				s.Trials[i] = tr
+			}
+			r := find(studyRecovery(s), "contrast_r")
+			if r.zeroSibling != "contrast_g" {
+				t.Errorf("scale from %q, want contrast_g", r.zeroSibling)
+			}
+			if got := r.magnitudeCheck(); got != tc.want {
+				t.Errorf("magnitude check = %q (moved %.4f, limit %.4f), want %q", got, median(r.absErr), r.zeroLimit, tc.want)
+			}
+		})
+	}
+	// Nothing planted in the family: no scale, n/a.
+	recs := []recovery{{param: "hue", absErr: []float64{0.3}}, {param: "contrast_r", absErr: []float64{0.1}}}
+	setZeroLimits(recs)
+	for _, r := range recs {
+		if got := r.magnitudeCheck(); got != checkNA {
+			t.Errorf("%s with no planted sibling: magnitude check %q, want n/a", r.param, got)
+		}
 	}
 }
 
