@@ -81,6 +81,9 @@ func styleFigures(s StudyData) []Figure {
 	if f, ok := paramFigure(s, "params-"+stem); ok {
 		out = append(out, f)
 	}
+	if f, ok := recoveryFigure(s, "recovery-"+stem); ok {
+		out = append(out, f)
+	}
 	if strings.HasPrefix(s.Manipulation, "patch") || s.GridRows > 0 {
 		if f, ok := patchFigure(s, "patches-"+stem); ok {
 			out = append(out, f)

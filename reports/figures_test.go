@@ -33,7 +33,7 @@ func TestFigureNames(t *testing.T) {
 	want := []string{
 		"epochs-discriminator-style", "epochs-segmentation-baseline",
 		"params-brightness-contrast-cg-to-real", "grid-brightness-contrast-cg-to-real", "curves-brightness-contrast-cg-to-real",
-		"params-brightness-contrast-real-to-cg", "grid-brightness-contrast-real-to-cg", "curves-brightness-contrast-real-to-cg",
+		"params-brightness-contrast-real-to-cg", "recovery-brightness-contrast-real-to-cg", "grid-brightness-contrast-real-to-cg", "curves-brightness-contrast-real-to-cg",
 		"params-patch-brightness-contrast-cg-to-real", "patches-patch-brightness-contrast-cg-to-real", "curves-patch-brightness-contrast-cg-to-real",
 		"params-blur-cg-to-real", "curves-blur-cg-to-real",
 		"history-exp2.1-round-1", "edf-exp2.1-round-1", "best-exp2.1-round-1",

@@ -66,6 +66,7 @@ type recovery struct {
 	planted    float64 // study value, or the mean of per-image values
 	hasPlanted bool
 	fitted     []float64
+	bounded    []bool    // per fitted image: its value ended at a bound of its range
 	perImage   []float64 // planted value per fitted image, NaN-free; len == len(fitted) when complete
 	rightSign  int       // images whose fitted sign matches their planted sign
 	signed     int       // images whose planted value is not zero
@@ -173,13 +174,12 @@ func studyRecovery(s StudyData) []recovery {
 				f = math.Abs(f)
 			}
 			r.fitted = append(r.fitted, f)
+			r.bounded = append(r.bounded, t.atBound(p))
 			if t.atBound(p) {
 				r.atBound++
 			}
 			pl, has := t.Planted[p]
-			if has {
-				r.perImage = append(r.perImage, pl)
-			} else {
+			if !has {
 				allPerImage = false
 				if !studyHas {
 					continue
@@ -188,6 +188,9 @@ func studyRecovery(s StudyData) []recovery {
 			}
 			if magnitudeOnly[p] {
 				pl = math.Abs(pl)
+			}
+			if has {
+				r.perImage = append(r.perImage, pl)
 			}
 			e := math.Abs(f - pl)
 			r.absErr = append(r.absErr, e)
@@ -228,6 +231,20 @@ func (r recovery) plantedMedian() float64 {
 		return median(r.perImage)
 	}
 	return r.planted
+}
+
+// variesPerImage reports whether every fitted image records its own planted
+// value and those values differ: what a fitted-against-planted scatter needs.
+func (r recovery) variesPerImage() bool {
+	if len(r.perImage) != len(r.fitted) || len(r.fitted) < 2 {
+		return false
+	}
+	for _, v := range r.perImage[1:] {
+		if v != r.perImage[0] {
+			return true
+		}
+	}
+	return false
 }
 
 // corr is Pearson r over images, NaN unless every image has its own planted value.

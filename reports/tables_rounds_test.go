@@ -264,7 +264,7 @@ func TestSegmentationIntervals(t *testing.T) {
 func TestRoundsFigureGolden(t *testing.T) {
 	src := reporttest.Recovery()
 	rd := loadRecovery(t)
-	for _, name := range []string{"rounds-blur-brightness-contrast-cg-to-real", "segmentation-ap"} {
+	for _, name := range []string{"rounds-blur-brightness-contrast-cg-to-real", "segmentation-ap", "recovery-blur-cg-to-real", "recovery-blur-brightness-contrast-cg-to-real"} {
 		f, err := rd.Figure(name)
 		if err != nil {
 			t.Fatal(err)
