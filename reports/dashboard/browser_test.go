@@ -45,7 +45,7 @@ func TestDashboardInChromium(t *testing.T) {
 	}{
 		{"/", 0, "Runs"},
 		{"/studies", 0, "run-1/fit/blur/cg-to-real"},
-		{"/runs/1", 29, "Sampler comparison"},
+		{"/runs/1", 30, "Sampler comparison"},
 		{"/studies/1", 3, "brightness_g"},
 		{"/studies/8", 7, "cmaes"},
 		{"/runs/2", 1, `<script>alert("cgx")</script>`},
