@@ -312,6 +312,9 @@ func (rd *RunData) recoveryFindings() []Finding {
 			if r.atBound > 0 {
 				facts = append(facts, pct(float64(r.atBound)/float64(len(r.fitted)))+" at a bound")
 			}
+			if len(r.relErr) == 0 && cs[2].verdict == checkPass && r.atBound == 0 {
+				continue // planted 0 and left alone: counted, not worth a sentence
+			}
 			parts = append(parts, part+": "+strings.Join(facts, ", "))
 		}
 		if checks == 0 {
