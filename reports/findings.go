@@ -374,6 +374,7 @@ func (rd *RunData) roundFindings() []Finding {
 			text += " (the last fell below style.round_accuracy: rounds stopped)"
 		}
 		text += "."
+		var missed []string // cues whose composed median is outside relLimit of the planted one
 		if s.hasFits {
 			var parts []string
 			for _, c := range s.lastFits.cues {
@@ -385,12 +386,21 @@ func (rd *RunData) roundFindings() []Finding {
 					p += ", r " + formatFloat(c.cumR, 2)
 				}
 				parts = append(parts, p)
+				if share := c.cumFitted / c.cumPlanted; math.Abs(share-1) > relLimit {
+					missed = append(missed, c.param+" "+pct(share))
+				}
 			}
 			if len(parts) > 0 {
 				text += fmt.Sprintf(" After round %d, all rounds composed: %s.", s.lastFits.key.round, strings.Join(parts, "; "))
 			}
 		}
 		f := Finding{Topic: "rounds", Text: text}
+		if len(missed) > 0 {
+			f.Caveats = append(f.Caveats, fmt.Sprintf("Not recovered after round %d (the composed median is outside 75-125%% of the planted one): %s of planted. "+
+				"A round moves each cue only until its own discriminator is fooled at the threshold, so a cue that discriminator barely relies on moves little, and one it rewards without limit runs past the gap; "+
+				"docs/MANIPULATIONS.md (\"Iterated discriminator rounds\", \"Why blur is not recovered\") measures this on style/recovery.",
+				s.lastFits.key.round, strings.Join(missed, ", ")))
+		}
 		if s.allHigh && len(s.accs) > 1 {
 			f.Caveats = append(f.Caveats, "Every fresh discriminator separates the manipulated CG from real again (95% or more): each round stops at the previous discriminator's 50/50 boundary, so the manipulated images stay easy to tell from real and the rounds do not close the gap.")
 		}
