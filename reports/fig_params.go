@@ -272,28 +272,34 @@ func paramFigure(s StudyData, name string) (Figure, bool) {
 	if len(panels) == 0 {
 		return Figure{}, false
 	}
-	cols := min(3, len(panels))
-	rows := (len(panels) + cols - 1) / cols
-	n := len(s.Complete())
-	title := fmt.Sprintf("Fitted parameters: %s (%d images)", figureLabel(s), n)
+	title := fmt.Sprintf("Fitted parameters: %s (%d images)", figureLabel(s), len(s.Complete()))
+	return panelsFigure(name, title, paramCaption(s), []int{s.ID}, len(panels), 3.3*vg.Inch, 2.8*vg.Inch,
+		func(i int) *plot.Plot { return histPlot(panels[i]) }), true
+}
+
+// panelsFigure lays n panels of one size out under a title, three to a
+// row; panel(i) draws the i-th.
+func panelsFigure(name, title, caption string, studies []int, n int, w, h vg.Length, panel func(i int) *plot.Plot) Figure {
+	cols := min(3, n)
+	rows := (n + cols - 1) / cols
 	return Figure{
 		Name:    name,
 		Title:   title,
-		Caption: paramCaption(s),
-		Studies: []int{s.ID},
-		Width:   fitTitle(vg.Length(cols)*3.3*vg.Inch+0.2*vg.Inch, title),
-		Height:  vg.Length(rows)*2.8*vg.Inch + 0.35*vg.Inch,
+		Caption: caption,
+		Studies: studies,
+		Width:   fitTitle(vg.Length(cols)*w+0.2*vg.Inch, title),
+		Height:  vg.Length(rows)*h + 0.35*vg.Inch,
 		prepare: noPrepare(func(c draw.Canvas) {
 			var grid [][]*plot.Plot
-			for i, p := range panels {
+			for i := range n {
 				if i%cols == 0 {
 					grid = append(grid, nil)
 				}
-				grid[len(grid)-1] = append(grid[len(grid)-1], histPlot(p))
+				grid[len(grid)-1] = append(grid[len(grid)-1], panel(i))
 			}
 			alignPlots(c, title, grid)
 		}),
-	}, true
+	}
 }
 
 // countTicks marks whole numbers at a 1-2-5 step giving at most six ticks.

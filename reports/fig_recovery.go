@@ -32,27 +32,9 @@ func recoveryFigure(s StudyData, name string) (Figure, bool) {
 	if len(recs) == 0 {
 		return Figure{}, false
 	}
-	cols := min(3, len(recs))
-	rows := (len(recs) + cols - 1) / cols
 	title := fmt.Sprintf("Per-image recovery: %s (%d images)", figureLabel(s), len(recs[0].fitted))
-	return Figure{
-		Name:    name,
-		Title:   title,
-		Caption: recoveryCaption,
-		Studies: []int{s.ID},
-		Width:   fitTitle(vg.Length(cols)*3.2*vg.Inch+0.2*vg.Inch, title),
-		Height:  vg.Length(rows)*3.1*vg.Inch + 0.35*vg.Inch,
-		prepare: noPrepare(func(c draw.Canvas) {
-			var grid [][]*plot.Plot
-			for i, r := range recs {
-				if i%cols == 0 {
-					grid = append(grid, nil)
-				}
-				grid[len(grid)-1] = append(grid[len(grid)-1], recoveryPlot(r))
-			}
-			alignPlots(c, title, grid)
-		}),
-	}, true
+	return panelsFigure(name, title, recoveryCaption, []int{s.ID}, len(recs), 3.2*vg.Inch, 3.1*vg.Inch,
+		func(i int) *plot.Plot { return recoveryPlot(recs[i]) }), true
 }
 
 // recoveryPlot is one parameter's panel: dots in range, rings at a bound,
