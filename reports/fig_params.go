@@ -68,10 +68,7 @@ func histPanels(s StudyData) []histPanel {
 		if magnitudeOnly[name] {
 			title = "|" + name + "| (the level; its sign is arbitrary)"
 		}
-		ser := histSeries{label: name, color: seriesColor(0), planted: planted(name)}
-		if magnitudeOnly[name] {
-			ser.label = "|" + name + "|"
-		}
+		ser := histSeries{label: paramLabel(name), color: seriesColor(0), planted: planted(name)}
 		switch {
 		case patchParam.MatchString(name):
 			pre := patchParam.FindStringSubmatch(name)[1]

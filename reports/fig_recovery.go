@@ -40,11 +40,7 @@ func recoveryFigure(s StudyData, name string) (Figure, bool) {
 // recoveryPlot is one parameter's panel: dots in range, rings at a bound,
 // the identity line, both axes over the same range (0 included).
 func recoveryPlot(r recovery) *plot.Plot {
-	name := r.param
-	if magnitudeOnly[name] {
-		name = "|" + name + "|"
-	}
-	head := name
+	head := paramLabel(r.param)
 	if c := r.corr(); !math.IsNaN(c) {
 		head += ": r " + formatFloat(c, 2)
 	} else {
@@ -53,8 +49,8 @@ func recoveryPlot(r recovery) *plot.Plot {
 	if e := median(r.relErr); !math.IsNaN(e) {
 		head += ", rel. error " + pct(e)
 	}
-	if r.atBound > 0 {
-		head += ", " + pct(float64(r.atBound)/float64(len(r.fitted))) + " at a bound"
+	if r.atBound() > 0 {
+		head += ", " + pct(r.boundShare()) + " at a bound"
 	}
 	p := newPlot(head, "planted", "fitted")
 	lo, hi := 0.0, 0.0
@@ -78,10 +74,9 @@ func recoveryPlot(r recovery) *plot.Plot {
 		diag.LineStyle = dashed(color.Gray{Y: 110}, 1)
 		p.Add(diag)
 	}
-	col := seriesColor(0)
 	if len(in) > 0 {
 		if sc, err := plotter.NewScatter(in); err == nil {
-			sc.GlyphStyle = draw.GlyphStyle{Color: withAlpha(col, 200), Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}
+			sc.GlyphStyle = draw.GlyphStyle{Color: withAlpha(seriesColor(0), 200), Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}
 			p.Add(sc)
 		}
 	}

@@ -152,11 +152,7 @@ func (rd *RunData) styleFindings() (out []Finding) {
 		if len(params) <= 8 {
 			for _, p := range params {
 				v := paramValues(c, p)
-				name := p
-				if magnitudeOnly[p] {
-					name = "|" + p + "|"
-				}
-				medians = append(medians, fmt.Sprintf("%s %s", name, formatFloat(median(v), 3)))
+				medians = append(medians, fmt.Sprintf("%s %s", paramLabel(p), formatFloat(median(v), 3)))
 				if n, q := quantised(v); q {
 					f.Caveats = append(f.Caveats, fmt.Sprintf("%s takes only %d distinct values over %d images: equal-size optimiser steps, a step count rather than a per-image measurement.", p, n, len(v)))
 				}
@@ -282,10 +278,7 @@ func (rd *RunData) recoveryFindings() []Finding {
 			if cs[0].verdict == checkNA && cs[1].verdict == checkNA && cs[2].verdict == checkNA {
 				continue
 			}
-			part := r.param
-			if r.magnitude && magnitudeOnly[r.param] {
-				part = "|" + r.param + "|"
-			}
+			part := paramLabel(r.param)
 			var facts []string
 			if c := r.corr(); !math.IsNaN(c) {
 				facts = append(facts, "r "+formatFloat(c, 2))
@@ -309,10 +302,10 @@ func (rd *RunData) recoveryFindings() []Finding {
 				}
 				facts = append(facts, c.name+" "+c.verdict)
 			}
-			if r.atBound > 0 {
-				facts = append(facts, pct(float64(r.atBound)/float64(len(r.fitted)))+" at a bound")
+			if r.atBound() > 0 {
+				facts = append(facts, pct(r.boundShare())+" at a bound")
 			}
-			if len(r.relErr) == 0 && cs[2].verdict == checkPass && r.atBound == 0 {
+			if len(r.relErr) == 0 && r.magnitudeCheck() == checkPass && r.atBound() == 0 {
 				continue // planted 0 and left alone: counted, not worth a sentence
 			}
 			parts = append(parts, part+": "+strings.Join(facts, ", "))

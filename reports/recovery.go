@@ -73,7 +73,6 @@ type recovery struct {
 	absErr     []float64 // |fitted - planted| per image with a planted value
 	relErr     []float64 // absErr / |planted| per image planted with a non-zero value
 	ratios     []float64 // fitted / planted for the same images
-	atBound    int       // images whose value ended at a bound of its range
 	// magnitude marks a parameter read by its size alone (a range starting
 	// at 0 such as blur sigma, or noise_std whose sign is arbitrary): it is
 	// judged by its errors, never by a sign it has by construction.
@@ -175,9 +174,6 @@ func studyRecovery(s StudyData) []recovery {
 			}
 			r.fitted = append(r.fitted, f)
 			r.bounded = append(r.bounded, t.atBound(p))
-			if t.atBound(p) {
-				r.atBound++
-			}
 			pl, has := t.Planted[p]
 			if !has {
 				allPerImage = false
@@ -231,6 +227,29 @@ func (r recovery) plantedMedian() float64 {
 		return median(r.perImage)
 	}
 	return r.planted
+}
+
+// atBound counts the images whose value ended at a bound of its range.
+func (r recovery) atBound() int {
+	n := 0
+	for _, b := range r.bounded {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// boundShare is atBound as a share of the fitted images.
+func (r recovery) boundShare() float64 { return float64(r.atBound()) / float64(len(r.fitted)) }
+
+// paramLabel is how tables and figures name parameter p: |noise_std| for a
+// parameter whose sign is arbitrary (magnitudeOnly), else p.
+func paramLabel(p string) string {
+	if magnitudeOnly[p] {
+		return "|" + p + "|"
+	}
+	return p
 }
 
 // variesPerImage reports whether every fitted image records its own planted
@@ -421,7 +440,7 @@ func (rd *RunData) recoveryTable() Table {
 			}
 			n := float64(len(r.fitted))
 			t.Rows = append(t.Rows, []Cell{Str(studyLabel(s)), Num(float64(styleRound(s))), Str(r.param), Num(r.planted), Num(m),
-				Num(median(r.fitted)), Num(n), Num(float64(r.atBound)), Num(float64(r.atBound) / n), Num(r.corr()),
+				Num(median(r.fitted)), Num(n), Num(float64(r.atBound())), Num(r.boundShare()), Num(r.corr()),
 				Num(median(r.absErr)), Num(median(r.relErr)), Num(r.within25()), Str(agrees), right,
 				Str(r.signCheck()), Str(r.corrCheck()), Str(r.magnitudeCheck())})
 		}

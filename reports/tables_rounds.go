@@ -88,7 +88,7 @@ func (rd *RunData) roundsOf() []roundRow {
 		row.boundShare = boundShare(s)
 		for _, r := range studyRecovery(s) {
 			row.cues = append(row.cues, roundCue{param: r.param, planted: r.plantedMedian(), fitted: median(r.fitted),
-				r: r.corr(), absErr: median(r.absErr), relErr: median(r.relErr), bnd: float64(r.atBound) / float64(len(r.fitted)),
+				r: r.corr(), absErr: median(r.absErr), relErr: median(r.relErr), bnd: r.boundShare(),
 				cumPlanted: math.NaN(), cumFitted: math.NaN(), cumR: math.NaN(), cumAbs: math.NaN(), cumRel: math.NaN(), fromTrials: true})
 		}
 	}
