@@ -44,31 +44,55 @@ func (s *Store) PutArtifact(ctx context.Context, data []byte, meta tracker.Artif
 	if err := s.writable("put artifact"); err != nil {
 		return tracker.ID{}, err
 	}
-	id := tracker.Sum(data)
-	meta.ID, meta.Size = id, int64(len(data))
-	raw, err := encodeMeta(meta)
+	a, err := newArtifactPut(data, meta)
 	if err != nil {
-		return tracker.ID{}, fmt.Errorf("put artifact %s: %w", id, err)
+		return tracker.ID{}, fmt.Errorf("put artifact %s: %w", a.id, err)
 	}
-	err = s.writeTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, gcLock); err != nil {
-			return err
-		}
-		var shas [][]byte
-		b := &pgx.Batch{}
-		for off := 0; off < len(data); off += ChunkSize {
-			c := data[off:min(off+ChunkSize, len(data))]
-			sum := sha256.Sum256(c)
-			shas = append(shas, sum[:])
-			b.Queue(chunkInsert, sum[:], len(c), c)
-		}
-		b.Queue(artifactsInsert, id[:], meta.Kind, meta.Size, meta.RunID, raw, shas, s.sessionOrNil())
-		return tx.SendBatch(ctx, b).Close()
-	})
+	err = s.sendBatch(ctx, func(b *pgx.Batch) { s.queueArtifact(b, a) })
 	if err != nil {
-		return tracker.ID{}, fmt.Errorf("put artifact %s: %w", id, err)
+		return tracker.ID{}, fmt.Errorf("put artifact %s: %w", a.id, err)
 	}
-	return id, nil
+	return a.id, nil
+}
+
+// artifactPut is an artifact ready to be queued: its id, encoded metadata
+// and chunks.
+type artifactPut struct {
+	id     tracker.ID
+	meta   tracker.ArtifactMeta
+	raw    string   // meta as JSON
+	chunks [][]byte // data cut at ChunkSize
+	shas   [][]byte // each chunk's SHA-256
+}
+
+// newArtifactPut hashes data, cuts it into chunks and encodes meta (its ID
+// and Size set here).
+func newArtifactPut(data []byte, meta tracker.ArtifactMeta) (artifactPut, error) {
+	a := artifactPut{id: tracker.Sum(data), meta: meta}
+	a.meta.ID, a.meta.Size = a.id, int64(len(data))
+	var err error
+	if a.raw, err = encodeMeta(a.meta); err != nil {
+		return a, err
+	}
+	for off := 0; off < len(data); off += ChunkSize {
+		c := data[off:min(off+ChunkSize, len(data))]
+		sum := sha256.Sum256(c)
+		a.chunks, a.shas = append(a.chunks, c), append(a.shas, sum[:])
+	}
+	return a, nil
+}
+
+// queueArtifact queues on b the statements that store a, led by the shared
+// lock that keeps the collector (gc.go) from deleting chunks meanwhile. b
+// must run in one transaction, explicit or implicit (a batch sent outside
+// one). A fresh batch is built for each try: pgx keeps per-connection
+// state in a sent batch.
+func (s *Store) queueArtifact(b *pgx.Batch, a artifactPut) {
+	b.Queue(`SELECT pg_advisory_xact_lock_shared($1)`, gcLock)
+	for i, c := range a.chunks {
+		b.Queue(chunkInsert, a.shas[i], len(c), c)
+	}
+	b.Queue(artifactsInsert, a.id[:], a.meta.Kind, a.meta.Size, a.meta.RunID, a.raw, a.shas, s.sessionOrNil())
 }
 
 func encodeMeta(m tracker.ArtifactMeta) (string, error) {

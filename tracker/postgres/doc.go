@@ -53,7 +53,11 @@
 //     with SELECT ... FOR UPDATE SKIP LOCKED; RenewLease and CompleteWork
 //     succeed only for the item's current owner (tracker.ErrLeaseLost
 //     otherwise); completing a done item is nil with the same result and
-//     tracker.ErrWorkConflict with another.
+//     tracker.ErrWorkConflict with another. CompleteWorkResult stores the
+//     result artifact and completes the item in one transaction, with
+//     CompleteWork's answers; WorkResults reads a stage's results in one
+//     query, re-hashed as GetArtifact does. The experiments runner uses
+//     both where it finds them (one commit and round trip per item fewer).
 //   - No password leaves the package: Info().Location and every error
 //     name the database with Redact, and errors are scrubbed of the
 //     password in case a driver message quotes it. TLS and other settings
@@ -62,7 +66,10 @@
 // # Durability
 //
 // Every call that writes commits before it returns, with the server's
-// synchronous_commit (on by default: the commit is on disk), except:
+// synchronous_commit (on by default: the commit is on disk). PutArtifact
+// and CompleteWorkResult send their statements as one pgx batch outside an
+// explicit transaction: PostgreSQL runs it as one implicit transaction
+// (all or none) in one round trip instead of three. The exceptions:
 //
 //   - Creating a RUNNING trial (CreateNewTrial, CloneTrial of a RUNNING
 //     trial) commits with synchronous_commit off for that transaction: it

@@ -239,6 +239,28 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return err
 }
 
+// sendBatch sends the statements build queues as one batch outside an
+// explicit transaction: PostgreSQL runs them in one implicit transaction,
+// all or none, in one round trip (writeTx takes two more, for BEGIN and
+// COMMIT). Like writeTx it tries again, up to three times, when PostgreSQL
+// chose the batch as a deadlock's victim; build is called for each try, as
+// pgx keeps per-connection state in a batch it sent.
+func (s *Store) sendBatch(ctx context.Context, build func(b *pgx.Batch)) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	var err error
+	for range 3 {
+		b := &pgx.Batch{}
+		build(b)
+		err = s.pool.SendBatch(ctx, b).Close()
+		if c := pgCode(err); c != "40P01" && c != "40001" {
+			break
+		}
+	}
+	return s.red.err(err)
+}
+
 // streamTx is writeTx without retries, for fn that consumes a reader.
 func (s *Store) streamTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return s.inTx(ctx, pgx.TxOptions{}, fn)

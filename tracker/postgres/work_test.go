@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"bytes"
+	"errors"
 	"strconv"
 	"sync"
 	"testing"
@@ -92,5 +94,105 @@ func TestClaimsAcrossStores(t *testing.T) {
 	}
 	if err := b.CompleteWork(bg, first.WorkKey, "other", res); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCompleteWorkResult: storing an item's result and completing it in one
+// transaction behaves as PutArtifact then CompleteWork: the first
+// completion wins, the same bytes again are accepted, other bytes are a
+// conflict, and a worker that does not hold the item is refused.
+func TestCompleteWorkResult(t *testing.T) {
+	s, _ := openTest(t, postgres.Options{})
+	run := of(s.CreateRun(bg, tracker.Run{Name: "q", Status: tracker.RunQueued})).must(t)
+	key := func(i int) tracker.WorkKey { return tracker.WorkKey{RunID: run, Stage: "slots", Index: i} }
+	if err := s.EnqueueWork(bg, []tracker.WorkItem{{WorkKey: key(0), Kind: "k"}, {WorkKey: key(1), Kind: "k"}}); err != nil {
+		t.Fatal(err)
+	}
+	claim := func(owner string) tracker.WorkItem {
+		it, ok, err := s.ClaimWork(bg, owner, time.Hour, run, "slots")
+		if err != nil || !ok {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		return it
+	}
+	meta := tracker.ArtifactMeta{Kind: "work-result", MediaType: "application/json", RunID: run, Stage: "slots", Name: "k #0"}
+	first := claim("a")
+	out := []byte(`{"value":0.25}`)
+	id, err := s.CompleteWorkResult(bg, first.WorkKey, "a", out, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id != tracker.Sum(out) {
+		t.Errorf("id %s, want the bytes' %s", id, tracker.Sum(out))
+	}
+	data, got, err := s.GetArtifact(bg, id)
+	if err != nil || string(data) != string(out) || got.Kind != "work-result" || got.Name != "k #0" || got.RunID != run {
+		t.Errorf("stored result %q %+v: %v", data, got, err)
+	}
+	list := of(s.ListWork(bg, run, "slots")).must(t)
+	if list[0].State != tracker.WorkDone || list[0].Result != id || list[1].State != tracker.WorkPending {
+		t.Errorf("after completion: %+v", list)
+	}
+	if again, err := s.CompleteWorkResult(bg, first.WorkKey, "a", out, meta); err != nil || again != id {
+		t.Errorf("the same result again: %s %v", again, err)
+	}
+	if _, err := s.CompleteWorkResult(bg, first.WorkKey, "a", []byte(`{"value":0.5}`), meta); !errors.Is(err, tracker.ErrWorkConflict) {
+		t.Errorf("other bytes for a done item: %v, want ErrWorkConflict", err)
+	}
+
+	second := claim("a")
+	if _, err := s.CompleteWorkResult(bg, second.WorkKey, "b", out, meta); !errors.Is(err, tracker.ErrLeaseLost) {
+		t.Errorf("completion by a worker that does not hold the item: %v, want ErrLeaseLost", err)
+	}
+	if list := of(s.ListWork(bg, run, "slots")).must(t); list[1].State != tracker.WorkLeased || list[1].Owner != "a" {
+		t.Errorf("a refused completion changed the item: %+v", list[1])
+	}
+	if _, err := s.CompleteWorkResult(bg, key(7), "a", out, meta); !errors.Is(err, tracker.ErrNotFound) {
+		t.Errorf("completing an unknown item: %v, want ErrNotFound", err)
+	}
+}
+
+// TestWorkResults: the results of a stage's done items come back by index,
+// re-hashed, in one call; items not done are left out, an empty result is
+// empty, and damaged bytes are reported, not returned.
+func TestWorkResults(t *testing.T) {
+	s, dsn := openTest(t, postgres.Options{})
+	run := of(s.CreateRun(bg, tracker.Run{Name: "q", Status: tracker.RunQueued})).must(t)
+	var items []tracker.WorkItem
+	for i := range 4 {
+		items = append(items, tracker.WorkItem{WorkKey: tracker.WorkKey{RunID: run, Stage: "slots", Index: i}, Kind: "k"})
+	}
+	if err := s.EnqueueWork(bg, items); err != nil {
+		t.Fatal(err)
+	}
+	// Item 0 holds two chunks' worth, item 1 nothing, item 2 a short result,
+	// item 3 is left leased.
+	outs := map[int][]byte{0: bytes.Repeat([]byte("0123456789abcdef"), postgres.ChunkSize/16+3), 1: {}, 2: []byte(`{"value":1}`)}
+	for range 4 {
+		it, ok, err := s.ClaimWork(bg, "w", time.Hour, run, "slots")
+		if err != nil || !ok {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		if b, ok := outs[it.Index]; ok {
+			if _, err := s.CompleteWorkResult(bg, it.WorkKey, "w", b, tracker.ArtifactMeta{Kind: "work-result"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := s.WorkResults(bg, run, "slots")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(outs) {
+		t.Errorf("%d results, want %d (the leased item left out)", len(got), len(outs))
+	}
+	for i, want := range outs {
+		if b, ok := got[i]; !ok || !bytes.Equal(b, want) {
+			t.Errorf("item %d: %d bytes (present %v), want %d", i, len(b), ok, len(want))
+		}
+	}
+	sql(t, dsn, `UPDATE chunks SET data = overlay(data placing '\xff'::bytea from 3 for 1) WHERE size < 100`)
+	if _, err := s.WorkResults(bg, run, "slots"); !errors.Is(err, tracker.ErrCorruptArtifact) {
+		t.Errorf("a damaged result: %v, want ErrCorruptArtifact", err)
 	}
 }
