@@ -259,12 +259,7 @@ func (r *runner) doItem(ctx context.Context, owner string, it tracker.WorkItem,
 	if len(out) == 0 {
 		out = []byte("null")
 	}
-	id, err := r.st.PutArtifact(context.WithoutCancel(ctx), out, tracker.ArtifactMeta{Kind: workResultKind, MediaType: "application/json",
-		RunID: r.runID, Stage: it.Stage, Name: fmt.Sprintf("%s #%d", it.Kind, it.Index)})
-	if err != nil {
-		return fmt.Errorf("store result of %s item %d: %w", it.Kind, it.Index, err)
-	}
-	err = r.queue.CompleteWork(context.WithoutCancel(ctx), it.WorkKey, owner, id)
+	err = r.complete(context.WithoutCancel(ctx), owner, it, out)
 	switch {
 	case errors.Is(err, tracker.ErrLeaseLost):
 		return nil // taken over meanwhile: the other worker completes it
@@ -277,9 +272,34 @@ func (r *runner) doItem(ctx context.Context, owner string, it tracker.WorkItem,
 	return nil
 }
 
+// resultCompleter is a work queue that stores an item's output and
+// completes the item in one transaction (tracker/postgres): one durable
+// commit per item where PutArtifact and CompleteWork take two.
+type resultCompleter interface {
+	CompleteWorkResult(ctx context.Context, key tracker.WorkKey, owner string, out []byte, meta tracker.ArtifactMeta) (tracker.ID, error)
+}
+
+// complete stores out as the result artifact of it and completes it.
+func (r *runner) complete(ctx context.Context, owner string, it tracker.WorkItem, out []byte) error {
+	meta := tracker.ArtifactMeta{Kind: workResultKind, MediaType: "application/json",
+		RunID: r.runID, Stage: it.Stage, Name: fmt.Sprintf("%s #%d", it.Kind, it.Index)}
+	if rc, ok := r.queue.(resultCompleter); ok && any(r.queue) == any(r.st) {
+		_, err := rc.CompleteWorkResult(ctx, it.WorkKey, owner, out, meta)
+		return err
+	}
+	id, err := r.st.PutArtifact(ctx, out, meta)
+	if err != nil {
+		return fmt.Errorf("store result of %s item %d: %w", it.Kind, it.Index, err)
+	}
+	return r.queue.CompleteWork(ctx, it.WorkKey, owner, id)
+}
+
 // itemOutputs reads the outputs of items 0..n-1 of stage, all done, but
 // those in local (computed by this walker).
 func (r *runner) itemOutputs(ctx context.Context, stage string, n int, local map[int][]byte) ([][]byte, error) {
+	if rl, ok := r.queue.(resultLister); ok && len(local) < n && any(r.queue) == any(r.st) {
+		return r.listedOutputs(ctx, rl, stage, n, local)
+	}
 	list, err := r.queue.ListWork(ctx, r.runID, stage)
 	if err != nil {
 		return nil, fmt.Errorf("list work of %s: %w", stage, err)
@@ -306,6 +326,32 @@ func (r *runner) itemOutputs(ctx context.Context, stage string, n int, local map
 		if b == nil {
 			return nil, fmt.Errorf("item %d of %s is missing from the work queue", i, stage)
 		}
+	}
+	return outs, nil
+}
+
+// resultLister is a work queue that reads the results of a stage's done
+// items in one query (tracker/postgres).
+type resultLister interface {
+	WorkResults(ctx context.Context, runID int, stage string) (map[int][]byte, error)
+}
+
+// listedOutputs is itemOutputs over a resultLister.
+func (r *runner) listedOutputs(ctx context.Context, rl resultLister, stage string, n int, local map[int][]byte) ([][]byte, error) {
+	stored, err := rl.WorkResults(ctx, r.runID, stage)
+	if err != nil {
+		return nil, fmt.Errorf("read results of %s: %w", stage, err)
+	}
+	outs := make([][]byte, n)
+	for i := range outs {
+		b, ok := local[i]
+		if !ok {
+			b, ok = stored[i]
+		}
+		if !ok {
+			return nil, fmt.Errorf("item %d of %s is not done after every item was seen done", i, stage)
+		}
+		outs[i] = b
 	}
 	return outs, nil
 }
