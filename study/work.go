@@ -81,7 +81,16 @@ func openShared(ctx context.Context, storage goptuna.Storage, cfg Config, space 
 // (Map), and the batch's trials are written by one exclusive commit in slot
 // order (Once), so the stored trials do not depend on which walker computed
 // which slot, or on how many walkers there were.
-func (r *runner) runShared(ctx context.Context, sum *Summary) error {
+//
+// The commit of a batch runs in the background while the walkers compute
+// the next batch: every walker holds what the commit writes (the plans and
+// the slots' outcomes), so it adds the batch to its history as soon as the
+// slots are done, and samplers read no trial ids. Only the ids come from
+// the committer, and a walker waits for them (joins the commit) before it
+// starts the next commit, so commits stay in batch order. Without this the
+// commit is a serial step in every batch that other walkers can only wait
+// out.
+func (r *runner) runShared(ctx context.Context, sum *Summary) (err error) {
 	led, err := r.openLedger()
 	if err != nil {
 		return err
@@ -96,16 +105,46 @@ func (r *runner) runShared(ctx context.Context, sum *Summary) error {
 		}
 	}
 	sum.Reused = r.completed
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var pending *commitJob
+	defer func() {
+		// Returning early: stop the commit in flight and wait for it, so
+		// that nothing writes after Run returns.
+		if pending != nil {
+			cancel(err)
+			<-pending.done
+		}
+	}()
+	join := func() error {
+		if pending == nil {
+			return nil
+		}
+		<-pending.done
+		c := pending
+		pending = nil
+		if c.err != nil {
+			return c.err
+		}
+		if err := r.settleBatch(c); err != nil {
+			return err
+		}
+		sum.Ran = r.ran
+		return nil
+	}
 	for start := 0; start < r.cfg.Trials; start += r.cfg.BatchSize {
 		end := min(start+r.cfg.BatchSize, r.cfg.Trials)
 		if r.batchComplete(start, end) {
+			if err := join(); err != nil {
+				return err
+			}
 			if err := r.settleCommit(ctx, start, end); err != nil {
 				return err
 			}
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return context.Cause(ctx)
 		}
 		history, err := led.history(start)
 		if err != nil {
@@ -128,6 +167,9 @@ func (r *runner) runShared(ctx context.Context, sum *Summary) error {
 		outs, err := r.cfg.Work.Map(ctx, name, "trial-slot", len(plans), func(ctx context.Context, i int) ([]byte, error) {
 			return r.evalSlot(ctx, plans[i])
 		})
+		if err := join(); err != nil {
+			return err // the previous commit's failure is the cause of a cancelled Map
+		}
 		if err != nil {
 			return err
 		}
@@ -137,45 +179,88 @@ func (r *runner) runShared(ctx context.Context, sum *Summary) error {
 				return fmt.Errorf("slot %d: stored outcome: %w", plans[i].slot, err)
 			}
 		}
-		ids, err := r.cfg.Work.Once(ctx, "commit-"+strconv.Itoa(start), "batch-commit", func(ctx context.Context, attempt int) ([]byte, error) {
-			return r.commitBatch(plans, results, attempt)
-		})
-		if err != nil {
-			return err
+		c := &commitJob{start: start, plans: plans, results: results, known: map[int]int{}, done: make(chan struct{})}
+		for _, p := range plans {
+			if t, ok := inv.complete[p.slot]; ok {
+				c.known[p.slot] = t.ID // stored before this walker started (a resumed batch)
+			}
 		}
-		var trialIDs []int
-		if err := json.Unmarshal(ids, &trialIDs); err != nil || len(trialIDs) != len(plans) {
-			return fmt.Errorf("batch at slot %d: stored commit %q does not list %d trial ids (%v)", start, ids, len(plans), err)
-		}
-		// Every walker holds what the commit wrote (the plans and the slots'
-		// outcomes); only the trial ids come from the committer, so learning
-		// the batch costs no reads.
+		// The batch joins the history now, its trial ids to follow.
 		for i, p := range plans {
-			if prev, ok := inv.complete[p.slot]; ok {
-				if prev.ID != trialIDs[i] {
-					return fmt.Errorf("%w: study %q: slot %d is COMPLETE as trial ids %d and %d", ErrCorruptStudy, r.cfg.Study, p.slot, prev.ID, trialIDs[i])
-				}
+			if _, ok := inv.complete[p.slot]; ok {
 				continue
 			}
-			t := finishedTrial(r.studyID, r.space, p, results[i])
-			t.ID = trialIDs[i]
-			if err := led.add(t); err != nil {
+			if err := led.add(finishedTrial(r.studyID, r.space, p, results[i])); err != nil {
 				return err
 			}
 		}
-		for i, p := range plans {
-			if _, ok := inv.complete[p.slot]; !ok {
-				return fmt.Errorf("%w: study %q: slot %d is not COMPLETE after its batch was committed", ErrCorruptStudy, r.cfg.Study, p.slot)
+		pending = c
+		go func() {
+			defer close(c.done)
+			c.ids, c.err = r.commit(ctx, c)
+			if c.err != nil {
+				cancel(c.err)
 			}
-			r.ran++
-			r.completed++
-			r.best = math.Min(r.best, results[i].Value)
-			if r.cfg.Progress != nil {
-				r.cfg.Progress(Progress{Study: r.cfg.Study, Slot: p.slot, Value: results[i].Value,
-					Completed: r.completed, Total: r.cfg.Trials, Best: r.best})
-			}
+		}()
+	}
+	return join()
+}
+
+// commitJob is a batch's commit, run in the background (runShared).
+type commitJob struct {
+	start   int
+	plans   []plan
+	results []slotResult
+	known   map[int]int // trial ids of the batch's slots stored before the batch ran, by slot
+	done    chan struct{}
+	ids     []int // the batch's trial ids in slot order, once done
+	err     error
+}
+
+// commit runs the batch's commit item and returns its trial ids.
+func (r *runner) commit(ctx context.Context, c *commitJob) ([]int, error) {
+	out, err := r.cfg.Work.Once(ctx, "commit-"+strconv.Itoa(c.start), "batch-commit", func(ctx context.Context, attempt int) ([]byte, error) {
+		return r.commitBatch(c.plans, c.results, c.known, attempt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var ids []int
+	if err := json.Unmarshal(out, &ids); err != nil || len(ids) != len(c.plans) {
+		return nil, fmt.Errorf("batch at slot %d: stored commit %q does not list %d trial ids (%v)", c.start, out, len(c.plans), err)
+	}
+	return ids, nil
+}
+
+// settleBatch gives the batch's trials in the ledger the ids its commit
+// returned, and counts them.
+func (r *runner) settleBatch(c *commitJob) error {
+	complete := r.led.inv.complete
+	for i, p := range c.plans {
+		t, ok := complete[p.slot]
+		if !ok {
+			return fmt.Errorf("%w: study %q: slot %d is not COMPLETE after its batch was committed", ErrCorruptStudy, r.cfg.Study, p.slot)
 		}
-		sum.Ran = r.ran
+		if id, stored := c.known[p.slot]; stored {
+			if id != c.ids[i] {
+				return fmt.Errorf("%w: study %q: slot %d is COMPLETE as trial ids %d and %d", ErrCorruptStudy, r.cfg.Study, p.slot, id, c.ids[i])
+			}
+			continue
+		}
+		t.ID = c.ids[i]
+		complete[p.slot] = t
+	}
+	for i, p := range c.plans {
+		if _, stored := c.known[p.slot]; stored {
+			continue
+		}
+		r.ran++
+		r.completed++
+		r.best = math.Min(r.best, c.results[i].Value)
+		if r.cfg.Progress != nil {
+			r.cfg.Progress(Progress{Study: r.cfg.Study, Slot: p.slot, Value: c.results[i].Value,
+				Completed: r.completed, Total: r.cfg.Trials, Best: r.best})
+		}
 	}
 	return nil
 }
@@ -242,11 +327,11 @@ func (r *runner) evalSlot(ctx context.Context, p plan) ([]byte, error) {
 
 // commitBatch writes the batch's missing trials, COMPLETE, in slot order and
 // in one commit where the storage offers one (AddFinishedTrials), and
-// returns the ids of the batch's COMPLETE trials as JSON. A later attempt
-// (the first committer died) reads the study again first, since the dead
-// committer may have written some or all of them.
-func (r *runner) commitBatch(plans []plan, results []slotResult, attempt int) ([]byte, error) {
-	complete := r.led.inv.complete
+// returns the ids of the batch's COMPLETE trials as JSON. known holds the
+// ids of the batch's trials the walker found stored when it started; a
+// later attempt (the first committer died) reads the study again instead,
+// since the dead committer may have written some or all of them.
+func (r *runner) commitBatch(plans []plan, results []slotResult, known map[int]int, attempt int) ([]byte, error) {
 	if attempt > 1 {
 		trials, err := r.st.GetAllTrials(r.studyID)
 		if err != nil {
@@ -256,14 +341,17 @@ func (r *runner) commitBatch(plans []plan, results []slotResult, attempt int) ([
 		if err != nil {
 			return nil, err
 		}
-		complete = inv.complete
+		known = map[int]int{}
+		for slot, t := range inv.complete {
+			known[slot] = t.ID
+		}
 	}
 	ids := make([]int, len(plans))
 	var add []goptuna.FrozenTrial
 	var at []int
 	for i, p := range plans {
-		if t, ok := complete[p.slot]; ok {
-			ids[i] = t.ID
+		if id, ok := known[p.slot]; ok {
+			ids[i] = id
 			continue
 		}
 		add = append(add, finishedTrial(r.studyID, r.space, p, results[i]))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/c-bata/goptuna"
 )
@@ -192,4 +193,90 @@ func (d *dyingCommit) Once(ctx context.Context, name, kind string, fn func(ctx c
 		}
 		return out, err
 	})
+}
+
+// TestSharedCommitOverlapsNextBatch: a batch's commit runs while the
+// walker computes the next batch's slots. The commit of batch 0 here waits
+// for a slot of batch 4 to start: a serial loop would never get there.
+func TestSharedCommitOverlapsNextBatch(t *testing.T) {
+	space := testSpace(t)
+	cfg := Config{Study: "s", Sampler: SamplerTPE, Seed: 5, BatchSize: 4, Trials: 12}
+	ref := goptuna.NewInMemoryStorage()
+	want := bySlot(t, ref, mustRun(t, ref, cfg, space, quadratic(false)).StudyID)
+
+	st := goptuna.NewInMemoryStorage()
+	w := &gatedCommit{memWork: newMemWork(), started: make(chan struct{})}
+	cfg.Work = w
+	sum, err := Run(context.Background(), st, cfg, space, quadratic(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diffTrials(want, bySlot(t, st, sum.StudyID)); d != "" {
+		t.Fatalf("with the commit overlapped, trials differ (-Run +shared):\n%s", d)
+	}
+	if sum.Trials != 12 || sum.Ran != 12 {
+		t.Errorf("summary %+v, want 12 trials run", sum)
+	}
+}
+
+// gatedCommit holds the commit of batch 0 until a slot of batch 4 starts.
+type gatedCommit struct {
+	*memWork
+	once    sync.Once
+	started chan struct{}
+}
+
+func (g *gatedCommit) Map(ctx context.Context, name, kind string, n int, compute func(ctx context.Context, i int) ([]byte, error)) ([][]byte, error) {
+	if name == "batch-4" {
+		g.once.Do(func() { close(g.started) })
+	}
+	return g.memWork.Map(ctx, name, kind, n, compute)
+}
+
+func (g *gatedCommit) Once(ctx context.Context, name, kind string, fn func(ctx context.Context, attempt int) ([]byte, error)) ([]byte, error) {
+	if name == "commit-0" {
+		select {
+		case <-g.started:
+		case <-time.After(time.Minute):
+			return nil, errors.New("batch 4 did not start while batch 0 was committing")
+		}
+	}
+	return g.memWork.Once(ctx, name, kind, fn)
+}
+
+// TestSharedCommitFailureStopsRun: a commit that fails in the background
+// ends Run with its error, and no later batch is committed.
+func TestSharedCommitFailureStopsRun(t *testing.T) {
+	space := testSpace(t)
+	st := goptuna.NewInMemoryStorage()
+	w := &failingCommit{memWork: newMemWork(), fail: "commit-4"}
+	cfg := Config{Study: "s", Sampler: SamplerRandom, Seed: 3, BatchSize: 4, Trials: 16, Work: w}
+	if _, err := Run(context.Background(), st, cfg, space, quadratic(false)); !errors.Is(err, errDied) {
+		t.Fatalf("Run: %v, want the commit's error", err)
+	}
+	for _, name := range []string{"commit-8", "commit-12"} {
+		if n := w.calls[name]; n != 0 {
+			t.Errorf("%s was run %d times after commit-4 failed", name, n)
+		}
+	}
+	ids, err := st.GetStudyIDFromName("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(allTrials(t, st, ids)); n != 4 {
+		t.Errorf("study holds %d trials, want batch 0's 4", n)
+	}
+}
+
+// failingCommit fails the commit named fail before it writes anything.
+type failingCommit struct {
+	*memWork
+	fail string
+}
+
+func (f *failingCommit) Once(ctx context.Context, name, kind string, fn func(ctx context.Context, attempt int) ([]byte, error)) ([]byte, error) {
+	if name == f.fail {
+		return nil, errDied
+	}
+	return f.memWork.Once(ctx, name, kind, fn)
 }
