@@ -55,9 +55,11 @@
 //     otherwise); completing a done item is nil with the same result and
 //     tracker.ErrWorkConflict with another. CompleteWorkResult stores the
 //     result artifact and completes the item in one transaction, with
-//     CompleteWork's answers; WorkResults reads a stage's results in one
-//     query, re-hashed as GetArtifact does. The experiments runner uses
-//     both where it finds them (one commit and round trip per item fewer).
+//     CompleteWork's answers, and CompleteWorkResultAndClaim also claims
+//     the stage's next item in that transaction; WorkResults reads a
+//     stage's results in one query, re-hashed as GetArtifact does. The
+//     experiments runner uses them where it finds them: an item costs one
+//     commit and one round trip where it took three of each.
 //   - No password leaves the package: Info().Location and every error
 //     name the database with Redact, and errors are scrubbed of the
 //     password in case a driver message quotes it. TLS and other settings

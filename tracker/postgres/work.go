@@ -80,6 +80,17 @@ ON CONFLICT (run_id, stage, idx) DO NOTHING`, runs, stages, idx, kinds, payloads
 	return nil
 }
 
+// claimSQL leases the first claimable item of run $3 (any when 0) and
+// stage $4 (any when '') to owner $1 for $2 seconds and returns it.
+const claimSQL = `
+WITH c AS (SELECT run_id, stage, idx FROM work
+	WHERE (state = 'pending' OR (state = 'leased' AND lease_until < now()))
+	AND ($3 = 0 OR run_id = $3) AND ($4 = '' OR stage = $4)
+	ORDER BY run_id, stage, idx LIMIT 1 FOR UPDATE SKIP LOCKED)
+UPDATE work w SET state = 'leased', owner = $1, lease_until = now() + make_interval(secs => $2), attempts = w.attempts + 1
+FROM c WHERE w.run_id = c.run_id AND w.stage = c.stage AND w.idx = c.idx
+RETURNING w.run_id, w.stage, w.idx, w.kind, w.payload, w.state, w.owner, w.lease_until, w.attempts, w.result`
+
 // ClaimWork leases the first claimable item (pending, or leased with its
 // lease run out) of run runID (any run when 0) and stage (any when "") to
 // owner for lease.
@@ -90,15 +101,7 @@ func (s *Store) ClaimWork(ctx context.Context, owner string, lease time.Duration
 	if lease <= 0 {
 		return tracker.WorkItem{}, false, fmt.Errorf("claim work: lease %v, want a positive duration", lease)
 	}
-	it, err := scanWork(s.pool.QueryRow(ctx, `
-WITH c AS (SELECT run_id, stage, idx FROM work
-	WHERE (state = 'pending' OR (state = 'leased' AND lease_until < now()))
-	AND ($3 = 0 OR run_id = $3) AND ($4 = '' OR stage = $4)
-	ORDER BY run_id, stage, idx LIMIT 1 FOR UPDATE SKIP LOCKED)
-UPDATE work w SET state = 'leased', owner = $1, lease_until = now() + make_interval(secs => $2), attempts = w.attempts + 1
-FROM c WHERE w.run_id = c.run_id AND w.stage = c.stage AND w.idx = c.idx
-RETURNING w.run_id, w.stage, w.idx, w.kind, w.payload, w.state, w.owner, w.lease_until, w.attempts, w.result`,
-		owner, lease.Seconds(), runID, stage))
+	it, err := scanWork(s.pool.QueryRow(ctx, claimSQL, owner, lease.Seconds(), runID, stage))
 	if noRows(err) {
 		return tracker.WorkItem{}, false, nil
 	}
@@ -175,30 +178,68 @@ WHERE run_id = $1 AND stage = $2 AND idx = $3`, key.RunID, key.Stage, key.Index,
 
 // CompleteWorkResult stores out as an artifact (as PutArtifact does, with
 // meta) and completes key with it (as CompleteWork does), in one implicit
-// transaction sent in one round trip: one commit where the two calls take
-// two, and four round trips fewer. The artifact is kept even when the item
+// transaction sent in one round trip, where the two calls take two commits
+// and five round trips. The artifact is kept even when the item
 // is not completed (content addressing makes it harmless: a worker that
 // completes the item stores the same bytes).
 func (s *Store) CompleteWorkResult(ctx context.Context, key tracker.WorkKey, owner string, out []byte, meta tracker.ArtifactMeta) (tracker.ID, error) {
+	id, _, _, err := s.completeResult(ctx, key, owner, out, meta, 0)
+	return id, err
+}
+
+// CompleteWorkResultAndClaim is CompleteWorkResult followed, in the same
+// transaction and round trip, by ClaimWork(owner, lease, key.RunID,
+// key.Stage): a walker going through a stage's items takes its next one
+// with the commit that finishes the last. The claim is made whether or not
+// the completion is accepted; when it returns an error, the claimed item
+// (ok) is still the caller's to do or release.
+func (s *Store) CompleteWorkResultAndClaim(ctx context.Context, key tracker.WorkKey, owner string, out []byte, meta tracker.ArtifactMeta,
+	lease time.Duration) (id tracker.ID, next tracker.WorkItem, ok bool, err error) {
+	if lease <= 0 {
+		return id, next, false, fmt.Errorf("complete %s: lease %v, want a positive duration", workName(key), lease)
+	}
+	return s.completeResult(ctx, key, owner, out, meta, lease)
+}
+
+// completeResult is CompleteWorkResult, and CompleteWorkResultAndClaim when
+// lease > 0.
+func (s *Store) completeResult(ctx context.Context, key tracker.WorkKey, owner string, out []byte, meta tracker.ArtifactMeta,
+	lease time.Duration) (tracker.ID, tracker.WorkItem, bool, error) {
+	var (
+		next tracker.WorkItem
+		ok   bool
+	)
 	if err := s.writable("complete work"); err != nil {
-		return tracker.ID{}, err
+		return tracker.ID{}, next, false, err
 	}
 	a, err := newArtifactPut(out, meta)
 	if err != nil {
-		return tracker.ID{}, fmt.Errorf("complete %s: result: %w", workName(key), err)
+		return tracker.ID{}, next, false, fmt.Errorf("complete %s: result: %w", workName(key), err)
 	}
 	var done int64
 	err = s.sendBatch(ctx, func(b *pgx.Batch) {
+		next, ok, done = tracker.WorkItem{}, false, 0
 		s.queueArtifact(b, a)
 		b.Queue(`UPDATE work SET state = 'done', result = $4, lease_until = NULL
 WHERE run_id = $1 AND stage = $2 AND idx = $3 AND state = 'leased' AND owner = $5`, key.RunID, key.Stage, key.Index, a.id[:], owner).
 			Exec(func(tag pgconn.CommandTag) error { done = tag.RowsAffected(); return nil })
+		if lease > 0 {
+			b.Queue(claimSQL, owner, lease.Seconds(), key.RunID, key.Stage).Query(func(rows pgx.Rows) error {
+				if !rows.Next() {
+					return rows.Err()
+				}
+				var err error
+				next, err = scanWork(rows)
+				ok = err == nil
+				return err
+			})
+		}
 	})
 	if err != nil {
-		return tracker.ID{}, fmt.Errorf("complete %s: %w", workName(key), err)
+		return tracker.ID{}, tracker.WorkItem{}, false, fmt.Errorf("complete %s: %w", workName(key), err)
 	}
 	if done == 1 {
-		return a.id, nil
+		return a.id, next, ok, nil
 	}
 	// Not completed here: say why, as CompleteWork would have.
 	var state, holder string
@@ -211,13 +252,13 @@ WHERE run_id = $1 AND stage = $2 AND idx = $3 AND state = 'leased' AND owner = $
 	case err != nil:
 		err = s.red.err(err)
 	case state == string(tracker.WorkDone) && bytes.Equal(prev, a.id[:]):
-		return a.id, nil
+		return a.id, next, ok, nil
 	case state == string(tracker.WorkDone):
 		err = fmt.Errorf("result %s, but it is done with %x: %w", a.id, prev, tracker.ErrWorkConflict)
 	default:
 		err = fmt.Errorf("%s does not hold it (it is %s, owner %q): %w", owner, state, holder, tracker.ErrLeaseLost)
 	}
-	return tracker.ID{}, fmt.Errorf("complete %s: %w", workName(key), err)
+	return tracker.ID{}, next, ok, fmt.Errorf("complete %s: %w", workName(key), err)
 }
 
 // WorkResults returns the result bytes of the done items of a run's stage,

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -194,5 +195,62 @@ func TestWorkResults(t *testing.T) {
 	sql(t, dsn, `UPDATE chunks SET data = overlay(data placing '\xff'::bytea from 3 for 1) WHERE size < 100`)
 	if _, err := s.WorkResults(bg, run, "slots"); !errors.Is(err, tracker.ErrCorruptArtifact) {
 		t.Errorf("a damaged result: %v, want ErrCorruptArtifact", err)
+	}
+}
+
+// TestCompleteWorkResultAndClaim: completing an item can take the stage's
+// next claimable one in the same transaction; at the stage's end nothing
+// is claimed, and a refused completion still hands over the claim.
+func TestCompleteWorkResultAndClaim(t *testing.T) {
+	s, _ := openTest(t, postgres.Options{})
+	run := of(s.CreateRun(bg, tracker.Run{Name: "q", Status: tracker.RunQueued})).must(t)
+	var items []tracker.WorkItem
+	for i := range 3 {
+		items = append(items, tracker.WorkItem{WorkKey: tracker.WorkKey{RunID: run, Stage: "slots", Index: i}, Kind: "k"})
+	}
+	items = append(items, tracker.WorkItem{WorkKey: tracker.WorkKey{RunID: run, Stage: "other", Index: 0}, Kind: "k"})
+	if err := s.EnqueueWork(bg, items); err != nil {
+		t.Fatal(err)
+	}
+	it, ok, err := s.ClaimWork(bg, "a", time.Hour, run, "slots")
+	if err != nil || !ok || it.Index != 0 {
+		t.Fatalf("claim: %+v %v %v", it, ok, err)
+	}
+	meta := tracker.ArtifactMeta{Kind: "work-result"}
+	var order []int
+	for ok {
+		order = append(order, it.Index)
+		out := []byte(strconv.Itoa(it.Index))
+		id, next, more, err := s.CompleteWorkResultAndClaim(bg, it.WorkKey, "a", out, meta, time.Hour)
+		if err != nil || id != tracker.Sum(out) {
+			t.Fatalf("complete item %d: %s %v", it.Index, id, err)
+		}
+		if more && (next.Stage != "slots" || next.State != tracker.WorkLeased || next.Owner != "a" || next.Attempts != 1) {
+			t.Errorf("claimed with the completion: %+v", next)
+		}
+		it, ok = next, more
+	}
+	if fmt.Sprint(order) != "[0 1 2]" {
+		t.Errorf("items done in order %v, want [0 1 2]: the claim stays in the stage", order)
+	}
+	list := of(s.ListWork(bg, run, "")).must(t)
+	for _, w := range list {
+		if want := map[string]tracker.WorkState{"slots": tracker.WorkDone, "other": tracker.WorkPending}[w.Stage]; w.State != want {
+			t.Errorf("%s/%d is %s, want %s", w.Stage, w.Index, w.State, want)
+		}
+	}
+
+	// A completion refused (b does not hold the item) still claims.
+	run2 := of(s.CreateRun(bg, tracker.Run{Name: "q2", Status: tracker.RunQueued})).must(t)
+	k0 := tracker.WorkKey{RunID: run2, Stage: "slots", Index: 0}
+	if err := s.EnqueueWork(bg, []tracker.WorkItem{{WorkKey: k0, Kind: "k"}, {WorkKey: tracker.WorkKey{RunID: run2, Stage: "slots", Index: 1}, Kind: "k"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.ClaimWork(bg, "a", time.Hour, run2, "slots"); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	_, next, more, err := s.CompleteWorkResultAndClaim(bg, k0, "b", []byte("x"), meta, time.Hour)
+	if !errors.Is(err, tracker.ErrLeaseLost) || !more || next.Index != 1 || next.Owner != "b" {
+		t.Errorf("refused completion: next %+v (%v), %v; want ErrLeaseLost and item 1 claimed by b", next, more, err)
 	}
 }
