@@ -40,9 +40,13 @@ const releaseLease = time.Millisecond
 // workResultKind is the artifact kind of a work item's output.
 const workResultKind = "work-result"
 
-// Polling bounds while a walker waits for items other workers hold.
+// Polling bounds while a walker waits for items other workers hold. The
+// first wait is short: the usual one is for a batch-mate's last slot, a few
+// milliseconds (smoke content trials take about 2.5 ms here), and a walker
+// that oversleeps it starts the next batch late; waits grow by half from
+// there, so a long one costs a few dozen polls.
 const (
-	minPoll  = 5 * time.Millisecond
+	minPoll  = 500 * time.Microsecond
 	maxPoll  = time.Second
 	livePoll = 2 * time.Second // how often a waiting walker checks its run still runs
 )
@@ -163,13 +167,19 @@ func (r *runner) forEachWorkItem(ctx context.Context, stage, kind string, n int,
 func (r *runner) claimLoop(ctx context.Context, stage string, n int, owner string,
 	compute func(ctx context.Context, it tracker.WorkItem) ([]byte, error)) error {
 	wait, lastLive := minPoll, time.Now()
+	var next tracker.WorkItem // claimed with the last completion
+	var claimed bool
 	for {
-		it, ok, err := r.queue.ClaimWork(ctx, owner, r.lease, r.runID, stage)
-		if err != nil {
-			return fmt.Errorf("claim work of %s: %w", stage, err)
+		it, ok := next, claimed
+		if !ok {
+			var err error
+			if it, ok, err = r.queue.ClaimWork(ctx, owner, r.lease, r.runID, stage); err != nil {
+				return fmt.Errorf("claim work of %s: %w", stage, err)
+			}
 		}
 		if ok {
-			if err := r.doItem(ctx, owner, it, compute); err != nil {
+			var err error
+			if next, claimed, err = r.doItem(ctx, owner, it, compute); err != nil {
 				return err
 			}
 			wait = minPoll
@@ -199,9 +209,7 @@ func (r *runner) claimLoop(ctx context.Context, stage string, n int, owner strin
 			return context.Cause(ctx)
 		case <-time.After(wait):
 		}
-		// Grow by half: the usual wait (a batch commit, a batch-mate's last
-		// slot) is tens of milliseconds, and a walker that oversleeps it
-		// starts the next batch late.
+		// Grow by half (see minPoll).
 		wait = min(wait+wait/2, maxPoll, max(minPoll, r.lease/4))
 	}
 }
@@ -210,10 +218,11 @@ func (r *runner) claimLoop(ctx context.Context, stage string, n int, owner strin
 var errLeaseLost = errors.New("lease lost")
 
 // doItem computes a claimed item while renewing its lease, stores its
-// output and completes it. Losing the lease abandons the item (its new
-// holder computes the same bytes).
+// output and completes it; next (when claimed) is the stage's next item,
+// claimed with the completion where the queue can. Losing the lease
+// abandons the item (its new holder computes the same bytes).
 func (r *runner) doItem(ctx context.Context, owner string, it tracker.WorkItem,
-	compute func(ctx context.Context, it tracker.WorkItem) ([]byte, error)) error {
+	compute func(ctx context.Context, it tracker.WorkItem) ([]byte, error)) (next tracker.WorkItem, claimed bool, err error) {
 	ictx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stopRenew := make(chan struct{})
@@ -244,54 +253,72 @@ func (r *runner) doItem(ctx context.Context, owner string, it tracker.WorkItem,
 	<-renewed
 	if errors.Is(context.Cause(ictx), errLeaseLost) {
 		r.progress.Logf("  %s item %d of %s: lease lost; another worker redoes it", it.Kind, it.Index, shortStage(it.Stage))
-		return nil
+		return next, false, nil
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			// Stopped (SIGINT, SIGTERM): hand the item back at once rather
-			// than let the others wait out the lease. Best effort: if this
-			// fails, the lease runs out as after a crash.
-			_ = r.queue.RenewLease(context.WithoutCancel(ctx), it.WorkKey, owner, releaseLease)
-			return context.Cause(ctx)
+			r.release(ctx, owner, it)
+			return next, false, context.Cause(ctx)
 		}
-		return fmt.Errorf("%s item %d: %w", it.Kind, it.Index, err)
+		return next, false, fmt.Errorf("%s item %d: %w", it.Kind, it.Index, err)
 	}
 	if len(out) == 0 {
 		out = []byte("null")
 	}
-	err = r.complete(context.WithoutCancel(ctx), owner, it, out)
+	next, claimed, err = r.complete(context.WithoutCancel(ctx), owner, it, out, ctx.Err() == nil)
 	switch {
 	case errors.Is(err, tracker.ErrLeaseLost):
-		return nil // taken over meanwhile: the other worker completes it
+		return next, claimed, nil // taken over meanwhile: the other worker completes it
+	case err != nil && claimed:
+		r.release(ctx, owner, next)
+	}
+	switch {
 	case errors.Is(err, tracker.ErrWorkConflict):
-		return fmt.Errorf("%s item %d of %s gave other bytes than a first computation: %w; "+
+		return next, false, fmt.Errorf("%s item %d of %s gave other bytes than a first computation: %w; "+
 			"the computation is not deterministic (run 'cgx verify')", it.Kind, it.Index, it.Stage, err)
 	case err != nil:
-		return fmt.Errorf("complete %s item %d: %w", it.Kind, it.Index, err)
+		return next, false, fmt.Errorf("complete %s item %d: %w", it.Kind, it.Index, err)
 	}
-	return nil
+	return next, claimed, nil
 }
 
-// resultCompleter is a work queue that stores an item's output and
-// completes the item in one transaction (tracker/postgres): one durable
-// commit per item where PutArtifact and CompleteWork take two.
+// release hands a claimed item back at once (a walker stopping, by SIGINT
+// or SIGTERM or an error) rather than let the others wait out its lease.
+// Best effort: if this fails, the lease runs out as after a crash.
+func (r *runner) release(ctx context.Context, owner string, it tracker.WorkItem) {
+	_ = r.queue.RenewLease(context.WithoutCancel(ctx), it.WorkKey, owner, releaseLease)
+}
+
+// resultCompleter is a work queue that stores an item's output, completes
+// the item and claims the stage's next one in one transaction
+// (tracker/postgres): one durable commit and one round trip per item where
+// PutArtifact, CompleteWork and ClaimWork take three commits and six round
+// trips.
 type resultCompleter interface {
 	CompleteWorkResult(ctx context.Context, key tracker.WorkKey, owner string, out []byte, meta tracker.ArtifactMeta) (tracker.ID, error)
+	CompleteWorkResultAndClaim(ctx context.Context, key tracker.WorkKey, owner string, out []byte, meta tracker.ArtifactMeta,
+		lease time.Duration) (tracker.ID, tracker.WorkItem, bool, error)
 }
 
-// complete stores out as the result artifact of it and completes it.
-func (r *runner) complete(ctx context.Context, owner string, it tracker.WorkItem, out []byte) error {
+// complete stores out as the result artifact of it and completes it; with
+// claim, it may also claim the stage's next item (next, claimed), where the
+// queue does both in one transaction.
+func (r *runner) complete(ctx context.Context, owner string, it tracker.WorkItem, out []byte, claim bool) (next tracker.WorkItem, claimed bool, err error) {
 	meta := tracker.ArtifactMeta{Kind: workResultKind, MediaType: "application/json",
 		RunID: r.runID, Stage: it.Stage, Name: fmt.Sprintf("%s #%d", it.Kind, it.Index)}
 	if rc, ok := r.queue.(resultCompleter); ok && any(r.queue) == any(r.st) {
-		_, err := rc.CompleteWorkResult(ctx, it.WorkKey, owner, out, meta)
-		return err
+		if !claim {
+			_, err = rc.CompleteWorkResult(ctx, it.WorkKey, owner, out, meta)
+			return next, false, err
+		}
+		_, next, claimed, err = rc.CompleteWorkResultAndClaim(ctx, it.WorkKey, owner, out, meta, r.lease)
+		return next, claimed, err
 	}
 	id, err := r.st.PutArtifact(ctx, out, meta)
 	if err != nil {
-		return fmt.Errorf("store result of %s item %d: %w", it.Kind, it.Index, err)
+		return next, false, fmt.Errorf("store result of %s item %d: %w", it.Kind, it.Index, err)
 	}
-	return r.queue.CompleteWork(ctx, it.WorkKey, owner, id)
+	return next, false, r.queue.CompleteWork(ctx, it.WorkKey, owner, id)
 }
 
 // itemOutputs reads the outputs of items 0..n-1 of stage, all done, but
