@@ -81,7 +81,7 @@ ON CONFLICT (run_id, stage, idx) DO NOTHING`, runs, stages, idx, kinds, payloads
 }
 
 // claimSQL leases the first claimable item of run $3 (any when 0) and
-// stage $4 (any when ”) to owner $1 for $2 seconds and returns it.
+// stage $4 (any when empty) to owner $1 for $2 seconds and returns it.
 const claimSQL = `
 WITH c AS (SELECT run_id, stage, idx FROM work
 	WHERE (state = 'pending' OR (state = 'leased' AND lease_until < now()))
