@@ -253,33 +253,30 @@ func (r *runner) doItem(ctx context.Context, owner string, it tracker.WorkItem,
 	<-renewed
 	if errors.Is(context.Cause(ictx), errLeaseLost) {
 		r.progress.Logf("  %s item %d of %s: lease lost; another worker redoes it", it.Kind, it.Index, shortStage(it.Stage))
-		return next, false, nil
+		return tracker.WorkItem{}, false, nil
 	}
 	if err != nil {
 		if ctx.Err() != nil {
 			r.release(ctx, owner, it)
-			return next, false, context.Cause(ctx)
+			return tracker.WorkItem{}, false, context.Cause(ctx)
 		}
-		return next, false, fmt.Errorf("%s item %d: %w", it.Kind, it.Index, err)
+		return tracker.WorkItem{}, false, fmt.Errorf("%s item %d: %w", it.Kind, it.Index, err)
 	}
 	if len(out) == 0 {
 		out = []byte("null")
 	}
 	next, claimed, err = r.complete(context.WithoutCancel(ctx), owner, it, out, ctx.Err() == nil)
-	switch {
-	case errors.Is(err, tracker.ErrLeaseLost):
-		return next, claimed, nil // taken over meanwhile: the other worker completes it
-	case err != nil && claimed:
-		r.release(ctx, owner, next)
+	if err == nil || errors.Is(err, tracker.ErrLeaseLost) {
+		return next, claimed, nil // lease lost: taken over meanwhile, the other worker completes it
 	}
-	switch {
-	case errors.Is(err, tracker.ErrWorkConflict):
-		return next, false, fmt.Errorf("%s item %d of %s gave other bytes than a first computation: %w; "+
+	if claimed {
+		r.release(ctx, owner, next) // this walker stops on the error below
+	}
+	if errors.Is(err, tracker.ErrWorkConflict) {
+		return tracker.WorkItem{}, false, fmt.Errorf("%s item %d of %s gave other bytes than a first computation: %w; "+
 			"the computation is not deterministic (run 'cgx verify')", it.Kind, it.Index, it.Stage, err)
-	case err != nil:
-		return next, false, fmt.Errorf("complete %s item %d: %w", it.Kind, it.Index, err)
 	}
-	return next, claimed, nil
+	return tracker.WorkItem{}, false, fmt.Errorf("complete %s item %d: %w", it.Kind, it.Index, err)
 }
 
 // release hands a claimed item back at once (a walker stopping, by SIGINT

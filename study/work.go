@@ -146,32 +146,18 @@ func (r *runner) runShared(ctx context.Context, sum *Summary) (err error) {
 		if err := ctx.Err(); err != nil {
 			return context.Cause(ctx)
 		}
-		history, err := led.history(start)
+		plans, err := r.planBatch(start, end)
 		if err != nil {
 			return err
 		}
-		propose, err := r.smp.batch(history)
-		if err != nil {
-			return fmt.Errorf("sample batch at slot %d: %w", start, err)
-		}
-		plans := make([]plan, 0, end-start)
-		for slot := start; slot < end; slot++ {
-			seed := TrialSeed(r.cfg.Seed, slot)
-			p, err := propose(seed)
-			if err != nil {
-				return fmt.Errorf("sample slot %d: %w", slot, err)
-			}
-			plans = append(plans, plan{slot: slot, seed: seed, proposal: p})
-		}
-		name := fmt.Sprintf("batch-%d", start)
-		outs, err := r.cfg.Work.Map(ctx, name, "trial-slot", len(plans), func(ctx context.Context, i int) ([]byte, error) {
+		outs, mapErr := r.cfg.Work.Map(ctx, fmt.Sprintf("batch-%d", start), "trial-slot", len(plans), func(ctx context.Context, i int) ([]byte, error) {
 			return r.evalSlot(ctx, plans[i])
 		})
 		if err := join(); err != nil {
-			return err // the previous commit's failure is the cause of a cancelled Map
+			return err // a failed commit is also why a cancelled Map failed
 		}
-		if err != nil {
-			return err
+		if mapErr != nil {
+			return mapErr
 		}
 		results := make([]slotResult, len(outs))
 		for i, b := range outs {
@@ -179,31 +165,58 @@ func (r *runner) runShared(ctx context.Context, sum *Summary) (err error) {
 				return fmt.Errorf("slot %d: stored outcome: %w", plans[i].slot, err)
 			}
 		}
-		c := &commitJob{start: start, plans: plans, results: results, known: map[int]int{}, done: make(chan struct{})}
-		for _, p := range plans {
-			if t, ok := inv.complete[p.slot]; ok {
-				c.known[p.slot] = t.ID // stored before this walker started (a resumed batch)
-			}
+		if pending, err = r.startCommit(ctx, cancel, start, plans, results); err != nil {
+			return err
 		}
-		// The batch joins the history now, its trial ids to follow.
-		for i, p := range plans {
-			if _, ok := inv.complete[p.slot]; ok {
-				continue
-			}
-			if err := led.add(finishedTrial(r.studyID, r.space, p, results[i])); err != nil {
-				return err
-			}
-		}
-		pending = c
-		go func() {
-			defer close(c.done)
-			c.ids, c.err = r.commit(ctx, c)
-			if c.err != nil {
-				cancel(c.err)
-			}
-		}()
 	}
 	return join()
+}
+
+// planBatch proposes the slots [start, end) from the history before start.
+func (r *runner) planBatch(start, end int) ([]plan, error) {
+	history, err := r.led.history(start)
+	if err != nil {
+		return nil, err
+	}
+	propose, err := r.smp.batch(history)
+	if err != nil {
+		return nil, fmt.Errorf("sample batch at slot %d: %w", start, err)
+	}
+	plans := make([]plan, 0, end-start)
+	for slot := start; slot < end; slot++ {
+		seed := TrialSeed(r.cfg.Seed, slot)
+		p, err := propose(seed)
+		if err != nil {
+			return nil, fmt.Errorf("sample slot %d: %w", slot, err)
+		}
+		plans = append(plans, plan{slot: slot, seed: seed, proposal: p})
+	}
+	return plans, nil
+}
+
+// startCommit adds the batch's trials to the history, their ids to follow,
+// and starts its commit in the background; a failed commit cancels ctx
+// with its error.
+func (r *runner) startCommit(ctx context.Context, cancel context.CancelCauseFunc, start int, plans []plan, results []slotResult) (*commitJob, error) {
+	c := &commitJob{start: start, plans: plans, results: results, known: map[int]int{}, done: make(chan struct{})}
+	complete := r.led.inv.complete
+	for i, p := range plans {
+		if t, ok := complete[p.slot]; ok {
+			c.known[p.slot] = t.ID // stored before this walker started (a resumed batch)
+			continue
+		}
+		if err := r.led.add(finishedTrial(r.studyID, r.space, p, results[i])); err != nil {
+			return nil, err
+		}
+	}
+	go func() {
+		defer close(c.done)
+		c.ids, c.err = r.commit(ctx, c)
+		if c.err != nil {
+			cancel(c.err)
+		}
+	}()
+	return c, nil
 }
 
 // commitJob is a batch's commit, run in the background (runShared).
