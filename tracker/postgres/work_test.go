@@ -98,17 +98,28 @@ func TestClaimsAcrossStores(t *testing.T) {
 	}
 }
 
+// slotRun creates a run and enqueues n items of its stage "slots".
+func slotRun(t *testing.T, s *postgres.Store, n int) (int, []tracker.WorkItem) {
+	t.Helper()
+	run := of(s.CreateRun(bg, tracker.Run{Name: "q", Status: tracker.RunQueued})).must(t)
+	var items []tracker.WorkItem
+	for i := range n {
+		items = append(items, tracker.WorkItem{WorkKey: tracker.WorkKey{RunID: run, Stage: "slots", Index: i}, Kind: "k"})
+	}
+	if err := s.EnqueueWork(bg, items); err != nil {
+		t.Fatal(err)
+	}
+	return run, items
+}
+
 // TestCompleteWorkResult: storing an item's result and completing it in one
 // transaction behaves as PutArtifact then CompleteWork: the first
 // completion wins, the same bytes again are accepted, other bytes are a
 // conflict, and a worker that does not hold the item is refused.
 func TestCompleteWorkResult(t *testing.T) {
 	s, _ := openTest(t, postgres.Options{})
-	run := of(s.CreateRun(bg, tracker.Run{Name: "q", Status: tracker.RunQueued})).must(t)
+	run, _ := slotRun(t, s, 2)
 	key := func(i int) tracker.WorkKey { return tracker.WorkKey{RunID: run, Stage: "slots", Index: i} }
-	if err := s.EnqueueWork(bg, []tracker.WorkItem{{WorkKey: key(0), Kind: "k"}, {WorkKey: key(1), Kind: "k"}}); err != nil {
-		t.Fatal(err)
-	}
 	claim := func(owner string) tracker.WorkItem {
 		it, ok, err := s.ClaimWork(bg, owner, time.Hour, run, "slots")
 		if err != nil || !ok {
@@ -158,14 +169,7 @@ func TestCompleteWorkResult(t *testing.T) {
 // empty, and damaged bytes are reported, not returned.
 func TestWorkResults(t *testing.T) {
 	s, dsn := openTest(t, postgres.Options{})
-	run := of(s.CreateRun(bg, tracker.Run{Name: "q", Status: tracker.RunQueued})).must(t)
-	var items []tracker.WorkItem
-	for i := range 4 {
-		items = append(items, tracker.WorkItem{WorkKey: tracker.WorkKey{RunID: run, Stage: "slots", Index: i}, Kind: "k"})
-	}
-	if err := s.EnqueueWork(bg, items); err != nil {
-		t.Fatal(err)
-	}
+	run, _ := slotRun(t, s, 4)
 	// Item 0 holds two chunks' worth, item 1 nothing, item 2 a short result,
 	// item 3 is left leased.
 	outs := map[int][]byte{0: bytes.Repeat([]byte("0123456789abcdef"), postgres.ChunkSize/16+3), 1: {}, 2: []byte(`{"value":1}`)}
@@ -203,13 +207,8 @@ func TestWorkResults(t *testing.T) {
 // is claimed, and a refused completion still hands over the claim.
 func TestCompleteWorkResultAndClaim(t *testing.T) {
 	s, _ := openTest(t, postgres.Options{})
-	run := of(s.CreateRun(bg, tracker.Run{Name: "q", Status: tracker.RunQueued})).must(t)
-	var items []tracker.WorkItem
-	for i := range 3 {
-		items = append(items, tracker.WorkItem{WorkKey: tracker.WorkKey{RunID: run, Stage: "slots", Index: i}, Kind: "k"})
-	}
-	items = append(items, tracker.WorkItem{WorkKey: tracker.WorkKey{RunID: run, Stage: "other", Index: 0}, Kind: "k"})
-	if err := s.EnqueueWork(bg, items); err != nil {
+	run, _ := slotRun(t, s, 3)
+	if err := s.EnqueueWork(bg, []tracker.WorkItem{{WorkKey: tracker.WorkKey{RunID: run, Stage: "other"}, Kind: "k"}}); err != nil {
 		t.Fatal(err)
 	}
 	it, ok, err := s.ClaimWork(bg, "a", time.Hour, run, "slots")
@@ -241,11 +240,8 @@ func TestCompleteWorkResultAndClaim(t *testing.T) {
 	}
 
 	// A completion refused (b does not hold the item) still claims.
-	run2 := of(s.CreateRun(bg, tracker.Run{Name: "q2", Status: tracker.RunQueued})).must(t)
-	k0 := tracker.WorkKey{RunID: run2, Stage: "slots", Index: 0}
-	if err := s.EnqueueWork(bg, []tracker.WorkItem{{WorkKey: k0, Kind: "k"}, {WorkKey: tracker.WorkKey{RunID: run2, Stage: "slots", Index: 1}, Kind: "k"}}); err != nil {
-		t.Fatal(err)
-	}
+	run2, items := slotRun(t, s, 2)
+	k0 := items[0].WorkKey
 	if _, ok, err := s.ClaimWork(bg, "a", time.Hour, run2, "slots"); err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
