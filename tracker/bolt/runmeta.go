@@ -77,6 +77,9 @@ func (s *Store) DeleteRun(ctx context.Context, id int) (tracker.RunDeletion, err
 	if err != nil {
 		return del, fmt.Errorf("delete run %d: %w", id, err)
 	}
+	if q, err := s.queue("delete run"); err == nil {
+		q.DropRun(id) // its work items, as PostgreSQL's DeleteRun drops them
+	}
 	for _, sid := range studies {
 		if err := s.DeleteStudy(sid); err != nil {
 			if errors.Is(err, tracker.ErrNotFound) {

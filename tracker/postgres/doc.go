@@ -42,7 +42,9 @@
 //     setter racing a state change either lands before it or is refused.
 //   - UpdateRun (and tags, notes) read and write a run under its row lock
 //     (SELECT ... FOR UPDATE): updaters on several machines apply one after
-//     another, none lost. DeleteRun is one transaction.
+//     another, none lost. DeleteRun is one transaction; it drops the
+//     run's work items, whose results would otherwise keep artifacts
+//     from GC.
 //   - PutStage replaces the stage under its key: several workers finishing
 //     the same deterministic stage may all put it.
 //   - PutArtifactFrom and OpenArtifact hold at most one chunk (plus the

@@ -290,6 +290,10 @@ func (s *Store) DeleteRun(ctx context.Context, id int) (tracker.RunDeletion, err
 			return err
 		}
 		sort.Ints(del.Studies)
+		// Its work items go too: their results would keep artifacts from GC.
+		if _, err := tx.Exec(ctx, `DELETE FROM work WHERE run_id = $1`, id); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `DELETE FROM runs WHERE id = $1`, id)
 		return err
 	})

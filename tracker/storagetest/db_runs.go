@@ -242,7 +242,23 @@ func runDelete(t *testing.T, db tracker.DB) {
 	ok(t, db.PutStage(bg, tracker.Stage{Key: "own", Name: "fit", RunID: a, Status: "done", Studies: []int{stageStudy}, Started: at(1)}))
 	ok(t, db.PutStage(bg, tracker.Stage{Key: "reused", Name: "dataset", RunID: a, Status: "done", Studies: []int{keptStageStudy}, Started: at(2)}))
 	ok(t, db.PutStage(bg, tracker.Stage{Key: "b-own", Name: "fit", RunID: b, Status: "done", Started: at(3)}))
+	q, sharedQueue := db.(tracker.WorkQueue)
+	if sharedQueue {
+		// A database that holds the work queue drops a deleted run's items
+		// (their results would otherwise keep artifacts from GC).
+		for _, run := range []int{a, b} {
+			ok(t, q.EnqueueWork(bg, []tracker.WorkItem{{WorkKey: tracker.WorkKey{RunID: run, Stage: "own"}, Kind: "k"}}))
+		}
+	}
 	del := of(db.DeleteRun(bg, a)).must(t)
+	if sharedQueue {
+		if items := of(q.ListWork(bg, a, "")).must(t); len(items) != 0 {
+			t.Errorf("the deleted run keeps %d work items", len(items))
+		}
+		if items := of(q.ListWork(bg, b, "")).must(t); len(items) != 1 {
+			t.Errorf("the other run has %d work items, want its 1", len(items))
+		}
+	}
 	slices.Sort(del.Studies)
 	diff(t, "DeleteRun report", tracker.RunDeletion{Run: a, Stages: []string{"own"}, KeptStages: []string{"reused"}, Studies: []int{mine, stageStudy}}, del)
 	_, err := db.GetRun(bg, a)

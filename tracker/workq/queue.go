@@ -177,6 +177,19 @@ func (q *Queue) ListWork(ctx context.Context, runID int, stage string) ([]tracke
 	return out, nil
 }
 
+// DropRun removes every item of run runID (a deleted run).
+func (q *Queue) DropRun(runID int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.order = slices.DeleteFunc(q.order, func(gk groupKey) bool {
+		if gk.run == runID {
+			delete(q.groups, gk)
+			return true
+		}
+		return false
+	})
+}
+
 func (q *Queue) find(key tracker.WorkKey) (*tracker.WorkItem, error) {
 	g := q.groups[groupKey{key.RunID, key.Stage}]
 	if g != nil {
