@@ -44,7 +44,7 @@ func (s *Store) PutArtifact(ctx context.Context, data []byte, meta tracker.Artif
 	if err := s.writable("put artifact"); err != nil {
 		return tracker.ID{}, err
 	}
-	a, err := newArtifactPut(data, meta)
+	a, err := newArtifactPut(tracker.Sum(data), data, meta)
 	if err != nil {
 		return tracker.ID{}, fmt.Errorf("put artifact %s: %w", a.id, err)
 	}
@@ -65,10 +65,10 @@ type artifactPut struct {
 	shas   [][]byte // each chunk's SHA-256
 }
 
-// newArtifactPut hashes data, cuts it into chunks and encodes meta (its ID
-// and Size set here).
-func newArtifactPut(data []byte, meta tracker.ArtifactMeta) (artifactPut, error) {
-	a := artifactPut{id: tracker.Sum(data), meta: meta}
+// newArtifactPut cuts data (whose SHA-256 is id) into chunks, hashes each
+// and encodes meta (its ID and Size set here).
+func newArtifactPut(id tracker.ID, data []byte, meta tracker.ArtifactMeta) (artifactPut, error) {
+	a := artifactPut{id: id, meta: meta}
 	a.meta.ID, a.meta.Size = a.id, int64(len(data))
 	var err error
 	if a.raw, err = encodeMeta(a.meta); err != nil {

@@ -3,7 +3,6 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"slices"
 
@@ -36,12 +35,7 @@ func (s *Store) PutArtifacts(ctx context.Context, items []tracker.ArtifactPut) (
 	if len(items) == 0 {
 		return ids, nil
 	}
-	type record struct {
-		meta tracker.ArtifactMeta
-		raw  string
-		shas [][]byte
-	}
-	recs := make([]record, 0, len(items))
+	recs := make([]artifactPut, 0, len(items))
 	chunks := map[[32]byte][]byte{}
 	seen := make(map[tracker.ID]bool, len(items))
 	for i, it := range items {
@@ -51,27 +45,21 @@ func (s *Store) PutArtifacts(ctx context.Context, items []tracker.ArtifactPut) (
 			continue // the first metadata in the batch wins
 		}
 		seen[id] = true
-		meta := it.Meta
-		meta.ID, meta.Size = id, int64(len(it.Data))
-		raw, err := encodeMeta(meta)
+		a, err := newArtifactPut(id, it.Data, it.Meta)
 		if err != nil {
 			return nil, fmt.Errorf("put artifacts: item %d (artifact %s): %w", i, id, err)
 		}
-		r := record{meta: meta, raw: raw}
-		for off := 0; off < len(it.Data); off += ChunkSize {
-			c := it.Data[off:min(off+ChunkSize, len(it.Data))]
-			sum := sha256.Sum256(c)
-			r.shas = append(r.shas, sum[:])
-			chunks[sum] = c
+		for k, c := range a.chunks {
+			chunks[[32]byte(a.shas[k])] = c
 		}
-		recs = append(recs, r)
+		recs = append(recs, a)
 	}
 	sums := make([][32]byte, 0, len(chunks))
 	for sum := range chunks {
 		sums = append(sums, sum)
 	}
 	slices.SortFunc(sums, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
-	slices.SortFunc(recs, func(a, b record) int { return bytes.Compare(a.meta.ID[:], b.meta.ID[:]) })
+	slices.SortFunc(recs, func(a, b artifactPut) int { return bytes.Compare(a.id[:], b.id[:]) })
 	err := s.writeTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, gcLock); err != nil {
 			return err
@@ -94,9 +82,8 @@ func (s *Store) PutArtifacts(ctx context.Context, items []tracker.ArtifactPut) (
 				}
 			}
 		}
-		for _, r := range recs {
-			m := r.meta
-			b.Queue(artifactsInsert, m.ID[:], m.Kind, m.Size, m.RunID, r.raw, r.shas, s.sessionOrNil())
+		for _, a := range recs {
+			b.Queue(artifactsInsert, a.id[:], a.meta.Kind, a.meta.Size, a.meta.RunID, a.raw, a.shas, s.sessionOrNil())
 		}
 		return send()
 	})

@@ -232,11 +232,19 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	var err error
 	for range 3 {
 		err = s.inTx(ctx, pgx.TxOptions{}, fn)
-		if c := pgCode(err); c != "40P01" && c != "40001" {
+		if !retryable(err) {
 			return err
 		}
 	}
 	return err
+}
+
+// retryable reports whether PostgreSQL chose the transaction as the victim
+// of a deadlock (40P01) or a serialization failure (40001): running it
+// again may succeed.
+func retryable(err error) bool {
+	c := pgCode(err)
+	return c == "40P01" || c == "40001"
 }
 
 // sendBatch sends the statements build queues as one batch outside an
@@ -253,8 +261,7 @@ func (s *Store) sendBatch(ctx context.Context, build func(b *pgx.Batch)) error {
 	for range 3 {
 		b := &pgx.Batch{}
 		build(b)
-		err = s.pool.SendBatch(ctx, b).Close()
-		if c := pgCode(err); c != "40P01" && c != "40001" {
+		if err = s.pool.SendBatch(ctx, b).Close(); !retryable(err) {
 			break
 		}
 	}

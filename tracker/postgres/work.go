@@ -3,6 +3,7 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -158,13 +159,11 @@ func (s *Store) CompleteWork(ctx context.Context, key tracker.WorkKey, owner str
 		if err != nil {
 			return err
 		}
-		switch {
-		case state == string(tracker.WorkDone) && bytes.Equal(prev, result[:]):
-			return nil
-		case state == string(tracker.WorkDone):
-			return fmt.Errorf("result %s, but it is done with %x: %w", result, prev, tracker.ErrWorkConflict)
-		case state != string(tracker.WorkLeased) || holder != owner:
-			return fmt.Errorf("%s does not hold it (it is %s, owner %q): %w", owner, state, holder, tracker.ErrLeaseLost)
+		if err := completionRefusal(state, holder, prev, owner, result); err != nil {
+			if errors.Is(err, errAlreadyDone) {
+				return nil
+			}
+			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE work SET state = 'done', result = $4, lease_until = NULL
 WHERE run_id = $1 AND stage = $2 AND idx = $3`, key.RunID, key.Stage, key.Index, result[:])
@@ -212,7 +211,7 @@ func (s *Store) completeResult(ctx context.Context, key tracker.WorkKey, owner s
 	if err := s.writable("complete work"); err != nil {
 		return tracker.ID{}, next, false, err
 	}
-	a, err := newArtifactPut(out, meta)
+	a, err := newArtifactPut(tracker.Sum(out), out, meta)
 	if err != nil {
 		return tracker.ID{}, next, false, fmt.Errorf("complete %s: result: %w", workName(key), err)
 	}
@@ -251,14 +250,37 @@ WHERE run_id = $1 AND stage = $2 AND idx = $3 AND state = 'leased' AND owner = $
 		err = notFound("%s", workName(key))
 	case err != nil:
 		err = s.red.err(err)
-	case state == string(tracker.WorkDone) && bytes.Equal(prev, a.id[:]):
-		return a.id, next, ok, nil
-	case state == string(tracker.WorkDone):
-		err = fmt.Errorf("result %s, but it is done with %x: %w", a.id, prev, tracker.ErrWorkConflict)
 	default:
-		err = fmt.Errorf("%s does not hold it (it is %s, owner %q): %w", owner, state, holder, tracker.ErrLeaseLost)
+		err = completionRefusal(state, holder, prev, owner, a.id)
+		if errors.Is(err, errAlreadyDone) {
+			return a.id, next, ok, nil
+		}
+		if err == nil { // owner holds it now, yet the update matched nothing
+			err = fmt.Errorf("%s holds it, but the completion changed nothing: %w", owner, tracker.ErrLeaseLost)
+		}
 	}
 	return tracker.ID{}, next, ok, fmt.Errorf("complete %s: %w", workName(key), err)
+}
+
+// errAlreadyDone is completionRefusal's answer for an item done with the
+// same result: the completion is accepted with nothing to write.
+var errAlreadyDone = errors.New("already done with this result")
+
+// completionRefusal says why owner may not complete an item found in state
+// (held by holder, with result prev) with result: nil when owner holds it,
+// errAlreadyDone when it is done with the same result (the first
+// completion wins, an equal one is accepted), tracker.ErrWorkConflict when
+// it is done with another, tracker.ErrLeaseLost when owner does not hold it.
+func completionRefusal(state, holder string, prev []byte, owner string, result tracker.ID) error {
+	switch {
+	case state == string(tracker.WorkDone) && bytes.Equal(prev, result[:]):
+		return errAlreadyDone
+	case state == string(tracker.WorkDone):
+		return fmt.Errorf("result %s, but it is done with %x: %w", result, prev, tracker.ErrWorkConflict)
+	case state != string(tracker.WorkLeased) || holder != owner:
+		return fmt.Errorf("%s does not hold it (it is %s, owner %q): %w", owner, state, holder, tracker.ErrLeaseLost)
+	}
+	return nil
 }
 
 // WorkResults returns the result bytes of the done items of a run's stage,
