@@ -88,6 +88,15 @@ func (w *memWork) Unfinished(_ context.Context, name string) (bool, error) {
 	return !c.done, nil
 }
 
+// plainRunTrials runs cfg without Work (one walker, in memory) and returns
+// its trials by slot: what a shared run must store.
+func plainRunTrials(t *testing.T, cfg Config, space Space) map[int]goptuna.FrozenTrial {
+	t.Helper()
+	cfg.Work = nil
+	ref := goptuna.NewInMemoryStorage()
+	return bySlot(t, ref, mustRun(t, ref, cfg, space, quadratic(false)).StudyID)
+}
+
 // TestSharedRunMatchesRun: with Work, and with several walkers sharing the
 // study, the COMPLETE trials per slot are those of a plain Run.
 func TestSharedRunMatchesRun(t *testing.T) {
@@ -96,8 +105,7 @@ func TestSharedRunMatchesRun(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg
 			cfg.Study, cfg.Trials, cfg.Workers = "s", tc.trials, 2
-			ref := goptuna.NewInMemoryStorage()
-			want := bySlot(t, ref, mustRun(t, ref, cfg, space, quadratic(false)).StudyID)
+			want := plainRunTrials(t, cfg, space)
 
 			for _, walkers := range []int{1, 3} {
 				st := goptuna.NewInMemoryStorage()
@@ -142,8 +150,7 @@ func TestSharedRunMatchesRun(t *testing.T) {
 func TestSharedCommitRetryAfterPartialWrite(t *testing.T) {
 	space := testSpace(t)
 	cfg := Config{Study: "s", Sampler: SamplerRandom, Seed: 3, BatchSize: 4, Trials: 8}
-	ref := goptuna.NewInMemoryStorage()
-	want := bySlot(t, ref, mustRun(t, ref, cfg, space, quadratic(false)).StudyID)
+	want := plainRunTrials(t, cfg, space)
 
 	st := goptuna.NewInMemoryStorage()
 	w := &dyingCommit{memWork: newMemWork(), st: st, die: "commit-4"}
@@ -201,8 +208,7 @@ func (d *dyingCommit) Once(ctx context.Context, name, kind string, fn func(ctx c
 func TestSharedCommitOverlapsNextBatch(t *testing.T) {
 	space := testSpace(t)
 	cfg := Config{Study: "s", Sampler: SamplerTPE, Seed: 5, BatchSize: 4, Trials: 12}
-	ref := goptuna.NewInMemoryStorage()
-	want := bySlot(t, ref, mustRun(t, ref, cfg, space, quadratic(false)).StudyID)
+	want := plainRunTrials(t, cfg, space)
 
 	st := goptuna.NewInMemoryStorage()
 	w := &gatedCommit{memWork: newMemWork(), started: make(chan struct{})}
